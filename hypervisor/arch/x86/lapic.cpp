@@ -1,0 +1,81 @@
+#include "lapic.hpp"
+
+#include "cpu.hpp"
+#include "idt.hpp"
+#include "pit.hpp"
+
+namespace keel::x86::lapic {
+namespace {
+
+enum Reg : uint32_t {
+    EOI = 0xb0,
+    SPURIOUS = 0xf0,
+    LVT_TIMER = 0x320,
+    TIMER_INITIAL = 0x380,
+    TIMER_CURRENT = 0x390,
+    TIMER_DIVIDE = 0x3e0,
+};
+constexpr uint64_t APIC_BASE_ENABLE = 1ull << 11;
+constexpr uint64_t APIC_BASE_X2APIC = 1ull << 10;
+constexpr uint32_t SOFTWARE_ENABLE = 1u << 8;
+constexpr uint32_t LVT_MASKED = 1u << 16;
+constexpr uint32_t LVT_PERIODIC = 1u << 17;
+constexpr uint32_t DIVIDE_BY_16 = 0x3;
+constexpr uint32_t CALIBRATION_MS = 10;
+
+constinit volatile uint32_t* mmio = nullptr;
+constinit volatile uint64_t tick_count = 0;
+
+uint32_t read(Reg r) { return mmio[r / 4]; }
+void write(Reg r, uint32_t v) { mmio[r / 4] = v; }
+
+void on_timer(InterruptFrame&) {
+    tick_count = tick_count + 1;
+    write(EOI, 0);
+}
+void on_spurious(InterruptFrame&) {}  // no EOI for spurious interrupts
+
+} // namespace
+
+Status init(uint64_t& mmio_base) {
+    if (!(cpuid(1).edx & (1u << 9))) return Status::Unsupported;
+    uint64_t base = rdmsr(msr::APIC_BASE);
+    // xAPIC mode: firmware may leave x2APIC on; leaving it needs a disable first.
+    if (base & APIC_BASE_X2APIC) {
+        wrmsr(msr::APIC_BASE, base & ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE));
+        base &= ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE);
+    }
+    wrmsr(msr::APIC_BASE, base | APIC_BASE_ENABLE);
+    mmio_base = base & 0x000ffffffffff000ull;
+    mmio = reinterpret_cast<volatile uint32_t*>(mmio_base);
+    idt::set_handler(vector::LAPIC_TIMER, on_timer);
+    idt::set_handler(vector::SPURIOUS, on_spurious);
+    write(SPURIOUS, SOFTWARE_ENABLE | vector::SPURIOUS);
+    write(LVT_TIMER, LVT_MASKED);
+    return Status::Ok;
+}
+
+Status start_timer(uint32_t hz, TimerInfo& info) {
+    if (!mmio || !hz) return Status::BadArgument;
+    write(TIMER_DIVIDE, DIVIDE_BY_16);
+    write(LVT_TIMER, LVT_MASKED);
+    write(TIMER_INITIAL, 0xffffffff);
+    pit::start_oneshot(CALIBRATION_MS);
+    while (!pit::expired()) pause();
+    uint32_t elapsed = 0xffffffff - read(TIMER_CURRENT);
+    write(TIMER_INITIAL, 0);
+    info.bus_ticks_per_ms = elapsed / CALIBRATION_MS;
+    if (!info.bus_ticks_per_ms) return Status::Unsupported;
+    info.hz = hz;
+    write(LVT_TIMER, LVT_PERIODIC | vector::LAPIC_TIMER);
+    write(TIMER_INITIAL, info.bus_ticks_per_ms * 1000 / hz);
+    return Status::Ok;
+}
+
+void stop_timer() {
+    if (mmio) write(LVT_TIMER, LVT_MASKED);
+}
+
+uint64_t ticks() { return tick_count; }
+
+} // namespace keel::x86::lapic

@@ -1,0 +1,78 @@
+// x86-64 four-level page-table builder. The same code builds the kernel's
+// own address space and the nested (guest-physical) tables for SVM, whose
+// format is the host's. It reaches table pages only through PageTableMemory,
+// so host unit tests run it over an ordinary buffer.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../lib/status.hpp"
+
+namespace keel::x86 {
+
+namespace pte {
+constexpr uint64_t PRESENT = 1ull << 0;
+constexpr uint64_t WRITE = 1ull << 1;
+constexpr uint64_t USER = 1ull << 2;
+constexpr uint64_t PWT = 1ull << 3;
+constexpr uint64_t PCD = 1ull << 4;
+constexpr uint64_t HUGE = 1ull << 7;  // 2 MiB leaf at the directory level
+constexpr uint64_t GLOBAL = 1ull << 8;
+constexpr uint64_t NX = 1ull << 63;
+constexpr uint64_t ADDR_MASK = 0x000ffffffffff000ull;
+} // namespace pte
+
+constexpr uint64_t SIZE_4K = 0x1000;
+constexpr uint64_t SIZE_2M = 0x200000;
+
+struct PageTableMemory {
+    // Provides one zero-filled 4 KiB frame for a table.
+    Status (*allocate)(void* ctx, uint64_t& phys);
+    // Gives a pointer through which the table at `phys` can be read and written.
+    uint64_t* (*access)(void* ctx, uint64_t phys);
+    void* ctx;
+};
+
+class PageTable {
+public:
+    explicit PageTable(PageTableMemory mem) : mem_(mem) {}
+
+    [[nodiscard]] Status init();
+    uint64_t root() const { return root_; }
+
+    // Maps [va, va + size) to [pa, pa + size) with leaf `flags` (PRESENT is
+    // implied) in pages of `page_size` (SIZE_4K or SIZE_2M). An address that
+    // is already mapped is refused with Status::Exists, never overwritten.
+    // Directory entries above a leaf are PRESENT|WRITE|USER: the leaf alone
+    // decides, which nested paging requires (all its walks are user walks).
+    [[nodiscard]] Status map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags, uint64_t page_size);
+
+    // Finds the leaf for va: pa is the translated address, flags the leaf's.
+    [[nodiscard]] Status lookup(uint64_t va, uint64_t& pa, uint64_t& flags) const;
+
+    // Calls fn(va, pa, size, flags) for every leaf in address order.
+    template <typename Fn> void for_each_leaf(Fn&& fn) const { walk(root_, 4, 0, fn); }
+
+private:
+    [[nodiscard]] Status next_table(uint64_t* table, unsigned index, uint64_t*& out);
+
+    template <typename Fn> void walk(uint64_t table_pa, unsigned level, uint64_t va_base, Fn& fn) const {
+        const uint64_t* t = mem_.access(mem_.ctx, table_pa);
+        unsigned shift = 12 + 9 * (level - 1);
+        for (unsigned i = 0; i < 512; ++i) {
+            uint64_t e = t[i];
+            if (!(e & pte::PRESENT)) continue;
+            uint64_t va = va_base | (uint64_t(i) << shift);
+            if (level == 4 && (va & (1ull << 47))) va |= 0xffff000000000000ull;  // canonical
+            if (level == 1 || (level <= 3 && (e & pte::HUGE)))
+                fn(va, e & pte::ADDR_MASK, uint64_t(1) << shift, e & ~pte::ADDR_MASK);
+            else
+                walk(e & pte::ADDR_MASK, level - 1, va, fn);
+        }
+    }
+
+    PageTableMemory mem_;
+    uint64_t root_ = 0;
+};
+
+} // namespace keel::x86

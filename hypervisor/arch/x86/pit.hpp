@@ -1,0 +1,14 @@
+// The 8254 PIT, used once: as the known-rate clock the APIC timer is
+// calibrated against (channel 2, gated through port 0x61, no interrupts).
+#pragma once
+#include <stdint.h>
+
+namespace keel::x86::pit {
+
+constexpr uint32_t FREQUENCY_HZ = 1193182;
+
+// Starts a one-shot countdown of `ms` milliseconds (at most 50).
+void start_oneshot(uint32_t ms);
+bool expired();
+
+} // namespace keel::x86::pit

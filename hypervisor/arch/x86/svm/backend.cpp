@@ -1,0 +1,91 @@
+// The virt:: interface implemented with AMD SVM. (When the VMX backend
+// arrives, a small x86 dispatcher picks one of the two at probe time.)
+#include <new>
+
+#include "../../../kernel/virt.hpp"
+#include "../cpu.hpp"
+#include "../kernel_space.hpp"
+#include "nested_space.hpp"
+#include "svm_vcpu.hpp"
+
+namespace keel::virt {
+namespace {
+
+constexpr uint32_t CPUID_EXT_FEATURES = 0x80000001;
+constexpr uint32_t CPUID_SVM_FEATURES = 0x8000000a;
+constexpr uint32_t EXT_ECX_SVM = 1u << 2;
+constexpr uint32_t SVM_EDX_NPT = 1u << 0;
+constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
+constexpr uint64_t IOPM_PAGES = 3;   // 64 Ki ports + the 3 bits an access may spill over
+constexpr uint64_t MSRPM_PAGES = 2;
+constexpr unsigned MAX_GUESTS = 4;
+
+constinit x86::svm::SvmVcpu vcpus[MAX_GUESTS];
+constinit unsigned vcpu_count = 0;
+alignas(x86::svm::NestedSpace) constinit unsigned char space_storage[MAX_GUESTS][sizeof(x86::svm::NestedSpace)] = {};
+constinit unsigned space_count = 0;
+constinit x86::svm::SvmVcpu::Bitmaps bitmaps = {};
+
+Status allocate_filled(FrameAllocator& frames, uint64_t pages, uint8_t fill, uint64_t& pa) {
+    if (Status s = frames.allocate(pages, pa); s != Status::Ok) return s;
+    auto* p = reinterpret_cast<volatile uint8_t*>(pa);
+    for (uint64_t i = 0; i < pages * PAGE_SIZE; ++i) p[i] = fill;
+    return Status::Ok;
+}
+
+} // namespace
+
+Support probe() {
+    using namespace x86;
+    Support s{false, "AMD SVM", nullptr, 0};
+    if (cpuid(0x80000000).eax < CPUID_SVM_FEATURES || !(cpuid(CPUID_EXT_FEATURES).ecx & EXT_ECX_SVM)) {
+        s.detail = "not supported by this CPU (CPUID 8000_0001h ECX bit 2 is clear)";
+        return s;
+    }
+    if (rdmsr(msr::VM_CR) & VM_CR_SVMDIS) {
+        s.detail = "disabled by the firmware (VM_CR.SVMDIS is set); enable SVM in the BIOS setup";
+        return s;
+    }
+    CpuidResult f = cpuid(CPUID_SVM_FEATURES);
+    s.asid_count = f.ebx;
+    if (!(f.edx & SVM_EDX_NPT)) {
+        s.detail = "present, but without nested paging (CPUID 8000_000Ah EDX bit 0), which Keel requires";
+        return s;
+    }
+    s.usable = true;
+    s.detail = "available with nested paging";
+    return s;
+}
+
+Status enable(FrameAllocator& frames) {
+    using namespace x86;
+    uint64_t hsave;
+    if (Status s = allocate_filled(frames, 1, 0, hsave); s != Status::Ok) return s;
+    if (Status s = allocate_filled(frames, IOPM_PAGES, 0xff, bitmaps.iopm_pa); s != Status::Ok) return s;
+    if (Status s = allocate_filled(frames, MSRPM_PAGES, 0xff, bitmaps.msrpm_pa); s != Status::Ok) return s;
+    wrmsr(msr::EFER, rdmsr(msr::EFER) | efer::SVME);
+    wrmsr(msr::VM_HSAVE_PA, hsave);
+    return Status::Ok;
+}
+
+Status create_guest_memory(FrameAllocator& frames, GuestMemory*& out) {
+    if (space_count == MAX_GUESTS) return Status::OutOfMemory;
+    auto* space = new (space_storage[space_count]) x86::svm::NestedSpace(x86::identity_table_memory(frames));
+    if (Status s = space->init(); s != Status::Ok) return s;
+    ++space_count;
+    out = space;
+    return Status::Ok;
+}
+
+Status create_vcpu(FrameAllocator& frames, GuestMemory& memory, const RealModeStart& start, Vcpu*& out) {
+    if (vcpu_count == MAX_GUESTS) return Status::OutOfMemory;
+    // Only this backend creates guest memory, so the downcast is exact.
+    auto& space = static_cast<x86::svm::NestedSpace&>(memory);
+    x86::svm::SvmVcpu& vcpu = vcpus[vcpu_count];
+    if (Status s = vcpu.init(frames, bitmaps, space.root(), start); s != Status::Ok) return s;
+    ++vcpu_count;
+    out = &vcpu;
+    return Status::Ok;
+}
+
+} // namespace keel::virt

@@ -1,0 +1,25 @@
+// Turns an SVM #VMEXIT (exit code, EXITINFO1/2) into the kernel's
+// vendor-neutral exit message. Pure: unit-tested on the host.
+#pragma once
+#include <stdint.h>
+
+#include "../../../kernel/vm_exit.hpp"
+
+namespace keel::x86::svm {
+
+namespace exit_code {
+constexpr uint64_t INTR = 0x60;
+constexpr uint64_t NMI = 0x61;
+constexpr uint64_t CPUID = 0x72;
+constexpr uint64_t HLT = 0x78;
+constexpr uint64_t IOIO = 0x7b;
+constexpr uint64_t MSR = 0x7c;
+constexpr uint64_t SHUTDOWN = 0x7f;
+constexpr uint64_t NPF = 0x400;
+constexpr uint64_t INVALID = ~0ull;  // VMEXIT_INVALID: the VMCB's guest state was refused
+} // namespace exit_code
+
+// Fills reason, hw_* and the reason's detail; leaves regs alone.
+void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessage& msg);
+
+} // namespace keel::x86::svm

@@ -1,0 +1,28 @@
+// Options on the hypervisor's command line (GRUB's multiboot2 line), e.g.
+//   multiboot2 /boot/keel.elf debug-exit=0xf4 selftest=ud
+// Unknown words and bad values are reported, never silently taken.
+#pragma once
+#include <stdint.h>
+
+#include "../lib/string.hpp"
+
+namespace keel {
+
+enum class SelfTest : uint8_t {
+    None,
+    InvalidOpcode,  // selftest=ud: execute UD2, expect a register dump
+    PageFault,      // selftest=pf: touch an unmapped page, expect a register dump
+};
+
+struct BootOptions {
+    uint16_t debug_exit_port = 0;  // 0: none (real hardware); QEMU: isa-debug-exit's iobase
+    bool hold = false;             // stay up after the run for inspection instead of powering off
+    SelfTest selftest = SelfTest::None;
+};
+
+// Called once per word that could not be used, with a reason.
+using OptionWarning = void (*)(StringView word, const char* why, void* ctx);
+
+BootOptions parse_boot_options(StringView cmdline, OptionWarning warn, void* ctx);
+
+} // namespace keel

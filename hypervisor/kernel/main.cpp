@@ -1,0 +1,164 @@
+// The boot sequence: console, boot information, memory, CPU tables, paging,
+// timer, then virtualization and the built-in test guest.
+#include "../arch/x86/cpu.hpp"
+#include "../arch/x86/gdt.hpp"
+#include "../arch/x86/idt.hpp"
+#include "../arch/x86/kernel_space.hpp"
+#include "../arch/x86/lapic.hpp"
+#include "../arch/x86/pic.hpp"
+#include "../arch/x86/serial.hpp"
+#include "../../vmm/testguest/test_vmm.hpp"
+#include "boot_options.hpp"
+#include "console.hpp"
+#include "frame_allocator.hpp"
+#include "multiboot2.hpp"
+#include "power.hpp"
+#include "virt.hpp"
+
+extern "C" char __image_start[], __image_end[], __text_end[], __rodata_start[], __rodata_end[], __data_start[];
+extern "C" void (*__init_array_start[])(), (*__init_array_end[])();
+
+namespace keel {
+namespace {
+
+constexpr size_t MAX_BOOT_INFO = 1 << 20;  // refuse to believe a larger block
+constexpr uint64_t LOW_MEMORY = 1 << 20;   // BIOS data, real-mode IVT, option ROMs
+constexpr uint32_t TIMER_HZ = 100;
+constexpr uint64_t TIMER_TICKS_TO_SEE = 5;
+constinit mb2::BootInfo boot_info;
+constinit FrameAllocator frames;
+
+uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
+
+[[noreturn]] void fail(const char* what, Status s) {
+    console::print("keel: %s failed: %s\n", what, status_name(s));
+    power::halt(power::ExitCode::Panic);
+}
+
+void warn_option(StringView word, const char* why, void*) {
+    console::print("cmdline: ignoring '%.*s': %s\n", int(word.size), word.data, why);
+}
+
+void print_memory_map() {
+    uint64_t usable = 0;
+    for (size_t i = 0; i < boot_info.region_count; ++i) {
+        const auto& r = boot_info.regions[i];
+        console::print("mem: 0x%016lx-0x%016lx %s\n", r.base, r.base + r.length - 1, mb2::memory_type_name(r.type));
+        if (r.type == uint32_t(mb2::MemoryType::Usable)) usable += r.length;
+    }
+    console::print("mem: %lu KiB usable in %zu regions\n", usable >> 10, boot_info.region_count);
+}
+
+void setup_frames(uint64_t info_pa) {
+    for (size_t i = 0; i < boot_info.region_count; ++i) {
+        const auto& r = boot_info.regions[i];
+        if (r.type == uint32_t(mb2::MemoryType::Usable))
+            if (Status s = frames.add(r.base, r.length); s != Status::Ok) fail("adding free memory", s);
+    }
+    const struct { uint64_t base, size; } taken[] = {
+        {0, LOW_MEMORY},
+        {addr(__image_start), addr(__image_end) - addr(__image_start)},
+        {info_pa, boot_info.total_size},
+    };
+    for (auto t : taken)
+        if (Status s = frames.reserve(t.base, t.size); s != Status::Ok) fail("reserving memory", s);
+    for (size_t i = 0; i < boot_info.module_count; ++i) {
+        const auto& m = boot_info.modules[i];
+        if (Status s = frames.reserve(m.start, m.end - m.start); s != Status::Ok) fail("reserving a module", s);
+    }
+    console::print("frames: %lu free pages (%lu MiB) in %zu ranges\n", frames.free_pages(),
+                   frames.free_pages() * PAGE_SIZE >> 20, frames.range_count());
+}
+
+void setup_paging() {
+    x86::KernelSpaceReport report;
+    if (Status s = x86::build_kernel_space(boot_info, frames, report); s != Status::Ok) fail("building page tables", s);
+    console::print("paging: text 0x%lx-0x%lx RX, rodata 0x%lx-0x%lx R, data 0x%lx-0x%lx RW+NX\n", addr(__image_start),
+                   addr(__text_end), addr(__rodata_start), addr(__rodata_end), addr(__data_start), addr(__image_end));
+    console::print("paging: %lu mappings, %lu MiB, %lu writable+executable\n", report.leaf_count,
+                   report.mapped_bytes >> 20, report.writable_executable);
+    if (report.writable_executable) fail("W^X", Status::Malformed);
+}
+
+void setup_timer() {
+    x86::pic::disable();
+    uint64_t apic;
+    if (Status s = x86::lapic::init(apic); s != Status::Ok) fail("local APIC", s);
+    x86::lapic::TimerInfo info;
+    if (Status s = x86::lapic::start_timer(TIMER_HZ, info); s != Status::Ok) fail("APIC timer calibration", s);
+    x86::sti();
+    while (x86::lapic::ticks() < TIMER_TICKS_TO_SEE) x86::hlt();
+    console::print("lapic: at 0x%lx, timer %u Hz (%u bus ticks/ms), %lu ticks seen\n", apic, info.hz,
+                   info.bus_ticks_per_ms, x86::lapic::ticks());
+}
+
+void run_selftest(SelfTest t) {
+    if (t == SelfTest::InvalidOpcode) {
+        console::print("selftest: executing UD2\n");
+        asm volatile("ud2");
+    } else if (t == SelfTest::PageFault) {
+        console::print("selftest: reading unmapped address 0x0\n");
+        (void)*reinterpret_cast<volatile uint64_t*>(uintptr_t(0));
+    }
+}
+
+[[noreturn]] void finish(const BootOptions& options, power::ExitCode code) {
+    if (options.hold) {
+        console::print("keel: holding for inspection\n");
+        power::hold();
+    }
+    console::print("keel: powering off\n");
+    power::halt(code);
+}
+
+[[noreturn]] void run_guest(const BootOptions& options) {
+    virt::Support svm = virt::probe();
+    if (!svm.usable) {
+        console::print("virt: %s %s\n", svm.technology, svm.detail);
+        console::print("keel: this machine cannot run guests; stopping\n");
+        finish(options, power::ExitCode::NoVirtualization);
+    }
+    console::print("virt: %s %s (%u ASIDs)\n", svm.technology, svm.detail, svm.asid_count);
+    if (Status s = virt::enable(frames); s != Status::Ok) fail("enabling virtualization", s);
+
+    vmm::TestGuestResult result;
+    if (Status s = vmm::run_test_guest(frames, result); s != Status::Ok) fail("running the test guest", s);
+    for (unsigned r = 0; r < virt::EXIT_REASON_COUNT; ++r)
+        if (uint64_t n = result.counts.by_reason[r])
+            console::print("vm: exits %-8s %lu\n", virt::exit_reason_name(virt::ExitReason(r)), n);
+    const virt::ExitMessage& last = result.last;
+    console::print("vm: guest stopped on %s (hardware exit code 0x%lx) at rip 0x%lx: %s\n",
+                   virt::exit_reason_name(last.reason), last.hw_code, last.regs.rip,
+                   result.passed ? "test guest passed" : "test guest FAILED");
+    finish(options, result.passed ? power::ExitCode::Success : power::ExitCode::GuestFailed);
+}
+
+} // namespace
+
+extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
+    for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+    x86::serial::init();
+    console::print("\nKeel microhypervisor 0.1.0 (x86_64)\n");
+    if (magic != mb2::BOOTLOADER_MAGIC) {
+        console::print("keel: not started by a Multiboot2 loader (magic 0x%x); halting\n", magic);
+        power::halt(power::ExitCode::Panic);
+    }
+    const auto* info = reinterpret_cast<const uint8_t*>(uintptr_t(info_pa));
+    if (Status s = mb2::parse(info, MAX_BOOT_INFO, boot_info); s != Status::Ok) fail("parsing boot information", s);
+    BootOptions options = parse_boot_options(boot_info.cmdline, warn_option, nullptr);
+    power::set_debug_exit_port(options.debug_exit_port);
+    console::print("boot: loader '%.*s', command line '%.*s'\n", int(boot_info.loader_name.size),
+                   boot_info.loader_name.data, int(boot_info.cmdline.size), boot_info.cmdline.data);
+    if (!boot_info.has_memory_map) fail("finding the memory map", Status::NotFound);
+    print_memory_map();
+    setup_frames(info_pa);
+
+    x86::gdt::init();
+    x86::idt::init();
+    setup_paging();
+    setup_timer();
+    run_selftest(options.selftest);
+    run_guest(options);
+}
+
+} // namespace keel

@@ -1,0 +1,55 @@
+// Multiboot2 boot-information parser. The bytes come from the boot loader;
+// the parser bounds every read by the structure's own total_size, and by the
+// caller's idea of how many bytes exist, so a malformed block yields a status,
+// never a wild read. Runs on the host too (unit tests, fuzz target).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/status.hpp"
+#include "../lib/string.hpp"
+
+namespace keel::mb2 {
+
+constexpr uint32_t BOOTLOADER_MAGIC = 0x36d76289;  // in EAX at entry
+
+enum class MemoryType : uint32_t {
+    Usable = 1,
+    Reserved = 2,
+    AcpiReclaimable = 3,
+    AcpiNvs = 4,
+    Bad = 5,
+};
+const char* memory_type_name(uint32_t type);
+
+struct MemoryRegion {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type;
+};
+
+struct Module {
+    uint32_t start;
+    uint32_t end;  // exclusive
+    StringView cmdline;
+};
+
+struct BootInfo {
+    static constexpr size_t MAX_REGIONS = 128;
+    static constexpr size_t MAX_MODULES = 32;
+
+    uint32_t total_size = 0;
+    StringView cmdline;
+    StringView loader_name;
+    MemoryRegion regions[MAX_REGIONS] = {};
+    size_t region_count = 0;
+    Module modules[MAX_MODULES] = {};
+    size_t module_count = 0;
+    bool has_memory_map = false;
+};
+
+// Parses the information block at `data`, of which at most `available`
+// bytes may be read. On success `out` points into `data` for strings.
+Status parse(const uint8_t* data, size_t available, BootInfo& out);
+
+} // namespace keel::mb2
