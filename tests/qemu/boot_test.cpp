@@ -1,0 +1,232 @@
+// Boots the real ISO in QEMU and asserts on what an operator would see:
+// the serial transcript, the exit status, and the live page tables as the
+// QEMU monitor reports them. One boot per test suite; each TEST checks one
+// property of that boot.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "qemu_machine.hpp"
+
+using keel::test::iso_path;
+using keel::test::QemuConfig;
+using keel::test::QemuMachine;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto BOOT_TIMEOUT = 180s;
+// QEMU's isa-debug-exit status is (code << 1) | 1; codes from kernel/power.hpp.
+constexpr int EXIT_SUCCESS_STATUS = 33;
+constexpr int EXIT_PANIC_STATUS = 35;
+constexpr int EXIT_NO_VIRTUALIZATION_STATUS = 37;
+
+// What the built-in guest (vmm/testguest/guest.S) prints, one byte per OUT.
+const std::string GREETING = "Hello from the Keel test guest! CPU vendor: ";
+const std::string VENDOR = "AuthenticAMD";  // what QEMU's EPYC model reports, passed through by the VMM
+const std::string PROBE_LINE = "wrote and read back a fresh page at guest-physical 0x30000";
+
+struct Boot {
+    std::string serial;
+    std::optional<int> status;
+};
+
+Boot boot_to_end(QemuConfig config) {
+    QemuMachine qemu(std::move(config));
+    qemu.start();
+    Boot b;
+    b.status = qemu.wait_exit(BOOT_TIMEOUT);
+    b.serial = qemu.serial();
+    return b;
+}
+
+std::string from(const std::string& text, const std::string& marker) {
+    auto at = text.find(marker);
+    return at == std::string::npos ? std::string() : text.substr(at);
+}
+
+// ---------------------------------------------------------------------------
+class SvmGuestBoot : public testing::Test {
+protected:
+    static void SetUpTestSuite() { boot = new Boot(boot_to_end({iso_path("keel-qemu.iso")})); }
+    static void TearDownTestSuite() { delete boot; }
+    static const std::string& serial() { return boot->serial; }
+    static Boot* boot;
+};
+Boot* SvmGuestBoot::boot = nullptr;
+
+TEST_F(SvmGuestBoot, PrintsTheBanner) {
+    EXPECT_NE(serial().find("Keel microhypervisor 0.1.0 (x86_64)"), std::string::npos) << serial();
+    EXPECT_NE(serial().find("boot: loader 'GRUB"), std::string::npos) << serial();
+    EXPECT_NE(serial().find("command line 'debug-exit=0xf4'"), std::string::npos) << serial();
+}
+
+TEST_F(SvmGuestBoot, PrintsTheMemoryMapFromMultiboot2) {
+    // QEMU's 512 MiB machine: conventional memory and the RAM above 1 MiB.
+    EXPECT_TRUE(std::regex_search(serial(), std::regex("mem: 0x0000000000000000-0x000000000009[0-9a-f]{4} usable")))
+        << serial();
+    EXPECT_TRUE(std::regex_search(serial(), std::regex("mem: 0x0000000000100000-0x000000001ff[0-9a-f]{5} usable")))
+        << serial();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(serial(), m, std::regex("mem: ([0-9]+) KiB usable in ([0-9]+) regions")));
+    unsigned long kib = std::stoul(m[1]);
+    EXPECT_GT(kib, 500u * 1024);
+    EXPECT_LE(kib, 512u * 1024);
+    ASSERT_TRUE(std::regex_search(serial(), m, std::regex("frames: ([0-9]+) free pages")));
+    EXPECT_GT(std::stoul(m[1]), 120000u);  // nearly all of it is handed to the frame allocator
+}
+
+TEST_F(SvmGuestBoot, ReportsItsOwnMappingsWithoutWritableExecutable) {
+    EXPECT_NE(serial().find("writable+executable"), std::string::npos) << serial();
+    EXPECT_TRUE(std::regex_search(serial(), std::regex("paging: [0-9]+ mappings, [0-9]+ MiB, 0 writable\\+executable")))
+        << serial();
+}
+
+TEST_F(SvmGuestBoot, RunsTheLocalApicTimer) {
+    EXPECT_TRUE(std::regex_search(serial(), std::regex("lapic: at 0xfee00000, timer 100 Hz \\([1-9][0-9]* bus ticks/ms\\), [5-9] ticks seen")))
+        << serial();
+}
+
+TEST_F(SvmGuestBoot, DetectsSvmWithNestedPaging) {
+    EXPECT_TRUE(std::regex_search(serial(), std::regex("virt: AMD SVM available with nested paging \\([0-9]+ ASIDs\\)")))
+        << serial();
+}
+
+TEST_F(SvmGuestBoot, ForwardsTheGuestGreetingToTheConsole) {
+    EXPECT_NE(serial().find("guest: " + GREETING + VENDOR + "\r\n"), std::string::npos) << serial();
+}
+
+TEST_F(SvmGuestBoot, ServesTheNestedPageFaultByMappingAPage) {
+    EXPECT_NE(serial().find("vmm: nested page fault at guest-physical 0x30000 (write): mapped a fresh page"),
+              std::string::npos)
+        << serial();
+    EXPECT_NE(serial().find("guest: " + PROBE_LINE), std::string::npos) << serial();
+}
+
+TEST_F(SvmGuestBoot, CountsEachExitKind) {
+    const std::string tail = from(serial(), "vmm: starting the test guest");
+    auto count_of = [&](const std::string& kind) -> long {
+        std::smatch m;
+        if (!std::regex_search(tail, m, std::regex("vm: exits " + kind + " +([0-9]+)"))) return -1;
+        return std::stol(m[1]);
+    };
+    EXPECT_EQ(count_of("CPUID"), 1) << tail;
+    EXPECT_EQ(count_of("HLT"), 1) << tail;
+    EXPECT_EQ(count_of("NPF"), 1) << tail;
+    // One OUT per byte the guest printed: greeting, vendor, newline, probe line, newline.
+    EXPECT_EQ(count_of("IOIO"), long(GREETING.size() + VENDOR.size() + 1 + PROBE_LINE.size() + 1)) << tail;
+    EXPECT_NE(tail.find("vm: guest stopped on HLT (hardware exit code 0x78)"), std::string::npos) << tail;
+    EXPECT_NE(tail.find("test guest passed"), std::string::npos) << tail;
+}
+
+TEST_F(SvmGuestBoot, PowersOffCleanly) {
+    ASSERT_TRUE(boot->status.has_value()) << "QEMU did not end within the time limit\n" << serial();
+    EXPECT_EQ(*boot->status, EXIT_SUCCESS_STATUS) << serial();
+    EXPECT_NE(serial().find("keel: powering off"), std::string::npos);
+    EXPECT_EQ(serial().find("EXCEPTION"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------
+TEST(NoSvmBoot, EndsWithAClearMessageNotACrash) {
+    QemuConfig config{iso_path("keel-qemu.iso")};
+    config.cpu = "qemu64,-svm";
+    Boot b = boot_to_end(config);
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_NO_VIRTUALIZATION_STATUS) << b.serial;
+    EXPECT_NE(b.serial.find("virt: AMD SVM not supported by this CPU (CPUID 8000_0001h ECX bit 2 is clear)"),
+              std::string::npos)
+        << b.serial;
+    EXPECT_NE(b.serial.find("keel: this machine cannot run guests; stopping"), std::string::npos) << b.serial;
+    EXPECT_EQ(b.serial.find("EXCEPTION"), std::string::npos) << b.serial;
+    EXPECT_EQ(b.serial.find("guest:"), std::string::npos) << b.serial;
+}
+
+// ---------------------------------------------------------------------------
+TEST(ExceptionBoot, InvalidOpcodePrintsARegisterDumpAndHalts) {
+    Boot b = boot_to_end({iso_path("keel-test-ud.iso")});
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_PANIC_STATUS) << b.serial;
+    const std::string dump = from(b.serial, "*** KEEL EXCEPTION");
+    EXPECT_NE(dump.find("#UD invalid opcode (vector 6, error code 0x0)"), std::string::npos) << b.serial;
+    EXPECT_TRUE(std::regex_search(dump, std::regex("RIP=0000000000[0-9a-f]{6} CS=0008"))) << dump;
+    for (const char* reg : {"RAX=", "RBX=", "R15=", "CR3=", "RFLAGS="})
+        EXPECT_NE(dump.find(reg), std::string::npos) << reg;
+    EXPECT_EQ(b.serial.find("virt:"), std::string::npos) << "the kernel went on after the exception";
+}
+
+TEST(ExceptionBoot, PageFaultReportsTheFaultingAddress) {
+    Boot b = boot_to_end({iso_path("keel-test-pf.iso")});
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_PANIC_STATUS) << b.serial;
+    const std::string dump = from(b.serial, "*** KEEL EXCEPTION");
+    EXPECT_NE(dump.find("#PF page fault (vector 14, error code 0x0)"), std::string::npos) << b.serial;
+    EXPECT_NE(dump.find("CR2=0000000000000000"), std::string::npos) << dump;
+}
+
+// ---------------------------------------------------------------------------
+// Reads the live kernel page tables through QEMU's monitor (`info tlb`).
+class KernelMappings : public testing::Test {
+protected:
+    struct Mapping {
+        uint64_t va;
+        bool writable, executable;
+    };
+
+    static void SetUpTestSuite() {
+        QemuConfig config{iso_path("keel-test-hold.iso")};
+        config.monitor = true;
+        qemu = new QemuMachine(config);
+        qemu->start();
+        held = qemu->wait_for_serial("keel: holding for inspection", BOOT_TIMEOUT);
+        if (!held) return;
+        raw = qemu->monitor_command("info tlb");
+        // e.g. "0000000000100000: 0000000000100000 ------A--"  (flags: X G P D A C T U W)
+        std::regex line("([0-9a-f]{16}): ([0-9a-f]{16}) ([-X])([-G])([-P])([-D])([-A])([-C])([-T])([-U])([-W])");
+        for (auto it = std::sregex_iterator(raw.begin(), raw.end(), line); it != std::sregex_iterator(); ++it)
+            mappings.push_back({std::stoull((*it)[1], nullptr, 16), (*it)[11] == "W", (*it)[3] != "X"});
+    }
+    static void TearDownTestSuite() {
+        if (qemu && held) qemu->monitor_command("quit");
+        delete qemu;
+    }
+    static const Mapping* find(uint64_t va) {
+        for (const auto& m : mappings)
+            if (m.va == va) return &m;
+        return nullptr;
+    }
+
+    static QemuMachine* qemu;
+    static bool held;
+    static std::string raw;
+    static std::vector<Mapping> mappings;
+};
+QemuMachine* KernelMappings::qemu = nullptr;
+bool KernelMappings::held = false;
+std::string KernelMappings::raw;
+std::vector<KernelMappings::Mapping> KernelMappings::mappings;
+
+TEST_F(KernelMappings, NoMappingIsBothWritableAndExecutable) {
+    ASSERT_TRUE(held) << qemu->serial();
+    ASSERT_GT(mappings.size(), 100u) << "could not read the page tables:\n" << raw;
+    for (const auto& m : mappings)
+        EXPECT_FALSE(m.writable && m.executable) << std::hex << "W+X mapping at 0x" << m.va;
+}
+
+TEST_F(KernelMappings, KernelTextIsExecutableAndReadOnly) {
+    ASSERT_TRUE(held) << qemu->serial();
+    const Mapping* text = find(0x100000);
+    ASSERT_NE(text, nullptr) << raw;
+    EXPECT_TRUE(text->executable);
+    EXPECT_FALSE(text->writable);
+}
+
+TEST_F(KernelMappings, PageZeroIsNotMapped) {
+    ASSERT_TRUE(held) << qemu->serial();
+    ASSERT_GT(mappings.size(), 0u) << raw;
+    EXPECT_EQ(find(0), nullptr);
+    EXPECT_NE(find(0x1000), nullptr);
+}
+
+} // namespace

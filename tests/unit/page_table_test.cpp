@@ -1,0 +1,115 @@
+#include "hypervisor/arch/x86/page_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+using keel::Status;
+using namespace keel::x86;
+
+namespace {
+
+// Table frames live in host memory; "physical" addresses are page numbers
+// in this arena, so the builder cannot tell it is not on a real machine.
+struct Arena {
+    std::vector<std::unique_ptr<uint64_t[]>> pages;
+    size_t limit = SIZE_MAX;
+
+    static Status allocate(void* ctx, uint64_t& phys) {
+        auto* a = static_cast<Arena*>(ctx);
+        if (a->pages.size() >= a->limit) return Status::OutOfMemory;
+        a->pages.emplace_back(new uint64_t[512]());
+        phys = uint64_t(a->pages.size()) << 12;  // never 0
+        return Status::Ok;
+    }
+    static uint64_t* access(void* ctx, uint64_t phys) {
+        return static_cast<Arena*>(ctx)->pages.at((phys >> 12) - 1).get();
+    }
+    PageTableMemory memory() { return {allocate, access, this}; }
+};
+
+TEST(PageTable, MapsAndTranslates4KAnd2MPages) {
+    Arena arena;
+    PageTable pt(arena.memory());
+    ASSERT_EQ(pt.init(), Status::Ok);
+    ASSERT_EQ(pt.map(0x100000, 0x100000, 0x3000, 0, SIZE_4K), Status::Ok);
+    ASSERT_EQ(pt.map(0x40000000, 0x80000000, 2 * SIZE_2M, pte::WRITE | pte::NX, SIZE_2M), Status::Ok);
+
+    uint64_t pa, flags;
+    ASSERT_EQ(pt.lookup(0x101234, pa, flags), Status::Ok);
+    EXPECT_EQ(pa, 0x101234u);
+    EXPECT_FALSE(flags & pte::WRITE);
+    EXPECT_FALSE(flags & pte::NX);
+    ASSERT_EQ(pt.lookup(0x40212345, pa, flags), Status::Ok);
+    EXPECT_EQ(pa, 0x80212345u);
+    EXPECT_TRUE(flags & pte::HUGE);
+    EXPECT_TRUE(flags & pte::NX);
+    EXPECT_EQ(pt.lookup(0x103000, pa, flags), Status::NotFound);
+    EXPECT_EQ(pt.lookup(0, pa, flags), Status::NotFound);
+}
+
+TEST(PageTable, DirectoriesAreUserWritableSoOnlyLeavesDecide) {
+    Arena arena;
+    PageTable pt(arena.memory());
+    ASSERT_EQ(pt.init(), Status::Ok);
+    ASSERT_EQ(pt.map(0x7000, 0x9000, SIZE_4K, pte::USER, SIZE_4K), Status::Ok);
+    const uint64_t* pml4 = Arena::access(&arena, pt.root());
+    EXPECT_EQ(pml4[0] & 0xfff, pte::PRESENT | pte::WRITE | pte::USER);
+}
+
+TEST(PageTable, RefusesToOverwriteAnExistingMapping) {
+    Arena arena;
+    PageTable pt(arena.memory());
+    ASSERT_EQ(pt.init(), Status::Ok);
+    ASSERT_EQ(pt.map(0x200000, 0x200000, SIZE_2M, 0, SIZE_2M), Status::Ok);
+    EXPECT_EQ(pt.map(0x201000, 0x5000, SIZE_4K, 0, SIZE_4K), Status::Exists);  // inside the large page
+    ASSERT_EQ(pt.map(0x1000, 0x1000, SIZE_4K, 0, SIZE_4K), Status::Ok);
+    EXPECT_EQ(pt.map(0x1000, 0x2000, SIZE_4K, 0, SIZE_4K), Status::Exists);
+}
+
+TEST(PageTable, RejectsMisalignedNonCanonicalAndBadFlags) {
+    Arena arena;
+    PageTable pt(arena.memory());
+    EXPECT_EQ(pt.map(0, 0, SIZE_4K, 0, SIZE_4K), Status::BadArgument);  // before init
+    ASSERT_EQ(pt.init(), Status::Ok);
+    EXPECT_EQ(pt.map(0x1001, 0x1000, SIZE_4K, 0, SIZE_4K), Status::BadArgument);
+    EXPECT_EQ(pt.map(0x1000, 0x1000, SIZE_4K, 0, SIZE_2M), Status::BadArgument);
+    EXPECT_EQ(pt.map(0x1000, 0x1000, SIZE_4K, 0, 0x3000), Status::BadArgument);
+    EXPECT_EQ(pt.map(0x0000800000000000, 0, SIZE_4K, 0, SIZE_4K), Status::BadArgument);
+    EXPECT_EQ(pt.map(0x1000, 0x1000, SIZE_4K, 0x5000, SIZE_4K), Status::BadArgument);
+    EXPECT_EQ(pt.map(0x1000, 0x1000, 0, 0, SIZE_4K), Status::BadArgument);
+    EXPECT_EQ(pt.init(), Status::Exists);
+}
+
+TEST(PageTable, ReportsOutOfMemoryForTables) {
+    Arena arena;
+    arena.limit = 2;
+    PageTable pt(arena.memory());
+    ASSERT_EQ(pt.init(), Status::Ok);
+    EXPECT_EQ(pt.map(0x1000, 0x1000, SIZE_4K, 0, SIZE_4K), Status::OutOfMemory);
+}
+
+TEST(PageTable, EnumeratesLeavesInOrderWithCanonicalHighAddresses) {
+    Arena arena;
+    PageTable pt(arena.memory());
+    ASSERT_EQ(pt.init(), Status::Ok);
+    ASSERT_EQ(pt.map(0xffffffff80000000, 0x100000, SIZE_4K, 0, SIZE_4K), Status::Ok);
+    ASSERT_EQ(pt.map(0x3000, 0x3000, 2 * SIZE_4K, pte::WRITE | pte::NX, SIZE_4K), Status::Ok);
+    ASSERT_EQ(pt.map(0x400000, 0x400000, SIZE_2M, pte::WRITE, SIZE_2M), Status::Ok);
+    std::vector<std::pair<uint64_t, uint64_t>> leaves;
+    unsigned writable_executable = 0;
+    pt.for_each_leaf([&](uint64_t va, uint64_t pa, uint64_t size, uint64_t flags) {
+        leaves.emplace_back(va, size);
+        EXPECT_EQ(va == 0xffffffff80000000 ? 0x100000 : va, pa);
+        if ((flags & pte::WRITE) && !(flags & pte::NX)) ++writable_executable;
+    });
+    ASSERT_EQ(leaves.size(), 4u);
+    EXPECT_EQ(leaves[0], std::make_pair(uint64_t(0x3000), SIZE_4K));
+    EXPECT_EQ(leaves[2], std::make_pair(uint64_t(0x400000), SIZE_2M));
+    EXPECT_EQ(leaves[3].first, 0xffffffff80000000u);
+    EXPECT_EQ(writable_executable, 1u);  // the 2 MiB page mapped W without NX
+}
+
+} // namespace

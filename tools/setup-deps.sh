@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Keel's build, demo and tests need, but only
+# those missing; quiet when everything is there. Sourced by demo.sh and test.sh.
+set -euo pipefail
+
+KEEL_PACKAGES=(
+  g++ make cmake                          # host build and the freestanding hypervisor
+  libgtest-dev                            # unit and integration tests
+  clang libclang-rt-14-dev                # libFuzzer targets
+  qemu-system-x86                         # QEMU with SVM + nested paging under TCG
+  grub-pc-bin grub-common xorriso mtools  # grub-mkrescue for the bootable ISO
+)
+
+keel_missing_packages() {
+  local p
+  for p in "${KEEL_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
+  done
+}
+
+keel_install_deps() {
+  local missing
+  missing=$(keel_missing_packages)
+  [ -z "$missing" ] && return 0
+  echo "keel: installing missing Debian packages:" $missing
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then keel_install_deps; fi
