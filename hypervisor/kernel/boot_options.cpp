@@ -21,8 +21,9 @@ void apply(StringView word, BootOptions& o, OptionWarning warn, void* ctx) {
     } else if (key == "selftest") {
         if (value == "ud") o.selftest = SelfTest::InvalidOpcode;
         else if (value == "pf") o.selftest = SelfTest::PageFault;
+        else if (value == "stack") o.selftest = SelfTest::StackOverflow;
         else if (value == "none") o.selftest = SelfTest::None;
-        else return warn(word, "expects ud, pf or none", ctx);
+        else return warn(word, "expects ud, pf, stack or none", ctx);
     } else {
         warn(word, "unknown option", ctx);
     }

@@ -12,6 +12,7 @@ enum class SelfTest : uint8_t {
     None,
     InvalidOpcode,  // selftest=ud: execute UD2, expect a register dump
     PageFault,      // selftest=pf: touch an unmapped page, expect a register dump
+    StackOverflow,  // selftest=stack: recurse into the guard page, expect a double fault dump
 };
 
 struct BootOptions {

@@ -15,7 +15,8 @@
 #include "power.hpp"
 #include "virt.hpp"
 
-extern "C" char __image_start[], __image_end[], __text_end[], __rodata_start[], __rodata_end[], __data_start[];
+extern "C" char __image_start[], __image_end[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
+    __stack_guard[], __stack_bottom[], __stack_top[];
 extern "C" void (*__init_array_start[])(), (*__init_array_end[])();
 
 namespace keel {
@@ -75,6 +76,8 @@ void setup_paging() {
     if (Status s = x86::build_kernel_space(boot_info, frames, report); s != Status::Ok) fail("building page tables", s);
     console::print("paging: text 0x%lx-0x%lx RX, rodata 0x%lx-0x%lx R, data 0x%lx-0x%lx RW+NX\n", addr(__image_start),
                    addr(__text_end), addr(__rodata_start), addr(__rodata_end), addr(__data_start), addr(__image_end));
+    console::print("paging: stack 0x%lx-0x%lx, guard page at 0x%lx unmapped\n", addr(__stack_bottom),
+                   addr(__stack_top), addr(__stack_guard));
     console::print("paging: %lu mappings, %lu MiB, %lu writable+executable\n", report.leaf_count,
                    report.mapped_bytes >> 20, report.writable_executable);
     if (report.writable_executable) fail("W^X", Status::Malformed);
@@ -92,6 +95,15 @@ void setup_timer() {
                    info.bus_ticks_per_ms, x86::lapic::ticks());
 }
 
+// Each frame keeps a buffer alive across the call, so the stack must grow
+// until it reaches the guard page.
+[[gnu::noinline]] uint64_t recurse(uint64_t depth) {
+    volatile uint8_t frame[512];
+    frame[0] = uint8_t(depth);
+    if (depth == ~0ull) return 0;
+    return recurse(depth + 1) + frame[0];
+}
+
 void run_selftest(SelfTest t) {
     if (t == SelfTest::InvalidOpcode) {
         console::print("selftest: executing UD2\n");
@@ -99,6 +111,9 @@ void run_selftest(SelfTest t) {
     } else if (t == SelfTest::PageFault) {
         console::print("selftest: reading unmapped address 0x0\n");
         (void)*reinterpret_cast<volatile uint64_t*>(uintptr_t(0));
+    } else if (t == SelfTest::StackOverflow) {
+        console::print("selftest: overflowing the kernel stack\n");
+        (void)recurse(0);
     }
 }
 

@@ -165,6 +165,21 @@ TEST(ExceptionBoot, PageFaultReportsTheFaultingAddress) {
     EXPECT_NE(dump.find("CR2=0000000000000000"), std::string::npos) << dump;
 }
 
+TEST(ExceptionBoot, StackOverflowHitsTheGuardPageAndEndsInADoubleFaultDump) {
+    Boot b = boot_to_end({iso_path("keel-test-stack.iso")});
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_PANIC_STATUS) << b.serial;
+    std::smatch guard, cr2;
+    ASSERT_TRUE(std::regex_search(b.serial, guard, std::regex("guard page at 0x([0-9a-f]+) unmapped"))) << b.serial;
+    const std::string dump = from(b.serial, "*** KEEL EXCEPTION");
+    // The #PF on the guard page cannot push its frame there either; the
+    // double fault runs on its own IST stack and still prints.
+    EXPECT_NE(dump.find("#DF double fault (vector 8"), std::string::npos) << b.serial;
+    ASSERT_TRUE(std::regex_search(dump, cr2, std::regex("CR2=([0-9a-f]{16})"))) << dump;
+    uint64_t guard_page = std::stoull(guard[1], nullptr, 16), fault = std::stoull(cr2[1], nullptr, 16);
+    EXPECT_EQ(fault & ~0xfffull, guard_page) << dump;
+}
+
 // ---------------------------------------------------------------------------
 // Reads the live kernel page tables through QEMU's monitor (`info tlb`).
 class KernelMappings : public testing::Test {
