@@ -8,7 +8,8 @@ KEEL_PACKAGES=(
   libgtest-dev                            # unit and integration tests
   clang libclang-rt-14-dev                # libFuzzer targets
   qemu-system-x86                         # QEMU with SVM + nested paging under TCG
-  grub-pc-bin grub-common xorriso mtools  # grub-mkrescue for the bootable ISO
+  grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools  # grub-mkrescue: BIOS + UEFI ISO
+  ovmf                                    # UEFI firmware for the QEMU boot test
 )
 
 keel_missing_packages() {

@@ -13,7 +13,7 @@ constexpr uint64_t PAGE_SIZE = 4096;
 
 class FrameAllocator {
 public:
-    static constexpr size_t MAX_RANGES = 128;
+    static constexpr size_t MAX_RANGES = 256;
 
     struct Range {
         uint64_t base;   // page aligned

@@ -44,7 +44,9 @@ void print_memory_map() {
     uint64_t usable = 0;
     for (size_t i = 0; i < boot_info.region_count; ++i) {
         const auto& r = boot_info.regions[i];
-        console::print("mem: 0x%016lx-0x%016lx %s\n", r.base, r.base + r.length - 1, mb2::memory_type_name(r.type));
+        const char* name = mb2::memory_type_name(r.type);
+        if (name) console::print("mem: 0x%016lx-0x%016lx %s\n", r.base, r.base + r.length - 1, name);
+        else console::print("mem: 0x%016lx-0x%016lx type %u\n", r.base, r.base + r.length - 1, r.type);
         if (r.type == uint32_t(mb2::MemoryType::Usable)) usable += r.length;
     }
     console::print("mem: %lu KiB usable in %zu regions\n", usable >> 10, boot_info.region_count);
@@ -53,8 +55,10 @@ void print_memory_map() {
 void setup_frames(uint64_t info_pa) {
     for (size_t i = 0; i < boot_info.region_count; ++i) {
         const auto& r = boot_info.regions[i];
-        if (r.type == uint32_t(mb2::MemoryType::Usable))
-            if (Status s = frames.add(r.base, r.length); s != Status::Ok) fail("adding free memory", s);
+        if (r.type != uint32_t(mb2::MemoryType::Usable)) continue;
+        // Too fragmented a map costs memory, not the boot.
+        if (Status s = frames.add(r.base, r.length); s != Status::Ok)
+            console::print("frames: not using 0x%lx-0x%lx: %s\n", r.base, r.base + r.length - 1, status_name(s));
     }
     const struct { uint64_t base, size; } taken[] = {
         {0, LOW_MEMORY},

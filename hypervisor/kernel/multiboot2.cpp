@@ -67,7 +67,7 @@ const char* memory_type_name(uint32_t type) {
     case MemoryType::AcpiNvs: return "ACPI NVS";
     case MemoryType::Bad: return "bad";
     }
-    return "unknown";
+    return nullptr;
 }
 
 Status parse(const uint8_t* data, size_t available, BootInfo& out) {

@@ -20,6 +20,8 @@ enum class MemoryType : uint32_t {
     AcpiNvs = 4,
     Bad = 5,
 };
+// The type's name, or nullptr for a type Multiboot2 does not define
+// (GRUB passes firmware-specific types through).
 const char* memory_type_name(uint32_t type);
 
 struct MemoryRegion {
@@ -35,7 +37,7 @@ struct Module {
 };
 
 struct BootInfo {
-    static constexpr size_t MAX_REGIONS = 128;
+    static constexpr size_t MAX_REGIONS = 512;  // UEFI machines report hundreds
     static constexpr size_t MAX_MODULES = 32;
 
     uint32_t total_size = 0;

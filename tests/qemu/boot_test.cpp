@@ -28,6 +28,12 @@ const std::string GREETING = "Hello from the Keel test guest! CPU vendor: ";
 const std::string VENDOR = "AuthenticAMD";  // what QEMU's EPYC model reports, passed through by the VMM
 const std::string PROBE_LINE = "wrote and read back a fresh page at guest-physical 0x30000";
 
+QemuConfig iso_config(const std::string& iso_name) {
+    QemuConfig c;
+    c.iso = iso_path(iso_name);
+    return c;
+}
+
 struct Boot {
     std::string serial;
     std::optional<int> status;
@@ -50,7 +56,7 @@ std::string from(const std::string& text, const std::string& marker) {
 // ---------------------------------------------------------------------------
 class SvmGuestBoot : public testing::Test {
 protected:
-    static void SetUpTestSuite() { boot = new Boot(boot_to_end({iso_path("keel-qemu.iso")})); }
+    static void SetUpTestSuite() { boot = new Boot(boot_to_end(iso_config("keel-qemu.iso"))); }
     static void TearDownTestSuite() { delete boot; }
     static const std::string& serial() { return boot->serial; }
     static Boot* boot;
@@ -129,8 +135,25 @@ TEST_F(SvmGuestBoot, PowersOffCleanly) {
 }
 
 // ---------------------------------------------------------------------------
+// The same ISO under UEFI firmware (OVMF): GRUB's EFI build loads Keel, the
+// memory map comes from UEFI, and the guest runs as under BIOS.
+TEST(UefiBoot, RunsTheTestGuestUnderOvmf) {
+    QemuConfig config = iso_config("keel-qemu.iso");
+    config.firmware = keel::test::ovmf_path();
+    Boot b = boot_to_end(config);
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_SUCCESS_STATUS) << b.serial;
+    EXPECT_NE(b.serial.find("Keel microhypervisor 0.1.0 (x86_64)"), std::string::npos) << b.serial;
+    // UEFI reports ACPI NVS and runtime regions that SeaBIOS does not.
+    EXPECT_NE(b.serial.find("ACPI NVS"), std::string::npos) << b.serial;
+    EXPECT_NE(b.serial.find("guest: " + GREETING + VENDOR), std::string::npos) << b.serial;
+    EXPECT_TRUE(std::regex_search(b.serial, std::regex("vm: exits NPF +1\r?\n"))) << b.serial;
+    EXPECT_NE(b.serial.find("test guest passed"), std::string::npos) << b.serial;
+}
+
+// ---------------------------------------------------------------------------
 TEST(NoSvmBoot, EndsWithAClearMessageNotACrash) {
-    QemuConfig config{iso_path("keel-qemu.iso")};
+    QemuConfig config = iso_config("keel-qemu.iso");
     config.cpu = "qemu64,-svm";
     Boot b = boot_to_end(config);
     ASSERT_TRUE(b.status.has_value()) << b.serial;
@@ -145,7 +168,7 @@ TEST(NoSvmBoot, EndsWithAClearMessageNotACrash) {
 
 // ---------------------------------------------------------------------------
 TEST(ExceptionBoot, InvalidOpcodePrintsARegisterDumpAndHalts) {
-    Boot b = boot_to_end({iso_path("keel-test-ud.iso")});
+    Boot b = boot_to_end(iso_config("keel-test-ud.iso"));
     ASSERT_TRUE(b.status.has_value()) << b.serial;
     EXPECT_EQ(*b.status, EXIT_PANIC_STATUS) << b.serial;
     const std::string dump = from(b.serial, "*** KEEL EXCEPTION");
@@ -157,7 +180,7 @@ TEST(ExceptionBoot, InvalidOpcodePrintsARegisterDumpAndHalts) {
 }
 
 TEST(ExceptionBoot, PageFaultReportsTheFaultingAddress) {
-    Boot b = boot_to_end({iso_path("keel-test-pf.iso")});
+    Boot b = boot_to_end(iso_config("keel-test-pf.iso"));
     ASSERT_TRUE(b.status.has_value()) << b.serial;
     EXPECT_EQ(*b.status, EXIT_PANIC_STATUS) << b.serial;
     const std::string dump = from(b.serial, "*** KEEL EXCEPTION");
@@ -166,7 +189,7 @@ TEST(ExceptionBoot, PageFaultReportsTheFaultingAddress) {
 }
 
 TEST(ExceptionBoot, StackOverflowHitsTheGuardPageAndEndsInADoubleFaultDump) {
-    Boot b = boot_to_end({iso_path("keel-test-stack.iso")});
+    Boot b = boot_to_end(iso_config("keel-test-stack.iso"));
     ASSERT_TRUE(b.status.has_value()) << b.serial;
     EXPECT_EQ(*b.status, EXIT_PANIC_STATUS) << b.serial;
     std::smatch guard, cr2;
@@ -190,7 +213,7 @@ protected:
     };
 
     static void SetUpTestSuite() {
-        QemuConfig config{iso_path("keel-test-hold.iso")};
+        QemuConfig config = iso_config("keel-test-hold.iso");
         config.monitor = true;
         qemu = new QemuMachine(config);
         qemu->start();

@@ -30,6 +30,7 @@ std::string make_temp_dir() {
 } // namespace
 
 std::string iso_path(const std::string& name) { return env_or("KEEL_ISO_DIR", ".") + "/" + name; }
+std::string ovmf_path() { return env_or("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd"); }
 
 QemuMachine::QemuMachine(QemuConfig config) : config_(std::move(config)) {
     dir_ = make_temp_dir();
@@ -45,6 +46,10 @@ QemuMachine::QemuMachine(QemuConfig config) : config_(std::move(config)) {
              "-serial", "file:" + serial_path_,
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
              "-cdrom", config_.iso};
+    if (!config_.firmware.empty()) {
+        argv_.push_back("-bios");
+        argv_.push_back(config_.firmware);
+    }
     if (config_.monitor) {
         argv_.push_back("-monitor");
         argv_.push_back("unix:" + monitor_path_ + ",server=on,wait=off");

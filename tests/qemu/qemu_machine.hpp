@@ -16,6 +16,7 @@ struct QemuConfig {
     std::string cpu = "EPYC,+svm,+npt";
     unsigned memory_mib = 512;
     bool monitor = false;
+    std::string firmware;  // -bios image (e.g. OVMF for UEFI); empty: QEMU's SeaBIOS
 };
 
 class QemuMachine {
@@ -50,5 +51,6 @@ private:
 
 // The tests' defaults, from the environment CTest sets.
 std::string iso_path(const std::string& name);
+std::string ovmf_path();
 
 } // namespace keel::test
