@@ -8,7 +8,7 @@ KEEL_PACKAGES=(
   libgtest-dev                            # unit and integration tests
   clang libclang-rt-14-dev                # libFuzzer targets
   qemu-system-x86                         # QEMU with SVM + nested paging under TCG
-  grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools  # grub-mkrescue: BIOS + UEFI ISO
+  grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools xz-utils  # grub-mkrescue: BIOS + UEFI ISO
   ovmf                                    # UEFI firmware for the QEMU boot test
 )
 

@@ -45,6 +45,10 @@ struct NestedFault {
     bool execute;
 };
 
+struct MsrAccess {
+    bool write;  // WRMSR (value in EDX:EAX); else RDMSR. The MSR's index is in RCX.
+};
+
 struct ExitMessage {
     ExitReason reason;
     uint64_t hw_code;   // the vendor's own exit code, for diagnostics
@@ -53,6 +57,7 @@ struct ExitMessage {
     union {
         IoAccess io;
         NestedFault npf;
+        MsrAccess msr;
     };
 };
 

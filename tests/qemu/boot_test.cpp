@@ -121,6 +121,8 @@ TEST_F(SvmGuestBoot, CountsEachExitKind) {
     EXPECT_EQ(count_of("CPUID"), 1) << tail;
     EXPECT_EQ(count_of("HLT"), 1) << tail;
     EXPECT_EQ(count_of("NPF"), 1) << tail;
+    EXPECT_EQ(count_of("MSR"), 1) << tail;
+    EXPECT_NE(tail.find("vmm: guest read MSR 0x10 (not emulated: reads as 0)"), std::string::npos) << tail;
     // One OUT per byte the guest printed: greeting, vendor, newline, probe line, newline.
     EXPECT_EQ(count_of("IOIO"), long(GREETING.size() + VENDOR.size() + 1 + PROBE_LINE.size() + 1)) << tail;
     EXPECT_NE(tail.find("vm: guest stopped on HLT (hardware exit code 0x78)"), std::string::npos) << tail;

@@ -65,6 +65,11 @@ TEST(SvmExitDecode, DecodesNestedPageFaults) {
     EXPECT_FALSE(fetch.npf.write);
 }
 
+TEST(SvmExitDecode, DecodesMsrAccesses) {
+    EXPECT_FALSE(decode(0x7c, 0).msr.write);
+    EXPECT_TRUE(decode(0x7c, 1).msr.write);
+}
+
 TEST(SvmExitDecode, NamesEveryReason) {
     for (unsigned r = 0; r < keel::virt::EXIT_REASON_COUNT; ++r)
         EXPECT_STRNE(keel::virt::exit_reason_name(ExitReason(r)), "?") << r;

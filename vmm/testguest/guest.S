@@ -1,11 +1,13 @@
 /* The built-in test guest: 16-bit real-mode code, run at 1000:0000
  * (guest-physical 0x10000). It asks for the CPU vendor (CPUID exit), prints
- * a greeting through port 0xE9 (one IOIO exit per byte), writes and reads
+ * a greeting through port 0xE9 (one IOIO exit per byte), reads an MSR
+ * (MSR exit), writes and reads
  * back a page the VMM has not mapped yet (nested page fault), and halts. */
 #define OFF(sym) ((sym) - testguest_image_start)
 #define DEBUG_PORT 0xe9
 #define PROBE_SEGMENT 0x3000    /* guest-physical 0x30000: not mapped at start */
 #define PROBE_VALUE 0x4c45454b  /* "KEEL" */
+#define TSC_MSR 0x10
 
     .section .rodata.testguest, "a"
     .code16
@@ -24,6 +26,9 @@ testguest_image_start:
     call puts
     mov $OFF(newline), %si
     call puts
+
+    mov $TSC_MSR, %ecx          /* an MSR access must reach the VMM too */
+    rdmsr
 
     mov $PROBE_SEGMENT, %ax
     mov %ax, %es

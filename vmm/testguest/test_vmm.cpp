@@ -90,6 +90,20 @@ virt::ExitAction on_npf(virt::ExitMessage& m, void* ctx) {
     return virt::ExitAction::Resume;  // the faulting instruction runs again
 }
 
+// No MSR is emulated yet: reads give 0, writes are dropped, each one said.
+virt::ExitAction on_msr(virt::ExitMessage& m, void*) {
+    uint32_t index = uint32_t(m.regs.rcx);
+    if (m.msr.write) {
+        console::print("vmm: guest wrote MSR 0x%x (not emulated: ignored)\n", index);
+    } else {
+        console::print("vmm: guest read MSR 0x%x (not emulated: reads as 0)\n", index);
+        m.regs.rax = 0;
+        m.regs.rdx = 0;
+    }
+    m.regs.rip += 2;  // 0F 32 / 0F 30
+    return virt::ExitAction::Resume;
+}
+
 virt::ExitAction on_hlt(virt::ExitMessage&, void*) { return virt::ExitAction::Stop; }
 
 Status load_image(Vmm& vmm) {
@@ -119,6 +133,7 @@ Status run_test_guest(FrameAllocator& frames, TestGuestResult& result) {
     vm.set_portal(virt::ExitReason::Io, on_io);
     vm.set_portal(virt::ExitReason::NestedPageFault, on_npf);
     vm.set_portal(virt::ExitReason::Hlt, on_hlt);
+    vm.set_portal(virt::ExitReason::Msr, on_msr);
 
     console::print("vmm: starting the test guest at %04x:0000 (guest-physical 0x%lx)\n", LOAD_SEGMENT, LOAD_GPA);
     if (Status s = vm.run(result.last); s != Status::Ok) return s;

@@ -11,6 +11,9 @@ constexpr uint64_t IO_SZ8 = 1u << 4;
 constexpr uint64_t IO_SZ16 = 1u << 5;
 constexpr uint64_t IO_SZ32 = 1u << 6;
 
+// EXITINFO1 for MSR intercepts: 0 = RDMSR, 1 = WRMSR
+constexpr uint64_t MSR_WRITE = 1u << 0;
+
 // EXITINFO1 for nested page faults: a #PF-style error code
 constexpr uint64_t NPF_PRESENT = 1u << 0;
 constexpr uint64_t NPF_WRITE = 1u << 1;
@@ -49,6 +52,8 @@ void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessag
         };
     } else if (msg.reason == virt::ExitReason::NestedPageFault) {
         msg.npf = virt::NestedFault{info2, bool(info1 & NPF_PRESENT), bool(info1 & NPF_WRITE), bool(info1 & NPF_EXECUTE)};
+    } else if (msg.reason == virt::ExitReason::Msr) {
+        msg.msr = virt::MsrAccess{bool(info1 & MSR_WRITE)};
     }
 }
 
