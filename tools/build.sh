@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds everything (host code, hypervisor, ISOs, tests) in
-# build/ (or $KEEL_BUILD_DIR). Sourced by demo.sh and test.sh.
+# build/ (or $KEEL_BUILD_DIR). Sourced by demo.sh and test.sh, which call
+# keel_prepare: install what is missing, then build.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/setup-deps.sh"
 
 keel_build() {
   local root build
@@ -12,4 +14,9 @@ keel_build() {
   KEEL_BUILD="$build"
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then keel_build; echo "keel: built in $KEEL_BUILD"; fi
+keel_prepare() {
+  keel_install_deps
+  keel_build
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then keel_prepare; echo "keel: built in $KEEL_BUILD"; fi

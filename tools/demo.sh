@@ -3,11 +3,8 @@
 # with nested paging). The serial console is this terminal: the hypervisor's
 # boot log, the test guest's greeting and the exit counts, then power-off.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/setup-deps.sh"
-. "$here/build.sh"
-keel_install_deps
-keel_build
+. "$(dirname "${BASH_SOURCE[0]}")/build.sh"
+keel_prepare
 
 echo "keel: booting $KEEL_BUILD/keel-qemu.iso in QEMU (Ctrl-A X quits)"
 set +e

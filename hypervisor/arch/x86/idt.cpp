@@ -83,6 +83,12 @@ void set_handler(uint8_t vector, Handler handler) { handlers[vector] = handler; 
 
 extern "C" void interrupt_dispatch(keel::x86::InterruptFrame* frame) {
     using namespace keel::x86;
+    // An NMI is not a kernel fault: watchdogs and the NMI that exits a guest
+    // (SVM re-raises it on the host after STGI) arrive here. Say so and go on.
+    if (frame->vector == 2) {
+        keel::console::print("keel: NMI received at rip 0x%lx; continuing\n", frame->rip);
+        return;
+    }
     if (frame->vector < 32) idt::dump_and_halt(*frame);
     if (idt::Handler h = idt::handlers[frame->vector & 255]) h(*frame);
 }

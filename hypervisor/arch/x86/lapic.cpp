@@ -61,7 +61,9 @@ Status start_timer(uint32_t hz, TimerInfo& info) {
     write(LVT_TIMER, LVT_MASKED);
     write(TIMER_INITIAL, 0xffffffff);
     pit::start_oneshot(CALIBRATION_MS);
-    while (!pit::expired()) pause();
+    uint32_t polls = 0;
+    while (!pit::expired())
+        if (++polls == pit::MAX_POLLS) return Status::Unsupported;
     uint32_t elapsed = 0xffffffff - read(TIMER_CURRENT);
     write(TIMER_INITIAL, 0);
     info.bus_ticks_per_ms = elapsed / CALIBRATION_MS;

@@ -11,4 +11,8 @@ constexpr uint32_t FREQUENCY_HZ = 1193182;
 void start_oneshot(uint32_t ms);
 bool expired();
 
+// Polls expired() at most this often before deciding the PIT does not count
+// (some modern platforms have none); far more than 50 ms of port reads.
+constexpr uint32_t MAX_POLLS = 50'000'000;
+
 } // namespace keel::x86::pit
