@@ -7,6 +7,7 @@ KEEL_PACKAGES=(
   g++ make cmake                          # host build and the freestanding hypervisor
   libgtest-dev                            # unit and integration tests
   clang libclang-rt-14-dev                # libFuzzer targets
+  clang-format                            # the style check (.clang-format)
   qemu-system-x86                         # QEMU with SVM + nested paging under TCG
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools xz-utils  # grub-mkrescue: BIOS + UEFI ISO
   ovmf                                    # UEFI firmware for the QEMU boot test

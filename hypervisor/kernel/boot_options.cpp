@@ -19,17 +19,22 @@ void apply(StringView word, BootOptions& o, OptionWarning warn, void* ctx) {
         if (has_value) return warn(word, "takes no value", ctx);
         o.hold = true;
     } else if (key == "selftest") {
-        if (value == "ud") o.selftest = SelfTest::InvalidOpcode;
-        else if (value == "pf") o.selftest = SelfTest::PageFault;
-        else if (value == "stack") o.selftest = SelfTest::StackOverflow;
-        else if (value == "none") o.selftest = SelfTest::None;
-        else return warn(word, "expects ud, pf, stack or none", ctx);
+        if (value == "ud")
+            o.selftest = SelfTest::InvalidOpcode;
+        else if (value == "pf")
+            o.selftest = SelfTest::PageFault;
+        else if (value == "stack")
+            o.selftest = SelfTest::StackOverflow;
+        else if (value == "none")
+            o.selftest = SelfTest::None;
+        else
+            return warn(word, "expects ud, pf, stack or none", ctx);
     } else {
         warn(word, "unknown option", ctx);
     }
 }
 
-} // namespace
+}  // namespace
 
 BootOptions parse_boot_options(StringView cmdline, OptionWarning warn, void* ctx) {
     BootOptions o;
@@ -43,4 +48,4 @@ BootOptions parse_boot_options(StringView cmdline, OptionWarning warn, void* ctx
     return o;
 }
 
-} // namespace keel
+}  // namespace keel

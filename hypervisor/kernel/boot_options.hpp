@@ -11,13 +11,13 @@ namespace keel {
 enum class SelfTest : uint8_t {
     None,
     InvalidOpcode,  // selftest=ud: execute UD2, expect a register dump
-    PageFault,      // selftest=pf: touch an unmapped page, expect a register dump
+    PageFault,  // selftest=pf: touch an unmapped page, expect a register dump
     StackOverflow,  // selftest=stack: recurse into the guard page, expect a double fault dump
 };
 
 struct BootOptions {
     uint16_t debug_exit_port = 0;  // 0: none (real hardware); QEMU: isa-debug-exit's iobase
-    bool hold = false;             // stay up after the run for inspection instead of powering off
+    bool hold = false;  // stay up after the run for inspection instead of powering off
     SelfTest selftest = SelfTest::None;
 };
 
@@ -26,4 +26,4 @@ using OptionWarning = void (*)(StringView word, const char* why, void* ctx);
 
 BootOptions parse_boot_options(StringView cmdline, OptionWarning warn, void* ctx);
 
-} // namespace keel
+}  // namespace keel

@@ -5,7 +5,7 @@
 namespace keel::console {
 namespace {
 void serial_sink(char c, void*) { x86::serial::put(c); }
-} // namespace
+}  // namespace
 
 void vprint(const char* fmt, va_list ap) { vformat(serial_sink, nullptr, fmt, ap); }
 
@@ -16,4 +16,4 @@ void print(const char* fmt, ...) {
     va_end(ap);
 }
 
-} // namespace keel::console
+}  // namespace keel::console

@@ -8,4 +8,4 @@ namespace keel::console {
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprint(const char* fmt, va_list ap);
 
-} // namespace keel::console
+}  // namespace keel::console

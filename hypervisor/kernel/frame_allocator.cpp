@@ -4,7 +4,7 @@ namespace keel {
 namespace {
 constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 constexpr uint64_t align_down(uint64_t v, uint64_t a) { return v / a * a; }
-} // namespace
+}  // namespace
 
 uint64_t FrameAllocator::free_pages() const {
     uint64_t n = 0;
@@ -82,7 +82,10 @@ Status FrameAllocator::reserve(uint64_t base, uint64_t length) {
     for (size_t i = 0; i < count_;) {
         uint64_t rlo = ranges_[i].base, rhi = rlo + ranges_[i].pages * PAGE_SIZE;
         uint64_t clo = lo > rlo ? lo : rlo, chi = hi < rhi ? hi : rhi;
-        if (clo >= chi) { ++i; continue; }
+        if (clo >= chi) {
+            ++i;
+            continue;
+        }
         size_t before = count_;
         if (Status s = carve(i, clo, (chi - clo) / PAGE_SIZE); s != Status::Ok) return s;
         if (count_ >= before) ++i;  // range i still exists (shrunk or split)
@@ -109,4 +112,4 @@ Status FrameAllocator::free(uint64_t base, uint64_t pages) {
     return insert(base, pages);
 }
 
-} // namespace keel
+}  // namespace keel

@@ -16,7 +16,7 @@ public:
     static constexpr size_t MAX_RANGES = 256;
 
     struct Range {
-        uint64_t base;   // page aligned
+        uint64_t base;  // page aligned
         uint64_t pages;
     };
 
@@ -44,4 +44,4 @@ private:
     size_t count_ = 0;
 };
 
-} // namespace keel
+}  // namespace keel

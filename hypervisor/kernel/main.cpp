@@ -1,5 +1,6 @@
 // The boot sequence: console, boot information, memory, CPU tables, paging,
 // timer, then virtualization and the built-in test guest.
+#include "../../vmm/testguest/test_vmm.hpp"
 #include "../arch/x86/cpu.hpp"
 #include "../arch/x86/gdt.hpp"
 #include "../arch/x86/idt.hpp"
@@ -7,7 +8,6 @@
 #include "../arch/x86/lapic.hpp"
 #include "../arch/x86/pic.hpp"
 #include "../arch/x86/serial.hpp"
-#include "../../vmm/testguest/test_vmm.hpp"
 #include "boot_options.hpp"
 #include "console.hpp"
 #include "frame_allocator.hpp"
@@ -23,7 +23,7 @@ namespace keel {
 namespace {
 
 constexpr size_t MAX_BOOT_INFO = 1 << 20;  // refuse to believe a larger block
-constexpr uint64_t LOW_MEMORY = 1 << 20;   // BIOS data, real-mode IVT, option ROMs
+constexpr uint64_t LOW_MEMORY = 1 << 20;  // BIOS data, real-mode IVT, option ROMs
 constexpr uint32_t TIMER_HZ = 100;
 constexpr uint64_t TIMER_TICKS_TO_SEE = 5;
 constinit mb2::BootInfo boot_info;
@@ -45,8 +45,10 @@ void print_memory_map() {
     for (size_t i = 0; i < boot_info.region_count; ++i) {
         const auto& r = boot_info.regions[i];
         const char* name = mb2::memory_type_name(r.type);
-        if (name) console::print("mem: 0x%016lx-0x%016lx %s\n", r.base, r.base + r.length - 1, name);
-        else console::print("mem: 0x%016lx-0x%016lx type %u\n", r.base, r.base + r.length - 1, r.type);
+        if (name)
+            console::print("mem: 0x%016lx-0x%016lx %s\n", r.base, r.base + r.length - 1, name);
+        else
+            console::print("mem: 0x%016lx-0x%016lx type %u\n", r.base, r.base + r.length - 1, r.type);
         if (r.type == uint32_t(mb2::MemoryType::Usable)) usable += r.length;
     }
     console::print("mem: %lu KiB usable in %zu regions\n", usable >> 10, boot_info.region_count);
@@ -60,7 +62,9 @@ void setup_frames(uint64_t info_pa) {
         if (Status s = frames.add(r.base, r.length); s != Status::Ok)
             console::print("frames: not using 0x%lx-0x%lx: %s\n", r.base, r.base + r.length - 1, status_name(s));
     }
-    const struct { uint64_t base, size; } taken[] = {
+    const struct {
+        uint64_t base, size;
+    } taken[] = {
         {0, LOW_MEMORY},
         {addr(__image_start), addr(__image_end) - addr(__image_start)},
         {info_pa, boot_info.total_size},
@@ -80,8 +84,8 @@ void setup_paging() {
     if (Status s = x86::build_kernel_space(boot_info, frames, report); s != Status::Ok) fail("building page tables", s);
     console::print("paging: text 0x%lx-0x%lx RX, rodata 0x%lx-0x%lx R, data 0x%lx-0x%lx RW+NX\n", addr(__image_start),
                    addr(__text_end), addr(__rodata_start), addr(__rodata_end), addr(__data_start), addr(__image_end));
-    console::print("paging: stack 0x%lx-0x%lx, guard page at 0x%lx unmapped\n", addr(__stack_bottom),
-                   addr(__stack_top), addr(__stack_guard));
+    console::print("paging: stack 0x%lx-0x%lx, guard page at 0x%lx unmapped\n", addr(__stack_bottom), addr(__stack_top),
+                   addr(__stack_guard));
     console::print("paging: %lu mappings, %lu MiB, %lu writable+executable\n", report.leaf_count,
                    report.mapped_bytes >> 20, report.writable_executable);
     if (report.writable_executable) fail("W^X", Status::Malformed);
@@ -157,7 +161,7 @@ void run_selftest(SelfTest t) {
     finish(options, result.passed ? power::ExitCode::Success : power::ExitCode::GuestFailed);
 }
 
-} // namespace
+}  // namespace
 
 extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
@@ -185,4 +189,4 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     run_guest(options);
 }
 
-} // namespace keel
+}  // namespace keel

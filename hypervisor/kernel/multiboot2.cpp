@@ -12,9 +12,9 @@ enum TagType : uint32_t {
 };
 
 constexpr size_t TAG_HEADER = 8;
-constexpr size_t MMAP_HEADER = 16;   // tag header + entry_size + entry_version
+constexpr size_t MMAP_HEADER = 16;  // tag header + entry_size + entry_version
 constexpr size_t MMAP_ENTRY_MIN = 24;
-constexpr size_t MODULE_HEADER = 16; // tag header + start + end
+constexpr size_t MODULE_HEADER = 16;  // tag header + start + end
 
 uint32_t load32(const uint8_t* p) {
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
@@ -57,7 +57,7 @@ Status parse_module(const uint8_t* tag, uint32_t size, BootInfo& out) {
     return Status::Ok;
 }
 
-} // namespace
+}  // namespace
 
 const char* memory_type_name(uint32_t type) {
     switch (MemoryType(type)) {
@@ -98,4 +98,4 @@ Status parse(const uint8_t* data, size_t available, BootInfo& out) {
     }
 }
 
-} // namespace keel::mb2
+}  // namespace keel::mb2

@@ -54,4 +54,4 @@ struct BootInfo {
 // bytes may be read. On success `out` points into `data` for strings.
 Status parse(const uint8_t* data, size_t available, BootInfo& out);
 
-} // namespace keel::mb2
+}  // namespace keel::mb2

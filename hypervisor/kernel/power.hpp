@@ -8,10 +8,10 @@ namespace keel::power {
 
 // QEMU's exit status is (code << 1) | 1.
 enum class ExitCode : uint8_t {
-    Success = 0x10,           // status 33
-    Panic = 0x11,             // status 35: exception or kernel failure
+    Success = 0x10,  // status 33
+    Panic = 0x11,  // status 35: exception or kernel failure
     NoVirtualization = 0x12,  // status 37: CPU cannot host guests
-    GuestFailed = 0x13,       // status 39: the guest did not finish as expected
+    GuestFailed = 0x13,  // status 39: the guest did not finish as expected
 };
 
 void set_debug_exit_port(uint16_t port);
@@ -24,4 +24,4 @@ void set_debug_exit_port(uint16_t port);
 // monitor) can inspect the live machine; never returns.
 [[noreturn]] void hold();
 
-} // namespace keel::power
+}  // namespace keel::power

@@ -40,4 +40,4 @@ int memcmp(const void* a, const void* b, size_t n) {
 
 [[noreturn]] void __cxa_pure_virtual() { keel::power::halt(keel::power::ExitCode::Panic); }
 
-} // extern "C"
+}  // extern "C"

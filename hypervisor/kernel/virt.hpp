@@ -10,10 +10,10 @@
 namespace keel::virt {
 
 struct Support {
-    bool usable;              // virtualization with nested paging can be turned on
-    const char* technology;   // "AMD SVM", "Intel VMX"
-    const char* detail;       // one sentence: what was found, or why it cannot be used
-    uint32_t asid_count;      // SVM: number of ASIDs
+    bool usable;  // virtualization with nested paging can be turned on
+    const char* technology;  // "AMD SVM", "Intel VMX"
+    const char* detail;  // one sentence: what was found, or why it cannot be used
+    uint32_t asid_count;  // SVM: number of ASIDs
 };
 
 Support probe();
@@ -51,4 +51,4 @@ protected:
 [[nodiscard]] Status create_guest_memory(FrameAllocator& frames, GuestMemory*& out);
 [[nodiscard]] Status create_vcpu(FrameAllocator& frames, GuestMemory& memory, const RealModeStart& start, Vcpu*& out);
 
-} // namespace keel::virt
+}  // namespace keel::virt

@@ -15,4 +15,4 @@ Status VirtualMachine::run(ExitMessage& msg) {
     }
 }
 
-} // namespace keel::virt
+}  // namespace keel::virt

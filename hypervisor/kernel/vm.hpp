@@ -31,4 +31,4 @@ private:
     ExitCounts counts_;
 };
 
-} // namespace keel::virt
+}  // namespace keel::virt

@@ -18,4 +18,4 @@ const char* exit_reason_name(ExitReason r) {
     return "?";
 }
 
-} // namespace keel::virt
+}  // namespace keel::virt

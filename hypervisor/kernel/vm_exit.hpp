@@ -13,10 +13,10 @@ enum class ExitReason : uint8_t {
     Hlt,
     NestedPageFault,
     Msr,
-    Shutdown,        // triple fault in the guest
-    Interrupt,       // host interrupt arrived while the guest ran; the kernel handles it
-    InvalidState,    // the CPU refused to enter the guest
-    Unknown,         // an intercept without a portal of its own
+    Shutdown,  // triple fault in the guest
+    Interrupt,  // host interrupt arrived while the guest ran; the kernel handles it
+    InvalidState,  // the CPU refused to enter the guest
+    Unknown,  // an intercept without a portal of its own
     Count,
 };
 constexpr unsigned EXIT_REASON_COUNT = unsigned(ExitReason::Count);
@@ -31,11 +31,11 @@ struct GuestRegisters {
 
 struct IoAccess {
     uint16_t port;
-    uint8_t size;      // bytes: 1, 2 or 4
-    bool in;           // true: IN (guest reads), false: OUT
-    bool string;       // INS/OUTS
+    uint8_t size;  // bytes: 1, 2 or 4
+    bool in;  // true: IN (guest reads), false: OUT
+    bool string;  // INS/OUTS
     bool rep;
-    uint64_t next_rip; // the hardware tells us for I/O exits
+    uint64_t next_rip;  // the hardware tells us for I/O exits
 };
 
 struct NestedFault {
@@ -51,7 +51,7 @@ struct MsrAccess {
 
 struct ExitMessage {
     ExitReason reason;
-    uint64_t hw_code;   // the vendor's own exit code, for diagnostics
+    uint64_t hw_code;  // the vendor's own exit code, for diagnostics
     uint64_t hw_info1, hw_info2;
     GuestRegisters regs;
     union {
@@ -63,4 +63,4 @@ struct ExitMessage {
 
 enum class ExitAction : uint8_t { Resume, Stop };
 
-} // namespace keel::virt
+}  // namespace keel::virt

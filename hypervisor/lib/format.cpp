@@ -5,8 +5,8 @@
 namespace keel {
 namespace {
 
-void emit_number(CharSink sink, void* ctx, uint64_t v, unsigned base, bool upper, bool negative,
-                 unsigned width, char pad) {
+void emit_number(CharSink sink, void* ctx, uint64_t v, unsigned base, bool upper, bool negative, unsigned width,
+                 char pad) {
     char digits[24];
     unsigned n = 0;
     const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -21,32 +21,47 @@ void emit_number(CharSink sink, void* ctx, uint64_t v, unsigned base, bool upper
     while (n) sink(digits[--n], ctx);
 }
 
-} // namespace
+}  // namespace
 
 void vformat(CharSink sink, void* ctx, const char* fmt, va_list ap) {
     for (const char* p = fmt; *p; ++p) {
-        if (*p != '%') { sink(*p, ctx); continue; }
+        if (*p != '%') {
+            sink(*p, ctx);
+            continue;
+        }
         ++p;
         char pad = ' ';
         bool left = false;
         unsigned width = 0;
         int precision = -1;  // for %s: the most characters to print
         for (;; ++p) {
-            if (*p == '0') pad = '0';
-            else if (*p == '-') left = true;
-            else break;
+            if (*p == '0')
+                pad = '0';
+            else if (*p == '-')
+                left = true;
+            else
+                break;
         }
         while (*p >= '0' && *p <= '9') width = width * 10 + unsigned(*p++ - '0');
         if (*p == '.') {
             ++p;
             precision = 0;
-            if (*p == '*') { precision = va_arg(ap, int); ++p; }
-            else while (*p >= '0' && *p <= '9') precision = precision * 10 + (*p++ - '0');
+            if (*p == '*') {
+                precision = va_arg(ap, int);
+                ++p;
+            } else
+                while (*p >= '0' && *p <= '9') precision = precision * 10 + (*p++ - '0');
             if (precision < 0) precision = -1;
         }
         int longs = 0;
-        while (*p == 'l') { ++longs; ++p; }
-        if (*p == 'z') { longs = 2; ++p; }
+        while (*p == 'l') {
+            ++longs;
+            ++p;
+        }
+        if (*p == 'z') {
+            longs = 2;
+            ++p;
+        }
         switch (*p) {
         case 's': {
             const char* s = va_arg(ap, const char*);
@@ -54,9 +69,11 @@ void vformat(CharSink sink, void* ctx, const char* fmt, va_list ap) {
             unsigned len = 0;
             while (s[len] && (precision < 0 || len < unsigned(precision))) ++len;
             unsigned fill = len < width ? width - len : 0;
-            if (!left) while (fill--) sink(' ', ctx);
+            if (!left)
+                while (fill--) sink(' ', ctx);
             for (unsigned i = 0; i < len; ++i) sink(s[i], ctx);
-            if (left) while (fill--) sink(' ', ctx);
+            if (left)
+                while (fill--) sink(' ', ctx);
             break;
         }
         case 'c': sink(char(va_arg(ap, int)), ctx); break;
@@ -81,7 +98,10 @@ void vformat(CharSink sink, void* ctx, const char* fmt, va_list ap) {
             break;
         case '%': sink('%', ctx); break;
         case '\0': return;
-        default: sink('%', ctx); sink(*p, ctx); break;
+        default:
+            sink('%', ctx);
+            sink(*p, ctx);
+            break;
         }
     }
 }
@@ -97,7 +117,7 @@ void buffer_put(char c, void* ctx) {
     if (b->len + 1 < b->size) b->buf[b->len] = c;
     ++b->len;
 }
-} // namespace
+}  // namespace
 
 size_t format_to(char* buf, size_t size, const char* fmt, ...) {
     BufferSink b{buf, size, 0};
@@ -109,4 +129,4 @@ size_t format_to(char* buf, size_t size, const char* fmt, ...) {
     return b.len;
 }
 
-} // namespace keel
+}  // namespace keel

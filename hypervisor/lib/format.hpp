@@ -15,4 +15,4 @@ void vformat(CharSink sink, void* ctx, const char* fmt, va_list ap);
 // the full output would have had.
 size_t format_to(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
-} // namespace keel
+}  // namespace keel

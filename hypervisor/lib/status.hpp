@@ -4,15 +4,11 @@
 
 namespace keel {
 
-enum class [[nodiscard]] Status {
-    Ok,
-    OutOfMemory,
-    BadArgument,
-    Malformed,      // untrusted bytes did not parse
-    Truncated,      // a structure claims more bytes than it has
-    NotFound,
-    Unsupported,
-    Exists,
+enum class [[nodiscard]] Status{
+    Ok,        OutOfMemory, BadArgument,
+    Malformed,  // untrusted bytes did not parse
+    Truncated,  // a structure claims more bytes than it has
+    NotFound,  Unsupported, Exists,
 };
 
 constexpr const char* status_name(Status s) {
@@ -29,4 +25,4 @@ constexpr const char* status_name(Status s) {
     return "?";
 }
 
-} // namespace keel
+}  // namespace keel

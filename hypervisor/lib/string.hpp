@@ -23,9 +23,7 @@ struct StringView {
             if (data[i] != o.data[i]) return false;
         return true;
     }
-    constexpr bool starts_with(StringView p) const {
-        return size >= p.size && StringView(data, p.size) == p;
-    }
+    constexpr bool starts_with(StringView p) const { return size >= p.size && StringView(data, p.size) == p; }
     constexpr StringView substr(size_t from, size_t n = SIZE_MAX) const {
         if (from > size) from = size;
         if (n > size - from) n = size - from;
@@ -37,16 +35,23 @@ struct StringView {
 // Rejects empty input, stray characters and overflow.
 constexpr bool parse_u64(StringView s, uint64_t& out) {
     unsigned base = 10;
-    if (s.starts_with("0x") || s.starts_with("0X")) { base = 16; s = s.substr(2); }
+    if (s.starts_with("0x") || s.starts_with("0X")) {
+        base = 16;
+        s = s.substr(2);
+    }
     if (s.empty()) return false;
     uint64_t v = 0;
     for (size_t i = 0; i < s.size; ++i) {
         char c = s[i];
         unsigned d;
-        if (c >= '0' && c <= '9') d = unsigned(c - '0');
-        else if (base == 16 && c >= 'a' && c <= 'f') d = unsigned(c - 'a' + 10);
-        else if (base == 16 && c >= 'A' && c <= 'F') d = unsigned(c - 'A' + 10);
-        else return false;
+        if (c >= '0' && c <= '9')
+            d = unsigned(c - '0');
+        else if (base == 16 && c >= 'a' && c <= 'f')
+            d = unsigned(c - 'a' + 10);
+        else if (base == 16 && c >= 'A' && c <= 'F')
+            d = unsigned(c - 'A' + 10);
+        else
+            return false;
         if (v > (UINT64_MAX - d) / base) return false;
         v = v * base + d;
     }
@@ -54,4 +59,4 @@ constexpr bool parse_u64(StringView s, uint64_t& out) {
     return true;
 }
 
-} // namespace keel
+}  // namespace keel

@@ -14,7 +14,7 @@ void check_warning(keel::StringView word, const char* why, void* ctx) {
     auto* in = static_cast<Input*>(ctx);
     if (!why || word.size == 0 || word.data < in->begin || word.data + word.size > in->begin + in->size) abort();
 }
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Input in{reinterpret_cast<const char*>(data), size};

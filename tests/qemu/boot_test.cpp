@@ -91,12 +91,14 @@ TEST_F(SvmGuestBoot, ReportsItsOwnMappingsWithoutWritableExecutable) {
 }
 
 TEST_F(SvmGuestBoot, RunsTheLocalApicTimer) {
-    EXPECT_TRUE(std::regex_search(serial(), std::regex("lapic: at 0xfee00000, timer 100 Hz \\([1-9][0-9]* bus ticks/ms\\), [5-9] ticks seen")))
+    EXPECT_TRUE(std::regex_search(
+        serial(), std::regex("lapic: at 0xfee00000, timer 100 Hz \\([1-9][0-9]* bus ticks/ms\\), [5-9] ticks seen")))
         << serial();
 }
 
 TEST_F(SvmGuestBoot, DetectsSvmWithNestedPaging) {
-    EXPECT_TRUE(std::regex_search(serial(), std::regex("virt: AMD SVM available with nested paging \\([0-9]+ ASIDs\\)")))
+    EXPECT_TRUE(
+        std::regex_search(serial(), std::regex("virt: AMD SVM available with nested paging \\([0-9]+ ASIDs\\)")))
         << serial();
 }
 
@@ -250,8 +252,7 @@ std::vector<KernelMappings::Mapping> KernelMappings::mappings;
 TEST_F(KernelMappings, NoMappingIsBothWritableAndExecutable) {
     ASSERT_TRUE(held) << qemu->serial();
     ASSERT_GT(mappings.size(), 100u) << "could not read the page tables:\n" << raw;
-    for (const auto& m : mappings)
-        EXPECT_FALSE(m.writable && m.executable) << std::hex << "W+X mapping at 0x" << m.va;
+    for (const auto& m : mappings) EXPECT_FALSE(m.writable && m.executable) << std::hex << "W+X mapping at 0x" << m.va;
 }
 
 TEST_F(KernelMappings, KernelTextIsExecutableAndReadOnly) {
@@ -269,4 +270,4 @@ TEST_F(KernelMappings, PageZeroIsNotMapped) {
     EXPECT_NE(find(0x1000), nullptr);
 }
 
-} // namespace
+}  // namespace

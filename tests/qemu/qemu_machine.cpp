@@ -27,7 +27,7 @@ std::string make_temp_dir() {
     return pattern;
 }
 
-} // namespace
+}  // namespace
 
 std::string iso_path(const std::string& name) { return env_or("KEEL_ISO_DIR", ".") + "/" + name; }
 std::string ovmf_path() { return env_or("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd"); }
@@ -37,15 +37,23 @@ QemuMachine::QemuMachine(QemuConfig config) : config_(std::move(config)) {
     serial_path_ = dir_ + "/serial.log";
     monitor_path_ = dir_ + "/monitor.sock";
     argv_ = {env_or("KEEL_QEMU", "qemu-system-x86_64"),
-             "-accel", "tcg",
-             "-cpu", config_.cpu,
-             "-m", std::to_string(config_.memory_mib),
-             "-display", "none",
-             "-net", "none",
+             "-accel",
+             "tcg",
+             "-cpu",
+             config_.cpu,
+             "-m",
+             std::to_string(config_.memory_mib),
+             "-display",
+             "none",
+             "-net",
+             "none",
              "-no-reboot",
-             "-serial", "file:" + serial_path_,
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-             "-cdrom", config_.iso};
+             "-serial",
+             "file:" + serial_path_,
+             "-device",
+             "isa-debug-exit,iobase=0xf4,iosize=0x04",
+             "-cdrom",
+             config_.iso};
     if (!config_.firmware.empty()) {
         argv_.push_back("-bios");
         argv_.push_back(config_.firmware);
@@ -154,4 +162,4 @@ void QemuMachine::kill_now() {
     pid_ = -1;
 }
 
-} // namespace keel::test
+}  // namespace keel::test

@@ -53,4 +53,4 @@ private:
 std::string iso_path(const std::string& name);
 std::string ovmf_path();
 
-} // namespace keel::test
+}  // namespace keel::test

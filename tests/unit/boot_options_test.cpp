@@ -36,13 +36,13 @@ TEST(BootOptions, ParsesEveryOption) {
 
 TEST(BootOptions, ReportsEveryWordItCannotUse) {
     Warnings w;
-    auto o = keel::parse_boot_options("debug-exit=0x10000 debug-exit= hold=1 selftest=boom quiet debug-exit=0",
-                                      collect, &w);
+    auto o =
+        keel::parse_boot_options("debug-exit=0x10000 debug-exit= hold=1 selftest=boom quiet debug-exit=0", collect, &w);
     EXPECT_EQ(o.debug_exit_port, 0);
     EXPECT_FALSE(o.hold);
     EXPECT_EQ(o.selftest, keel::SelfTest::None);
     EXPECT_EQ(w.words, (std::vector<std::string>{"debug-exit=0x10000", "debug-exit=", "hold=1", "selftest=boom",
-                                                  "quiet", "debug-exit=0"}));
+                                                 "quiet", "debug-exit=0"}));
 }
 
 TEST(BootOptions, ParsesNumbersStrictly) {
@@ -57,4 +57,4 @@ TEST(BootOptions, ParsesNumbersStrictly) {
     EXPECT_FALSE(keel::parse_u64("", v));
 }
 
-} // namespace
+}  // namespace

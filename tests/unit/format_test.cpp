@@ -33,4 +33,4 @@ TEST(ConsoleFormat, TruncatesButReportsFullLength) {
     EXPECT_STREQ(buf, "abc");
 }
 
-} // namespace
+}  // namespace

@@ -26,12 +26,12 @@ TEST(FrameAllocator, AddsWholePagesOnlyAndMergesNeighbours) {
 TEST(FrameAllocator, ReserveCarvesHolesOutOfFreeMemory) {
     FrameAllocator f;
     ASSERT_EQ(f.add(0, 16 * MiB), Status::Ok);
-    ASSERT_EQ(f.reserve(0, MiB), Status::Ok);                   // low memory
-    ASSERT_EQ(f.reserve(MiB + 0x10, 0x20000), Status::Ok);      // an image not page aligned
-    ASSERT_EQ(f.reserve(32 * MiB, MiB), Status::Ok);            // not free at all: ignored
+    ASSERT_EQ(f.reserve(0, MiB), Status::Ok);  // low memory
+    ASSERT_EQ(f.reserve(MiB + 0x10, 0x20000), Status::Ok);  // an image not page aligned
+    ASSERT_EQ(f.reserve(32 * MiB, MiB), Status::Ok);  // not free at all: ignored
     EXPECT_EQ(f.range_count(), 1u);
     EXPECT_EQ(f.range(0).base, MiB + 0x21000);
-    ASSERT_EQ(f.reserve(4 * MiB, PAGE_SIZE), Status::Ok);       // splits the range
+    ASSERT_EQ(f.reserve(4 * MiB, PAGE_SIZE), Status::Ok);  // splits the range
     EXPECT_EQ(f.range_count(), 2u);
     EXPECT_EQ(f.free_pages(), (16 * MiB - MiB - 0x21000 - PAGE_SIZE) / PAGE_SIZE);
 }
@@ -91,8 +91,9 @@ TEST(FrameAllocator, RejectsBadRequests) {
 
 TEST(FrameAllocator, ReportsWhenItRunsOutOfRangeSlots) {
     FrameAllocator f;
-    for (uint64_t i = 0; i < FrameAllocator::MAX_RANGES; ++i) ASSERT_EQ(f.add(i * 2 * PAGE_SIZE, PAGE_SIZE), Status::Ok);
+    for (uint64_t i = 0; i < FrameAllocator::MAX_RANGES; ++i)
+        ASSERT_EQ(f.add(i * 2 * PAGE_SIZE, PAGE_SIZE), Status::Ok);
     EXPECT_EQ(f.add(FrameAllocator::MAX_RANGES * 2 * PAGE_SIZE, PAGE_SIZE), Status::OutOfMemory);
 }
 
-} // namespace
+}  // namespace

@@ -19,7 +19,10 @@ public:
         body.push_back(0);
         return tag(3, body);
     }
-    struct Region { uint64_t base, length; uint32_t type; };
+    struct Region {
+        uint64_t base, length;
+        uint32_t type;
+    };
     Mb2Builder& memory_map(const std::vector<Region>& regions, uint32_t entry_size = 24) {
         std::vector<uint8_t> body;
         put32(body, entry_size);
@@ -43,7 +46,10 @@ public:
     std::vector<uint8_t> build(bool end_tag = true) const {
         std::vector<uint8_t> out;
         std::vector<uint8_t> tags = tags_;
-        if (end_tag) { put32(tags, 0); put32(tags, 8); }
+        if (end_tag) {
+            put32(tags, 0);
+            put32(tags, 8);
+        }
         put32(out, uint32_t(8 + tags.size()));
         put32(out, 0);
         out.insert(out.end(), tags.begin(), tags.end());
@@ -67,4 +73,4 @@ private:
     std::vector<uint8_t> tags_;
 };
 
-} // namespace keel::test
+}  // namespace keel::test

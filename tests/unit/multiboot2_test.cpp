@@ -99,4 +99,4 @@ TEST(Multiboot2, NamesMemoryTypes) {
     EXPECT_EQ(keel::mb2::memory_type_name(20), nullptr);
 }
 
-} // namespace
+}  // namespace

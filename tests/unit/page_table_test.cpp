@@ -112,4 +112,4 @@ TEST(PageTable, EnumeratesLeavesInOrderWithCanonicalHighAddresses) {
     EXPECT_EQ(writable_executable, 1u);  // the 2 MiB page mapped W without NX
 }
 
-} // namespace
+}  // namespace

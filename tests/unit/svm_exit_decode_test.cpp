@@ -75,4 +75,4 @@ TEST(SvmExitDecode, NamesEveryReason) {
         EXPECT_STRNE(keel::virt::exit_reason_name(ExitReason(r)), "?") << r;
 }
 
-} // namespace
+}  // namespace

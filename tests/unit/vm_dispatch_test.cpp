@@ -87,4 +87,4 @@ TEST(VmExitDispatch, PassesBackendFailuresThrough) {
     EXPECT_EQ(vm.run(last), Status::NotFound);
 }
 
-} // namespace
+}  // namespace

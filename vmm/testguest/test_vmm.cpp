@@ -14,8 +14,8 @@ constexpr uint64_t LOAD_GPA = uint64_t(LOAD_SEGMENT) << 4;
 constexpr uint16_t STACK_TOP = 0x1000;  // same page as the image, grows down toward it
 constexpr uint16_t DEBUG_PORT = 0xe9;
 constexpr uint32_t CPUID_HYPERVISOR = 1u << 31;  // leaf 1 ECX
-constexpr uint32_t CPUID_SVM = 1u << 2;          // leaf 8000_0001h ECX: no nested virtualization
-constexpr uint64_t PROBE_GPA = 0x30000;          // guest.S writes PROBE_VALUE here
+constexpr uint32_t CPUID_SVM = 1u << 2;  // leaf 8000_0001h ECX: no nested virtualization
+constexpr uint64_t PROBE_GPA = 0x30000;  // guest.S writes PROBE_VALUE here
 constexpr uint32_t PROBE_VALUE = 0x4c45454b;
 
 struct Vmm {
@@ -116,7 +116,7 @@ Status load_image(Vmm& vmm) {
     return vmm.memory.map(LOAD_GPA, hpa, PAGE_SIZE, virt::READ | virt::WRITE | virt::EXECUTE);
 }
 
-} // namespace
+}  // namespace
 
 Status run_test_guest(FrameAllocator& frames, TestGuestResult& result) {
     virt::GuestMemory* memory;
@@ -147,4 +147,4 @@ Status run_test_guest(FrameAllocator& frames, TestGuestResult& result) {
     return Status::Ok;
 }
 
-} // namespace keel::vmm
+}  // namespace keel::vmm

@@ -9,11 +9,11 @@
 namespace keel::vmm {
 
 struct TestGuestResult {
-    bool passed;               // halted normally after the expected work
-    virt::ExitMessage last;    // the exit that ended the run
+    bool passed;  // halted normally after the expected work
+    virt::ExitMessage last;  // the exit that ended the run
     virt::ExitCounts counts;
 };
 
 [[nodiscard]] Status run_test_guest(FrameAllocator& frames, TestGuestResult& result);
 
-} // namespace keel::vmm
+}  // namespace keel::vmm

@@ -22,17 +22,35 @@ inline void wrmsr(uint32_t msr, uint64_t v) {
     asm volatile("wrmsr" ::"c"(msr), "a"(uint32_t(v)), "d"(uint32_t(v >> 32)));
 }
 
-struct CpuidResult { uint32_t eax, ebx, ecx, edx; };
+struct CpuidResult {
+    uint32_t eax, ebx, ecx, edx;
+};
 inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0) {
     CpuidResult r;
     asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
     return r;
 }
 
-inline uint64_t read_cr0() { uint64_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-inline uint64_t read_cr2() { uint64_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-inline uint64_t read_cr3() { uint64_t v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-inline uint64_t read_cr4() { uint64_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+inline uint64_t read_cr0() {
+    uint64_t v;
+    asm volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+inline uint64_t read_cr2() {
+    uint64_t v;
+    asm volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+inline uint64_t read_cr3() {
+    uint64_t v;
+    asm volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+inline uint64_t read_cr4() {
+    uint64_t v;
+    asm volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
 inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 
 inline void cli() { asm volatile("cli" ::: "memory"); }
@@ -50,10 +68,10 @@ constexpr uint32_t APIC_BASE = 0x1b;
 constexpr uint32_t EFER = 0xc0000080;
 constexpr uint32_t VM_CR = 0xc0010114;
 constexpr uint32_t VM_HSAVE_PA = 0xc0010117;
-} // namespace msr
+}  // namespace msr
 
 namespace efer {
 constexpr uint64_t SVME = 1ull << 12;
-} // namespace efer
+}  // namespace efer
 
-} // namespace keel::x86
+}  // namespace keel::x86

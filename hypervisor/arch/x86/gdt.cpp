@@ -28,10 +28,11 @@ alignas(8) constinit uint64_t table[5] = {
     0,
     0x00af9a000000ffff,  // kernel code, 64-bit
     0x00cf92000000ffff,  // kernel data
-    0, 0,                // TSS (16 bytes), filled in at init
+    0,
+    0,  // TSS (16 bytes), filled in at init
 };
 
-} // namespace
+}  // namespace
 
 void init() {
     for (unsigned i = 0; i < 3; ++i) tss.ist[i] = reinterpret_cast<uint64_t>(&ist_stacks[i][IST_STACK_SIZE]);
@@ -49,4 +50,4 @@ void init() {
     asm volatile("ltr %0" ::"r"(TSS));
 }
 
-} // namespace keel::x86::gdt
+}  // namespace keel::x86::gdt

@@ -16,4 +16,4 @@ constexpr uint8_t IST_MACHINE_CHECK = 3;
 
 void init();
 
-} // namespace keel::x86::gdt
+}  // namespace keel::x86::gdt

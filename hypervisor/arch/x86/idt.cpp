@@ -32,13 +32,38 @@ alignas(16) constinit Gate table[256] = {};
 constinit Handler handlers[256] = {};
 
 constexpr const char* exception_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-    "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
-    "#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-    "#PF page fault", "reserved", "#MF x87 error", "#AC alignment check", "#MC machine check",
-    "#XM SIMD error", "#VE virtualization", "#CP control protection", "reserved", "reserved",
-    "reserved", "reserved", "reserved", "reserved", "#HV hypervisor injection", "#VC VMM communication",
-    "#SX security", "reserved",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved",
 };
 
 uint8_t ist_for(unsigned vector) {
@@ -51,8 +76,8 @@ uint8_t ist_for(unsigned vector) {
 }
 
 [[noreturn]] void dump_and_halt(const InterruptFrame& f) {
-    console::print("\n*** KEEL EXCEPTION: %s (vector %u, error code 0x%lx) ***\n",
-                   exception_names[f.vector & 31], unsigned(f.vector), f.error);
+    console::print("\n*** KEEL EXCEPTION: %s (vector %u, error code 0x%lx) ***\n", exception_names[f.vector & 31],
+                   unsigned(f.vector), f.error);
     console::print("RIP=%016lx CS=%04lx RFLAGS=%016lx\n", f.rip, f.cs, f.rflags);
     console::print("RSP=%016lx SS=%04lx CR2=%016lx\n", f.rsp, f.ss, read_cr2());
     console::print("RAX=%016lx RBX=%016lx RCX=%016lx\n", f.rax, f.rbx, f.rcx);
@@ -64,14 +89,14 @@ uint8_t ist_for(unsigned vector) {
     power::halt(power::ExitCode::Panic);
 }
 
-} // namespace
+}  // namespace
 
 void init() {
     for (unsigned v = 0; v < 256; ++v) {
         uint64_t stub = isr_stubs[v];
         if (!stub) continue;
-        table[v] = Gate{uint16_t(stub), gdt::KERNEL_CODE, ist_for(v), INTERRUPT_GATE, uint16_t(stub >> 16),
-                        uint32_t(stub >> 32), 0};
+        table[v] = Gate{uint16_t(stub),       gdt::KERNEL_CODE,     ist_for(v), INTERRUPT_GATE,
+                        uint16_t(stub >> 16), uint32_t(stub >> 32), 0};
     }
     DescriptorPointer ptr{sizeof(table) - 1, reinterpret_cast<uint64_t>(table)};
     asm volatile("lidt %0" ::"m"(ptr));
@@ -79,7 +104,7 @@ void init() {
 
 void set_handler(uint8_t vector, Handler handler) { handlers[vector] = handler; }
 
-} // namespace keel::x86::idt
+}  // namespace keel::x86::idt
 
 extern "C" void interrupt_dispatch(keel::x86::InterruptFrame* frame) {
     using namespace keel::x86;

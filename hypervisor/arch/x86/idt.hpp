@@ -14,4 +14,4 @@ void init();
 // Routes a non-exception vector (>= 32) to `handler`.
 void set_handler(uint8_t vector, Handler handler);
 
-} // namespace keel::x86::idt
+}  // namespace keel::x86::idt

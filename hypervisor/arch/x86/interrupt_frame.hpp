@@ -14,6 +14,6 @@ static_assert(sizeof(InterruptFrame) == 22 * 8);
 namespace vector {
 constexpr uint8_t LAPIC_TIMER = 48;
 constexpr uint8_t SPURIOUS = 255;
-} // namespace vector
+}  // namespace vector
 
-} // namespace keel::x86
+}  // namespace keel::x86

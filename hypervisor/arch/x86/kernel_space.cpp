@@ -32,12 +32,13 @@ bool chunk_has_ram(const mb2::BootInfo& info, uint64_t lo, uint64_t hi) {
 uint64_t top_of_ram(const mb2::BootInfo& info) {
     uint64_t top = 0;
     for (size_t i = 0; i < info.region_count; ++i)
-        if (info.regions[i].type == uint32_t(mb2::MemoryType::Usable) && info.regions[i].base + info.regions[i].length > top)
+        if (info.regions[i].type == uint32_t(mb2::MemoryType::Usable) &&
+            info.regions[i].base + info.regions[i].length > top)
             top = info.regions[i].base + info.regions[i].length;
     return top;
 }
 
-} // namespace
+}  // namespace
 
 PageTableMemory identity_table_memory(FrameAllocator& frames) { return {allocate_zeroed, identity_access, &frames}; }
 
@@ -47,13 +48,15 @@ Status build_kernel_space(const mb2::BootInfo& info, FrameAllocator& frames, Ker
 
     constexpr uint64_t RW = pte::WRITE | pte::NX;
     constexpr uint64_t UNCACHED = pte::PCD | pte::PWT;
-    struct Piece { uint64_t lo, hi, flags; };
+    struct Piece {
+        uint64_t lo, hi, flags;
+    };
     const Piece pieces[] = {
-        {SIZE_4K, addr(__image_start), RW},                  // low memory; page 0 stays unmapped
-        {addr(__image_start), addr(__text_end), 0},          // multiboot header, entry, text: RX
-        {addr(__rodata_start), addr(__rodata_end), pte::NX}, // read-only data
+        {SIZE_4K, addr(__image_start), RW},  // low memory; page 0 stays unmapped
+        {addr(__image_start), addr(__text_end), 0},  // multiboot header, entry, text: RX
+        {addr(__rodata_start), addr(__rodata_end), pte::NX},  // read-only data
         {addr(__data_start), addr(__stack_guard), RW},
-        {addr(__stack_bottom), addr(__data_end), RW},        // stack; the guard page below is a hole
+        {addr(__stack_bottom), addr(__data_end), RW},  // stack; the guard page below is a hole
         {addr(__data_end), SIZE_2M, RW},
     };
     for (const Piece& p : pieces)
@@ -79,4 +82,4 @@ Status build_kernel_space(const mb2::BootInfo& info, FrameAllocator& frames, Ker
     return Status::Ok;
 }
 
-} // namespace keel::x86
+}  // namespace keel::x86

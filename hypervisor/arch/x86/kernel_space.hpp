@@ -21,4 +21,4 @@ struct KernelSpaceReport {
 // Access to page-table frames through the identity map.
 PageTableMemory identity_table_memory(FrameAllocator& frames);
 
-} // namespace keel::x86
+}  // namespace keel::x86

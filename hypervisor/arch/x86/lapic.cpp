@@ -35,7 +35,7 @@ void on_timer(InterruptFrame&) {
 }
 void on_spurious(InterruptFrame&) {}  // no EOI for spurious interrupts
 
-} // namespace
+}  // namespace
 
 Status init(uint64_t& mmio_base) {
     if (!(cpuid(1).edx & (1u << 9))) return Status::Unsupported;
@@ -80,4 +80,4 @@ void stop_timer() {
 
 uint64_t ticks() { return tick_count; }
 
-} // namespace keel::x86::lapic
+}  // namespace keel::x86::lapic

@@ -8,7 +8,7 @@
 namespace keel::x86::lapic {
 
 struct TimerInfo {
-    uint32_t hz;              // periodic rate
+    uint32_t hz;  // periodic rate
     uint32_t bus_ticks_per_ms;  // APIC timer input (after the /16 divider)
 };
 
@@ -18,4 +18,4 @@ struct TimerInfo {
 void stop_timer();
 uint64_t ticks();
 
-} // namespace keel::x86::lapic
+}  // namespace keel::x86::lapic

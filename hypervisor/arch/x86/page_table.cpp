@@ -8,7 +8,7 @@ constexpr bool canonical(uint64_t va) {
     uint64_t top = va >> 47;
     return top == 0 || top == 0x1ffff;
 }
-} // namespace
+}  // namespace
 
 Status PageTable::init() {
     if (root_) return Status::Exists;
@@ -67,4 +67,4 @@ Status PageTable::lookup(uint64_t va, uint64_t& pa, uint64_t& flags) const {
     return Status::NotFound;
 }
 
-} // namespace keel::x86
+}  // namespace keel::x86

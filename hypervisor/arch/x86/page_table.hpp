@@ -20,7 +20,7 @@ constexpr uint64_t HUGE = 1ull << 7;  // 2 MiB leaf at the directory level
 constexpr uint64_t GLOBAL = 1ull << 8;
 constexpr uint64_t NX = 1ull << 63;
 constexpr uint64_t ADDR_MASK = 0x000ffffffffff000ull;
-} // namespace pte
+}  // namespace pte
 
 constexpr uint64_t SIZE_4K = 0x1000;
 constexpr uint64_t SIZE_2M = 0x200000;
@@ -75,4 +75,4 @@ private:
     uint64_t root_ = 0;
 };
 
-} // namespace keel::x86
+}  // namespace keel::x86

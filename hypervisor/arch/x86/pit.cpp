@@ -6,7 +6,7 @@ namespace keel::x86::pit {
 namespace {
 constexpr uint16_t CHANNEL2 = 0x42, COMMAND = 0x43, GATE = 0x61;
 constexpr uint8_t GATE_ON = 0x01, SPEAKER_ON = 0x02, OUTPUT_HIGH = 0x20;
-} // namespace
+}  // namespace
 
 void start_oneshot(uint32_t ms) {
     uint32_t count = FREQUENCY_HZ * ms / 1000;
@@ -20,4 +20,4 @@ void start_oneshot(uint32_t ms) {
 
 bool expired() { return inb(GATE) & OUTPUT_HIGH; }
 
-} // namespace keel::x86::pit
+}  // namespace keel::x86::pit

@@ -15,4 +15,4 @@ bool expired();
 // (some modern platforms have none); far more than 50 ms of port reads.
 constexpr uint32_t MAX_POLLS = 50'000'000;
 
-} // namespace keel::x86::pit
+}  // namespace keel::x86::pit

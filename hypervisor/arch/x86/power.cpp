@@ -20,4 +20,4 @@ void hold() {
     for (;;) x86::hlt();
 }
 
-} // namespace keel::power
+}  // namespace keel::power

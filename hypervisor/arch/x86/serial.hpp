@@ -10,4 +10,4 @@ constexpr uint16_t COM1 = 0x3f8;
 void init(uint16_t base = COM1);
 void put(char c);
 
-} // namespace keel::x86::serial
+}  // namespace keel::x86::serial

@@ -16,7 +16,7 @@ constexpr uint32_t CPUID_SVM_FEATURES = 0x8000000a;
 constexpr uint32_t EXT_ECX_SVM = 1u << 2;
 constexpr uint32_t SVM_EDX_NPT = 1u << 0;
 constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
-constexpr uint64_t IOPM_PAGES = 3;   // 64 Ki ports + the 3 bits an access may spill over
+constexpr uint64_t IOPM_PAGES = 3;  // 64 Ki ports + the 3 bits an access may spill over
 constexpr uint64_t MSRPM_PAGES = 2;
 constexpr unsigned MAX_GUESTS = 4;
 
@@ -33,7 +33,7 @@ Status allocate_filled(FrameAllocator& frames, uint64_t pages, uint8_t fill, uin
     return Status::Ok;
 }
 
-} // namespace
+}  // namespace
 
 Support probe() {
     using namespace x86;
@@ -88,4 +88,4 @@ Status create_vcpu(FrameAllocator& frames, GuestMemory& memory, const RealModeSt
     return Status::Ok;
 }
 
-} // namespace keel::virt
+}  // namespace keel::virt

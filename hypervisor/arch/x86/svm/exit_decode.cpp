@@ -34,7 +34,7 @@ virt::ExitReason reason_of(uint64_t code) {
     }
 }
 
-} // namespace
+}  // namespace
 
 void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessage& msg) {
     msg.reason = reason_of(code);
@@ -43,18 +43,16 @@ void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessag
     msg.hw_info2 = info2;
     if (msg.reason == virt::ExitReason::Io) {
         msg.io = virt::IoAccess{
-            uint16_t(info1 >> 16),
-            uint8_t((info1 & IO_SZ32) ? 4 : (info1 & IO_SZ16) ? 2 : (info1 & IO_SZ8) ? 1 : 0),
-            bool(info1 & IO_IN),
-            bool(info1 & IO_STRING),
-            bool(info1 & IO_REP),
-            info2,
+            uint16_t(info1 >> 16), uint8_t((info1 & IO_SZ32) ? 4 : (info1 & IO_SZ16) ? 2 : (info1 & IO_SZ8) ? 1 : 0),
+            bool(info1 & IO_IN),   bool(info1 & IO_STRING),
+            bool(info1 & IO_REP),  info2,
         };
     } else if (msg.reason == virt::ExitReason::NestedPageFault) {
-        msg.npf = virt::NestedFault{info2, bool(info1 & NPF_PRESENT), bool(info1 & NPF_WRITE), bool(info1 & NPF_EXECUTE)};
+        msg.npf =
+            virt::NestedFault{info2, bool(info1 & NPF_PRESENT), bool(info1 & NPF_WRITE), bool(info1 & NPF_EXECUTE)};
     } else if (msg.reason == virt::ExitReason::Msr) {
         msg.msr = virt::MsrAccess{bool(info1 & MSR_WRITE)};
     }
 }
 
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm

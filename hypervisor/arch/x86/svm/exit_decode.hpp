@@ -17,9 +17,9 @@ constexpr uint64_t MSR = 0x7c;
 constexpr uint64_t SHUTDOWN = 0x7f;
 constexpr uint64_t NPF = 0x400;
 constexpr uint64_t INVALID = ~0ull;  // VMEXIT_INVALID: the VMCB's guest state was refused
-} // namespace exit_code
+}  // namespace exit_code
 
 // Fills reason, hw_* and the reason's detail; leaves regs alone.
 void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessage& msg);
 
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm

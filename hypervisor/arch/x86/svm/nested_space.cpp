@@ -13,4 +13,4 @@ Status NestedSpace::translate(uint64_t gpa, uint64_t& hpa) const {
     return table_.lookup(gpa, hpa, flags);
 }
 
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm

@@ -20,4 +20,4 @@ private:
     PageTable table_;
 };
 
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm

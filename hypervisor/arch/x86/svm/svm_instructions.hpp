@@ -4,4 +4,4 @@
 namespace keel::x86::svm {
 inline void clgi() { asm volatile("clgi" ::: "memory"); }
 inline void stgi() { asm volatile("stgi" ::: "memory"); }
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm

@@ -26,7 +26,7 @@ VmcbSegment real_mode_segment(uint16_t selector, uint16_t attributes) {
     return {selector, attributes, 0xffff, uint64_t(selector) << 4};
 }
 
-} // namespace
+}  // namespace
 
 void SvmVcpu::set_real_mode_state(const virt::RealModeStart& start) {
     Vmcb& v = *vmcb_;
@@ -92,9 +92,24 @@ Status SvmVcpu::run(virt::ExitMessage& exit) {
     decode_exit(v.read<uint64_t>(VmcbField::ExitCode), v.read<uint64_t>(VmcbField::ExitInfo1),
                 v.read<uint64_t>(VmcbField::ExitInfo2), exit);
     exit.regs = virt::GuestRegisters{
-        v.read<uint64_t>(VmcbField::Rax), gprs_.rbx, gprs_.rcx, gprs_.rdx, gprs_.rsi, gprs_.rdi, gprs_.rbp,
-        v.read<uint64_t>(VmcbField::Rsp), gprs_.r8, gprs_.r9, gprs_.r10, gprs_.r11, gprs_.r12, gprs_.r13,
-        gprs_.r14, gprs_.r15, v.read<uint64_t>(VmcbField::Rip), v.read<uint64_t>(VmcbField::Rflags),
+        v.read<uint64_t>(VmcbField::Rax),
+        gprs_.rbx,
+        gprs_.rcx,
+        gprs_.rdx,
+        gprs_.rsi,
+        gprs_.rdi,
+        gprs_.rbp,
+        v.read<uint64_t>(VmcbField::Rsp),
+        gprs_.r8,
+        gprs_.r9,
+        gprs_.r10,
+        gprs_.r11,
+        gprs_.r12,
+        gprs_.r13,
+        gprs_.r14,
+        gprs_.r15,
+        v.read<uint64_t>(VmcbField::Rip),
+        v.read<uint64_t>(VmcbField::Rflags),
     };
     return Status::Ok;
 }
@@ -109,4 +124,4 @@ void SvmVcpu::complete(const virt::ExitMessage& reply) {
     gprs_ = GuestGprs{r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15};
 }
 
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm

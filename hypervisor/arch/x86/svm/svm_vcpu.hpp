@@ -33,4 +33,4 @@ private:
     GuestGprs gprs_ = {};
 };
 
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm

@@ -62,7 +62,7 @@ constexpr uint32_t HLT = 1u << 24;
 constexpr uint32_t IOIO = 1u << 27;
 constexpr uint32_t MSR = 1u << 28;
 constexpr uint32_t SHUTDOWN = 1u << 31;
-} // namespace intercept1
+}  // namespace intercept1
 
 namespace intercept2 {
 // VMRUN must be intercepted or the CPU refuses the VMCB; the others keep the
@@ -74,7 +74,7 @@ constexpr uint32_t VMSAVE = 1u << 3;
 constexpr uint32_t STGI = 1u << 4;
 constexpr uint32_t CLGI = 1u << 5;
 constexpr uint32_t SKINIT = 1u << 6;
-} // namespace intercept2
+}  // namespace intercept2
 
 constexpr uint64_t V_INTR_MASKING = 1ull << 24;  // physical interrupts follow host RFLAGS.IF
 constexpr uint32_t TLB_FLUSH_ALL = 1;
@@ -106,4 +106,4 @@ private:
 };
 static_assert(sizeof(Vmcb) == 4096);
 
-} // namespace keel::x86::svm
+}  // namespace keel::x86::svm
