@@ -1,6 +1,6 @@
 // The boot sequence: console, boot information, memory, CPU tables, paging,
 // timer, then virtualization and the built-in test guest.
-#include "../../vmm/testguest/test_vmm.hpp"
+#include "../../vmm/realmode/realmode_vmm.hpp"
 #include "../arch/x86/cpu.hpp"
 #include "../arch/x86/gdt.hpp"
 #include "../arch/x86/idt.hpp"
@@ -139,6 +139,18 @@ void run_selftest(SelfTest t) {
     power::halt(code);
 }
 
+// A module whose command line starts with the word "guest" replaces the
+// built-in test guest.
+vmm::GuestImage guest_image() {
+    for (size_t i = 0; i < boot_info.module_count; ++i) {
+        const mb2::Module& m = boot_info.modules[i];
+        if (m.cmdline == "guest" || m.cmdline.starts_with("guest "))
+            return {reinterpret_cast<const uint8_t*>(uintptr_t(m.start)), uint64_t(m.end - m.start), m.cmdline, 0,
+                    false};
+    }
+    return vmm::builtin_test_guest();
+}
+
 [[noreturn]] void run_guest(const BootOptions& options) {
     virt::Support svm = virt::probe();
     if (!svm.usable) {
@@ -149,15 +161,16 @@ void run_selftest(SelfTest t) {
     console::print("virt: %s %s (%u ASIDs)\n", svm.technology, svm.detail, svm.asid_count);
     if (Status s = virt::enable(frames); s != Status::Ok) fail("enabling virtualization", s);
 
-    vmm::TestGuestResult result;
-    if (Status s = vmm::run_test_guest(frames, result); s != Status::Ok) fail("running the test guest", s);
+    vmm::GuestImage image = guest_image();
+    vmm::GuestResult result;
+    if (Status s = vmm::run_guest(frames, image, result); s != Status::Ok) fail("running the guest", s);
     for (unsigned r = 0; r < virt::EXIT_REASON_COUNT; ++r)
         if (uint64_t n = result.counts.by_reason[r])
             console::print("vm: exits %-8s %lu\n", virt::exit_reason_name(virt::ExitReason(r)), n);
     const virt::ExitMessage& last = result.last;
     console::print("vm: guest stopped on %s (hardware exit code 0x%lx) at rip 0x%lx: %s\n",
                    virt::exit_reason_name(last.reason), last.hw_code, last.regs.rip,
-                   result.passed ? "test guest passed" : "test guest FAILED");
+                   result.passed ? "guest passed" : "guest FAILED");
     finish(options, result.passed ? power::ExitCode::Success : power::ExitCode::GuestFailed);
 }
 

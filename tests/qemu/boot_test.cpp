@@ -23,7 +23,7 @@ constexpr int EXIT_SUCCESS_STATUS = 33;
 constexpr int EXIT_PANIC_STATUS = 35;
 constexpr int EXIT_NO_VIRTUALIZATION_STATUS = 37;
 
-// What the built-in guest (vmm/testguest/guest.S) prints, one byte per OUT.
+// What the built-in guest (vmm/realmode/test_guest.S) prints, one byte per OUT.
 const std::string GREETING = "Hello from the Keel test guest! CPU vendor: ";
 const std::string VENDOR = "AuthenticAMD";  // what QEMU's EPYC model reports, passed through by the VMM
 const std::string PROBE_LINE = "wrote and read back a fresh page at guest-physical 0x30000";
@@ -114,7 +114,7 @@ TEST_F(SvmGuestBoot, ServesTheNestedPageFaultByMappingAPage) {
 }
 
 TEST_F(SvmGuestBoot, CountsEachExitKind) {
-    const std::string tail = from(serial(), "vmm: starting the test guest");
+    const std::string tail = from(serial(), "vmm: starting the built-in test guest");
     auto count_of = [&](const std::string& kind) -> long {
         std::smatch m;
         if (!std::regex_search(tail, m, std::regex("vm: exits " + kind + " +([0-9]+)"))) return -1;
@@ -128,7 +128,7 @@ TEST_F(SvmGuestBoot, CountsEachExitKind) {
     // One OUT per byte the guest printed: greeting, vendor, newline, probe line, newline.
     EXPECT_EQ(count_of("IOIO"), long(GREETING.size() + VENDOR.size() + 1 + PROBE_LINE.size() + 1)) << tail;
     EXPECT_NE(tail.find("vm: guest stopped on HLT (hardware exit code 0x78)"), std::string::npos) << tail;
-    EXPECT_NE(tail.find("test guest passed"), std::string::npos) << tail;
+    EXPECT_NE(tail.find(": guest passed"), std::string::npos) << tail;
 }
 
 TEST_F(SvmGuestBoot, PowersOffCleanly) {
@@ -152,7 +152,25 @@ TEST(UefiBoot, RunsTheTestGuestUnderOvmf) {
     EXPECT_NE(b.serial.find("ACPI NVS"), std::string::npos) << b.serial;
     EXPECT_NE(b.serial.find("guest: " + GREETING + VENDOR), std::string::npos) << b.serial;
     EXPECT_TRUE(std::regex_search(b.serial, std::regex("vm: exits NPF +1\r?\n"))) << b.serial;
-    EXPECT_NE(b.serial.find("test guest passed"), std::string::npos) << b.serial;
+    EXPECT_NE(b.serial.find(": guest passed"), std::string::npos) << b.serial;
+}
+
+// ---------------------------------------------------------------------------
+// A guest handed over as a Multiboot2 module (tests/qemu/module_guest.S)
+// replaces the built-in one.
+TEST(ModuleGuestBoot, RunsTheGuestGivenAsAMultiboot2Module) {
+    Boot b = boot_to_end(iso_config("keel-test-module.iso"));
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_SUCCESS_STATUS) << b.serial;
+    EXPECT_TRUE(
+        std::regex_search(b.serial, std::regex("vmm: starting the guest module-guest \\([0-9]+ bytes\\) at 1000:0000")))
+        << b.serial;
+    EXPECT_EQ(b.serial.find("Hello from the Keel test guest"), std::string::npos) << b.serial;
+    EXPECT_NE(b.serial.find("guest: module guest says hello"), std::string::npos) << b.serial;
+    EXPECT_NE(b.serial.find("vmm: guest wrote 0x1234abcd to port 0x10 (4 bytes)"), std::string::npos) << b.serial;
+    // The stack at the top of the 64 KiB segment was mapped on first touch.
+    EXPECT_NE(b.serial.find("vmm: nested page fault at guest-physical 0x1f"), std::string::npos) << b.serial;
+    EXPECT_NE(b.serial.find("vm: guest stopped on HLT"), std::string::npos) << b.serial;
 }
 
 // ---------------------------------------------------------------------------
