@@ -163,7 +163,10 @@ vmm::GuestImage guest_image() {
 
     vmm::GuestImage image = guest_image();
     vmm::GuestResult result;
-    if (Status s = vmm::run_guest(frames, image, result); s != Status::Ok) fail("running the guest", s);
+    if (Status s = vmm::run_guest(frames, image, result); s != Status::Ok) {
+        console::print("keel: the guest could not be run: %s\n", status_name(s));
+        finish(options, power::ExitCode::GuestFailed);
+    }
     for (unsigned r = 0; r < virt::EXIT_REASON_COUNT; ++r)
         if (uint64_t n = result.counts.by_reason[r])
             console::print("vm: exits %-8s %lu\n", virt::exit_reason_name(virt::ExitReason(r)), n);

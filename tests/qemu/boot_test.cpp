@@ -22,6 +22,7 @@ constexpr auto BOOT_TIMEOUT = 180s;
 constexpr int EXIT_SUCCESS_STATUS = 33;
 constexpr int EXIT_PANIC_STATUS = 35;
 constexpr int EXIT_NO_VIRTUALIZATION_STATUS = 37;
+constexpr int EXIT_GUEST_FAILED_STATUS = 39;
 
 // What the built-in guest (vmm/realmode/test_guest.S) prints, one byte per OUT.
 const std::string GREETING = "Hello from the Keel test guest! CPU vendor: ";
@@ -171,6 +172,17 @@ TEST(ModuleGuestBoot, RunsTheGuestGivenAsAMultiboot2Module) {
     // The stack at the top of the 64 KiB segment was mapped on first touch.
     EXPECT_NE(b.serial.find("vmm: nested page fault at guest-physical 0x1f"), std::string::npos) << b.serial;
     EXPECT_NE(b.serial.find("vm: guest stopped on HLT"), std::string::npos) << b.serial;
+}
+
+TEST(ModuleGuestBoot, RefusesAnImageThatDoesNotFitItsSegment) {
+    Boot b = boot_to_end(iso_config("keel-test-oversized.iso"));
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_GUEST_FAILED_STATUS) << b.serial;
+    EXPECT_NE(b.serial.find("vmm: guest image 'guest too-big' is 61441 bytes; a real-mode image must have 1 to 61440"),
+              std::string::npos)
+        << b.serial;
+    EXPECT_NE(b.serial.find("keel: the guest could not be run: bad argument"), std::string::npos) << b.serial;
+    EXPECT_EQ(b.serial.find("EXCEPTION"), std::string::npos) << b.serial;
 }
 
 // ---------------------------------------------------------------------------

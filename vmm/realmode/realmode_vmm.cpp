@@ -15,7 +15,7 @@ constexpr uint16_t BUILTIN_STACK_TOP = 0x1000;  // same page as the image, grows
 constexpr uint16_t DEBUG_PORT = 0xe9;
 constexpr uint32_t CPUID_HYPERVISOR = 1u << 31;  // leaf 1 ECX
 constexpr uint32_t CPUID_SVM = 1u << 2;  // leaf 8000_0001h ECX: no nested virtualization
-constexpr uint64_t PROBE_GPA = 0x30000;  // guest.S writes PROBE_VALUE here
+constexpr uint64_t PROBE_GPA = 0x30000;  // test_guest.S writes PROBE_VALUE here
 constexpr uint32_t PROBE_VALUE = 0x4c45454b;
 
 struct Vmm {
@@ -37,7 +37,9 @@ Status add_zeroed_page(Vmm& vmm, uint64_t gpa) {
     if (Status s = vmm.frames.allocate(1, hpa); s != Status::Ok) return s;
     auto* p = reinterpret_cast<volatile uint64_t*>(hpa);
     for (unsigned i = 0; i < PAGE_SIZE / 8; ++i) p[i] = 0;
-    return vmm.memory.map(gpa, hpa, PAGE_SIZE, virt::READ | virt::WRITE | virt::EXECUTE);
+    Status s = vmm.memory.map(gpa, hpa, PAGE_SIZE, virt::READ | virt::WRITE | virt::EXECUTE);
+    if (s != Status::Ok) (void)vmm.frames.free(hpa, 1);  // it was ours a moment ago: cannot fail
+    return s;
 }
 
 virt::ExitAction on_cpuid(virt::ExitMessage& m, void*) {
@@ -122,8 +124,10 @@ Status load_image(Vmm& vmm, const GuestImage& image) {
         auto* dst = reinterpret_cast<volatile uint8_t*>(hpa);
         for (uint64_t i = 0; i < PAGE_SIZE; ++i) dst[i] = off + i < image.size ? image.bytes[off + i] : 0;
         if (Status s = vmm.memory.map(LOAD_GPA + off, hpa, PAGE_SIZE, virt::READ | virt::WRITE | virt::EXECUTE);
-            s != Status::Ok)
+            s != Status::Ok) {
+            (void)vmm.frames.free(hpa, 1);
             return s;
+        }
     }
     return Status::Ok;
 }
