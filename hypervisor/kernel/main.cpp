@@ -135,7 +135,7 @@ void run_selftest(SelfTest t) {
         console::print("keel: holding for inspection\n");
         power::hold();
     }
-    console::print("keel: powering off\n");
+    console::print(options.debug_exit_port ? "keel: powering off\n" : "keel: halting\n");
     power::halt(code);
 }
 

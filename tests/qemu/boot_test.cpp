@@ -154,6 +154,7 @@ TEST(UefiBoot, RunsTheTestGuestUnderOvmf) {
     EXPECT_NE(b.serial.find("guest: " + GREETING + VENDOR), std::string::npos) << b.serial;
     EXPECT_TRUE(std::regex_search(b.serial, std::regex("vm: exits NPF +1\r?\n"))) << b.serial;
     EXPECT_NE(b.serial.find(": guest passed"), std::string::npos) << b.serial;
+    EXPECT_EQ(b.serial.find("error:"), std::string::npos) << "GRUB complained:\n" << b.serial;
 }
 
 // ---------------------------------------------------------------------------
