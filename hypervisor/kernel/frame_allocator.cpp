@@ -4,6 +4,10 @@ namespace keel {
 namespace {
 constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 constexpr uint64_t align_down(uint64_t v, uint64_t a) { return v / a * a; }
+// The last page-aligned address; ranges end at or below it so that
+// rounding up never wraps to zero.
+constexpr uint64_t TOP = ~uint64_t(0) - (PAGE_SIZE - 1);
+constexpr bool fits(uint64_t base, uint64_t length) { return base <= TOP && length <= TOP - base; }
 }  // namespace
 
 uint64_t FrameAllocator::free_pages() const {
@@ -68,7 +72,7 @@ Status FrameAllocator::carve(size_t i, uint64_t base, uint64_t pages) {
 }
 
 Status FrameAllocator::add(uint64_t base, uint64_t length) {
-    if (base + length < base) return Status::BadArgument;
+    if (!fits(base, length)) return Status::BadArgument;
     uint64_t lo = align_up(base, PAGE_SIZE);
     uint64_t hi = align_down(base + length, PAGE_SIZE);
     if (hi <= lo) return Status::Ok;
@@ -76,7 +80,7 @@ Status FrameAllocator::add(uint64_t base, uint64_t length) {
 }
 
 Status FrameAllocator::reserve(uint64_t base, uint64_t length) {
-    if (base + length < base) return Status::BadArgument;
+    if (!fits(base, length)) return Status::BadArgument;
     uint64_t lo = align_down(base, PAGE_SIZE);
     uint64_t hi = align_up(base + length, PAGE_SIZE);
     for (size_t i = 0; i < count_;) {
@@ -94,7 +98,7 @@ Status FrameAllocator::reserve(uint64_t base, uint64_t length) {
 }
 
 Status FrameAllocator::allocate(uint64_t pages, uint64_t& out, uint64_t align_pages) {
-    if (!pages || !align_pages) return Status::BadArgument;
+    if (!pages || !align_pages || align_pages > TOP / PAGE_SIZE) return Status::BadArgument;
     uint64_t align = align_pages * PAGE_SIZE;
     for (size_t i = 0; i < count_; ++i) {
         uint64_t base = align_up(ranges_[i].base, align);
@@ -108,7 +112,8 @@ Status FrameAllocator::allocate(uint64_t pages, uint64_t& out, uint64_t align_pa
 }
 
 Status FrameAllocator::free(uint64_t base, uint64_t pages) {
-    if (base % PAGE_SIZE || !pages || base + pages * PAGE_SIZE < base) return Status::BadArgument;
+    if (base % PAGE_SIZE || !pages || pages > TOP / PAGE_SIZE || !fits(base, pages * PAGE_SIZE))
+        return Status::BadArgument;
     return insert(base, pages);
 }
 

@@ -20,7 +20,8 @@ public:
         uint64_t pages;
     };
 
-    // Adds free memory; the range is shrunk inward to whole pages.
+    // Adds free memory; the range is shrunk inward to whole pages. Ranges
+    // reaching into the last page of the address space are refused.
     [[nodiscard]] Status add(uint64_t base, uint64_t length);
     // Removes memory from the free set (e.g. the kernel image, boot modules);
     // the range is grown outward to whole pages. Parts not free are ignored.

@@ -52,6 +52,9 @@ void print_memory_map() {
         if (r.type == uint32_t(mb2::MemoryType::Usable)) usable += r.length;
     }
     console::print("mem: %lu KiB usable in %zu regions\n", usable >> 10, boot_info.region_count);
+    if (boot_info.regions_dropped)
+        console::print("mem: %zu more regions not used (Keel keeps at most %zu)\n", boot_info.regions_dropped,
+                       mb2::BootInfo::MAX_REGIONS);
 }
 
 void setup_frames(uint64_t info_pa) {
@@ -123,7 +126,7 @@ void run_selftest(SelfTest t) {
         asm volatile("ud2");
     } else if (t == SelfTest::PageFault) {
         console::print("selftest: reading unmapped address 0x0\n");
-        (void)*reinterpret_cast<volatile uint64_t*>(uintptr_t(0));
+        asm volatile("movq 0, %%rax" ::: "rax", "memory");  // in asm: a null dereference is UB in C++
     } else if (t == SelfTest::StackOverflow) {
         console::print("selftest: overflowing the kernel stack\n");
         (void)recurse(0);

@@ -37,11 +37,14 @@ Status parse_memory_map(const uint8_t* tag, uint32_t size, BootInfo& out) {
     uint32_t entry_size = load32(tag + 8);
     if (entry_size < MMAP_ENTRY_MIN || entry_size % 8) return Status::Malformed;
     for (size_t off = MMAP_HEADER; off + entry_size <= size; off += entry_size) {
-        if (out.region_count == BootInfo::MAX_REGIONS) return Status::Unsupported;
         const uint8_t* e = tag + off;
         MemoryRegion r{load64(e), load64(e + 8), load32(e + 16)};
         if (r.length && r.base + r.length < r.base) return Status::Malformed;  // wraps
-        out.regions[out.region_count++] = r;
+        // A map longer than we can hold costs the memory it describes, not the boot.
+        if (out.region_count == BootInfo::MAX_REGIONS)
+            ++out.regions_dropped;
+        else
+            out.regions[out.region_count++] = r;
     }
     out.has_memory_map = true;
     return Status::Ok;

@@ -45,6 +45,7 @@ struct BootInfo {
     StringView loader_name;
     MemoryRegion regions[MAX_REGIONS] = {};
     size_t region_count = 0;
+    size_t regions_dropped = 0;  // entries beyond MAX_REGIONS, not used
     Module modules[MAX_MODULES] = {};
     size_t module_count = 0;
     bool has_memory_map = false;

@@ -10,6 +10,7 @@ const char* exit_reason_name(ExitReason r) {
     case ExitReason::NestedPageFault: return "NPF";
     case ExitReason::Msr: return "MSR";
     case ExitReason::Shutdown: return "SHUTDOWN";
+    case ExitReason::Exception: return "EXCEPTION";
     case ExitReason::Interrupt: return "INTR";
     case ExitReason::InvalidState: return "INVALID";
     case ExitReason::Unknown: return "OTHER";

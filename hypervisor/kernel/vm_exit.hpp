@@ -14,6 +14,7 @@ enum class ExitReason : uint8_t {
     NestedPageFault,
     Msr,
     Shutdown,  // triple fault in the guest
+    Exception,  // an intercepted guest exception (#DB, #AC, #MC)
     Interrupt,  // host interrupt arrived while the guest ran; the kernel handles it
     InvalidState,  // the CPU refused to enter the guest
     Unknown,  // an intercept without a portal of its own
@@ -49,6 +50,11 @@ struct MsrAccess {
     bool write;  // WRMSR (value in EDX:EAX); else RDMSR. The MSR's index is in RCX.
 };
 
+struct GuestException {
+    uint8_t vector;
+    uint32_t error_code;  // where the exception has one
+};
+
 struct ExitMessage {
     ExitReason reason;
     uint64_t hw_code;  // the vendor's own exit code, for diagnostics
@@ -58,6 +64,7 @@ struct ExitMessage {
         IoAccess io;
         NestedFault npf;
         MsrAccess msr;
+        GuestException exception;
     };
 };
 

@@ -21,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     inside(info.cmdline);
     inside(info.loader_name);
     if (info.total_size > size || info.region_count > info.MAX_REGIONS || info.module_count > info.MAX_MODULES) abort();
+    if (info.regions_dropped && info.region_count != info.MAX_REGIONS) abort();
     for (size_t i = 0; i < info.module_count; ++i) {
         inside(info.modules[i].cmdline);
         if (info.modules[i].end < info.modules[i].start) abort();

@@ -187,6 +187,31 @@ TEST(ModuleGuestBoot, RefusesAnImageThatDoesNotFitItsSegment) {
 }
 
 // ---------------------------------------------------------------------------
+// Exceptions a guest could use against the host are intercepted: #DB here
+// (single-step), which could otherwise be made to recur during its own delivery.
+TEST(GuestIsolation, DebugExceptionExitsToTheVmm) {
+    Boot b = boot_to_end(iso_config("keel-test-debug-trap.iso"));
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_GUEST_FAILED_STATUS) << b.serial;  // the VMM has no #DB portal: it stops the guest
+    EXPECT_NE(b.serial.find("guest: raising #DB"), std::string::npos) << b.serial;
+    EXPECT_NE(b.serial.find("vm: exits EXCEPTION 1"), std::string::npos) << b.serial;
+    EXPECT_NE(b.serial.find("vm: guest stopped on EXCEPTION (hardware exit code 0x41)"), std::string::npos) << b.serial;
+    EXPECT_EQ(b.serial.find("was not intercepted"), std::string::npos) << b.serial;
+}
+
+// ---------------------------------------------------------------------------
+TEST(NoNxBoot, StopsWithAClearMessage) {
+    QemuConfig config = iso_config("keel-qemu.iso");
+    config.cpu = "EPYC,+svm,+npt,-nx";
+    QemuMachine qemu(config);
+    qemu.start();
+    // It halts before it has read its command line, so it cannot power off: wait for the words.
+    EXPECT_TRUE(qemu.wait_for_serial("keel: this CPU has no no-execute (NX) pages, which W^X needs; halting", 60s))
+        << qemu.serial();
+    EXPECT_EQ(qemu.serial().find("Keel microhypervisor"), std::string::npos) << qemu.serial();
+}
+
+// ---------------------------------------------------------------------------
 TEST(NoSvmBoot, EndsWithAClearMessageNotACrash) {
     QemuConfig config = iso_config("keel-qemu.iso");
     config.cpu = "qemu64,-svm";

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 
 namespace keel::test {
 namespace {
+
+constexpr time_t MONITOR_TIMEOUT_S = 30;
 
 std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
@@ -70,6 +73,7 @@ QemuMachine::~QemuMachine() {
     if (std::getenv("KEEL_KEEP_QEMU_LOGS") == nullptr) {
         unlink(serial_path_.c_str());
         unlink(monitor_path_.c_str());
+        unlink((dir_ + "/qemu.log").c_str());
         rmdir(dir_.c_str());
     }
 }
@@ -120,17 +124,25 @@ std::string QemuMachine::monitor_command(const std::string& command) {
         return out;
     };
     if (monitor_fd_ < 0) {
-        monitor_fd_ = socket(AF_UNIX, SOCK_STREAM, 0);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw std::runtime_error("socket: " + std::string(strerror(errno)));
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
         std::strncpy(addr.sun_path, monitor_path_.c_str(), sizeof addr.sun_path - 1);
-        if (connect(monitor_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-            throw std::runtime_error("cannot connect to the QEMU monitor: " + std::string(strerror(errno)));
+        timeval limit{MONITOR_TIMEOUT_S, 0};  // a wedged QEMU must not hang the test
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            int err = errno;
+            close(fd);
+            throw std::runtime_error("cannot connect to the QEMU monitor: " + std::string(strerror(err)));
+        }
+        monitor_fd_ = fd;
         read_until_prompt();  // banner
     }
     std::string line = command + "\n";
-    if (write(monitor_fd_, line.data(), line.size()) != ssize_t(line.size()))
-        throw std::runtime_error("cannot write to the QEMU monitor");
+    // MSG_NOSIGNAL: a QEMU that has died gives an error here, not a SIGPIPE that kills the test binary.
+    if (send(monitor_fd_, line.data(), line.size(), MSG_NOSIGNAL) != ssize_t(line.size()))
+        throw std::runtime_error("cannot write to the QEMU monitor: " + std::string(strerror(errno)));
     return read_until_prompt();
 }
 

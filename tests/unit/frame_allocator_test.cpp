@@ -86,6 +86,12 @@ TEST(FrameAllocator, RejectsBadRequests) {
     EXPECT_EQ(f.allocate(0, p), Status::BadArgument);
     EXPECT_EQ(f.allocate(1, p, 0), Status::BadArgument);
     EXPECT_EQ(f.add(~0ull - 0xfff, 0x2000), Status::BadArgument);
+    // Rounding must not wrap: a one-byte region in the last page is not "everything".
+    EXPECT_EQ(f.add(0xfffffffffffff001, 1), Status::BadArgument);
+    EXPECT_EQ(f.reserve(0xfffffffffffff001, 0xffe), Status::BadArgument);
+    EXPECT_EQ(f.free(0x1000, ~0ull / PAGE_SIZE), Status::BadArgument);
+    EXPECT_EQ(f.allocate(1, p, ~0ull), Status::BadArgument);
+    EXPECT_EQ(f.free_pages(), 0u);
     EXPECT_EQ(f.allocate(1, p), Status::OutOfMemory);
 }
 

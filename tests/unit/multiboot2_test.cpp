@@ -87,10 +87,15 @@ TEST(Multiboot2, RejectsAModuleThatEndsBeforeItStarts) {
     EXPECT_EQ(parse(Mb2Builder().module(0x3000, 0x2000, "m").build(), info), Status::Malformed);
 }
 
-TEST(Multiboot2, RefusesMoreRegionsThanItCanHold) {
-    std::vector<Mb2Builder::Region> many(BootInfo::MAX_REGIONS + 1, {0, 0x1000, 1});
+TEST(Multiboot2, KeepsTheRegionsItCanHoldAndCountsTheRest) {
+    std::vector<Mb2Builder::Region> many(BootInfo::MAX_REGIONS + 3, {0x100000, 0x1000, 1});
+    many[BootInfo::MAX_REGIONS + 2].base = ~0ull;  // even a dropped entry must be well formed
     BootInfo info;
-    EXPECT_EQ(parse(Mb2Builder().memory_map(many).build(), info), Status::Unsupported);
+    EXPECT_EQ(parse(Mb2Builder().memory_map(many).build(), info), Status::Malformed);
+    many[BootInfo::MAX_REGIONS + 2].base = 0;
+    ASSERT_EQ(parse(Mb2Builder().memory_map(many).build(), info), Status::Ok);
+    EXPECT_EQ(info.region_count, BootInfo::MAX_REGIONS);
+    EXPECT_EQ(info.regions_dropped, 3u);
 }
 
 TEST(Multiboot2, NamesMemoryTypes) {

@@ -25,7 +25,10 @@ TEST(SvmExitDecode, MapsExitCodesToReasons) {
     EXPECT_EQ(decode(0x61).reason, ExitReason::Interrupt);
     EXPECT_EQ(decode(~0ull).reason, ExitReason::InvalidState);
     EXPECT_EQ(decode(0x80).reason, ExitReason::Unknown);  // VMRUN inside the guest
-    EXPECT_EQ(decode(0x46).reason, ExitReason::Unknown);  // an exception intercept
+    EXPECT_EQ(decode(0x41).reason, ExitReason::Exception);
+    EXPECT_EQ(decode(0x5f).reason, ExitReason::Exception);
+    EXPECT_EQ(decode(0x60 - 0x21).reason, ExitReason::Unknown);  // 0x3f: a DR write intercept
+    EXPECT_EQ(decode(0x8d).reason, ExitReason::Unknown);  // WBINVD
 }
 
 TEST(SvmExitDecode, KeepsTheHardwareValuesForDiagnostics) {
@@ -63,6 +66,14 @@ TEST(SvmExitDecode, DecodesNestedPageFaults) {
     EXPECT_TRUE(fetch.npf.present);
     EXPECT_TRUE(fetch.npf.execute);
     EXPECT_FALSE(fetch.npf.write);
+}
+
+TEST(SvmExitDecode, DecodesExceptionIntercepts) {
+    ExitMessage db = decode(0x41);
+    EXPECT_EQ(db.exception.vector, 1);
+    ExitMessage ac = decode(0x51, 0);
+    EXPECT_EQ(ac.exception.vector, 17);
+    EXPECT_EQ(decode(0x4e, 0x6).exception.error_code, 6u);  // #PF's error code is EXITINFO1
 }
 
 TEST(SvmExitDecode, DecodesMsrAccesses) {

@@ -16,7 +16,7 @@ isr_\vec:
 .endm
 
 /* vectors that push an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX */
-.irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31,48,255
+.irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31,39,47,48,255
     STUB \v, 0
 .endr
 .irp v, 8,10,11,12,13,14,17,21,29,30
@@ -68,7 +68,10 @@ isr_stubs:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     .quad isr_\v
 .endr
-    .fill 16, 8, 0          /* 32..47: legacy PIC range, masked */
+    .fill 7, 8, 0           /* 32..38: legacy PIC range, masked */
+    .quad isr_39            /* spurious IRQ 7 from the master PIC */
+    .fill 7, 8, 0           /* 40..46 */
+    .quad isr_47            /* spurious IRQ 15 from the slave PIC */
     .quad isr_48            /* local APIC timer */
     .fill 206, 8, 0
     .quad isr_255           /* spurious */

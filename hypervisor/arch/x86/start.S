@@ -40,6 +40,9 @@ _start32:
     cpuid
     bt $29, %edx
     jnc no_long_mode
+    mov $no_nx_msg, %esi
+    bt $20, %edx                /* NX: every x86-64 CPU has it, but W^X depends on it */
+    jnc halt_with_message
 
     /* PML4[0] -> PDPT; PDPT[0..3] -> PD0..PD3; PDn[i] = 2 MiB pages */
     mov $early_pdpt, %eax
@@ -79,6 +82,7 @@ _start32:
 
 no_long_mode:
     mov $no_long_mode_msg, %esi
+halt_with_message:              /* prints the string at ESI on COM1 and halts */
 3:  lodsb
     test %al, %al
     jz 5f
@@ -122,6 +126,8 @@ early_gdt_ptr:
     .long early_gdt
 no_long_mode_msg:
     .asciz "keel: this CPU has no long mode (x86-64); halting\r\n"
+no_nx_msg:
+    .asciz "keel: this CPU has no no-execute (NX) pages, which W^X needs; halting\r\n"
 
     .section .bss
     .balign 4096

@@ -6,6 +6,7 @@
 #include "../cpu.hpp"
 #include "../kernel_space.hpp"
 #include "nested_space.hpp"
+#include "svm_instructions.hpp"
 #include "svm_vcpu.hpp"
 
 namespace keel::virt {
@@ -24,7 +25,8 @@ constinit x86::svm::SvmVcpu vcpus[MAX_GUESTS];
 constinit unsigned vcpu_count = 0;
 alignas(x86::svm::NestedSpace) constinit unsigned char space_storage[MAX_GUESTS][sizeof(x86::svm::NestedSpace)] = {};
 constinit unsigned space_count = 0;
-constinit x86::svm::SvmVcpu::Bitmaps bitmaps = {};
+constinit x86::svm::SvmVcpu::Shared shared = {};
+constinit uint32_t asid_limit = 0;  // ASIDs 1 .. asid_limit - 1 are ours to give
 
 Status allocate_filled(FrameAllocator& frames, uint64_t pages, uint8_t fill, uint64_t& pa) {
     if (Status s = frames.allocate(pages, pa); s != Status::Ok) return s;
@@ -61,10 +63,14 @@ Status enable(FrameAllocator& frames) {
     using namespace x86;
     uint64_t hsave;
     if (Status s = allocate_filled(frames, 1, 0, hsave); s != Status::Ok) return s;
-    if (Status s = allocate_filled(frames, IOPM_PAGES, 0xff, bitmaps.iopm_pa); s != Status::Ok) return s;
-    if (Status s = allocate_filled(frames, MSRPM_PAGES, 0xff, bitmaps.msrpm_pa); s != Status::Ok) return s;
+    if (Status s = allocate_filled(frames, 1, 0, shared.host_state_pa); s != Status::Ok) return s;
+    if (Status s = allocate_filled(frames, IOPM_PAGES, 0xff, shared.iopm_pa); s != Status::Ok) return s;
+    if (Status s = allocate_filled(frames, MSRPM_PAGES, 0xff, shared.msrpm_pa); s != Status::Ok) return s;
+    asid_limit = cpuid(CPUID_SVM_FEATURES).ebx;
     wrmsr(msr::EFER, rdmsr(msr::EFER) | efer::SVME);
     wrmsr(msr::VM_HSAVE_PA, hsave);
+    // The host's TR, FS, GS, ... as the guest switch restores them (entry.S).
+    x86::svm::vmsave(shared.host_state_pa);
     return Status::Ok;
 }
 
@@ -81,8 +87,10 @@ Status create_vcpu(FrameAllocator& frames, GuestMemory& memory, const RealModeSt
     if (vcpu_count == MAX_GUESTS) return Status::OutOfMemory;
     // Only this backend creates guest memory, so the downcast is exact.
     auto& space = static_cast<x86::svm::NestedSpace&>(memory);
+    uint32_t asid = vcpu_count + 1;
+    if (asid >= asid_limit) return Status::OutOfMemory;  // no ASID left to give
     x86::svm::SvmVcpu& vcpu = vcpus[vcpu_count];
-    if (Status s = vcpu.init(frames, bitmaps, space.root(), start); s != Status::Ok) return s;
+    if (Status s = vcpu.init(frames, shared, asid, space.root(), start); s != Status::Ok) return s;
     ++vcpu_count;
     out = &vcpu;
     return Status::Ok;

@@ -1,7 +1,10 @@
-/* svm_vmrun(vmcb_pa, gprs): enters the guest described by the VMCB and
- * returns at its next #VMEXIT. VMRUN itself switches RAX, RSP, RIP and
- * RFLAGS (kept in the VMCB); the other general registers are swapped here
- * with the GuestGprs block (layout in svm_vcpu.hpp). */
+/* svm_vmrun(vmcb_pa, gprs, host_state_pa): enters the guest described by
+ * the VMCB and returns at its next #VMEXIT. VMRUN itself switches RAX, RSP,
+ * RIP and RFLAGS (kept in the VMCB); the other general registers are
+ * swapped here with the GuestGprs block (layout in svm_vcpu.hpp). VMRUN does
+ * not switch FS, GS, TR, LDTR and the SYSCALL/SYSENTER MSRs: VMLOAD and
+ * VMSAVE move them, so that a guest that loads its own TR cannot leave the
+ * host taking NMIs and double faults on stacks from the guest's TSS. */
 #define G_RBX 0
 #define G_RCX 8
 #define G_RDX 16
@@ -27,6 +30,7 @@ svm_vmrun:
     push %r13
     push %r14
     push %r15
+    push %rdx                   /* the host's VMSAVE area */
     push %rsi                   /* the GuestGprs block, needed again after the exit */
 
     mov %rdi, %rax              /* VMRUN takes the VMCB's physical address in RAX */
@@ -45,7 +49,9 @@ svm_vmrun:
     mov G_R15(%rsi), %r15
     mov G_RSI(%rsi), %rsi
 
+    vmload %rax
     vmrun %rax
+    vmsave %rax
 
     /* Host RAX and RSP are back; everything else holds guest values. */
     push %rsi
@@ -67,6 +73,8 @@ svm_vmrun:
     mov %rax, G_RSI(%rsi)
 
     pop %rsi
+    pop %rax
+    vmload %rax                 /* the host's TR, FS, GS, ... (GIF is still 0) */
     pop %r15
     pop %r14
     pop %r13

@@ -30,7 +30,10 @@ virt::ExitReason reason_of(uint64_t code) {
     case exit_code::INTR:
     case exit_code::NMI: return virt::ExitReason::Interrupt;
     case exit_code::INVALID: return virt::ExitReason::InvalidState;
-    default: return virt::ExitReason::Unknown;
+    default:
+        if (code >= exit_code::EXCEPTION_BASE && code < exit_code::EXCEPTION_BASE + 32)
+            return virt::ExitReason::Exception;
+        return virt::ExitReason::Unknown;
     }
 }
 
@@ -52,6 +55,8 @@ void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessag
             virt::NestedFault{info2, bool(info1 & NPF_PRESENT), bool(info1 & NPF_WRITE), bool(info1 & NPF_EXECUTE)};
     } else if (msg.reason == virt::ExitReason::Msr) {
         msg.msr = virt::MsrAccess{bool(info1 & MSR_WRITE)};
+    } else if (msg.reason == virt::ExitReason::Exception) {
+        msg.exception = virt::GuestException{uint8_t(code - exit_code::EXCEPTION_BASE), uint32_t(info1)};
     }
 }
 

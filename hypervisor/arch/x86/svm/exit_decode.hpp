@@ -8,6 +8,7 @@
 namespace keel::x86::svm {
 
 namespace exit_code {
+constexpr uint64_t EXCEPTION_BASE = 0x40;  // 0x40 + vector for exception intercepts
 constexpr uint64_t INTR = 0x60;
 constexpr uint64_t NMI = 0x61;
 constexpr uint64_t CPUID = 0x72;

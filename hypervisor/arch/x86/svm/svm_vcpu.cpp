@@ -4,12 +4,11 @@
 #include "exit_decode.hpp"
 #include "svm_instructions.hpp"
 
-extern "C" void svm_vmrun(uint64_t vmcb_pa, keel::x86::svm::GuestGprs* gprs);
+extern "C" void svm_vmrun(uint64_t vmcb_pa, keel::x86::svm::GuestGprs* gprs, uint64_t host_state_pa);
 
 namespace keel::x86::svm {
 namespace {
 
-constexpr uint32_t GUEST_ASID = 1;  // ASID 0 belongs to the host
 constexpr uint64_t CR0_ET = 1ull << 4;
 constexpr uint64_t RFLAGS_RESERVED = 1ull << 1;
 constexpr uint64_t DEFAULT_PAT = 0x0007040600070406ull;
@@ -52,8 +51,9 @@ void SvmVcpu::set_real_mode_state(const virt::RealModeStart& start) {
     v.write<uint64_t>(VmcbField::GuestPat, DEFAULT_PAT);
 }
 
-Status SvmVcpu::init(FrameAllocator& frames, const Bitmaps& bitmaps, uint64_t nested_cr3,
+Status SvmVcpu::init(FrameAllocator& frames, const Shared& shared, uint32_t asid, uint64_t nested_cr3,
                      const virt::RealModeStart& start) {
+    if (asid == 0) return Status::BadArgument;  // ASID 0 is the host's
     uint64_t pa;
     if (Status s = frames.allocate(1, pa); s != Status::Ok) return s;
     vmcb_ = reinterpret_cast<Vmcb*>(pa);
@@ -61,14 +61,18 @@ Status SvmVcpu::init(FrameAllocator& frames, const Bitmaps& bitmaps, uint64_t ne
 
     Vmcb& v = *vmcb_;
     v.write<uint32_t>(VmcbField::InterceptMisc1, intercept1::INTR | intercept1::NMI | intercept1::CPUID |
-                                                     intercept1::HLT | intercept1::IOIO | intercept1::MSR |
-                                                     intercept1::SHUTDOWN);
+                                                     intercept1::INVD | intercept1::HLT | intercept1::IOIO |
+                                                     intercept1::MSR | intercept1::SHUTDOWN);
     v.write<uint32_t>(VmcbField::InterceptMisc2, intercept2::VMRUN | intercept2::VMMCALL | intercept2::VMLOAD |
                                                      intercept2::VMSAVE | intercept2::STGI | intercept2::CLGI |
-                                                     intercept2::SKINIT);
-    v.write<uint64_t>(VmcbField::IopmBase, bitmaps.iopm_pa);
-    v.write<uint64_t>(VmcbField::MsrpmBase, bitmaps.msrpm_pa);
-    v.write<uint32_t>(VmcbField::GuestAsid, GUEST_ASID);
+                                                     intercept2::SKINIT | intercept2::INVLPGA);
+    v.write<uint32_t>(VmcbField::InterceptExceptions, intercept_exception::DEBUG |
+                                                          intercept_exception::ALIGNMENT_CHECK |
+                                                          intercept_exception::MACHINE_CHECK);
+    v.write<uint64_t>(VmcbField::IopmBase, shared.iopm_pa);
+    v.write<uint64_t>(VmcbField::MsrpmBase, shared.msrpm_pa);
+    host_state_pa_ = shared.host_state_pa;
+    v.write<uint32_t>(VmcbField::GuestAsid, asid);
     v.write<uint32_t>(VmcbField::TlbControl, TLB_FLUSH_ALL);
     // The host keeps physical interrupts: they exit (INTR intercept) and the
     // guest's RFLAGS.IF only masks virtual ones.
@@ -84,11 +88,15 @@ Status SvmVcpu::run(virt::ExitMessage& exit) {
     // lets them force an exit during the guest; STGI then delivers them here.
     clgi();
     sti();
-    svm_vmrun(reinterpret_cast<uint64_t>(vmcb_), &gprs_);
+    svm_vmrun(reinterpret_cast<uint64_t>(vmcb_), &gprs_, host_state_pa_);
     stgi();
 
     Vmcb& v = *vmcb_;
     v.write<uint32_t>(VmcbField::TlbControl, 0);
+    // An event the CPU was delivering when the exit hit (an interrupt or a
+    // trap whose delivery faulted) would be lost: deliver it on the next entry.
+    uint64_t pending = v.read<uint64_t>(VmcbField::ExitInterruptInfo);
+    v.write<uint64_t>(VmcbField::EventInject, (pending & EVENT_VALID) ? pending : 0);
     decode_exit(v.read<uint64_t>(VmcbField::ExitCode), v.read<uint64_t>(VmcbField::ExitInfo1),
                 v.read<uint64_t>(VmcbField::ExitInfo2), exit);
     exit.regs = virt::GuestRegisters{

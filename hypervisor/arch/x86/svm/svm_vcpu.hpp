@@ -14,14 +14,17 @@ struct GuestGprs {
 
 class SvmVcpu final : public virt::Vcpu {
 public:
-    // Intercept bitmaps are shared by every vCPU: all ports and all MSRs
-    // exit, so the VMM sees every access.
-    struct Bitmaps {
+    // What every vCPU shares: the intercept bitmaps (all ports and all MSRs
+    // exit, so the VMM sees every access) and the host's VMSAVE area.
+    struct Shared {
         uint64_t iopm_pa;
         uint64_t msrpm_pa;
+        uint64_t host_state_pa;
     };
 
-    [[nodiscard]] Status init(FrameAllocator& frames, const Bitmaps& bitmaps, uint64_t nested_cr3,
+    // `asid` must be unique among live vCPUs, so no vCPU uses TLB entries
+    // built from another guest's nested tables.
+    [[nodiscard]] Status init(FrameAllocator& frames, const Shared& shared, uint32_t asid, uint64_t nested_cr3,
                               const virt::RealModeStart& start);
     [[nodiscard]] Status run(virt::ExitMessage& exit) override;
     void complete(const virt::ExitMessage& reply) override;
@@ -30,6 +33,7 @@ private:
     void set_real_mode_state(const virt::RealModeStart& start);
 
     Vmcb* vmcb_ = nullptr;  // identity mapped: its virtual address is its physical one
+    uint64_t host_state_pa_ = 0;
     GuestGprs gprs_ = {};
 };
 
