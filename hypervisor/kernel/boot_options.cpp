@@ -25,10 +25,12 @@ void apply(StringView word, BootOptions& o, OptionWarning warn, void* ctx) {
             o.selftest = SelfTest::PageFault;
         else if (value == "stack")
             o.selftest = SelfTest::StackOverflow;
+        else if (value == "nmi")
+            o.selftest = SelfTest::NmiAfterGuest;
         else if (value == "none")
             o.selftest = SelfTest::None;
         else
-            return warn(word, "expects ud, pf, stack or none", ctx);
+            return warn(word, "expects ud, pf, stack, nmi or none", ctx);
     } else {
         warn(word, "unknown option", ctx);
     }

@@ -13,6 +13,7 @@ enum class SelfTest : uint8_t {
     InvalidOpcode,  // selftest=ud: execute UD2, expect a register dump
     PageFault,  // selftest=pf: touch an unmapped page, expect a register dump
     StackOverflow,  // selftest=stack: recurse into the guard page, expect a double fault dump
+    NmiAfterGuest,  // selftest=nmi: after the guest, send this CPU an NMI (taken on its IST stack)
 };
 
 struct BootOptions {

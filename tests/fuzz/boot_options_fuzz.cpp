@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Input in{reinterpret_cast<const char*>(data), size};
     keel::BootOptions o = keel::parse_boot_options(keel::StringView(in.begin, size), check_warning, &in);
     if (o.selftest != keel::SelfTest::None && o.selftest != keel::SelfTest::InvalidOpcode &&
-        o.selftest != keel::SelfTest::PageFault && o.selftest != keel::SelfTest::StackOverflow)
+        o.selftest != keel::SelfTest::PageFault && o.selftest != keel::SelfTest::StackOverflow &&
+        o.selftest != keel::SelfTest::NmiAfterGuest)
         abort();
     return 0;
 }

@@ -199,6 +199,22 @@ TEST(GuestIsolation, DebugExceptionExitsToTheVmm) {
     EXPECT_EQ(b.serial.find("was not intercepted"), std::string::npos) << b.serial;
 }
 
+// A guest that loads its own task register must not leave it in the host:
+// the host's NMI, taken on an IST stack found through TR, must still work.
+TEST(GuestIsolation, HostTakesNmisOnItsOwnStackAfterAGuestLoadedATaskRegister) {
+    Boot b = boot_to_end(iso_config("keel-test-task-register.iso"));
+    ASSERT_TRUE(b.status.has_value()) << b.serial;
+    EXPECT_EQ(*b.status, EXIT_SUCCESS_STATUS) << b.serial;
+    EXPECT_NE(b.serial.find("guest: loaded a task register of its own"), std::string::npos) << b.serial;
+    const std::string tail = from(b.serial, "selftest: sending an NMI");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(tail, m, std::regex("keel: NMI received at rip 0x[0-9a-f]+ on stack 0x([0-9a-f]+)")))
+        << b.serial;
+    // The NMI's IST stack lies in the kernel image (below 2 MiB), nowhere near the guest's TSS at 0x500000.
+    EXPECT_LT(std::stoull(m[1], nullptr, 16), 0x200000u) << tail;
+    EXPECT_NE(b.serial.find("vm: guest stopped on HLT"), std::string::npos) << b.serial;
+}
+
 // ---------------------------------------------------------------------------
 TEST(NoNxBoot, StopsWithAClearMessage) {
     QemuConfig config = iso_config("keel-qemu.iso");

@@ -32,6 +32,7 @@ TEST(BootOptions, ParsesEveryOption) {
     EXPECT_TRUE(w.words.empty());
     EXPECT_EQ(keel::parse_boot_options("selftest=ud debug-exit=244", collect, &w).debug_exit_port, 244);
     EXPECT_EQ(keel::parse_boot_options("selftest=stack", collect, &w).selftest, keel::SelfTest::StackOverflow);
+    EXPECT_EQ(keel::parse_boot_options("selftest=nmi", collect, &w).selftest, keel::SelfTest::NmiAfterGuest);
 }
 
 TEST(BootOptions, ReportsEveryWordItCannotUse) {

@@ -30,6 +30,7 @@ constexpr uint8_t INTERRUPT_GATE = 0x8e;  // present, DPL 0, 64-bit interrupt ga
 
 alignas(16) constinit Gate table[256] = {};
 constinit Handler handlers[256] = {};
+constinit volatile uint64_t nmis = 0;
 
 constexpr const char* exception_names[32] = {
     "#DE divide error",
@@ -104,6 +105,8 @@ void init() {
 
 void set_handler(uint8_t vector, Handler handler) { handlers[vector] = handler; }
 
+uint64_t nmi_count() { return nmis; }
+
 }  // namespace keel::x86::idt
 
 extern "C" void interrupt_dispatch(keel::x86::InterruptFrame* frame) {
@@ -111,7 +114,8 @@ extern "C" void interrupt_dispatch(keel::x86::InterruptFrame* frame) {
     // An NMI is not a kernel fault: watchdogs and the NMI that exits a guest
     // (SVM re-raises it on the host after STGI) arrive here. Say so and go on.
     if (frame->vector == 2) {
-        keel::console::print("keel: NMI received at rip 0x%lx; continuing\n", frame->rip);
+        idt::nmis = idt::nmis + 1;
+        keel::console::print("keel: NMI received at rip 0x%lx on stack 0x%lx; continuing\n", frame->rip, frame->rsp);
         return;
     }
     if (frame->vector < 32) idt::dump_and_halt(*frame);

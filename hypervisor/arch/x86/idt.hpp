@@ -11,6 +11,8 @@ namespace keel::x86::idt {
 using Handler = void (*)(InterruptFrame&);
 
 void init();
+// NMIs taken so far (they are reported and survived, not fatal).
+uint64_t nmi_count();
 // Routes a non-exception vector (>= 32) to `handler`.
 void set_handler(uint8_t vector, Handler handler);
 

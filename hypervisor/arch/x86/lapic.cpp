@@ -9,6 +9,7 @@ namespace {
 
 enum Reg : uint32_t {
     EOI = 0xb0,
+    ICR_LOW = 0x300,
     SPURIOUS = 0xf0,
     LVT_TIMER = 0x320,
     TIMER_INITIAL = 0x380,
@@ -79,5 +80,11 @@ void stop_timer() {
 }
 
 uint64_t ticks() { return tick_count; }
+
+void send_self_nmi() {
+    constexpr uint32_t DELIVERY_NMI = 0x4 << 8;
+    constexpr uint32_t SHORTHAND_SELF = 0x1 << 18;
+    if (mmio) write(ICR_LOW, SHORTHAND_SELF | DELIVERY_NMI);
+}
 
 }  // namespace keel::x86::lapic

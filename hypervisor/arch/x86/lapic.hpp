@@ -16,6 +16,8 @@ struct TimerInfo {
 [[nodiscard]] Status init(uint64_t& mmio_base);
 [[nodiscard]] Status start_timer(uint32_t hz, TimerInfo& info);
 void stop_timer();
+// Sends this CPU a non-maskable interrupt.
+void send_self_nmi();
 uint64_t ticks();
 
 }  // namespace keel::x86::lapic
