@@ -1,5 +1,6 @@
 #include "qemu_machine.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -83,14 +84,33 @@ void QemuMachine::start() {
     std::vector<char*> args;
     for (auto& a : argv_) args.push_back(a.data());
     args.push_back(nullptr);
+    // The child reports a failed exec through this pipe; a successful exec
+    // closes it (O_CLOEXEC), so the parent reads nothing.
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    std::string log = dir_ + "/qemu.log";
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        close(report[0]);
         // QEMU's own warnings (e.g. TCG lacking EPYC features) go to a log, not the test output.
-        std::string log = dir_ + "/qemu.log";
-        if (freopen(log.c_str(), "w", stderr) == nullptr) _exit(126);
-        execvp(args[0], args.data());
+        int err = 0;
+        if (freopen(log.c_str(), "w", stderr) == nullptr)
+            err = errno;
+        else
+            execvp(args[0], args.data());
+        err = err ? err : errno;
+        (void)!write(report[1], &err, sizeof err);
         _exit(127);
+    }
+    close(report[1]);
+    int err = 0;
+    ssize_t n = read(report[0], &err, sizeof err);
+    close(report[0]);
+    if (n == ssize_t(sizeof err)) {
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+        throw std::runtime_error("cannot start " + argv_[0] + ": " + strerror(err));
     }
 }
 
