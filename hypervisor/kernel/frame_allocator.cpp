@@ -101,6 +101,7 @@ Status FrameAllocator::allocate(uint64_t pages, uint64_t& out, uint64_t align_pa
     if (!pages || !align_pages || align_pages > TOP / PAGE_SIZE) return Status::BadArgument;
     uint64_t align = align_pages * PAGE_SIZE;
     for (size_t i = 0; i < count_; ++i) {
+        if (ranges_[i].base > TOP - (align - 1)) continue;  // aligning would wrap
         uint64_t base = align_up(ranges_[i].base, align);
         uint64_t end = ranges_[i].base + ranges_[i].pages * PAGE_SIZE;
         if (base >= end || (end - base) / PAGE_SIZE < pages) continue;

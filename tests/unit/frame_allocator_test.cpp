@@ -91,6 +91,10 @@ TEST(FrameAllocator, RejectsBadRequests) {
     EXPECT_EQ(f.reserve(0xfffffffffffff001, 0xffe), Status::BadArgument);
     EXPECT_EQ(f.free(0x1000, ~0ull / PAGE_SIZE), Status::BadArgument);
     EXPECT_EQ(f.allocate(1, p, ~0ull), Status::BadArgument);
+    FrameAllocator g;
+    ASSERT_EQ(g.add(0x2000, 0x4000), Status::Ok);
+    EXPECT_EQ(g.allocate(1, p, (1ull << 52) - 1), Status::OutOfMemory);  // no wrap to address 0
+    EXPECT_EQ(g.free_pages(), 4u);
     EXPECT_EQ(f.free_pages(), 0u);
     EXPECT_EQ(f.allocate(1, p), Status::OutOfMemory);
 }

@@ -81,6 +81,19 @@ TEST(SvmExitDecode, DecodesMsrAccesses) {
     EXPECT_TRUE(decode(0x7c, 1).msr.write);
 }
 
+TEST(SvmExitDecode, ReinjectsOnlyEventsThatDoNotComeFromAnInstruction) {
+    constexpr uint64_t V = 1ull << 31;
+    EXPECT_EQ(svm::event_to_reinject(0x20), 0u);  // not valid
+    EXPECT_EQ(svm::event_to_reinject(V | 0x30), V | 0x30);  // external interrupt, vector 0x30
+    EXPECT_EQ(svm::event_to_reinject(V | (2 << 8) | 2), V | (2 << 8) | 2);  // NMI
+    uint64_t page_fault = V | (1 << 11) | (3 << 8) | 14 | (uint64_t(6) << 32);  // #PF with its error code
+    EXPECT_EQ(svm::event_to_reinject(page_fault), page_fault);
+    EXPECT_EQ(svm::event_to_reinject(V | (3 << 8) | 3), 0u);  // INT3: raised again by the instruction
+    EXPECT_EQ(svm::event_to_reinject(V | (3 << 8) | 4), 0u);  // INTO
+    EXPECT_EQ(svm::event_to_reinject(V | (4 << 8) | 0x10), 0u);  // INT 10h
+    EXPECT_EQ(svm::event_to_reinject(V | (5 << 8) | 1), 0u);  // a reserved type is never injected
+}
+
 TEST(SvmExitDecode, NamesEveryReason) {
     for (unsigned r = 0; r < keel::virt::EXIT_REASON_COUNT; ++r)
         EXPECT_STRNE(keel::virt::exit_reason_name(ExitReason(r)), "?") << r;

@@ -15,10 +15,11 @@ isr_\vec:
     jmp isr_common
 .endm
 
-/* vectors that push an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX */
+/* vectors without an error code */
 .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31,39,47,48,255
     STUB \v, 0
 .endr
+/* vectors that push an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX */
 .irp v, 8,10,11,12,13,14,17,21,29,30
     STUB \v, 1
 .endr

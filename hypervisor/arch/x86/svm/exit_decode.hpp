@@ -23,4 +23,12 @@ constexpr uint64_t INVALID = ~0ull;  // VMEXIT_INVALID: the VMCB's guest state w
 // Fills reason, hw_* and the reason's detail; leaves regs alone.
 void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessage& msg);
 
+// The EVENTINJ value for the next entry, given this exit's EXITINTINFO:
+// an event the CPU was delivering when the exit hit would otherwise be lost.
+// Only events that do not come from an instruction are delivered again
+// (external interrupts, NMIs, exceptions other than #BP/#OF); INT n, INT3
+// and INTO are raised anew when their instruction runs again (the exit left
+// RIP on it), and injecting them as well would run the handler twice.
+uint64_t event_to_reinject(uint64_t exit_interrupt_info);
+
 }  // namespace keel::x86::svm

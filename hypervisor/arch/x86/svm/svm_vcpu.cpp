@@ -61,11 +61,11 @@ Status SvmVcpu::init(FrameAllocator& frames, const Shared& shared, uint32_t asid
 
     Vmcb& v = *vmcb_;
     v.write<uint32_t>(VmcbField::InterceptMisc1, intercept1::INTR | intercept1::NMI | intercept1::CPUID |
-                                                     intercept1::INVD | intercept1::HLT | intercept1::IOIO |
-                                                     intercept1::MSR | intercept1::SHUTDOWN);
+                                                     intercept1::INVD | intercept1::HLT | intercept1::INVLPGA |
+                                                     intercept1::IOIO | intercept1::MSR | intercept1::SHUTDOWN);
     v.write<uint32_t>(VmcbField::InterceptMisc2, intercept2::VMRUN | intercept2::VMMCALL | intercept2::VMLOAD |
                                                      intercept2::VMSAVE | intercept2::STGI | intercept2::CLGI |
-                                                     intercept2::SKINIT | intercept2::INVLPGA);
+                                                     intercept2::SKINIT);
     v.write<uint32_t>(VmcbField::InterceptExceptions, intercept_exception::DEBUG |
                                                           intercept_exception::ALIGNMENT_CHECK |
                                                           intercept_exception::MACHINE_CHECK);
@@ -93,12 +93,12 @@ Status SvmVcpu::run(virt::ExitMessage& exit) {
 
     Vmcb& v = *vmcb_;
     v.write<uint32_t>(VmcbField::TlbControl, 0);
-    // An event the CPU was delivering when the exit hit (an interrupt or a
-    // trap whose delivery faulted) would be lost: deliver it on the next entry.
-    uint64_t pending = v.read<uint64_t>(VmcbField::ExitInterruptInfo);
-    v.write<uint64_t>(VmcbField::EventInject, (pending & EVENT_VALID) ? pending : 0);
-    decode_exit(v.read<uint64_t>(VmcbField::ExitCode), v.read<uint64_t>(VmcbField::ExitInfo1),
-                v.read<uint64_t>(VmcbField::ExitInfo2), exit);
+    v.write<uint64_t>(VmcbField::EventInject, event_to_reinject(v.read<uint64_t>(VmcbField::ExitInterruptInfo)));
+    uint64_t code = v.read<uint64_t>(VmcbField::ExitCode);
+    // A machine check that interrupted the guest is the host's: the host's
+    // #MC handler reports it (and halts), as if it had hit the host.
+    if (code == exit_code::EXCEPTION_BASE + MACHINE_CHECK_VECTOR) raise_machine_check();
+    decode_exit(code, v.read<uint64_t>(VmcbField::ExitInfo1), v.read<uint64_t>(VmcbField::ExitInfo2), exit);
     exit.regs = virt::GuestRegisters{
         v.read<uint64_t>(VmcbField::Rax),
         gprs_.rbx,

@@ -59,6 +59,7 @@ constexpr uint32_t INTR = 1u << 0;
 constexpr uint32_t NMI = 1u << 1;
 constexpr uint32_t CPUID = 1u << 18;
 constexpr uint32_t INVD = 1u << 22;  // would discard the host's dirty cache lines
+constexpr uint32_t INVLPGA = 1u << 26;  // would flush other ASIDs' TLB entries
 constexpr uint32_t HLT = 1u << 24;
 constexpr uint32_t IOIO = 1u << 27;
 constexpr uint32_t MSR = 1u << 28;
@@ -75,7 +76,6 @@ constexpr uint32_t VMSAVE = 1u << 3;
 constexpr uint32_t STGI = 1u << 4;
 constexpr uint32_t CLGI = 1u << 5;
 constexpr uint32_t SKINIT = 1u << 6;
-constexpr uint32_t INVLPGA = 1u << 7;
 }  // namespace intercept2
 
 namespace intercept_exception {
@@ -85,8 +85,6 @@ constexpr uint32_t DEBUG = 1u << 1;
 constexpr uint32_t ALIGNMENT_CHECK = 1u << 17;
 constexpr uint32_t MACHINE_CHECK = 1u << 18;
 }  // namespace intercept_exception
-
-constexpr uint64_t EVENT_VALID = 1ull << 31;  // EXITINTINFO / EVENTINJ
 
 constexpr uint64_t V_INTR_MASKING = 1ull << 24;  // physical interrupts follow host RFLAGS.IF
 constexpr uint32_t TLB_FLUSH_ALL = 1;
