@@ -75,10 +75,6 @@ Status start_timer(uint32_t hz, TimerInfo& info) {
     return Status::Ok;
 }
 
-void stop_timer() {
-    if (mmio) write(LVT_TIMER, LVT_MASKED);
-}
-
 uint64_t ticks() { return tick_count; }
 
 void send_self_nmi() {

@@ -15,7 +15,6 @@ struct TimerInfo {
 // Requires the APIC page to be mapped uncached at its physical address.
 [[nodiscard]] Status init(uint64_t& mmio_base);
 [[nodiscard]] Status start_timer(uint32_t hz, TimerInfo& info);
-void stop_timer();
 // Sends this CPU a non-maskable interrupt.
 void send_self_nmi();
 uint64_t ticks();
