@@ -101,8 +101,7 @@ void setup_timer() {
     x86::lapic::TimerInfo info;
     if (Status s = x86::lapic::start_timer(TIMER_HZ, info); s != Status::Ok) {
         // Guests still run without a timer; only time-keeping is lost.
-        console::print("lapic: timer not calibrated (%s: the PIT did not count); running without a timer\n",
-                       status_name(s));
+        console::print("lapic: timer not calibrated against the PIT (%s); running without a timer\n", status_name(s));
         return;
     }
     x86::sti();

@@ -55,6 +55,9 @@ virt::ExitAction on_cpuid(virt::ExitMessage& m, void*) {
     return virt::ExitAction::Resume;
 }
 
+// The part of RAX a port access of `size` bytes reads or writes.
+uint64_t io_width_mask(uint8_t size) { return size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff; }
+
 virt::ExitAction on_io(virt::ExitMessage& m, void* ctx) {
     auto& vmm = *static_cast<Vmm*>(ctx);
     const virt::IoAccess& io = m.io;
@@ -64,7 +67,7 @@ virt::ExitAction on_io(virt::ExitMessage& m, void* ctx) {
     }
     if (io.in) {
         // No device behind any port: reads float high, as on an empty bus.
-        uint64_t mask = io.size == 4 ? 0xffffffffull : io.size == 2 ? 0xffff : 0xff;
+        uint64_t mask = io_width_mask(io.size);
         m.regs.rax = (m.regs.rax & ~mask) | mask;
     } else if (io.port == DEBUG_PORT && io.size == 1) {
         char c = char(m.regs.rax);
@@ -72,8 +75,8 @@ virt::ExitAction on_io(virt::ExitMessage& m, void* ctx) {
         if (c != '\n') vmm.line[vmm.line_len++] = c;
     } else {
         // No device model yet: say what the guest wrote (benchmarks report results this way).
-        uint64_t mask = io.size == 4 ? 0xffffffffull : io.size == 2 ? 0xffff : 0xff;
-        console::print("vmm: guest wrote 0x%lx to port 0x%x (%u bytes)\n", m.regs.rax & mask, io.port, io.size);
+        console::print("vmm: guest wrote 0x%lx to port 0x%x (%u bytes)\n", m.regs.rax & io_width_mask(io.size), io.port,
+                       io.size);
     }
     m.regs.rip = io.next_rip;
     return virt::ExitAction::Resume;
