@@ -1,0 +1,31 @@
+// SHA-1 (FIPS 180-4, section 6.1) without libc, heap or writable globals.
+// Only for what still requires it (TPM 1.2-style PCR banks, SHA-1 event
+// logs); it is not collision resistant.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace keel::crypto {
+
+class Sha1 {
+public:
+    static constexpr size_t DIGEST_SIZE = 20;
+    static constexpr size_t BLOCK_SIZE = 64;
+
+    Sha1() { init(); }
+    // Starts a new message; finish() does this too.
+    void init();
+    // Any number of calls with any lengths, including 0.
+    void update(const void* data, size_t size);
+    // Writes the digest and resets the context for a new message.
+    void finish(uint8_t out[DIGEST_SIZE]);
+
+private:
+    void compress(const uint8_t* block);
+
+    uint32_t state_[5];
+    uint64_t length_;  // message bytes so far
+    uint8_t buffer_[BLOCK_SIZE];
+};
+
+}  // namespace keel::crypto
