@@ -10,6 +10,7 @@
 #include "../arch/x86/serial.hpp"
 #include "boot_options.hpp"
 #include "console.hpp"
+#include "drtm_report.hpp"
 #include "frame_allocator.hpp"
 #include "multiboot2.hpp"
 #include "power.hpp"
@@ -78,6 +79,10 @@ void setup_frames(uint64_t info_pa) {
         const auto& m = boot_info.modules[i];
         if (Status s = frames.reserve(m.start, m.end - m.start); s != Status::Ok) fail("reserving a module", s);
     }
+    // The DRTM event log is evidence for the attestation agent: keep it.
+    if (boot_info.drtm.present && boot_info.drtm.event_log_capacity)
+        if (Status s = frames.reserve(boot_info.drtm.event_log, boot_info.drtm.event_log_capacity); s != Status::Ok)
+            fail("reserving the DRTM event log", s);
     console::print("frames: %lu free pages (%lu MiB) in %zu ranges\n", frames.free_pages(),
                    frames.free_pages() * PAGE_SIZE >> 20, frames.range_count());
 }
@@ -214,6 +219,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     x86::idt::init();
     setup_paging();
     setup_timer();
+    report_drtm(boot_info, options.dump_event_log);
     run_selftest(options.selftest);
     run_guest(options);
 }

@@ -9,12 +9,14 @@ enum TagType : uint32_t {
     LOADER_NAME = 2,
     MODULE = 3,
     MEMORY_MAP = 6,
+    KEEL_DRTM = 0x4b4c0001,  // sinit/common/drtm_tag.hpp
 };
 
 constexpr size_t TAG_HEADER = 8;
 constexpr size_t MMAP_HEADER = 16;  // tag header + entry_size + entry_version
 constexpr size_t MMAP_ENTRY_MIN = 24;
 constexpr size_t MODULE_HEADER = 16;  // tag header + start + end
+constexpr size_t DRTM_TAG_SIZE = 40;
 
 uint32_t load32(const uint8_t* p) {
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
@@ -60,6 +62,21 @@ Status parse_module(const uint8_t* tag, uint32_t size, BootInfo& out) {
     return Status::Ok;
 }
 
+Status parse_drtm(const uint8_t* tag, size_t size, BootInfo& out) {
+    if (size != DRTM_TAG_SIZE) return Status::Malformed;
+    DrtmLaunch d{true,
+                 load64(tag + 8),
+                 load32(tag + 16),
+                 load32(tag + 20),
+                 load64(tag + 24),
+                 load32(tag + 32),
+                 load32(tag + 36)};
+    if (d.event_log_used > d.event_log_capacity || d.event_log + d.event_log_capacity < d.event_log)
+        return Status::Malformed;
+    out.drtm = d;
+    return Status::Ok;
+}
+
 }  // namespace
 
 const char* memory_type_name(uint32_t type) {
@@ -94,6 +111,7 @@ Status parse(const uint8_t* data, size_t available, BootInfo& out) {
         case LOADER_NAME: s = read_string(tag + TAG_HEADER, size - TAG_HEADER, out.loader_name); break;
         case MODULE: s = parse_module(tag, size, out); break;
         case MEMORY_MAP: s = parse_memory_map(tag, size, out); break;
+        case KEEL_DRTM: s = parse_drtm(tag, size, out); break;
         default: break;  // tags we do not use are skipped by size
         }
         if (s != Status::Ok) return s;

@@ -36,8 +36,23 @@ struct Module {
     StringView cmdline;
 };
 
+// Left by Keel's secure loader after a dynamic launch (sinit/common/drtm_tag.hpp):
+// where the DRTM event log is. Its presence proves nothing; PCR 17 does.
+struct DrtmLaunch {
+    bool present;
+    uint64_t event_log;
+    uint32_t event_log_capacity;
+    uint32_t event_log_used;
+    uint64_t slb_base;
+    uint32_t slb_measured_length;
+    uint32_t banks;
+};
+
 struct BootInfo {
-    static constexpr size_t MAX_REGIONS = 512;  // UEFI machines report hundreds
+#ifndef KEEL_MB2_MAX_REGIONS
+#define KEEL_MB2_MAX_REGIONS 512  // UEFI machines report hundreds
+#endif
+    static constexpr size_t MAX_REGIONS = KEEL_MB2_MAX_REGIONS;
     static constexpr size_t MAX_MODULES = 32;
 
     uint32_t total_size = 0;
@@ -49,6 +64,7 @@ struct BootInfo {
     Module modules[MAX_MODULES] = {};
     size_t module_count = 0;
     bool has_memory_map = false;
+    DrtmLaunch drtm = {};
 };
 
 // Parses the information block at `data`, of which at most `available`
