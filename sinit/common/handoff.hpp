@@ -1,0 +1,35 @@
+// What the pre-launch stage leaves for the Secure Loader Block, at the offset
+// the SLB header names, inside the SLB's 64 KiB but outside its measured
+// part. Everything here is untrusted: the SLB checks every address before use.
+#pragma once
+#include <stdint.h>
+
+namespace keel::launch {
+
+constexpr uint32_t SLB_SIZE = 0x10000;  // SKINIT protects and hands over 64 KiB
+constexpr uint32_t HANDOFF_MAX = 256;  // bytes the SLB reserves for it
+constexpr uint32_t HANDOFF_MAGIC = 0x4f484c4b;  // "KLHO"
+constexpr uint32_t HANDOFF_VERSION = 1;
+
+// The first 8 bytes of the SLB: SKINIT reads the first two words (entry
+// offset, measured length); the third tells the pre-launch stage where to
+// put the hand-off block.
+struct SlbHeader {
+    uint16_t entry;
+    uint16_t measured_length;
+    uint16_t handoff_offset;
+    uint16_t reserved;
+};
+
+struct Handoff {
+    uint32_t magic;
+    uint32_t version;
+    uint64_t boot_info;  // a copy of the boot loader's Multiboot2 information
+    uint64_t boot_info_size;
+    uint64_t event_log;  // where the SLB writes the DRTM event log
+    uint64_t event_log_size;
+    uint64_t next_boot_info;  // where the SLB builds the hypervisor's Multiboot2 information
+    uint64_t next_boot_info_size;
+};
+
+}  // namespace keel::launch

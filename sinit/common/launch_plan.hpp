@@ -1,0 +1,51 @@
+// What the secure loader measures, into which PCR, under which name: shared
+// by the SLB and by `keel measure`, so the prediction and the launch name
+// components the same way. (The digests are computed independently: the SLB
+// with its own SHA code, `keel measure` with OpenSSL.)
+//
+//   PCR 17: the SLB (measured by the CPU, logged by the SLB), the hypervisor
+//   PCR 18: the launch manifest: every component's name and PCR, in order
+//   PCR 19: every other module (VMMs, guest images, configuration)
+// A component's digest is H(H(command line) || H(image)), as tboot does.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../hypervisor/lib/string.hpp"
+
+namespace keel::launch {
+
+constexpr uint32_t KEEL_EV_SKINIT = 0x600;
+constexpr uint32_t KEEL_EV_LAUNCH_MANIFEST = 0x601;
+constexpr uint32_t KEEL_EV_COMPONENT = 0x602;
+
+constexpr uint32_t PCR_DRTM = 17;
+constexpr uint32_t PCR_MANIFEST = 18;
+constexpr uint32_t PCR_MODULES = 19;
+
+// Character arrays, not StringViews: a StringView object holds a pointer,
+// which the position-independent SLB could only get from a relocation.
+constexpr char SLB_NAME[] = "slb";
+constexpr char SLB_DETAIL[] = "secure loader block, measured by the CPU";
+constexpr char MANIFEST_NAME[] = "launch-manifest";
+constexpr char HYPERVISOR_NAME[] = "hypervisor";
+
+struct Component {
+    StringView name;
+    StringView cmdline;
+    uint32_t pcr;
+};
+
+// Module 0 is the hypervisor; any other module is named by the first word of
+// its command line ("guest linux" -> "guest").
+Component plan_module(size_t index, StringView cmdline);
+
+// "hypervisor@17 guest@19": the manifest measured into PCR 18. Returns the
+// length, or 0 if it does not fit in `cap`.
+size_t write_manifest(const Component* components, size_t count, char* out, size_t cap);
+
+// Event data of Keel's events: the name, a NUL, then the detail (command
+// line, manifest text). Returns the length, or 0 if it does not fit.
+size_t write_event_data(StringView name, StringView detail, uint8_t* out, size_t cap);
+
+}  // namespace keel::launch

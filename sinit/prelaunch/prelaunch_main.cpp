@@ -1,0 +1,177 @@
+// The pre-launch stage: a Multiboot2 kernel GRUB starts with the hypervisor
+// (module 0) and every other module. It is not measured and not trusted: it
+// only prepares memory for the Secure Loader Block and starts the dynamic
+// launch. Everything it hands over, the SLB checks.
+#include "../../hypervisor/arch/x86/cpu.hpp"
+#include "../../hypervisor/arch/x86/serial.hpp"
+#include "../../hypervisor/kernel/console.hpp"
+#include "../../hypervisor/kernel/multiboot2.hpp"
+#include "../common/elf64.hpp"
+#include "../common/handoff.hpp"
+#include "dma_protection.hpp"
+#include "platform_port.hpp"
+
+extern "C" char __image_end[];
+extern "C" const uint8_t slb_image[], slb_image_end[];
+extern "C" void keel_leave_long_mode(uint32_t entry, uint32_t arg1, uint32_t arg2, uint32_t mode);
+
+namespace keel::prelaunch {
+namespace {
+
+constexpr uint64_t LIMIT = 1ull << 32;
+constexpr uint64_t AREA = 0x10000;  // the SLB, the log, the next boot information, the copy: 64 KiB each
+constexpr uint32_t LAUNCH_HARDWARE = 2, LAUNCH_EMULATED = 1;
+constinit mb2::BootInfo boot_info;
+
+[[noreturn]] void fail(const char* why) {
+    console::print("keel-prelaunch: %s; not starting the hypervisor\n", why);
+    for (;;) asm volatile("cli; hlt");
+}
+
+uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+bool usable(uint64_t base, uint64_t size) {
+    for (size_t i = 0; i < boot_info.region_count; ++i) {
+        const auto& r = boot_info.regions[i];
+        if (r.type == uint32_t(mb2::MemoryType::Usable) && r.base <= base && base + size <= r.base + r.length)
+            return true;
+    }
+    return false;
+}
+
+void copy(uint64_t dst, const void* src, size_t n) {
+    auto* d = reinterpret_cast<uint8_t*>(dst);
+    auto* s = static_cast<const uint8_t*>(src);
+    for (size_t i = 0; i < n; ++i) d[i] = s ? s[i] : 0;
+}
+
+// SKINIT runs on the boot CPU alone: every other CPU must be in INIT.
+void park_other_cpus() {
+    uint64_t apic = x86::rdmsr(x86::msr::APIC_BASE) & ~0xfffull;
+    auto* icr_low = reinterpret_cast<volatile uint32_t*>(apic + 0x300);
+    auto* icr_high = reinterpret_cast<volatile uint32_t*>(apic + 0x310);
+    *icr_high = 0;
+    *icr_low = 0x000c4500;  // INIT, level assert, all excluding self
+    for (unsigned spins = 0; (*icr_low & (1u << 12)) && spins < 1'000'000; ++spins) x86::pause();
+    console::print("keel-prelaunch: INIT sent to every other CPU\n");
+}
+
+// Points the `index`-th module tag of the boot information at `info` to its
+// new place.
+void move_module_tag(uint64_t info, size_t index, uint64_t start, uint64_t end) {
+    auto* p = reinterpret_cast<uint8_t*>(info);
+    uint32_t total = *reinterpret_cast<uint32_t*>(p);
+    size_t seen = 0;
+    for (uint32_t off = 8; off + 16 <= total;) {
+        auto* tag = reinterpret_cast<uint32_t*>(p + off);
+        if (tag[0] == 0 || tag[1] < 8) return;
+        if (tag[0] == 3 && seen++ == index) {
+            tag[2] = uint32_t(start);
+            tag[3] = uint32_t(end);
+            return;
+        }
+        off += (tag[1] + 7) & ~7u;
+    }
+}
+
+// GRUB puts modules wherever it likes, often right where the hypervisor's
+// ELF segments must go (1 MiB up). Move those out of the way, above `top`.
+uint64_t clear_hypervisor_range(uint64_t info_copy, uint64_t top) {
+    const auto& hv = boot_info.modules[0];
+    launch::ElfImage elf;
+    if (launch::parse_elf64(reinterpret_cast<const uint8_t*>(uint64_t(hv.start)), hv.end - hv.start, elf) != Status::Ok)
+        fail("module 0 is not an x86-64 ELF executable (the hypervisor, keel.elf)");
+    uint64_t lo = ~0ull, hi = 0;
+    for (size_t i = 0; i < elf.segment_count; ++i) {
+        if (elf.segments[i].paddr < lo) lo = elf.segments[i].paddr;
+        if (elf.segments[i].paddr + elf.segments[i].mem_size > hi)
+            hi = elf.segments[i].paddr + elf.segments[i].mem_size;
+    }
+    if (lo < reinterpret_cast<uint64_t>(__image_end) && hi > 0x800000)
+        fail("the hypervisor overlaps the pre-launch stage");
+    top = align_up(top, 0x1000);
+    for (size_t i = 0; i < boot_info.module_count; ++i) {
+        auto& m = boot_info.modules[i];
+        if (!(m.start < hi && lo < m.end)) continue;
+        uint64_t size = m.end - m.start;
+        copy(top, reinterpret_cast<const void*>(uint64_t(m.start)), size);
+        console::print("keel-prelaunch: moved module %zu from 0x%x to 0x%lx (clear of the hypervisor at 0x%lx-0x%lx)\n",
+                       i, m.start, top, lo, hi - 1);
+        move_module_tag(info_copy, i, top, top + size);
+        m.start = uint32_t(top);
+        m.end = uint32_t(top + size);
+        top = align_up(top + size, 0x1000);
+    }
+    return top;
+}
+
+}  // namespace
+}  // namespace keel::prelaunch
+
+using namespace keel;
+using namespace keel::prelaunch;
+
+extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
+    x86::serial::init();
+    console::print("keel-prelaunch: Keel pre-launch stage (AMD SKINIT)\n");
+    if (magic != mb2::BOOTLOADER_MAGIC) fail("not started by a Multiboot2 loader");
+    auto* info = reinterpret_cast<const uint8_t*>(uint64_t(info_pa));
+    if (mb2::parse(info, 1 << 20, boot_info) != Status::Ok) fail("the boot information does not parse");
+    if (boot_info.module_count == 0) fail("no hypervisor module (module 0) was loaded");
+
+    size_t slb_size = size_t(slb_image_end - slb_image);
+    launch::SlbHeader header;
+    copy(reinterpret_cast<uint64_t>(&header), slb_image, sizeof header);
+    if (slb_size > header.handoff_offset || header.handoff_offset + launch::HANDOFF_MAX > launch::SLB_SIZE ||
+        header.measured_length > slb_size)
+        fail("the built-in SLB does not have the expected layout");
+
+    // Everything goes above the last thing GRUB loaded, on a 64 KiB boundary.
+    uint64_t top = reinterpret_cast<uint64_t>(__image_end);
+    if (info_pa + boot_info.total_size > top) top = info_pa + boot_info.total_size;
+    for (size_t i = 0; i < boot_info.module_count; ++i)
+        if (boot_info.modules[i].end > top) top = boot_info.modules[i].end;
+    if (boot_info.total_size > AREA) fail("the boot information is larger than 64 KiB");
+    uint64_t info_copy = align_up(top, AREA);
+    copy(info_copy, info, boot_info.total_size);
+    top = clear_hypervisor_range(info_copy, info_copy + AREA);
+    uint64_t slb = align_up(top, AREA);
+    uint64_t log = slb + AREA, next_info = log + AREA;
+    if (next_info + AREA > LIMIT || !usable(info_copy, next_info + AREA - info_copy))
+        fail("no usable memory below 4 GiB for the SLB");
+
+    copy(slb, nullptr, launch::SLB_SIZE);
+    copy(slb, slb_image, slb_size);
+    launch::Handoff h{
+        launch::HANDOFF_MAGIC, launch::HANDOFF_VERSION, info_copy, boot_info.total_size, log, AREA, next_info, AREA};
+    copy(slb + header.handoff_offset, &h, sizeof h);
+    console::print("keel-prelaunch: SLB at 0x%lx (%u bytes measured), event log at 0x%lx, %zu modules\n", slb,
+                   header.measured_length, log, boot_info.module_count);
+
+    park_other_cpus();
+    report_dma_protection();
+
+    if (x86::cpuid(0x80000001).ecx & (1u << 12)) {
+        console::print("keel-prelaunch: executing SKINIT (hardware dynamic launch)\n");
+        x86::wrmsr(x86::msr::EFER, x86::rdmsr(x86::msr::EFER) | x86::efer::SVME);
+        keel_leave_long_mode(0, uint32_t(slb), 0, LAUNCH_HARDWARE);
+    }
+    console::print("keel-prelaunch: this CPU has no SKINIT; asking the platform emulator on COM2\n");
+    if (!platform_present())
+        fail("SKINIT is not available and no platform emulator answered on COM2 (no dynamic launch possible)");
+    console::print("keel-prelaunch: requesting an emulated SKINIT of the SLB at 0x%lx\n", slb);
+    char reply[128];
+    if (!platform_skinit(slb, reply, sizeof reply)) {
+        console::print("keel-prelaunch: platform emulator answered: %s\n", reply[0] ? reply : "(nothing)");
+        fail("the emulated SKINIT failed");
+    }
+    console::print("keel-prelaunch: %s\n", reply);
+    console::print("keel-prelaunch: EMULATED SKINIT: entering the SLB in the state SKINIT leaves\n");
+    // SKINIT leaves GIF = 0; so does the emulation, where the CPU has SVM.
+    if (x86::cpuid(0x80000001).ecx & (1u << 2)) {
+        x86::wrmsr(x86::msr::EFER, x86::rdmsr(x86::msr::EFER) | x86::efer::SVME);
+        asm volatile("clgi");
+    }
+    keel_leave_long_mode(uint32_t(slb + header.entry), uint32_t(slb), 0, LAUNCH_EMULATED);
+    fail("could not enter the SLB");
+}

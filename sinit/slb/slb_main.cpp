@@ -1,0 +1,160 @@
+// The Secure Loader Block's work after SKINIT: measure everything the
+// hypervisor will trust, log it, load the hypervisor as GRUB would, and
+// enter it through its Multiboot2 entry.
+//
+// The hand-off block and the boot information come from the unmeasured
+// pre-launch stage: every address is checked to lie below 4 GiB, outside the
+// SLB and clear of every other region before it is written or jumped to.
+#include "../../hypervisor/arch/x86/cpu.hpp"
+#include "../../hypervisor/arch/x86/serial.hpp"
+#include "../../hypervisor/kernel/multiboot2.hpp"
+#include "../common/boot_info_builder.hpp"
+#include "../common/drtm_tag.hpp"
+#include "../common/elf64.hpp"
+#include "../common/handoff.hpp"
+#include "../common/launch_plan.hpp"
+#include "slb_console.hpp"
+#include "tpm_measure.hpp"
+
+extern "C" void keel_leave_long_mode(uint32_t entry, uint32_t arg1, uint32_t arg2, uint32_t mode);
+
+namespace keel::slb {
+namespace {
+
+constexpr uint64_t LIMIT = 1ull << 32;
+constexpr size_t MAX_REGIONS = 4 + mb2::BootInfo::MAX_MODULES + launch::ElfImage::MAX_SEGMENTS;
+
+struct Region {
+    uint64_t base, size;
+    const char* what;
+};
+
+constinit mb2::BootInfo boot_info;
+constinit launch::Component components[mb2::BootInfo::MAX_MODULES];
+constinit char manifest[512];
+constinit Region regions[MAX_REGIONS];
+constinit size_t region_count;
+
+bool below_4g(uint64_t base, uint64_t size) { return base < LIMIT && size <= LIMIT - base; }
+
+// Records a region that must not overlap any recorded before it.
+void claim(uint64_t base, uint64_t size, const char* what) {
+    if (!below_4g(base, size) || size == 0) {
+        print("keel-slb: %s at 0x%lx (+0x%lx) is not below 4 GiB\n", what, base, size);
+        fatal("checking the memory layout", Status::BadArgument);
+    }
+    for (size_t i = 0; i < region_count; ++i)
+        if (base < regions[i].base + regions[i].size && regions[i].base < base + size) {
+            print("keel-slb: %s at 0x%lx-0x%lx overlaps %s at 0x%lx-0x%lx\n", what, base, base + size - 1,
+                  regions[i].what, regions[i].base, regions[i].base + regions[i].size - 1);
+            fatal("checking the memory layout", Status::Exists);
+        }
+    if (region_count == MAX_REGIONS) fatal("checking the memory layout", Status::OutOfMemory);
+    regions[region_count++] = {base, size, what};
+}
+
+template <typename T> T* at(uint64_t pa) { return reinterpret_cast<T*>(pa); }
+
+void check(Status s, const char* what) {
+    if (s != Status::Ok) fatal(what, s);
+}
+
+// SKINIT leaves GIF = 0 (interrupts, NMIs and SMIs held); the hypervisor
+// expects a normal machine. STGI needs EFER.SVME for a moment.
+void set_global_interrupt_flag() {
+    if (!(x86::cpuid(0x80000001).ecx & (1u << 2))) return;
+    uint64_t efer = x86::rdmsr(x86::msr::EFER);
+    x86::wrmsr(x86::msr::EFER, efer | x86::efer::SVME);
+    asm volatile("stgi");
+    x86::wrmsr(x86::msr::EFER, efer);
+}
+
+}  // namespace
+}  // namespace keel::slb
+
+using namespace keel;
+using namespace keel::slb;
+
+extern "C" [[noreturn]] void slb_main(uint64_t base) {
+    x86::serial::init();
+    Measurer measurer;
+    auto* header = at<launch::SlbHeader>(base);
+    print("keel-slb: running at 0x%lx, %u bytes measured\n", base, header->measured_length);
+
+    // Copy the hand-off block before looking at it: the pre-launch stage
+    // wrote it, and only our copy cannot change under us.
+    launch::Handoff h = *at<launch::Handoff>(base + header->handoff_offset);
+    if (h.magic != launch::HANDOFF_MAGIC || h.version != launch::HANDOFF_VERSION)
+        fatal("reading the hand-off block", Status::Malformed);
+    claim(base, launch::SLB_SIZE, "the SLB");
+    claim(h.boot_info, h.boot_info_size, "the boot information");
+    claim(h.event_log, h.event_log_size, "the event log");
+    claim(h.next_boot_info, h.next_boot_info_size, "the hypervisor's boot information");
+
+    check(mb2::parse(at<uint8_t>(h.boot_info), h.boot_info_size, boot_info), "parsing the boot information");
+    if (boot_info.module_count == 0) fatal("finding the hypervisor (module 0)", Status::NotFound);
+    for (size_t i = 0; i < boot_info.module_count; ++i) {
+        const auto& m = boot_info.modules[i];
+        claim(m.start, m.end - m.start, i == 0 ? "the hypervisor image" : "a module");
+    }
+
+    check(measurer.open(at<uint8_t>(h.event_log), h.event_log_size), "opening the TPM at locality 2");
+    check(measurer.log_slb(at<uint8_t>(base), header->measured_length), "logging the SLB");
+
+    // The hypervisor's boot information first, so that every command line
+    // is measured from the copy the hypervisor will read.
+    launch::BootInfoBuilder next(at<uint8_t>(h.next_boot_info), h.next_boot_info_size);
+    check(next.copy_loader_tags(at<uint8_t>(h.boot_info), boot_info.total_size), "copying the boot information");
+    StringView cmdline;
+    check(next.add_cmdline(boot_info.modules[0].cmdline, cmdline), "building the boot information");
+    components[0] = launch::plan_module(0, cmdline);
+    for (size_t i = 1; i < boot_info.module_count; ++i) {
+        const auto& m = boot_info.modules[i];
+        check(next.add_module(m.start, m.end, m.cmdline, cmdline), "building the boot information");
+        components[i] = launch::plan_module(i, cmdline);
+    }
+    uint8_t* tag_payload = next.add(launch::MB2_TAG_KEEL_DRTM, nullptr, sizeof(launch::DrtmTag) - 8);
+    if (!tag_payload) fatal("building the boot information", Status::OutOfMemory);
+    auto* tag = reinterpret_cast<launch::DrtmTag*>(tag_payload - 8);
+    size_t next_size = next.finish();
+    if (next_size == 0) fatal("building the boot information", Status::OutOfMemory);
+
+    for (size_t i = 0; i < boot_info.module_count; ++i) {
+        const auto& m = boot_info.modules[i];
+        const auto& c = components[i];
+        check(measurer.measure_component(c.pcr, c.name, c.cmdline, at<uint8_t>(m.start), m.end - m.start),
+              "measuring a component");
+        print("keel-slb: measured %.*s (%u bytes) into PCR %u\n", int(c.name.size), c.name.data, m.end - m.start,
+              c.pcr);
+        if (i == 0) {
+            size_t n = launch::write_manifest(components, boot_info.module_count, manifest, sizeof manifest);
+            if (n == 0) fatal("writing the launch manifest", Status::OutOfMemory);
+            check(measurer.measure_text(launch::PCR_MANIFEST, launch::KEEL_EV_LAUNCH_MANIFEST, launch::MANIFEST_NAME,
+                                        StringView(manifest, n)),
+                  "measuring the launch manifest");
+            print("keel-slb: launch manifest \"%.*s\" into PCR %u\n", int(n), manifest, launch::PCR_MANIFEST);
+        }
+    }
+
+    // Load the hypervisor from the bytes just measured, as GRUB would.
+    const auto& hv = boot_info.modules[0];
+    launch::ElfImage elf;
+    check(launch::parse_elf64(at<uint8_t>(hv.start), hv.end - hv.start, elf), "reading the hypervisor's ELF image");
+    for (size_t i = 0; i < elf.segment_count; ++i) claim(elf.segments[i].paddr, elf.segments[i].mem_size, "a segment");
+    for (size_t i = 0; i < elf.segment_count; ++i) {
+        const auto& s = elf.segments[i];
+        auto* dst = at<uint8_t>(s.paddr);
+        const uint8_t* src = at<uint8_t>(hv.start + s.file_offset);
+        for (uint64_t b = 0; b < s.mem_size; ++b) dst[b] = b < s.file_size ? src[b] : 0;
+    }
+
+    *tag = {launch::MB2_TAG_KEEL_DRTM,  sizeof(launch::DrtmTag),        h.event_log,
+            uint32_t(h.event_log_size), uint32_t(measurer.log_size()),  base,
+            header->measured_length,    uint32_t(measurer.bank_count())};
+    measurer.close();
+    print("keel-slb: event log at 0x%lx, %zu bytes; entering the hypervisor at 0x%lx\n", h.event_log,
+          measurer.log_size(), elf.entry);
+    set_global_interrupt_flag();
+    keel_leave_long_mode(uint32_t(elf.entry), mb2::BOOTLOADER_MAGIC, uint32_t(h.next_boot_info), 0);
+    fatal("entering the hypervisor", Status::Unsupported);
+}

@@ -1,0 +1,41 @@
+// Extends the DRTM PCRs at locality 2 in every allocated bank Keel can hash,
+// and logs each extend in the crypto-agile event log.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../hypervisor/lib/crypto/digest.hpp"
+#include "../../hypervisor/lib/string.hpp"
+#include "../../hypervisor/tpm/event_log_writer.hpp"
+#include "../../hypervisor/tpm/tis.hpp"
+
+namespace keel::slb {
+
+class Measurer {
+public:
+    // Opens locality 2, learns the banks, starts the log in [log, log + cap).
+    Status open(uint8_t* log, size_t cap);
+    void close();
+
+    // Logs, without extending, what the CPU already extended: the SLB.
+    Status log_slb(const uint8_t* slb, size_t measured_length);
+    // H(H(cmdline) || H(image)) per bank, into `pcr`, logged as a component.
+    Status measure_component(uint32_t pcr, StringView name, StringView cmdline, const uint8_t* image, size_t size);
+    // H(text) per bank into `pcr`, logged with `name` and `text` as detail.
+    Status measure_text(uint32_t pcr, uint32_t type, StringView name, StringView text);
+
+    size_t bank_count() const { return count_; }
+    size_t log_size() const { return log_.size(); }
+
+private:
+    Status extend_and_log(uint32_t pcr, uint32_t type, const tpm::DigestList& d, StringView name, StringView detail,
+                          bool extend);
+
+    tpm::Tis tis_{2};
+    tpm::EventLogWriter log_;
+    uint16_t algs_[tpm::MAX_BANKS] = {};
+    size_t sizes_[tpm::MAX_BANKS] = {};
+    size_t count_ = 0;
+};
+
+}  // namespace keel::slb
