@@ -1,0 +1,29 @@
+// Event types: the TCG PC Client ones (PFP specification, "Event Types"),
+// Intel TXT's and tboot's DRTM ones, and Keel's own DRTM events.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace keel::eventlog {
+
+using EventType = std::uint32_t;
+
+inline constexpr EventType ev_no_action = 0x3;
+inline constexpr EventType ev_separator = 0x4;
+inline constexpr EventType ev_efi_hcrtm_event = 0x80000010;
+
+// Keel's DRTM events. Their data is `name` NUL `detail` (keel_event.hpp).
+inline constexpr EventType keel_ev_skinit = 0x600;  // the CPU's measurement of the SLB (PCR 17)
+inline constexpr EventType keel_ev_launch_manifest = 0x601;  // the launch manifest (PCR 18)
+inline constexpr EventType keel_ev_component = 0x602;  // hypervisor, guest image, ...
+
+constexpr bool is_keel_event(EventType t) { return t >= keel_ev_skinit && t <= keel_ev_component; }
+
+// "EV_SEPARATOR", "KEEL_EV_COMPONENT", ...; "unknown" for types no table names.
+std::string event_type_name(EventType type);
+
+// Event types whose data is usually text (ASCII or UCS-2), worth showing as such.
+bool is_text_like(EventType type);
+
+}  // namespace keel::eventlog

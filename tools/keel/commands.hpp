@@ -1,0 +1,21 @@
+// The keel subcommands. Each registers itself on the CLI11 app with one
+// function; its callback reports a non-zero result by throwing
+// CLI::RuntimeError(code), which main() turns into the exit status.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace keel::cli {
+
+enum ExitCode : int {
+    exit_ok = 0,  // everything compared equal (or nothing was compared)
+    exit_mismatch = 1,  // a comparison failed: reference values or PCR values differ
+    exit_bad_input = 2,  // unreadable or malformed input, or bad usage
+};
+
+void add_eventlog_command(CLI::App& app);
+void add_measure_command(CLI::App& app);
+
+}  // namespace keel::cli
