@@ -197,14 +197,14 @@ TEST(NoPlatformPort, GuestFindsNoCom2AndNothingIsMeasured) {
     EXPECT_EQ(pcr(run.pcrs(), "sha256", "17"), std::string(64, 'f'));
 }
 
-// SIGTERM makes QEMU send CMD_SHUTDOWN; the proxy answers it itself, so the
-// PCRs can still be read after QEMU has gone.
+// At the time limit QEMU is stopped (SIGTERM; QEMU may or may not get to send
+// CMD_SHUTDOWN first, which the proxy answers itself); either way swtpm stays
+// up, so the PCRs can still be read after QEMU has gone.
 TEST(PlatformTimeout, StopsQemuAtTheLimitAndKeepsThePcrs) {
     ToolRun run;
     run.start({"--kernel", guest_path(), "--timeout", "5", "--", "-append", "hold"});
     ASSERT_EQ(run.wait(RUN_LIMIT), 124) << run.messages();
     EXPECT_NE(run.messages().find("time limit: QEMU still running after 5 s"), std::string::npos) << run.messages();
-    EXPECT_NE(run.messages().find("QEMU sent CMD_SHUTDOWN: answered by the proxy"), std::string::npos);
     std::string expected = to_hex(extended_from_zero("sha256", digest("sha256", guest_slb(SLB_LENGTH))));
     EXPECT_EQ(pcr(run.pcrs(), "sha256", "17"), expected);
 }
