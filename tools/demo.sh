@@ -1,20 +1,39 @@
 #!/usr/bin/env bash
-# The demo: builds Keel and boots it in QEMU (software emulation, AMD SVM
-# with nested paging). The serial console is this terminal: the hypervisor's
-# boot log, the test guest's greeting and the exit counts, then power-off.
+# The demo: builds Keel, predicts what a measured launch must put into the
+# TPM, then boots GRUB -> pre-launch stage -> (emulated) SKINIT -> Secure
+# Loader Block -> hypervisor in QEMU with swtpm, and compares. The serial
+# console is this terminal. Under QEMU the CPU's half of SKINIT is performed by
+# keel-platform (tools/platform); on real AMD hardware the same ISO executes
+# SKINIT itself.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 keel_prepare
 
-echo "keel: booting $KEEL_BUILD/keel-qemu.iso in QEMU (Ctrl-A X quits)"
+keel="$KEEL_BUILD/tools/keel/keel"
+platform="$KEEL_BUILD/tools/platform/keel-platform"
+banks=sha1,sha256,sha384
+work=$(mktemp -d /tmp/keel-demo.XXXXXX)  # short: it holds Unix sockets
+
+echo "== keel measure: the prediction, from the images on the ISO =="
+"$keel" measure --grub-cfg "$KEEL_BUILD/boot/keel-drtm.d/boot/grub/grub.cfg" --banks "$banks" \
+  -o "$work/reference.json"
+
+echo
+echo "== booting $KEEL_BUILD/keel-drtm.iso: QEMU + swtpm ($banks), emulated SKINIT =="
 set +e
-qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt -m 512 -display none -net none -no-reboot \
-  -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$KEEL_BUILD/keel-qemu.iso" \
-  2> >(grep -v 'TCG doesn.t support requested feature' >&2)
-status=$?
+"$platform" run --iso "$KEEL_BUILD/keel-drtm.iso" --state-dir "$work/platform" --banks "$banks" \
+  --pcr-dump "$work/pcrs.json" | tee "$work/console.txt" | grep -av '^eventlog: [0-9a-f]*.$'
+status=${PIPESTATUS[0]}
 set -e
-case $status in
-  33) echo "keel: demo finished: the test guest ran and the hypervisor powered off cleanly" ;;
-  37) echo "keel: this CPU model offers no SVM with nested paging"; exit 1 ;;
-  *)  echo "keel: QEMU ended with status $status (35: kernel exception, 39: guest failed)"; exit 1 ;;
-esac
+if [ "$status" -ne 33 ]; then
+  echo "keel: the boot did not finish (status $status; 35: kernel exception, 37: no SVM, 39: guest failed)"
+  exit 1
+fi
+
+# The hypervisor printed the DRTM event log the SLB wrote, in hex.
+perl -ne 'print pack("H*", $1) if /^eventlog: ([0-9a-f]+)\r?$/' "$work/console.txt" > "$work/eventlog.bin"
+echo
+echo "== keel eventlog: the log, replayed, next to the prediction and the TPM's PCRs =="
+"$keel" eventlog "$work/eventlog.bin" --reference "$work/reference.json" --pcrs "$work/pcrs.json"
+echo
+echo "keel: demo finished; files in $work (reference.json, eventlog.bin, pcrs.json, console.txt)"

@@ -11,6 +11,8 @@ KEEL_PACKAGES=(
   qemu-system-x86                         # QEMU with SVM + nested paging under TCG
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools xz-utils  # grub-mkrescue: BIOS + UEFI ISO
   ovmf                                    # UEFI firmware for the QEMU boot test
+  libssl-dev nlohmann-json3-dev libcli11-dev  # host tools: OpenSSL 3 EVP, JSON, the keel CLI
+  swtpm swtpm-tools tpm2-tools            # the platform emulator's TPM; tpm2_eventlog/pcrread cross-checks
 )
 
 keel_missing_packages() {
