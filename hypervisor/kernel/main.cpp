@@ -3,6 +3,7 @@
 #include "../../vmm/realmode/realmode_vmm.hpp"
 #include "../arch/x86/cpu.hpp"
 #include "../arch/x86/gdt.hpp"
+#include "../arch/x86/global_interrupt_flag.hpp"
 #include "../arch/x86/idt.hpp"
 #include "../arch/x86/kernel_space.hpp"
 #include "../arch/x86/lapic.hpp"
@@ -25,6 +26,9 @@ namespace {
 
 constexpr size_t MAX_BOOT_INFO = 1 << 20;  // refuse to believe a larger block
 constexpr uint64_t LOW_MEMORY = 1 << 20;  // BIOS data, real-mode IVT, option ROMs
+// I/O APIC, TPM, HPET, local APIC, firmware flash: never RAM, whatever the
+// (unmeasured) memory map says.
+constexpr uint64_t DEVICE_WINDOW = 0xfec00000, DEVICE_WINDOW_END = 1ull << 32;
 constexpr uint32_t TIMER_HZ = 100;
 constexpr uint64_t TIMER_TICKS_TO_SEE = 5;
 constinit mb2::BootInfo boot_info;
@@ -70,6 +74,7 @@ void setup_frames(uint64_t info_pa) {
         uint64_t base, size;
     } taken[] = {
         {0, LOW_MEMORY},
+        {DEVICE_WINDOW, DEVICE_WINDOW_END - DEVICE_WINDOW},
         {addr(__image_start), addr(__image_end) - addr(__image_start)},
         {info_pa, boot_info.total_size},
     };
@@ -217,6 +222,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
 
     x86::gdt::init();
     x86::idt::init();
+    x86::set_global_interrupt_flag();  // only now: our IDT is in place
     setup_paging();
     setup_timer();
     report_drtm(boot_info, options.dump_event_log);

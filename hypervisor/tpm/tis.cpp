@@ -53,10 +53,9 @@ Status Tis::request_locality() {
     constexpr uint8_t granted = ACCESS_VALID | ACCESS_ACTIVE_LOCALITY;
     if ((*reg(ACCESS) & granted) == granted) return Status::Ok;
     // Firmware often leaves locality 0 active; a request waits until the
-    // holder lets go, so let go on everyone's behalf first.
-    for (uint8_t l = 0; l < 5; ++l)
-        if (l != locality_)
-            *reinterpret_cast<volatile uint8_t*>(TIS_BASE + l * LOCALITY_SIZE + ACCESS) = ACCESS_ACTIVE_LOCALITY;
+    // holder lets go, so let go on behalf of the lower localities first.
+    for (uint8_t l = 0; l < locality_; ++l)
+        *reinterpret_cast<volatile uint8_t*>(TIS_BASE + l * LOCALITY_SIZE + ACCESS) = ACCESS_ACTIVE_LOCALITY;
     *reg(ACCESS) = ACCESS_REQUEST_USE;
     for (uint32_t i = 0; i < POLL_LIMIT; ++i) {
         if ((*reg(ACCESS) & granted) == granted) return Status::Ok;
@@ -105,8 +104,10 @@ Status Tis::transmit(const uint8_t* cmd, size_t len, uint8_t* resp, size_t cap, 
             }
         }
     }
+    // All of it has been read: a TPM with more to say is not speaking TPM 2.0.
+    bool more = wait_status(STS_VALID, STS_VALID) && (status() & STS_DATA_AVAIL);
     *reg(STS) = STS_COMMAND_READY;  // back to idle
-    return Status::Ok;
+    return more ? Status::Malformed : Status::Ok;
 }
 
 }  // namespace keel::tpm

@@ -1,5 +1,7 @@
 #include "boot_info_builder.hpp"
 
+#include "drtm_tag.hpp"
+
 namespace keel::launch {
 namespace {
 
@@ -57,7 +59,9 @@ Status BootInfoBuilder::copy_loader_tags(const uint8_t* info, size_t size) {
         uint32_t type = get32(info + off), tag_size = get32(info + off + 4);
         if (tag_size < TAG_HEADER || tag_size > size - off) return Status::Malformed;
         if (type == TAG_END) return Status::Ok;
-        if (type != TAG_CMDLINE && type != TAG_MODULE && type != TAG_ELF_SECTIONS && type != TAG_LOAD_BASE)
+        // A DRTM tag from the boot loader would be a forgery: only the SLB adds one.
+        if (type != TAG_CMDLINE && type != TAG_MODULE && type != TAG_ELF_SECTIONS && type != TAG_LOAD_BASE &&
+            type != MB2_TAG_KEEL_DRTM)
             if (!add(type, info + off + TAG_HEADER, tag_size - TAG_HEADER)) return Status::OutOfMemory;
         off += align8(tag_size);
     }

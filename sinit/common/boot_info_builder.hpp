@@ -23,7 +23,7 @@ public:
     Status add_module(uint32_t start, uint32_t end, StringView cmdline, StringView& copied);
     // Copies every tag of `info` (already validated by mb2::parse) except
     // those that describe the pre-launch stage itself or that we rebuild:
-    // command line, modules, ELF sections, image load base.
+    // command line, modules, ELF sections, image load base, the DRTM tag.
     Status copy_loader_tags(const uint8_t* info, size_t size);
     // Writes the end tag and the total size; returns the block's size, 0 if
     // it did not fit.

@@ -19,6 +19,12 @@ constexpr uint32_t KEEL_EV_SKINIT = 0x600;
 constexpr uint32_t KEEL_EV_LAUNCH_MANIFEST = 0x601;
 constexpr uint32_t KEEL_EV_COMPONENT = 0x602;
 
+// What the SLB can hold; `keel measure` refuses a configuration beyond them
+// rather than predict a launch the SLB would stop.
+constexpr size_t MAX_COMPONENTS = 32;  // modules, the hypervisor included (mb2::BootInfo::MAX_MODULES)
+constexpr size_t MAX_MANIFEST = 512;
+constexpr size_t MAX_EVENT_DATA = 1024;
+
 constexpr uint32_t PCR_DRTM = 17;
 constexpr uint32_t PCR_MANIFEST = 18;
 constexpr uint32_t PCR_MODULES = 19;

@@ -35,6 +35,16 @@ slb_entry32:
     mov %eax, %ebp
     and $0xffff0000, %ebp
 
+    /* An interrupt table of limit 0: the one SKINIT leaves (at 0, or wherever
+     * the pre-launch stage put it) is not ours. With it any exception, or an
+     * NMI once GIF is set, shuts the machine down instead of running code
+     * from outside the measured image. The hypervisor installs its own. */
+    sub $8, %esp
+    movw $0, %ss:(%esp)
+    movl $0, %ss:2(%esp)
+    lidt %ss:(%esp)
+    add $8, %esp
+
     /* lgdt needs the GDT's linear address, known only now */
     lea slb_gdt(%ebp), %eax
     sub $8, %esp
@@ -77,6 +87,12 @@ slb_entry32:
     inc %ecx
     cmp $2048, %ecx
     jb 2b
+    /* 0xFE000000-4 GiB (APIC, TPM, firmware): uncached whatever the MTRRs say */
+    mov $2032, %ecx
+3:  orl $0x18, (%edi,%ecx,8)    /* PCD | PWT */
+    inc %ecx
+    cmp $2048, %ecx
+    jb 3b
 
     mov %cr4, %eax
     or $CR4_PAE, %eax
@@ -106,9 +122,9 @@ slb_start64:
     lea SLB_SIZE(%rbp), %rsp
     mov %rbp, %rdi
     call slb_main
-3:  cli
+4:  cli
     hlt
-    jmp 3b
+    jmp 4b
 
     .section .slb.rodata, "a"
     .balign 8

@@ -22,6 +22,13 @@ namespace keel::slb {
 namespace {
 
 constexpr uint64_t LIMIT = 1ull << 32;
+constexpr uint64_t LOW_MEMORY = 1ull << 20;  // below: real-mode memory, VGA and BIOS windows
+constexpr uint32_t MSR_TOP_MEM = 0xc001001a;
+// Where RAM certainly ends when the CPU does not implement TOP_MEM: an
+// emulator (real AMD hardware must, or the SLB itself could not run from
+// DRAM). QEMU's q35 puts its PCI window here.
+constexpr uint64_t EMULATOR_RAM_CEILING = 0xb0000000;
+static_assert(launch::MAX_COMPONENTS == mb2::BootInfo::MAX_MODULES, "keel measure and the SLB must agree");
 constexpr size_t MAX_REGIONS = 4 + mb2::BootInfo::MAX_MODULES + launch::ElfImage::MAX_SEGMENTS;
 
 struct Region {
@@ -31,16 +38,32 @@ struct Region {
 
 constinit mb2::BootInfo boot_info;
 constinit launch::Component components[mb2::BootInfo::MAX_MODULES];
-constinit char manifest[512];
+constinit char manifest[launch::MAX_MANIFEST];
 constinit Region regions[MAX_REGIONS];
 constinit size_t region_count;
+constinit uint64_t ram_ceiling;
+
+// Everything the SLB reads or writes for the pre-launch stage must be RAM,
+// never a device: a "module" in a PCI window could answer the hash pass and
+// the load pass differently, and a write into a device register could do
+// anything. On AMD everything below TOP_MEM is DRAM whatever its value, so a
+// pre-launch stage that raises TOP_MEM only unmaps its own devices.
+void find_ram_ceiling(uint64_t base) {
+    ram_ceiling = x86::rdmsr(MSR_TOP_MEM);
+    if (ram_ceiling > base + launch::SLB_SIZE && ram_ceiling <= LIMIT) {
+        print("keel-slb: RAM below TOP_MEM = 0x%lx\n", ram_ceiling);
+        return;
+    }
+    ram_ceiling = EMULATOR_RAM_CEILING;
+    print("keel-slb: TOP_MEM not implemented (an emulator): RAM assumed below 0x%lx\n", ram_ceiling);
+}
 
 bool below_4g(uint64_t base, uint64_t size) { return base < LIMIT && size <= LIMIT - base; }
 
 // Records a region that must not overlap any recorded before it.
 void claim(uint64_t base, uint64_t size, const char* what) {
-    if (!below_4g(base, size) || size == 0) {
-        print("keel-slb: %s at 0x%lx (+0x%lx) is not below 4 GiB\n", what, base, size);
+    if (!below_4g(base, size) || size == 0 || base < LOW_MEMORY || base + size > ram_ceiling) {
+        print("keel-slb: %s at 0x%lx (+0x%lx) is not in RAM between 1 MiB and 0x%lx\n", what, base, size, ram_ceiling);
         fatal("checking the memory layout", Status::BadArgument);
     }
     for (size_t i = 0; i < region_count; ++i)
@@ -59,16 +82,6 @@ void check(Status s, const char* what) {
     if (s != Status::Ok) fatal(what, s);
 }
 
-// SKINIT leaves GIF = 0 (interrupts, NMIs and SMIs held); the hypervisor
-// expects a normal machine. STGI needs EFER.SVME for a moment.
-void set_global_interrupt_flag() {
-    if (!(x86::cpuid(0x80000001).ecx & (1u << 2))) return;
-    uint64_t efer = x86::rdmsr(x86::msr::EFER);
-    x86::wrmsr(x86::msr::EFER, efer | x86::efer::SVME);
-    asm volatile("stgi");
-    x86::wrmsr(x86::msr::EFER, efer);
-}
-
 }  // namespace
 }  // namespace keel::slb
 
@@ -83,6 +96,7 @@ extern "C" [[noreturn]] void slb_main(uint64_t base) {
 
     // Copy the hand-off block before looking at it: the pre-launch stage
     // wrote it, and only our copy cannot change under us.
+    find_ram_ceiling(base);
     launch::Handoff h = *at<launch::Handoff>(base + header->handoff_offset);
     if (h.magic != launch::HANDOFF_MAGIC || h.version != launch::HANDOFF_VERSION)
         fatal("reading the hand-off block", Status::Malformed);
@@ -154,7 +168,9 @@ extern "C" [[noreturn]] void slb_main(uint64_t base) {
     measurer.close();
     print("keel-slb: event log at 0x%lx, %zu bytes; entering the hypervisor at 0x%lx\n", h.event_log,
           measurer.log_size(), elf.entry);
-    set_global_interrupt_flag();
+    // GIF stays 0 (interrupts, NMIs, SMIs held) until the hypervisor has its
+    // own interrupt table; until then ours has limit 0, so any event ends in
+    // a shutdown, never in code the pre-launch stage placed.
     keel_leave_long_mode(uint32_t(elf.entry), mb2::BOOTLOADER_MAGIC, uint32_t(h.next_boot_info), 0);
     fatal("entering the hypervisor", Status::Unsupported);
 }

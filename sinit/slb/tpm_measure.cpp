@@ -8,7 +8,7 @@ namespace {
 
 uint8_t command[tpm::MAX_MESSAGE];
 uint8_t response[tpm::MAX_MESSAGE];
-uint8_t event_data[1024];
+uint8_t event_data[launch::MAX_EVENT_DATA];
 
 }  // namespace
 
@@ -35,10 +35,9 @@ Status Measurer::open(uint8_t* log, size_t cap) {
         bool allocated = banks.banks[i].pcrs & (1u << launch::PCR_DRTM);
         if (!allocated) continue;
         if (!crypto::is_supported(banks.banks[i].alg)) {
-            // Its PCRs keep only the CPU's measurement: a verifier must not use this bank.
-            print("keel-slb: WARNING: PCR bank 0x%04x is allocated but Keel cannot hash it; not extended\n",
-                  banks.banks[i].alg);
-            continue;
+            // Its PCRs would hold the same value whatever was launched.
+            print("keel-slb: PCR bank 0x%04x is allocated but Keel cannot hash it\n", banks.banks[i].alg);
+            return Status::Unsupported;
         }
         algs_[count_] = banks.banks[i].alg;
         sizes_[count_] = crypto::digest_size(alg);

@@ -100,6 +100,15 @@ TEST(BootInfoBuilder, CopiesLoaderTagsAndRebuildsModules) {
     EXPECT_EQ(str(info->modules[0].cmdline), "guest demo");
     EXPECT_EQ(info->modules[0].cmdline.data, module.data);  // the copy that was measured is the one handed over
     EXPECT_EQ(info->region_count, 2u);
+    // A DRTM tag from the boot loader is dropped: only the SLB may add one.
+    auto forged = test::Mb2Builder().tag(0x4b4c0001, std::vector<uint8_t>(32, 0x41)).build();
+    std::vector<uint8_t> clean(256);
+    BootInfoBuilder f(clean.data(), clean.size());
+    ASSERT_EQ(f.copy_loader_tags(forged.data(), forged.size()), Status::Ok);
+    size_t clean_size = f.finish();
+    ASSERT_EQ(mb2::parse(clean.data(), clean_size, *info), Status::Ok);
+    EXPECT_FALSE(info->drtm.present);
+    EXPECT_EQ(clean_size, 16u);  // header and end tag only
     // Too small a buffer: finish() says so instead of writing past it.
     std::vector<uint8_t> small(40);
     BootInfoBuilder s(small.data(), small.size());

@@ -86,19 +86,28 @@ void run(const Options& o) {
     for (const auto& b : banks) first.digests[b.name] = b.digest(slb.first(measured));
     events.push_back(first);
 
+    if (entry.modules.size() > launch::MAX_COMPONENTS)
+        throw InputError(std::to_string(entry.modules.size()) + " modules: the secure loader takes at most " +
+                         std::to_string(launch::MAX_COMPONENTS));
     std::vector<launch::Component> plan;
     std::vector<Event> modules;
     for (std::size_t i = 0; i < entry.modules.size(); ++i) {
         const auto& m = entry.modules[i];
         Bytes image = read_binary_file(m.file.string(), MAX_IMAGE);
         plan.push_back(launch::plan_module(i, StringView(m.cmdline.data(), m.cmdline.size())));
+        // The SLB logs name NUL command line, and stops on more than it can hold.
+        if (plan.back().name.size + 1 + m.cmdline.size() > launch::MAX_EVENT_DATA)
+            throw InputError(m.file.string() + ": its name and command line exceed the " +
+                             std::to_string(launch::MAX_EVENT_DATA) + " bytes the secure loader logs per event");
         Event e{std::string(view(plan.back().name)), m.cmdline, plan.back().pcr, launch::KEEL_EV_COMPONENT, {}};
         for (const auto& b : banks) e.digests[b.name] = b.concat(b.digest(m.cmdline), b.digest(image));
         modules.push_back(e);
     }
-    std::string manifest(4096, '\0');
+    std::string manifest(launch::MAX_MANIFEST, '\0');
     manifest.resize(launch::write_manifest(plan.data(), plan.size(), manifest.data(), manifest.size()));
-    if (manifest.empty()) throw InputError("too many modules for the launch manifest");
+    if (manifest.empty())
+        throw InputError("the launch manifest (component names and PCRs) exceeds the secure loader's " +
+                         std::to_string(launch::MAX_MANIFEST) + " bytes");
     Event m{launch::MANIFEST_NAME, manifest, launch::PCR_MANIFEST, launch::KEEL_EV_LAUNCH_MANIFEST, {}};
     for (const auto& b : banks) m.digests[b.name] = b.digest(manifest);
     // The SLB's order: the hypervisor, the manifest, then every other module.

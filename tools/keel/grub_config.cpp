@@ -37,6 +37,7 @@ GrubEntry read_grub_entry(const std::string& text, const std::filesystem::path& 
         auto w = words(line);
         if (w.empty() || w[0][0] == '#') continue;
         if (w[0] == "menuentry") {
+            if (w.size() < 2) throw InputError(where() + "menuentry without a title");
             inside = entries++ == index;
             if (inside) {
                 auto open = line.find_first_of("\"'"), close = line.find_last_of("\"'");
@@ -48,8 +49,13 @@ GrubEntry read_grub_entry(const std::string& text, const std::filesystem::path& 
         if (w[0] == "}") break;
         if (w[0] != "multiboot2" && w[0] != "module2") continue;
         for (const auto& word : w)
-            if (word.find_first_of("$\"'\\") != std::string::npos)
-                throw InputError(where() + "variables and quoting are not supported by keel measure: '" + word + "'");
+            // GRUB would expand, unquote, split or drop these; keel measure
+            // does not guess what the measured command line becomes.
+            if (word.find_first_of("$\"'\\;|&<>#") != std::string::npos)
+                throw InputError(where() +
+                                 "GRUB variables, quoting, comments and separators are not supported by "
+                                 "keel measure: '" +
+                                 word + "'");
         std::size_t first = 1;
         if (w.size() > 1 && w[1] == "--nounzip") first = 2;
         if (w.size() <= first) throw InputError(where() + w[0] + " without a file");

@@ -1,0 +1,91 @@
+// keel measure as a user runs it: a GRUB entry and the files it names in, a
+// prediction or a one-line error with exit status 2 out, never a crash.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "eventlog/run_command.hpp"
+
+using namespace keel::test;
+
+namespace {
+
+// An ISO-like tree: boot/grub/grub.cfg, the real pre-launch stage (for its
+// SLB) and two small "modules".
+class MeasureTree : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::filesystem::create_directories(dir.path() / "boot/grub");
+        std::filesystem::copy_file(KEEL_PRELAUNCH_ELF, dir.path() / "boot/keel-prelaunch.elf");
+        dir.write("boot/keel.elf", "hypervisor bytes");
+        dir.write("boot/guest.bin", "guest bytes");
+    }
+    CommandResult measure(const std::string& cfg, std::vector<std::string> extra = {}) {
+        auto path = dir.write("boot/grub/grub.cfg", cfg);
+        std::vector<std::string> args = {"measure", "--grub-cfg", path.string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_command(KEEL_CLI, args);
+    }
+    ScratchDir dir;
+};
+
+const char* GOOD =
+    "menuentry \"Keel\" {\n  multiboot2 /boot/keel-prelaunch.elf\n  module2 /boot/keel.elf debug-exit=0xf4\n"
+    "  module2 /boot/guest.bin guest demo\n}\n";
+
+}  // namespace
+
+TEST_F(MeasureTree, PredictsEveryComponentInLaunchOrder) {
+    auto out = dir.path() / "reference.json";
+    auto r = measure(GOOD, {"--banks", "sha256", "-o", out.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto ref = nlohmann::json::parse(slurp(out));
+    ASSERT_EQ(ref["components"].size(), 4u);
+    EXPECT_EQ(ref["components"][0]["name"], "slb");
+    EXPECT_EQ(ref["components"][1]["name"], "hypervisor");
+    EXPECT_EQ(ref["components"][1]["detail"], "debug-exit=0xf4");
+    EXPECT_EQ(ref["components"][2]["name"], "launch-manifest");
+    EXPECT_EQ(ref["components"][2]["detail"], "hypervisor@17 guest@19");
+    EXPECT_EQ(ref["components"][3]["name"], "guest");
+    EXPECT_EQ(ref["components"][3]["pcr"], 19);
+    EXPECT_EQ(ref["pcrs"]["sha256"]["19"].get<std::string>().size(), 64u);
+}
+
+TEST_F(MeasureTree, RefusesWhatItCannotPredictWithExitStatus2) {
+    struct Case {
+        const char* cfg;
+        const char* says;
+    } cases[] = {
+        {"menuentry\n", "menuentry without a title"},
+        {"menuentry \"x\" {\n  multiboot2 /boot/keel-prelaunch.elf\n}\n", "no module2 line"},
+        {"menuentry \"x\" {\n  module2 /boot/keel.elf\n}\n", "no multiboot2 line"},
+        {"menuentry \"x\" {\n  multiboot2 /boot/keel-prelaunch.elf\n  module2 /boot/keel.elf $opts\n}\n", "$opts"},
+        {"menuentry \"x\" {\n  multiboot2 /boot/keel-prelaunch.elf\n  module2 /boot/keel.elf a #comment\n}\n",
+         "#comment"},
+        {"menuentry \"x\" {\n  multiboot2 /boot/keel-prelaunch.elf\n  module2 /boot/g.bin guest;x\n}\n", "guest;x"},
+        {"menuentry \"x\" {\n  multiboot2 /boot/keel-prelaunch.elf\n  module2 /boot/missing.elf\n}\n", "missing.elf"},
+        {"menuentry \"x\" {\n  multiboot2 /boot/keel.elf\n  module2 /boot/keel.elf\n}\n", ""},  // no SLB inside
+        {"menuentry \"x\" {\n  multiboot2 boot/keel-prelaunch.elf\n  module2 /boot/keel.elf\n}\n", "absolute path"},
+        {"", "no menu entry"},
+    };
+    for (const auto& c : cases) {
+        auto r = measure(c.cfg);
+        EXPECT_EQ(r.status, 2) << c.cfg << r.out << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << c.cfg << "\n" << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line, no dump
+    }
+}
+
+TEST_F(MeasureTree, RefusesMoreModulesThanTheLoaderTakes) {
+    std::string cfg = "menuentry \"x\" {\n  multiboot2 /boot/keel-prelaunch.elf\n";
+    for (int i = 0; i < 33; ++i) cfg += "  module2 /boot/guest.bin guest\n";
+    auto r = measure(cfg + "}\n");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("at most 32"), std::string::npos) << r.err;
+}
+
+TEST_F(MeasureTree, UnknownBankIsBadUsage) {
+    auto r = measure(GOOD, {"--banks", "md5"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("unknown PCR bank 'md5'"), std::string::npos) << r.err;
+}
