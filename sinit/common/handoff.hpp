@@ -12,13 +12,14 @@ constexpr uint32_t HANDOFF_MAGIC = 0x4f484c4b;  // "KLHO"
 constexpr uint32_t HANDOFF_VERSION = 1;
 
 // The first 8 bytes of the SLB: SKINIT reads the first two words (entry
-// offset, measured length); the third tells the pre-launch stage where to
-// put the hand-off block.
+// offset, measured length: the core); the third tells the pre-launch stage
+// where to put the hand-off block; the fourth is where the loader, which the
+// core measures before running it, ends.
 struct SlbHeader {
     uint16_t entry;
     uint16_t measured_length;
     uint16_t handoff_offset;
-    uint16_t reserved;
+    uint16_t image_length;
 };
 
 struct Handoff {

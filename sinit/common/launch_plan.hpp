@@ -3,7 +3,8 @@
 // components the same way. (The digests are computed independently: the SLB
 // with its own SHA code, `keel measure` with OpenSSL.)
 //
-//   PCR 17: the SLB (measured by the CPU, logged by the SLB), the hypervisor
+//   PCR 17: the SLB's core (measured by the CPU, logged by the loader), the
+//           rest of the SLB (measured by the core), the hypervisor
 //   PCR 18: the launch manifest: every component's name and PCR, in order
 //   PCR 19: every other module (VMMs, guest images, configuration)
 // A component's digest is H(H(command line) || H(image)), as tboot does.
@@ -32,7 +33,9 @@ constexpr uint32_t PCR_MODULES = 19;
 // Character arrays, not StringViews: a StringView object holds a pointer,
 // which the position-independent SLB could only get from a relocation.
 constexpr char SLB_NAME[] = "slb";
-constexpr char SLB_DETAIL[] = "secure loader block, measured by the CPU";
+constexpr char SLB_DETAIL[] = "secure loader core, measured by the CPU";
+constexpr char SLB_LOADER_NAME[] = "slb-loader";
+constexpr char SLB_LOADER_DETAIL[] = "secure loader, measured by its core";
 constexpr char MANIFEST_NAME[] = "launch-manifest";
 constexpr char HYPERVISOR_NAME[] = "hypervisor";
 

@@ -123,7 +123,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     launch::SlbHeader header;
     copy(reinterpret_cast<uint64_t>(&header), slb_image, sizeof header);
     if (slb_size > header.handoff_offset || header.handoff_offset + launch::HANDOFF_MAX > launch::SLB_SIZE ||
-        header.measured_length > slb_size)
+        header.measured_length > header.image_length || header.image_length > slb_size)
         fail("the built-in SLB does not have the expected layout");
 
     // Everything goes above the last thing GRUB loaded, on a 64 KiB boundary.
@@ -145,8 +145,9 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     launch::Handoff h{
         launch::HANDOFF_MAGIC, launch::HANDOFF_VERSION, info_copy, boot_info.total_size, log, AREA, next_info, AREA};
     copy(slb + header.handoff_offset, &h, sizeof h);
-    console::print("keel-prelaunch: SLB at 0x%lx (%u bytes measured), event log at 0x%lx, %zu modules\n", slb,
-                   header.measured_length, log, boot_info.module_count);
+    console::print("keel-prelaunch: SLB at 0x%lx (core %u bytes, measured by SKINIT; %u bytes in all), event log at "
+                   "0x%lx, %zu modules\n",
+                   slb, header.measured_length, header.image_length, log, boot_info.module_count);
 
     park_other_cpus();
     report_dma_protection();

@@ -23,9 +23,9 @@
     .global slb_header
 slb_header:
     .word slb_entry32           /* linked at 0: the symbol's value is its offset */
-    .word __measured_end        /* SKINIT hashes exactly this many bytes */
+    .word __core_end            /* SKINIT hashes exactly this many bytes: the core */
     .word __handoff             /* where the pre-launch stage leaves the hand-off block */
-    .word 0
+    .word __measured_end        /* the loader, [__core_end, __measured_end), measured by the core */
 
     .section .slb.entry, "ax"
     .code32

@@ -13,6 +13,7 @@
 #include "../common/elf64.hpp"
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
+#include "core_result.hpp"
 #include "slb_console.hpp"
 #include "tpm_measure.hpp"
 
@@ -88,11 +89,11 @@ void check(Status s, const char* what) {
 using namespace keel;
 using namespace keel::slb;
 
-extern "C" [[noreturn]] void slb_main(uint64_t base) {
-    x86::serial::init();
+extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* core) {
     Measurer measurer;
     auto* header = at<launch::SlbHeader>(base);
-    print("keel-slb: running at 0x%lx, %u bytes measured\n", base, header->measured_length);
+    print("keel-slb: running at 0x%lx: core %u bytes (measured by the CPU), loader %u bytes (measured by the core)\n",
+          base, header->measured_length, header->image_length - header->measured_length);
 
     // Copy the hand-off block before looking at it: the pre-launch stage
     // wrote it, and only our copy cannot change under us.
@@ -112,8 +113,8 @@ extern "C" [[noreturn]] void slb_main(uint64_t base) {
         claim(m.start, m.end - m.start, i == 0 ? "the hypervisor image" : "a module");
     }
 
-    check(measurer.open(at<uint8_t>(h.event_log), h.event_log_size), "opening the TPM at locality 2");
-    check(measurer.log_slb(at<uint8_t>(base), header->measured_length), "logging the SLB");
+    check(measurer.open(*core, at<uint8_t>(h.event_log), h.event_log_size), "opening the TPM at locality 2");
+    check(measurer.log_slb(at<uint8_t>(base), header->measured_length, *core), "logging the SLB");
 
     // The hypervisor's boot information first, so that every command line
     // is measured from the copy the hypervisor will read.

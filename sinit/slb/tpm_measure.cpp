@@ -12,39 +12,14 @@ uint8_t event_data[launch::MAX_EVENT_DATA];
 
 }  // namespace
 
-Status Measurer::open(uint8_t* log, size_t cap) {
-    if (!tpm::Tis::present()) return Status::NotFound;
-    if (Status s = tis_.request_locality(); s != Status::Ok) {
-        print("keel-slb: the TPM did not grant locality 2\n");
-        return s;
+Status Measurer::open(const CoreResult& core, uint8_t* log, size_t cap) {
+    if (Status s = tis_.request_locality(); s != Status::Ok) return s;  // the core holds it already
+    count_ = core.count;
+    for (size_t i = 0; i < count_; ++i) {
+        algs_[i] = core.algs[i];
+        sizes_[i] = core.sizes[i];
+        print("keel-slb: PCR bank %s\n", crypto::hash_name(crypto::HashAlg(algs_[i])));
     }
-    size_t len = tpm::build_get_capability_pcrs(command, sizeof command), got;
-    if (Status s = tis_.transmit(command, len, response, sizeof response, got); s != Status::Ok) {
-        print("keel-slb: TPM2_GetCapability was not answered\n");
-        return s;
-    }
-    tpm::BankList banks;
-    if (Status s = tpm::parse_get_capability_pcrs(response, got, banks); s != Status::Ok) {
-        uint32_t rc = 0;
-        (void)tpm::response_code(response, got, rc);
-        print("keel-slb: TPM2_GetCapability(PCRS) answered %zu bytes, response code 0x%x\n", got, rc);
-        return s;
-    }
-    for (size_t i = 0; i < banks.count; ++i) {
-        auto alg = crypto::HashAlg(banks.banks[i].alg);
-        bool allocated = banks.banks[i].pcrs & (1u << launch::PCR_DRTM);
-        if (!allocated) continue;
-        if (!crypto::is_supported(banks.banks[i].alg)) {
-            // Its PCRs would hold the same value whatever was launched.
-            print("keel-slb: PCR bank 0x%04x is allocated but Keel cannot hash it\n", banks.banks[i].alg);
-            return Status::Unsupported;
-        }
-        algs_[count_] = banks.banks[i].alg;
-        sizes_[count_] = crypto::digest_size(alg);
-        print("keel-slb: PCR bank %s\n", crypto::hash_name(alg));
-        ++count_;
-    }
-    if (count_ == 0) return Status::Unsupported;
     return log_.init(log, cap, algs_, sizes_, count_);
 }
 
@@ -68,14 +43,19 @@ Status Measurer::extend_and_log(uint32_t pcr, uint32_t type, const tpm::DigestLi
     return log_.append(pcr, type, d, event_data, data_len);
 }
 
-Status Measurer::log_slb(const uint8_t* slb, size_t measured_length) {
+Status Measurer::log_slb(const uint8_t* slb, size_t core_length, const CoreResult& core) {
     tpm::DigestList d{};
     d.count = count_;
     for (size_t i = 0; i < count_; ++i) {
         d.digests[i].alg = algs_[i];
-        crypto::hash(crypto::HashAlg(algs_[i]), slb, measured_length, d.digests[i].bytes);
+        crypto::hash(crypto::HashAlg(algs_[i]), slb, core_length, d.digests[i].bytes);
     }
-    return extend_and_log(launch::PCR_DRTM, launch::KEEL_EV_SKINIT, d, launch::SLB_NAME, launch::SLB_DETAIL, false);
+    if (Status s =
+            extend_and_log(launch::PCR_DRTM, launch::KEEL_EV_SKINIT, d, launch::SLB_NAME, launch::SLB_DETAIL, false);
+        s != Status::Ok)
+        return s;
+    return extend_and_log(launch::PCR_DRTM, launch::KEEL_EV_COMPONENT, core.loader, launch::SLB_LOADER_NAME,
+                          launch::SLB_LOADER_DETAIL, false);
 }
 
 Status Measurer::measure_component(uint32_t pcr, StringView name, StringView cmdline, const uint8_t* image,

@@ -8,17 +8,20 @@
 #include "../../hypervisor/lib/string.hpp"
 #include "../../hypervisor/tpm/event_log_writer.hpp"
 #include "../../hypervisor/tpm/tis.hpp"
+#include "core_result.hpp"
 
 namespace keel::slb {
 
 class Measurer {
 public:
-    // Opens locality 2, learns the banks, starts the log in [log, log + cap).
-    Status open(uint8_t* log, size_t cap);
+    // Takes over locality 2 and the banks from the core, starts the log in
+    // [log, log + cap).
+    Status open(const CoreResult& core, uint8_t* log, size_t cap);
     void close();
 
-    // Logs, without extending, what the CPU already extended: the SLB.
-    Status log_slb(const uint8_t* slb, size_t measured_length);
+    // Logs, without extending, what is already in PCR 17: the core (the CPU
+    // extended it) and the loader (the core did).
+    Status log_slb(const uint8_t* slb, size_t core_length, const CoreResult& core);
     // H(H(cmdline) || H(image)) per bank, into `pcr`, logged as a component.
     Status measure_component(uint32_t pcr, StringView name, StringView cmdline, const uint8_t* image, size_t size);
     // H(text) per bank into `pcr`, logged with `name` and `text` as detail.

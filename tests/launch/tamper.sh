@@ -2,7 +2,7 @@
 # Builds a tampered copy of a measured-launch ISO for the launch tests: the
 # same tree with one thing changed, one byte or one word.
 #   tamper.sh SRC_DIR DST_DIR ISO WHAT
-#   WHAT: hypervisor | module | cmdline | slb
+#   WHAT: hypervisor | module | cmdline | slb (its core, which SKINIT measures) | slb-loader
 # Bytes are changed inside printed text, so the tampered image still runs and
 # the test can read its PCRs and event log.
 set -eu
@@ -24,7 +24,8 @@ case $what in
   module) flip "$dst/boot/module_guest.bin" "module guest" ;;
   cmdline) sed -i 's/guest module-guest/guest module-guesT/' "$dst/boot/grub/grub.cfg"
            grep -q "module-guesT" "$dst/boot/grub/grub.cfg" ;;
-  slb) flip "$dst/boot/keel-prelaunch.elf" "running at 0x" ;;
+  slb) flip "$dst/boot/keel-prelaunch.elf" "core running; measuring the loader" ;;
+  slb-loader) flip "$dst/boot/keel-prelaunch.elf" "running at 0x" ;;
   *) echo "tamper.sh: unknown WHAT '$what'" >&2; exit 2 ;;
 esac
 grub-mkrescue --locales= --fonts= --themes= --compress=xz -o "$iso" "$dst" 2>"$dst.log" || { cat "$dst.log" >&2; exit 1; }

@@ -40,14 +40,15 @@ TEST_F(MeasureTree, PredictsEveryComponentInLaunchOrder) {
     auto r = measure(GOOD, {"--banks", "sha256", "-o", out.string()});
     ASSERT_EQ(r.status, 0) << r.err;
     auto ref = nlohmann::json::parse(slurp(out));
-    ASSERT_EQ(ref["components"].size(), 4u);
+    ASSERT_EQ(ref["components"].size(), 5u);
     EXPECT_EQ(ref["components"][0]["name"], "slb");
-    EXPECT_EQ(ref["components"][1]["name"], "hypervisor");
-    EXPECT_EQ(ref["components"][1]["detail"], "debug-exit=0xf4");
-    EXPECT_EQ(ref["components"][2]["name"], "launch-manifest");
-    EXPECT_EQ(ref["components"][2]["detail"], "hypervisor@17 guest@19");
-    EXPECT_EQ(ref["components"][3]["name"], "guest");
-    EXPECT_EQ(ref["components"][3]["pcr"], 19);
+    EXPECT_EQ(ref["components"][1]["name"], "slb-loader");
+    EXPECT_EQ(ref["components"][2]["name"], "hypervisor");
+    EXPECT_EQ(ref["components"][2]["detail"], "debug-exit=0xf4");
+    EXPECT_EQ(ref["components"][3]["name"], "launch-manifest");
+    EXPECT_EQ(ref["components"][3]["detail"], "hypervisor@17 guest@19");
+    EXPECT_EQ(ref["components"][4]["name"], "guest");
+    EXPECT_EQ(ref["components"][4]["pcr"], 19);
     EXPECT_EQ(ref["pcrs"]["sha256"]["19"].get<std::string>().size(), 64u);
 }
 

@@ -78,13 +78,21 @@ void run(const Options& o) {
     Bytes prelaunch = read_binary_file(entry.kernel.string(), MAX_IMAGE);
     auto slb = elf_section(prelaunch, ".slb_image");
     if (slb.size() < 8) throw InputError(entry.kernel.string() + ": the SLB image is too small");
-    std::size_t measured = slb[2] | slb[3] << 8;
-    if (measured < 8 || measured > slb.size()) throw InputError(entry.kernel.string() + ": the SLB header is invalid");
+    // SlbHeader: entry, the core's length (what SKINIT measures), hand-off
+    // offset, the whole image's length (the loader follows the core).
+    std::size_t measured = slb[2] | slb[3] << 8, image = slb[6] | slb[7] << 8;
+    if (measured < 8 || image <= measured || image > slb.size())
+        throw InputError(entry.kernel.string() + ": the SLB header is invalid");
 
     std::vector<Event> events;
-    Event first{launch::SLB_NAME, launch::SLB_DETAIL, launch::PCR_DRTM, launch::KEEL_EV_SKINIT, {}};
-    for (const auto& b : banks) first.digests[b.name] = b.digest(slb.first(measured));
-    events.push_back(first);
+    Event core{launch::SLB_NAME, launch::SLB_DETAIL, launch::PCR_DRTM, launch::KEEL_EV_SKINIT, {}};
+    Event loader{launch::SLB_LOADER_NAME, launch::SLB_LOADER_DETAIL, launch::PCR_DRTM, launch::KEEL_EV_COMPONENT, {}};
+    for (const auto& b : banks) {
+        core.digests[b.name] = b.digest(slb.first(measured));
+        loader.digests[b.name] = b.digest(slb.subspan(measured, image - measured));
+    }
+    events.push_back(core);
+    events.push_back(loader);
 
     if (entry.modules.size() > launch::MAX_COMPONENTS)
         throw InputError(std::to_string(entry.modules.size()) + " modules: the secure loader takes at most " +
@@ -148,7 +156,8 @@ void run(const Options& o) {
         return;
     }
     std::cout << "Predicted measurements for '" << entry.title << "'\n"
-              << "  SLB: " << measured << " bytes measured by SKINIT (from " << entry.kernel.string() << ")\n\n";
+              << "  SLB: core " << measured << " bytes (measured by SKINIT), loader " << image - measured
+              << " bytes (measured by the core), from " << entry.kernel.string() << "\n\n";
     for (std::size_t i = 0; i < events.size(); ++i) {
         const auto& e = events[i];
         std::cout << "  #" << i << "  PCR " << e.pcr << "  " << e.name;

@@ -1,0 +1,81 @@
+// The SLB's core: the only part SKINIT measures, so it is kept small. It
+// finds the TPM's PCR banks at locality 2, hashes the rest of the SLB (the
+// loader) in every bank, extends PCR 17 with it, and only then runs it. The
+// loader does everything else (event log, measuring the hypervisor and the
+// modules, loading and entering the hypervisor). The core calls nothing
+// outside itself but the loader's entry: sinit/slb/check_position_independent.sh
+// checks that at build time.
+#include "../../hypervisor/arch/x86/serial.hpp"
+#include "../../hypervisor/lib/crypto/digest.hpp"
+#include "../../hypervisor/tpm/tis.hpp"
+#include "../common/handoff.hpp"
+#include "../common/launch_plan.hpp"
+#include "core_result.hpp"
+
+namespace keel::slb {
+namespace {
+
+constinit CoreResult result;
+uint8_t command[tpm::MAX_MESSAGE];
+uint8_t response[tpm::MAX_MESSAGE];
+
+void say(const char* s) {
+    while (*s) x86::serial::put(*s++);
+}
+
+[[noreturn]] void stop(const char* why) {
+    say("keel-slb: FATAL: ");
+    say(why);
+    say("; halting\n");
+    for (;;) asm volatile("cli; hlt");
+}
+
+bool transmit(tpm::Tis& tis, size_t len, size_t& got) {
+    return len && tis.transmit(command, len, response, sizeof response, got) == Status::Ok;
+}
+
+}  // namespace
+}  // namespace keel::slb
+
+using namespace keel;
+using namespace keel::slb;
+
+extern "C" [[noreturn]] void slb_main(uint64_t base) {
+    x86::serial::init();
+    auto* header = reinterpret_cast<const launch::SlbHeader*>(base);
+    say("keel-slb: core running; measuring the loader\n");
+    if (header->image_length <= header->measured_length || header->image_length > header->handoff_offset)
+        stop("the SLB header is inconsistent");
+
+    tpm::Tis tis(2);
+    if (!tpm::Tis::present() || tis.request_locality() != Status::Ok) stop("no TPM answers at locality 2");
+    size_t got = 0;
+    tpm::BankList banks;
+    if (!transmit(tis, tpm::build_get_capability_pcrs(command, sizeof command), got) ||
+        tpm::parse_get_capability_pcrs(response, got, banks) != Status::Ok)
+        stop("TPM2_GetCapability(PCRS) failed");
+    for (size_t i = 0; i < banks.count; ++i) {
+        if (!(banks.banks[i].pcrs & (1u << launch::PCR_DRTM))) continue;
+        // An allocated bank Keel cannot hash would hold the same value
+        // whatever was launched.
+        if (!crypto::is_supported(banks.banks[i].alg)) stop("an allocated PCR bank uses a hash Keel lacks");
+        result.algs[result.count] = banks.banks[i].alg;
+        result.sizes[result.count] = crypto::digest_size(crypto::HashAlg(banks.banks[i].alg));
+        ++result.count;
+    }
+    if (result.count == 0) stop("no PCR bank has PCR 17");
+
+    const auto* loader = reinterpret_cast<const uint8_t*>(base + header->measured_length);
+    size_t loader_size = header->image_length - header->measured_length;
+    result.loader.count = result.count;
+    for (size_t i = 0; i < result.count; ++i) {
+        result.loader.digests[i].alg = result.algs[i];
+        crypto::hash(crypto::HashAlg(result.algs[i]), loader, loader_size, result.loader.digests[i].bytes);
+    }
+    uint32_t rc = 1;
+    if (!transmit(tis, tpm::build_pcr_extend(command, sizeof command, launch::PCR_DRTM, result.loader, result.sizes),
+                  got) ||
+        tpm::response_code(response, got, rc) != Status::Ok || rc != tpm::RC_SUCCESS)
+        stop("TPM2_PCR_Extend of the loader into PCR 17 failed");
+    slb_loader_main(base, &result);
+}
