@@ -22,7 +22,7 @@ echo
 echo "== booting $KEEL_BUILD/keel-drtm.iso: QEMU + swtpm ($banks), emulated SKINIT =="
 set +e
 "$platform" run --iso "$KEEL_BUILD/keel-drtm.iso" --state-dir "$work/platform" --banks "$banks" \
-  --pcr-dump "$work/pcrs.json" | tee "$work/console.txt" | grep -av '^eventlog: [0-9a-f]*.$'
+  --pcr-dump "$work/pcrs.json" | tee "$work/console.txt" | grep --line-buffered -av '^eventlog: [0-9a-f]*.$'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 33 ]; then

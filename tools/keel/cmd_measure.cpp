@@ -64,7 +64,8 @@ struct Options {
 
 void run(const Options& o) {
     std::filesystem::path root =
-        o.root.empty() ? std::filesystem::path(o.grub_cfg).parent_path() / ".." / ".." : std::filesystem::path(o.root);
+        (o.root.empty() ? std::filesystem::path(o.grub_cfg).parent_path() / ".." / ".." : std::filesystem::path(o.root))
+            .lexically_normal();
     GrubEntry entry = read_grub_entry(read_text_file(o.grub_cfg, 1 << 20), root, o.entry);
 
     std::vector<Bank> banks;
