@@ -13,7 +13,8 @@ inline constexpr EventType ev_no_action = 0x3;
 inline constexpr EventType ev_separator = 0x4;
 inline constexpr EventType ev_efi_hcrtm_event = 0x80000010;
 
-// Keel's DRTM events. Their data is `name` NUL `detail` (keel_event.hpp).
+// Keel's DRTM events (sinit/common/launch_plan.hpp, which the secure loader
+// uses). Their data is `name` NUL `detail`.
 inline constexpr EventType keel_ev_skinit = 0x600;  // the CPU's measurement of the SLB (PCR 17)
 inline constexpr EventType keel_ev_launch_manifest = 0x601;  // the launch manifest (PCR 18)
 inline constexpr EventType keel_ev_component = 0x602;  // hypervisor, guest image, ...

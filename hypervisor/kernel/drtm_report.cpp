@@ -35,7 +35,7 @@ void dump_event_log(const mb2::DrtmLaunch& d) {
     console::print("eventlog: begin %u bytes\n", d.event_log_used);
     for (uint32_t off = 0; off < d.event_log_used; off += DUMP_LINE) {
         console::print("eventlog: ");
-        for (uint32_t i = off; i < off + DUMP_LINE && i < d.event_log_used; ++i) console::print("%02x", log[i]);
+        print_digest(log + off, d.event_log_used - off < DUMP_LINE ? d.event_log_used - off : DUMP_LINE);
         console::print("\n");
     }
     console::print("eventlog: end\n");

@@ -1,5 +1,6 @@
 #include "tis.hpp"
 
+#include "../arch/x86/cpu.hpp"
 #include "tpm_mmio.hpp"
 
 namespace keel::tpm {
@@ -25,8 +26,6 @@ constexpr uint8_t STS_EXPECT = 0x08;
 constexpr uint32_t POLL_LIMIT = 50'000'000;
 constexpr size_t RESPONSE_HEADER = 10;
 
-inline void cpu_relax() { asm volatile("pause"); }
-
 }  // namespace
 
 bool Tis::present() { return vendor_device() != 0xffffffff && vendor_device() != 0; }
@@ -44,7 +43,7 @@ uint16_t Tis::burst_count() const { return uint16_t(*reg(STS + 1) | *reg(STS + 2
 bool Tis::wait_status(uint8_t mask, uint8_t value) const {
     for (uint32_t i = 0; i < POLL_LIMIT; ++i) {
         if ((status() & mask) == value) return true;
-        cpu_relax();
+        x86::pause();
     }
     return false;
 }
@@ -59,7 +58,7 @@ Status Tis::request_locality() {
     *reg(ACCESS) = ACCESS_REQUEST_USE;
     for (uint32_t i = 0; i < POLL_LIMIT; ++i) {
         if ((*reg(ACCESS) & granted) == granted) return Status::Ok;
-        cpu_relax();
+        x86::pause();
     }
     return Status::Unsupported;
 }
@@ -78,7 +77,7 @@ Status Tis::transmit(const uint8_t* cmd, size_t len, uint8_t* resp, size_t cap, 
     while (sent < len - 1) {
         uint16_t burst = burst_count();
         for (uint32_t spins = 0; burst == 0 && spins < POLL_LIMIT; ++spins) {
-            cpu_relax();
+            x86::pause();
             burst = burst_count();
         }
         if (burst == 0) return Status::Unsupported;

@@ -18,5 +18,7 @@ struct DrtmTag {
     uint32_t slb_measured_length;
     uint32_t banks;  // how many PCR banks the loader extended
 };
+// hypervisor/kernel/multiboot2.cpp parses exactly this layout.
+static_assert(sizeof(DrtmTag) == 40, "the hypervisor's parser expects a 40-byte DRTM tag");
 
 }  // namespace keel::launch

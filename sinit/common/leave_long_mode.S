@@ -90,7 +90,6 @@ lm_gdt:
     .quad 0
     .quad 0x00cf9b000000ffff    /* 0x08: 32-bit code, flat */
     .quad 0x00cf93000000ffff    /* 0x10: data, flat */
-    .quad 0x00af9b000000ffff    /* 0x18: 64-bit code */
 lm_gdt_end:
 
     .section .note.GNU-stack, "", @progbits

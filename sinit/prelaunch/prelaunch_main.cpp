@@ -11,7 +11,7 @@
 #include "dma_protection.hpp"
 #include "platform_port.hpp"
 
-extern "C" char __image_end[];
+extern "C" char __image_start[], __image_end[];
 extern "C" const uint8_t slb_image[], slb_image_end[];
 extern "C" void keel_leave_long_mode(uint32_t entry, uint32_t arg1, uint32_t arg2, uint32_t mode);
 
@@ -20,7 +20,8 @@ namespace {
 
 constexpr uint64_t LIMIT = 1ull << 32;
 constexpr uint64_t AREA = 0x10000;  // the SLB, the log, the next boot information, the copy: 64 KiB each
-constexpr uint32_t LAUNCH_HARDWARE = 2, LAUNCH_EMULATED = 1;
+constexpr uint32_t LAUNCH_HARDWARE = 2, LAUNCH_EMULATED = 1;  // keel_leave_long_mode's modes
+constexpr uint32_t CPUID_EXT_ECX_SVM = 1u << 2, CPUID_EXT_ECX_SKINIT = 1u << 12;  // CPUID 8000_0001h
 constinit mb2::BootInfo boot_info;
 
 [[noreturn]] void fail(const char* why) {
@@ -74,35 +75,54 @@ void move_module_tag(uint64_t info, size_t index, uint64_t start, uint64_t end) 
     }
 }
 
-// GRUB puts modules wherever it likes, often right where the hypervisor's
-// ELF segments must go (1 MiB up). Move those out of the way, above `top`.
-uint64_t clear_hypervisor_range(uint64_t info_copy, uint64_t top) {
+struct Range {
+    uint64_t lo, hi;
+    bool overlaps(uint64_t start, uint64_t end) const { return start < hi && lo < end; }
+};
+
+// Where the hypervisor's ELF segments will be loaded (from 1 MiB up).
+Range hypervisor_range() {
     const auto& hv = boot_info.modules[0];
     launch::ElfImage elf;
     if (launch::parse_elf64(reinterpret_cast<const uint8_t*>(uint64_t(hv.start)), hv.end - hv.start, elf) != Status::Ok)
         fail("module 0 is not an x86-64 ELF executable (the hypervisor, keel.elf)");
-    uint64_t lo = ~0ull, hi = 0;
+    Range r{~0ull, 0};
     for (size_t i = 0; i < elf.segment_count; ++i) {
-        if (elf.segments[i].paddr < lo) lo = elf.segments[i].paddr;
-        if (elf.segments[i].paddr + elf.segments[i].mem_size > hi)
-            hi = elf.segments[i].paddr + elf.segments[i].mem_size;
+        if (elf.segments[i].paddr < r.lo) r.lo = elf.segments[i].paddr;
+        if (elf.segments[i].paddr + elf.segments[i].mem_size > r.hi)
+            r.hi = elf.segments[i].paddr + elf.segments[i].mem_size;
     }
-    if (lo < reinterpret_cast<uint64_t>(__image_end) && hi > 0x800000)
-        fail("the hypervisor overlaps the pre-launch stage");
-    top = align_up(top, 0x1000);
+    if (r.overlaps(reinterpret_cast<uint64_t>(__image_start), reinterpret_cast<uint64_t>(__image_end)))
+        fail("the hypervisor would be loaded over the pre-launch stage");
+    return r;
+}
+
+uint64_t page_up(uint64_t v) { return align_up(v, 0x1000); }
+
+// GRUB puts modules wherever it likes, often right where the hypervisor's
+// ELF segments must go. Those are moved out of the way: how much room that
+// takes, and then the move itself, to `dest` (already checked to be RAM).
+uint64_t room_for_moves(Range hv) {
+    uint64_t room = 0;
+    for (size_t i = 0; i < boot_info.module_count; ++i)
+        if (hv.overlaps(boot_info.modules[i].start, boot_info.modules[i].end))
+            room += page_up(boot_info.modules[i].end - boot_info.modules[i].start);
+    return room;
+}
+
+void move_modules(Range hv, uint64_t info_copy, uint64_t dest) {
     for (size_t i = 0; i < boot_info.module_count; ++i) {
         auto& m = boot_info.modules[i];
-        if (!(m.start < hi && lo < m.end)) continue;
+        if (!hv.overlaps(m.start, m.end)) continue;
         uint64_t size = m.end - m.start;
-        copy(top, reinterpret_cast<const void*>(uint64_t(m.start)), size);
+        copy(dest, reinterpret_cast<const void*>(uint64_t(m.start)), size);
         console::print("keel-prelaunch: moved module %zu from 0x%x to 0x%lx (clear of the hypervisor at 0x%lx-0x%lx)\n",
-                       i, m.start, top, lo, hi - 1);
-        move_module_tag(info_copy, i, top, top + size);
-        m.start = uint32_t(top);
-        m.end = uint32_t(top + size);
-        top = align_up(top + size, 0x1000);
+                       i, m.start, dest, hv.lo, hv.hi - 1);
+        move_module_tag(info_copy, i, dest, dest + size);
+        m.start = uint32_t(dest);
+        m.end = uint32_t(dest + size);
+        dest = page_up(dest + size);
     }
-    return top;
 }
 
 }  // namespace
@@ -132,13 +152,20 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     for (size_t i = 0; i < boot_info.module_count; ++i)
         if (boot_info.modules[i].end > top) top = boot_info.modules[i].end;
     if (boot_info.total_size > AREA) fail("the boot information is larger than 64 KiB");
-    uint64_t info_copy = align_up(top, AREA);
+    for (size_t i = 0; i < boot_info.module_count; ++i)
+        if (boot_info.modules[i].end == boot_info.modules[i].start) fail("a module is empty");
+
+    // Layout above everything GRUB loaded: a copy of the boot information,
+    // the modules that must move, then the SLB, the event log and the
+    // hypervisor's boot information, 64 KiB each. All checked before any of
+    // it is written.
+    Range hv = hypervisor_range();
+    uint64_t info_copy = align_up(top, AREA), moved = info_copy + AREA;
+    uint64_t slb = align_up(moved + room_for_moves(hv), AREA);
+    uint64_t log = slb + AREA, next_info = log + AREA, end = next_info + AREA;
+    if (end > LIMIT || !usable(info_copy, end - info_copy)) fail("no usable memory below 4 GiB for the SLB");
     copy(info_copy, info, boot_info.total_size);
-    top = clear_hypervisor_range(info_copy, info_copy + AREA);
-    uint64_t slb = align_up(top, AREA);
-    uint64_t log = slb + AREA, next_info = log + AREA;
-    if (next_info + AREA > LIMIT || !usable(info_copy, next_info + AREA - info_copy))
-        fail("no usable memory below 4 GiB for the SLB");
+    move_modules(hv, info_copy, moved);
 
     copy(slb, nullptr, launch::SLB_SIZE);
     copy(slb, slb_image, slb_size);
@@ -152,7 +179,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     park_other_cpus();
     report_dma_protection();
 
-    if (x86::cpuid(0x80000001).ecx & (1u << 12)) {
+    if (x86::cpuid(0x80000001).ecx & CPUID_EXT_ECX_SKINIT) {
         console::print("keel-prelaunch: executing SKINIT (hardware dynamic launch)\n");
         x86::wrmsr(x86::msr::EFER, x86::rdmsr(x86::msr::EFER) | x86::efer::SVME);
         keel_leave_long_mode(0, uint32_t(slb), 0, LAUNCH_HARDWARE);
@@ -169,7 +196,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     console::print("keel-prelaunch: %s\n", reply);
     console::print("keel-prelaunch: EMULATED SKINIT: entering the SLB in the state SKINIT leaves\n");
     // SKINIT leaves GIF = 0; so does the emulation, where the CPU has SVM.
-    if (x86::cpuid(0x80000001).ecx & (1u << 2)) {
+    if (x86::cpuid(0x80000001).ecx & CPUID_EXT_ECX_SVM) {
         x86::wrmsr(x86::msr::EFER, x86::rdmsr(x86::msr::EFER) | x86::efer::SVME);
         asm volatile("clgi");
     }

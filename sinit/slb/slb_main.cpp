@@ -6,7 +6,6 @@
 // pre-launch stage: every address is checked to lie below 4 GiB, outside the
 // SLB and clear of every other region before it is written or jumped to.
 #include "../../hypervisor/arch/x86/cpu.hpp"
-#include "../../hypervisor/arch/x86/serial.hpp"
 #include "../../hypervisor/kernel/multiboot2.hpp"
 #include "../common/boot_info_builder.hpp"
 #include "../common/drtm_tag.hpp"

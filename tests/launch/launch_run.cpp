@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -67,15 +70,39 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
+std::filesystem::path scratch_root() {
+    return std::filesystem::temp_directory_path() / ("keel-launch-" + std::to_string(getpid()));
+}
+
 std::string scratch_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() / ("keel-launch-" + std::to_string(getpid()) + "-" + name);
+    auto dir = scratch_root() / name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir.string();
 }
 
+namespace {
+
+// The scratch files (console, PCR dump, TPM state) stay for a look after a
+// failure; after a clean run they go.
+class ScratchCleanup : public ::testing::Environment {
+public:
+    void TearDown() override {
+        if (!::testing::UnitTest::GetInstance()->Passed()) {
+            std::cerr << "scratch files kept in " << scratch_root() << "\n";
+            return;
+        }
+        std::error_code ec;
+        std::filesystem::remove_all(scratch_root(), ec);
+    }
+};
+const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
+
+}  // namespace
+
 ProcessResult run_process(const std::vector<std::string>& argv) {
-    std::string out = scratch_dir("process") + "/output";
+    static int processes = 0;
+    std::string out = scratch_dir("process-" + std::to_string(++processes)) + "/output";
     pid_t pid = spawn(argv, out);
     int wstatus = 0;
     waitpid(pid, &wstatus, 0);

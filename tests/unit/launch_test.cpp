@@ -21,6 +21,10 @@
 using namespace keel;
 using namespace keel::launch;
 
+// The loader writes these event types and the attestation parser decodes them.
+static_assert(KEEL_EV_SKINIT == eventlog::keel_ev_skinit && KEEL_EV_COMPONENT == eventlog::keel_ev_component &&
+              KEEL_EV_LAUNCH_MANIFEST == eventlog::keel_ev_launch_manifest);
+
 namespace {
 
 std::string str(StringView s) { return {s.data, s.size}; }

@@ -85,6 +85,14 @@ TEST_F(MeasureTree, RefusesMoreModulesThanTheLoaderTakes) {
     EXPECT_NE(r.err.find("at most 32"), std::string::npos) << r.err;
 }
 
+TEST_F(MeasureTree, RefusesAnEmptyModuleAsThePrelaunchStageDoes) {
+    dir.write("boot/empty.bin", "");
+    auto r = measure("menuentry \"x\" {\n  multiboot2 /boot/keel-prelaunch.elf\n  module2 /boot/keel.elf\n"
+                     "  module2 /boot/empty.bin guest\n}\n");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("an empty module"), std::string::npos) << r.err;
+}
+
 TEST_F(MeasureTree, UnknownBankIsBadUsage) {
     auto r = measure(GOOD, {"--banks", "md5"});
     EXPECT_EQ(r.status, 2);

@@ -31,12 +31,13 @@ for i in $(seq "$runs"); do
     if [ -n "$requested" ] && [ -z "$entered" ] && grep -q "Keel microhypervisor" "$work/console"; then entered=$(ms); fi
     sleep 0.005
   done
-  wait $pid || true
+  status=0
+  wait $pid || status=$?
   skinit=$(grep -o "emulated SKINIT took [0-9.]* ms" "$work/platform.log" | grep -o "[0-9.]* ms" || echo "?")
-  if [ -n "$requested" ] && [ -n "$entered" ]; then
+  if [ "$status" -eq 33 ] && [ -n "$requested" ] && [ -n "$entered" ]; then
     echo "run $i: SKINIT request -> hypervisor's first line $((entered - requested)) ms (emulated SKINIT itself: $skinit)"
   else
-    echo "run $i: the launch did not complete; see $work" >&2
+    echo "run $i: the launch did not complete (keel-platform status $status); see $work" >&2
     continue
   fi
   rm -rf "$work"

@@ -103,6 +103,7 @@ void run(const Options& o) {
     for (std::size_t i = 0; i < entry.modules.size(); ++i) {
         const auto& m = entry.modules[i];
         Bytes image = read_binary_file(m.file.string(), MAX_IMAGE);
+        if (image.empty()) throw InputError(m.file.string() + ": an empty module (the pre-launch stage refuses it)");
         plan.push_back(launch::plan_module(i, StringView(m.cmdline.data(), m.cmdline.size())));
         // The SLB logs name NUL command line, and stops on more than it can hold.
         if (plan.back().name.size + 1 + m.cmdline.size() > launch::MAX_EVENT_DATA)

@@ -1,17 +1,22 @@
-// AMD: SKINIT leaves the global interrupt flag clear (interrupts, NMIs, SMIs and
-// INIT held), and the secure loader keeps it clear until the hypervisor has
-// an interrupt table of its own. This sets it; STGI needs EFER.SVME for a
-// moment. A no-op on CPUs without SVM (and harmless after a plain boot).
+// AMD: SKINIT leaves the global interrupt flag clear (interrupts, NMIs, SMIs
+// and INIT held), and the secure loader keeps it clear until the hypervisor
+// has an interrupt table of its own. This sets it; STGI needs EFER.SVME for a
+// moment. Nothing to do (and nothing done) on CPUs without SVM or with SVM
+// disabled by the firmware: they cannot have come through SKINIT, and setting
+// EFER.SVME there would fault.
 #pragma once
 #include "cpu.hpp"
+#include "svm/svm_instructions.hpp"
 
 namespace keel::x86 {
 
 inline void set_global_interrupt_flag() {
-    if (!(cpuid(0x80000001).ecx & (1u << 2))) return;
+    constexpr uint32_t CPUID_EXT_ECX_SVM = 1u << 2;
+    constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
+    if (!(cpuid(0x80000001).ecx & CPUID_EXT_ECX_SVM) || (rdmsr(msr::VM_CR) & VM_CR_SVMDIS)) return;
     uint64_t efer = rdmsr(msr::EFER);
     wrmsr(msr::EFER, efer | efer::SVME);
-    asm volatile("stgi" ::: "memory");
+    svm::stgi();
     wrmsr(msr::EFER, efer);
 }
 
