@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block_buffer.hpp"
+
 namespace keel::crypto {
 
 class Sha1 {
@@ -24,8 +26,7 @@ private:
     void compress(const uint8_t* block);
 
     uint32_t state_[5];
-    uint64_t length_;  // message bytes so far
-    uint8_t buffer_[BLOCK_SIZE];
+    BlockBuffer<BLOCK_SIZE, 8> blocks_;
 };
 
 }  // namespace keel::crypto

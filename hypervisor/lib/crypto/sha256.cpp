@@ -23,19 +23,11 @@ constexpr uint32_t K[64] = {
 
 constexpr uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
 
-uint32_t load_be32(const uint8_t* p) {
-    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
-}
-
-void store_be32(uint8_t* p, uint32_t v) {
-    for (int i = 3; i >= 0; --i, v >>= 8) p[i] = uint8_t(v);
-}
-
 }  // namespace
 
 void Sha256::init() {
     for (int i = 0; i < 8; ++i) state_[i] = IV[i];
-    length_ = 0;
+    blocks_.reset();
 }
 
 // Section 6.2.2, with the message schedule kept as a 16-word ring: W[t] only
@@ -74,36 +66,11 @@ void Sha256::compress(const uint8_t* block) {
 }
 
 void Sha256::update(const void* data, size_t size) {
-    const uint8_t* p = static_cast<const uint8_t*>(data);
-    size_t used = length_ % BLOCK_SIZE;
-    length_ += size;
-    if (used) {
-        while (size && used < BLOCK_SIZE) {
-            buffer_[used++] = *p++;
-            --size;
-        }
-        if (used < BLOCK_SIZE) return;
-        compress(buffer_);
-    }
-    for (; size >= BLOCK_SIZE; size -= BLOCK_SIZE, p += BLOCK_SIZE) compress(p);
-    for (size_t i = 0; i < size; ++i) buffer_[i] = p[i];
+    blocks_.absorb(data, size, [this](const uint8_t* block) { compress(block); });
 }
 
-// Section 5.1.1: a 1 bit, zeros up to 56 mod 64 bytes, the bit length as a
-// 64-bit big-endian number.
 void Sha256::finish(uint8_t out[DIGEST_SIZE]) {
-    uint64_t bits = length_ << 3;
-    size_t used = length_ % BLOCK_SIZE;
-    buffer_[used++] = 0x80;
-    if (used > BLOCK_SIZE - 8) {
-        while (used < BLOCK_SIZE) buffer_[used++] = 0;
-        compress(buffer_);
-        used = 0;
-    }
-    while (used < BLOCK_SIZE - 8) buffer_[used++] = 0;
-    store_be32(buffer_ + 56, uint32_t(bits >> 32));
-    store_be32(buffer_ + 60, uint32_t(bits));
-    compress(buffer_);
+    blocks_.pad([this](const uint8_t* block) { compress(block); });
     for (int i = 0; i < 8; ++i) store_be32(out + 4 * i, state_[i]);
     init();
 }

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block_buffer.hpp"
+
 namespace keel::crypto {
 
 class Sha256 {
@@ -23,8 +25,7 @@ private:
     void compress(const uint8_t* block);
 
     uint32_t state_[8];
-    uint64_t length_;  // message bytes so far
-    uint8_t buffer_[BLOCK_SIZE];
+    BlockBuffer<BLOCK_SIZE, 8> blocks_;
 };
 
 }  // namespace keel::crypto

@@ -35,23 +35,13 @@ constexpr uint64_t K[80] = {
 
 constexpr uint64_t rotr(uint64_t x, unsigned n) { return (x >> n) | (x << (64 - n)); }
 
-uint64_t load_be64(const uint8_t* p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = v << 8 | p[i];
-    return v;
-}
-
-void store_be64(uint8_t* p, uint64_t v) {
-    for (int i = 7; i >= 0; --i, v >>= 8) p[i] = uint8_t(v);
-}
-
 }  // namespace
 
 namespace detail {
 
 void Sha512Engine::start(const uint64_t iv[8]) {
     for (int i = 0; i < 8; ++i) state_[i] = iv[i];
-    length_ = 0;
+    blocks_.reset();
 }
 
 // Section 6.4.2, with the message schedule kept as a 16-word ring: W[t] only
@@ -90,35 +80,11 @@ void Sha512Engine::compress(const uint8_t* block) {
 }
 
 void Sha512Engine::update(const void* data, size_t size) {
-    const uint8_t* p = static_cast<const uint8_t*>(data);
-    size_t used = length_ % BLOCK_SIZE;
-    length_ += size;
-    if (used) {
-        while (size && used < BLOCK_SIZE) {
-            buffer_[used++] = *p++;
-            --size;
-        }
-        if (used < BLOCK_SIZE) return;
-        compress(buffer_);
-    }
-    for (; size >= BLOCK_SIZE; size -= BLOCK_SIZE, p += BLOCK_SIZE) compress(p);
-    for (size_t i = 0; i < size; ++i) buffer_[i] = p[i];
+    blocks_.absorb(data, size, [this](const uint8_t* block) { compress(block); });
 }
 
-// Section 5.1.2: a 1 bit, zeros up to 112 mod 128 bytes, the bit length as a
-// 128-bit big-endian number.
 void Sha512Engine::finish(uint8_t* out, size_t out_size, const uint64_t iv[8]) {
-    size_t used = length_ % BLOCK_SIZE;
-    buffer_[used++] = 0x80;
-    if (used > BLOCK_SIZE - 16) {
-        while (used < BLOCK_SIZE) buffer_[used++] = 0;
-        compress(buffer_);
-        used = 0;
-    }
-    while (used < BLOCK_SIZE - 16) buffer_[used++] = 0;
-    store_be64(buffer_ + 112, length_ >> 61);
-    store_be64(buffer_ + 120, length_ << 3);
-    compress(buffer_);
+    blocks_.pad([this](const uint8_t* block) { compress(block); });
     for (size_t i = 0; i < out_size; ++i) out[i] = uint8_t(state_[i / 8] >> (56 - 8 * (i % 8)));
     start(iv);
 }

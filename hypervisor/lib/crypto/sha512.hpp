@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block_buffer.hpp"
+
 namespace keel::crypto {
 
 namespace detail {
@@ -27,8 +29,7 @@ private:
     void compress(const uint8_t* block);
 
     uint64_t state_[8];
-    uint64_t length_;  // message bytes so far
-    uint8_t buffer_[BLOCK_SIZE];
+    BlockBuffer<BLOCK_SIZE, 16> blocks_;
 };
 
 }  // namespace detail
