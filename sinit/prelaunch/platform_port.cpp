@@ -55,8 +55,12 @@ bool platform_present() {
     init();
     while (x86::inb(COM2 + LSR) & LSR_DATA_READY) (void)x86::inb(COM2 + DATA);
     send("KEEL-PLATFORM HELLO\n");
-    char line[64];
-    return receive(line, sizeof line, HELLO_POLLS) && StringView(line).starts_with("KEEL-PLATFORM READY");
+    // Anything before READY (an answer to firmware chatter on this port from
+    // an older emulator, say) is not for us.
+    char line[128];
+    while (receive(line, sizeof line, HELLO_POLLS))
+        if (StringView(line).starts_with("KEEL-PLATFORM READY")) return true;
+    return false;
 }
 
 bool platform_skinit(uint64_t slb, char* reply, size_t cap) {

@@ -19,6 +19,7 @@ namespace keel::prelaunch {
 namespace {
 
 constexpr uint64_t LIMIT = 1ull << 32;
+constexpr uint64_t LOW_MEMORY = 1ull << 20;  // the secure loader accepts nothing below it as RAM
 constexpr uint64_t AREA = 0x10000;  // the SLB, the log, the next boot information, the copy: 64 KiB each
 constexpr uint32_t LAUNCH_HARDWARE = 2, LAUNCH_EMULATED = 1;  // keel_leave_long_mode's modes
 constexpr uint32_t CPUID_EXT_ECX_SVM = 1u << 2, CPUID_EXT_ECX_SKINIT = 1u << 12;  // CPUID 8000_0001h
@@ -30,15 +31,6 @@ constinit mb2::BootInfo boot_info;
 }
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
-
-bool usable(uint64_t base, uint64_t size) {
-    for (size_t i = 0; i < boot_info.region_count; ++i) {
-        const auto& r = boot_info.regions[i];
-        if (r.type == uint32_t(mb2::MemoryType::Usable) && r.base <= base && base + size <= r.base + r.length)
-            return true;
-    }
-    return false;
-}
 
 void copy(uint64_t dst, const void* src, size_t n) {
     auto* d = reinterpret_cast<uint8_t*>(dst);
@@ -99,25 +91,64 @@ Range hypervisor_range() {
 
 uint64_t page_up(uint64_t v) { return align_up(v, 0x1000); }
 
-// GRUB puts modules wherever it likes, often right where the hypervisor's
-// ELF segments must go. Those are moved out of the way: how much room that
-// takes, and then the move itself, to `dest` (already checked to be RAM).
+// Where `size` bytes of the layout can go: 64 KiB-aligned, inside one usable
+// region, clear of everything GRUB loaded and of where the hypervisor will be
+// loaded. Under UEFI usable memory comes in many pieces, and GRUB often puts
+// modules high, so "just above the last module" is not enough. The secure
+// loader accepts nothing at or above EMULATOR_RAM_CEILING when the CPU lacks
+// TOP_MEM (an emulator), so the search stays below it.
+constexpr uint64_t LAYOUT_CEILING = 0xb0000000;
+
+uint64_t find_layout(uint64_t size, Range hv, uint64_t info_pa) {
+    Range taken[3 + mb2::BootInfo::MAX_MODULES] = {
+        {reinterpret_cast<uint64_t>(__image_start), reinterpret_cast<uint64_t>(__image_end)},
+        {info_pa, info_pa + boot_info.total_size},
+        hv,
+    };
+    size_t count = 3;
+    for (size_t i = 0; i < boot_info.module_count; ++i)
+        taken[count++] = {boot_info.modules[i].start, boot_info.modules[i].end};
+    for (size_t r = 0; r < boot_info.region_count; ++r) {
+        const auto& region = boot_info.regions[r];
+        if (region.type != uint32_t(mb2::MemoryType::Usable)) continue;
+        uint64_t end = region.base + region.length < LAYOUT_CEILING ? region.base + region.length : LAYOUT_CEILING;
+        uint64_t at = align_up(region.base < LOW_MEMORY ? LOW_MEMORY : region.base, AREA);
+        for (bool moved = true; moved && at + size <= end;) {
+            moved = false;
+            for (size_t t = 0; t < count; ++t)
+                if (taken[t].overlaps(at, at + size)) {
+                    at = align_up(taken[t].hi, AREA);
+                    moved = true;
+                }
+        }
+        if (at + size <= end) return at;
+    }
+    fail("no usable memory below 0xb0000000 for the SLB, the event log and the boot information");
+}
+
+// GRUB puts modules wherever it likes: often right where the hypervisor's
+// ELF segments must go, and under UEFI even below 1 MiB, which the secure
+// loader does not accept as RAM. Those are moved: how much room that takes,
+// and then the move itself, to `dest` (already checked to be RAM).
+bool must_move(Range hv, const mb2::Module& m) { return hv.overlaps(m.start, m.end) || m.start < LOW_MEMORY; }
+
 uint64_t room_for_moves(Range hv) {
     uint64_t room = 0;
     for (size_t i = 0; i < boot_info.module_count; ++i)
-        if (hv.overlaps(boot_info.modules[i].start, boot_info.modules[i].end))
-            room += page_up(boot_info.modules[i].end - boot_info.modules[i].start);
+        if (must_move(hv, boot_info.modules[i])) room += page_up(boot_info.modules[i].end - boot_info.modules[i].start);
     return room;
 }
 
 void move_modules(Range hv, uint64_t info_copy, uint64_t dest) {
     for (size_t i = 0; i < boot_info.module_count; ++i) {
         auto& m = boot_info.modules[i];
-        if (!hv.overlaps(m.start, m.end)) continue;
+        if (!must_move(hv, m)) continue;
         uint64_t size = m.end - m.start;
         copy(dest, reinterpret_cast<const void*>(uint64_t(m.start)), size);
-        console::print("keel-prelaunch: moved module %zu from 0x%x to 0x%lx (clear of the hypervisor at 0x%lx-0x%lx)\n",
-                       i, m.start, dest, hv.lo, hv.hi - 1);
+        console::print(
+            "keel-prelaunch: moved module %zu from 0x%x to 0x%lx (clear of low memory and of the hypervisor at "
+            "0x%lx-0x%lx)\n",
+            i, m.start, dest, hv.lo, hv.hi - 1);
         move_module_tag(info_copy, i, dest, dest + size);
         m.start = uint32_t(dest);
         m.end = uint32_t(dest + size);
@@ -146,24 +177,19 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
         header.measured_length > header.image_length || header.image_length > slb_size)
         fail("the built-in SLB does not have the expected layout");
 
-    // Everything goes above the last thing GRUB loaded, on a 64 KiB boundary.
-    uint64_t top = reinterpret_cast<uint64_t>(__image_end);
-    if (info_pa + boot_info.total_size > top) top = info_pa + boot_info.total_size;
-    for (size_t i = 0; i < boot_info.module_count; ++i)
-        if (boot_info.modules[i].end > top) top = boot_info.modules[i].end;
     if (boot_info.total_size > AREA) fail("the boot information is larger than 64 KiB");
     for (size_t i = 0; i < boot_info.module_count; ++i)
         if (boot_info.modules[i].end == boot_info.modules[i].start) fail("a module is empty");
 
-    // Layout above everything GRUB loaded: a copy of the boot information,
-    // the modules that must move, then the SLB, the event log and the
-    // hypervisor's boot information, 64 KiB each. All checked before any of
-    // it is written.
+    // The layout, in one piece of usable memory: a copy of the boot
+    // information, the modules that must move, then the SLB, the event log
+    // and the hypervisor's boot information, 64 KiB each. Found and checked
+    // before any of it is written.
     Range hv = hypervisor_range();
-    uint64_t info_copy = align_up(top, AREA), moved = info_copy + AREA;
-    uint64_t slb = align_up(moved + room_for_moves(hv), AREA);
-    uint64_t log = slb + AREA, next_info = log + AREA, end = next_info + AREA;
-    if (end > LIMIT || !usable(info_copy, end - info_copy)) fail("no usable memory below 4 GiB for the SLB");
+    uint64_t room = align_up(room_for_moves(hv), AREA);
+    uint64_t info_copy = find_layout(4 * AREA + room, hv, info_pa), moved = info_copy + AREA;
+    uint64_t slb = moved + room;
+    uint64_t log = slb + AREA, next_info = log + AREA;
     copy(info_copy, info, boot_info.total_size);
     move_modules(hv, info_copy, moved);
 

@@ -162,6 +162,12 @@ std::string PlatformPort::answer(const std::string& raw) {
     if (line.rfind(skinit_prefix, 0) == 0) return skinit(line.substr(skinit_prefix.size()));
     std::string shown;
     for (char c : line) shown.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+    // UEFI firmware and GRUB write their console to every serial port, COM2
+    // included: answering that chatter would only bury the real replies.
+    if (line.rfind(PREFIX, 0) != 0) {
+        log("platform port: ignoring output that is not a request: '" + shown + "'");
+        return {};
+    }
     log("platform port: unknown request '" + shown + "'");
     return error_reply("unknown request");
 }
