@@ -1,0 +1,179 @@
+#include "attestation/evidence/quote_check.hpp"
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+#include "attestation/eventlog/algorithm.hpp"
+
+namespace keel::evidence {
+namespace {
+
+constexpr std::uint16_t alg_rsassa = 0x0014;
+constexpr std::uint16_t alg_rsapss = 0x0016;
+constexpr std::uint16_t alg_ecdsa = 0x0018;
+
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct SigFree {
+    void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
+};
+
+// The hashes a TPM signs and extends with. Fetched once per process: an
+// explicit fetch per call, or OpenSSL's implicit fetch for EVP_sha256(),
+// costs a lookup under a lock on every verification. Never freed; they live
+// as long as the library.
+const EVP_MD* hash_md(std::uint16_t alg) {
+    static const std::array<EVP_MD*, 4> mds{
+        EVP_MD_fetch(nullptr, "SHA1", nullptr), EVP_MD_fetch(nullptr, "SHA256", nullptr),
+        EVP_MD_fetch(nullptr, "SHA384", nullptr), EVP_MD_fetch(nullptr, "SHA512", nullptr)};
+    switch (alg) {
+    case eventlog::alg_sha1: return mds[0];
+    case eventlog::alg_sha256: return mds[1];
+    case eventlog::alg_sha384: return mds[2];
+    case eventlog::alg_sha512: return mds[3];
+    default: return nullptr;
+    }
+}
+
+// Contexts per thread, reused instead of allocated for every call: one that
+// only ever hashes (re-initialising it keeps the provider's hash state), one
+// for verifications (reset after each, as it then owns a key context).
+EVP_MD_CTX* thread_digest_ctx() {
+    thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+    return ctx.get();
+}
+EVP_MD_CTX* thread_verify_ctx() {
+    thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+    return ctx.get();
+}
+
+// OpenSSL queues an error for every failed verification; a verifier that
+// checks many bad quotes on one thread must not let the queue grow.
+std::string failed(std::string why) {
+    ERR_clear_error();
+    return why;
+}
+
+std::string hex16(std::uint16_t v) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%04x", static_cast<unsigned>(v));
+    return buf;
+}
+
+const char* scheme_name(std::uint16_t alg) {
+    switch (alg) {
+    case alg_rsassa: return "RSASSA";
+    case alg_rsapss: return "RSAPSS";
+    default: return "ECDSA";
+    }
+}
+
+// A key's type in words, for "an ECDSA signature needs an EC key, not RSA".
+std::string key_type(EVP_PKEY* key) {
+    const char* name = EVP_PKEY_get0_type_name(key);
+    return name ? name : "of unknown type";
+}
+
+// The DER ECDSA-Sig-Value OpenSSL verifies: INTEGERs, minimal and positive,
+// whatever leading zeros the TPM's fixed-size r and s carry.
+Bytes ecdsa_der(const Signature& signature) {
+    std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+    BIGNUM* r = BN_bin2bn(signature.ecdsa_r.data(), static_cast<int>(signature.ecdsa_r.size()), nullptr);
+    BIGNUM* s = BN_bin2bn(signature.ecdsa_s.data(), static_cast<int>(signature.ecdsa_s.size()), nullptr);
+    if (!sig || !r || !s || !ECDSA_SIG_set0(sig.get(), r, s)) {
+        BN_free(r);
+        BN_free(s);
+        return {};
+    }
+    const int size = i2d_ECDSA_SIG(sig.get(), nullptr);
+    if (size <= 0) return {};
+    Bytes der(static_cast<std::size_t>(size));
+    unsigned char* p = der.data();
+    i2d_ECDSA_SIG(sig.get(), &p);
+    return der;
+}
+
+}  // namespace
+
+std::string signature_problem(EVP_PKEY* key, std::span<const std::uint8_t> attest, const Signature& signature) {
+    if (key == nullptr) return "no attestation key to check the signature with";
+    const std::uint16_t scheme = signature.sig_alg;
+    if (scheme != alg_rsassa && scheme != alg_rsapss && scheme != alg_ecdsa)
+        return "signature algorithm " + hex16(scheme) + " is not RSASSA, RSAPSS or ECDSA";
+    const EVP_MD* md = hash_md(signature.hash_alg);
+    if (md == nullptr)
+        return "the signature's hash algorithm " + eventlog::algorithm_name(signature.hash_alg) +
+               " is not sha1, sha256, sha384 or sha512";
+
+    const int type = EVP_PKEY_get_base_id(key);
+    Bytes der;
+    std::span<const std::uint8_t> sig;
+    if (scheme == alg_ecdsa) {
+        if (type != EVP_PKEY_EC) return "an ECDSA signature needs an EC key, not " + key_type(key);
+        der = ecdsa_der(signature);
+        if (der.empty()) return failed("the ECDSA signature's r and s do not encode");
+        sig = der;
+    } else {
+        // An RSA-PSS key (restricted to PSS) cannot make an RSASSA signature.
+        if (type != EVP_PKEY_RSA && !(scheme == alg_rsapss && type == EVP_PKEY_RSA_PSS))
+            return std::string("an ") + scheme_name(scheme) + " signature needs an RSA key, not " + key_type(key);
+        const auto modulus = static_cast<std::size_t>(EVP_PKEY_get_size(key));
+        if (signature.rsa_signature.size() != modulus)
+            return "the RSA signature has " + std::to_string(signature.rsa_signature.size()) +
+                   " bytes, but the key's modulus has " + std::to_string(modulus);
+        sig = signature.rsa_signature;
+    }
+
+    EVP_MD_CTX* ctx = thread_verify_ctx();
+    EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+    if (ctx == nullptr) return failed("OpenSSL cannot allocate a digest context");
+    if (EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, key) != 1) {
+        EVP_MD_CTX_reset(ctx);
+        return failed("OpenSSL cannot verify with this key");
+    }
+    if (scheme != alg_ecdsa) {
+        const bool pss = scheme == alg_rsapss;
+        // TPMs differ in PSS salt length (the digest size, or the maximum):
+        // take what the signature says, as the TPM 2.0 spec permits either.
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, pss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) != 1 ||
+            (pss && (EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1 ||
+                     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1))) {
+            EVP_MD_CTX_reset(ctx);
+            return failed("OpenSSL cannot set up " + std::string(scheme_name(scheme)) + " with this key");
+        }
+    }
+    const int ok = EVP_DigestVerify(ctx, sig.data(), sig.size(), attest.data(), attest.size());
+    EVP_MD_CTX_reset(ctx);
+    if (ok != 1) return failed("the signature does not verify with the attestation key");
+    return {};
+}
+
+std::optional<Bytes> pcr_digest(std::uint16_t alg, const std::vector<PcrSelection>& selection,
+                                const PcrValues& values) {
+    const EVP_MD* md = hash_md(alg);
+    EVP_MD_CTX* ctx = thread_digest_ctx();
+    if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx, md, nullptr) != 1) return std::nullopt;
+    for (const auto& bank : selection) {
+        if (bank.pcrs.empty()) continue;
+        const auto bank_values = values.find(bank.hash_alg);
+        const std::size_t size = eventlog::known_digest_size(bank.hash_alg);
+        if (bank_values == values.end() || size == 0) return std::nullopt;
+        for (std::uint32_t pcr : bank.pcrs) {
+            const auto value = bank_values->second.find(pcr);
+            if (value == bank_values->second.end() || value->second.size() != size) return std::nullopt;
+            if (EVP_DigestUpdate(ctx, value->second.data(), size) != 1) return std::nullopt;
+        }
+    }
+    Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md)));
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(ctx, out.data(), &length) != 1) return std::nullopt;
+    out.resize(length);
+    return out;
+}
+
+}  // namespace keel::evidence

@@ -1,0 +1,98 @@
+#include "attestation/evidence/tpm2_tools_files.hpp"
+
+#include <string>
+
+#include "attestation/evidence/pcr_selection_rules.hpp"
+
+namespace keel::evidence {
+namespace {
+
+// The x86-64 layout of tpm2-tss 3.x's structs, as tpm2-tools fwrite()s them.
+constexpr std::size_t max_banks = 16;  // TPM2_NUM_PCR_BANKS
+constexpr std::size_t max_select = 4;  // TPM2_PCR_SELECT_MAX
+constexpr std::size_t pcr_selection_entry = 8;  // u16 hash, u8 sizeofSelect, u8[4], 1 byte padding
+constexpr std::size_t pcr_selection_list = 4 + max_banks * pcr_selection_entry;  // 132
+constexpr std::size_t header = pcr_selection_list + 4;  // and the u32 count of digest lists
+constexpr std::size_t max_digests = 8;
+constexpr std::size_t max_digest_size = 64;  // sizeof(TPMU_HA)
+constexpr std::size_t digest_entry = 2 + max_digest_size;
+constexpr std::size_t digest_list = 4 + max_digests * digest_entry;  // 532
+constexpr std::uint32_t max_lists = 32;  // tpm2_pcrs.pcr_values[TPM2_MAX_PCRS]; tpm2_checkquote refuses more
+
+constexpr const char* file = "tpm2-tools PCR file";
+
+[[noreturn]] void fail(const std::string& problem) { throw ParseError(std::string(file) + ": " + problem); }
+
+std::uint16_t le16(std::span<const std::uint8_t> b, std::size_t at) {
+    return static_cast<std::uint16_t>(b[at] | b[at + 1] << 8);
+}
+std::uint32_t le32(std::span<const std::uint8_t> b, std::size_t at) {
+    return static_cast<std::uint32_t>(b[at]) | static_cast<std::uint32_t>(b[at + 1]) << 8 |
+           static_cast<std::uint32_t>(b[at + 2]) << 16 | static_cast<std::uint32_t>(b[at + 3]) << 24;
+}
+
+// Padding, unused entries, bitmap bytes past sizeofSelect and digest bytes
+// past a digest's size are whatever tpm2-tools' memory held: never read.
+std::vector<PcrSelection> read_selection(std::span<const std::uint8_t> bytes) {
+    const std::uint32_t count = le32(bytes, 0);
+    if (count > max_banks)
+        fail("TPML_PCR_SELECTION count " + std::to_string(count) + ", more than the " + std::to_string(max_banks) +
+             " banks it can hold");
+    std::vector<PcrSelection> selection;
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t at = 4 + i * pcr_selection_entry;
+        const std::uint8_t size = bytes[at + 2];
+        if (size > max_select)
+            fail("TPML_PCR_SELECTION entry " + std::to_string(i) + " has sizeofSelect " + std::to_string(size) +
+                 ", more than " + std::to_string(max_select));
+        selection.push_back(selection_from_bitmap(le16(bytes, at), bytes.subspan(at + 3, size)));
+    }
+    check_selection(selection, "tpm2-tools PCR file: TPML_PCR_SELECTION");
+    return selection;
+}
+
+std::vector<Bytes> read_digests(std::span<const std::uint8_t> bytes, std::uint32_t lists) {
+    std::vector<Bytes> digests;
+    for (std::size_t k = 0; k < lists; ++k) {
+        const std::size_t at = header + k * digest_list;
+        const std::uint32_t count = le32(bytes, at);
+        if (count > max_digests)
+            fail("TPML_DIGEST " + std::to_string(k) + " has count " + std::to_string(count) + ", more than " +
+                 std::to_string(max_digests));
+        for (std::size_t j = 0; j < count; ++j) {
+            const std::size_t entry = at + 4 + j * digest_entry;
+            const std::uint16_t size = le16(bytes, entry);
+            if (size > max_digest_size)
+                fail("digest " + std::to_string(j) + " of TPML_DIGEST " + std::to_string(k) + " has size " +
+                     std::to_string(size) + ", more than " + std::to_string(max_digest_size));
+            const auto value = bytes.subspan(entry + 2, size);
+            digests.emplace_back(value.begin(), value.end());
+        }
+    }
+    return digests;
+}
+
+}  // namespace
+
+Tpm2ToolsPcrs parse_tpm2_tools_pcrs(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < header)
+        fail(std::to_string(bytes.size()) + " bytes, fewer than the " + std::to_string(header) +
+             " of its PCR selection and list count");
+    const std::uint32_t lists = le32(bytes, pcr_selection_list);
+    if (lists > max_lists)
+        fail(std::to_string(lists) + " digest lists, more than the " + std::to_string(max_lists) + " tpm2-tools holds");
+    const std::size_t expected = header + lists * digest_list;
+    if (bytes.size() != expected)
+        fail(std::to_string(bytes.size()) + " bytes, but its " + std::to_string(lists) + " digest lists make " +
+             std::to_string(expected));
+
+    Tpm2ToolsPcrs out;
+    out.selection = read_selection(bytes);
+    const auto digests = read_digests(bytes, lists);
+    try {
+        out.values = pcr_values_from_lists(out.selection, digests);
+    } catch (const ParseError& e) { fail(e.what()); }
+    return out;
+}
+
+}  // namespace keel::evidence
