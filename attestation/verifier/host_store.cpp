@@ -1,0 +1,182 @@
+#include "attestation/verifier/host_store.hpp"
+
+#include <sqlite3.h>
+
+namespace keel::verifier {
+namespace {
+
+constexpr int schema_version = 1;
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS hosts (
+    host_id TEXT PRIMARY KEY NOT NULL,
+    ek_public BLOB NOT NULL,
+    ek_certificate BLOB,
+    ak_public BLOB NOT NULL,
+    ak_name BLOB NOT NULL,
+    reference_json TEXT NOT NULL,
+    policy_json TEXT NOT NULL,
+    last_clock INTEGER,
+    last_reset_count INTEGER,
+    last_restart_count INTEGER,
+    enrolled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    last_verified_at TEXT
+);
+)sql";
+
+// A prepared statement, finalized however the call ends.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql, const std::string& path) : db_(db), path_(path) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail("prepare");
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    void bind(int i, const std::string& text) {
+        check(sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
+    }
+    void bind(int i, const Bytes& blob) {
+        check(sqlite3_bind_blob(stmt_, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT));
+    }
+    void bind(int i, std::int64_t value) { check(sqlite3_bind_int64(stmt_, i, value)); }
+    void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+    // True while there is a row.
+    bool step() {
+        int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc != SQLITE_DONE) fail("step");
+        return false;
+    }
+    bool is_null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    std::string text(int col) {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+    }
+    Bytes blob(int col) {
+        auto p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
+        return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, col)) : Bytes();
+    }
+    std::int64_t integer(int col) { return sqlite3_column_int64(stmt_, col); }
+
+private:
+    void check(int rc) {
+        if (rc != SQLITE_OK) fail("bind");
+    }
+    [[noreturn]] void fail(const char* what) {
+        throw StoreError("host store " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+    }
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+    const std::string& path_;
+};
+
+}  // namespace
+
+HostStore::HostStore(const std::string& path) : path_(path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        throw StoreError("host store " + path + ": cannot open: " + why);
+    }
+    // Verifiers for many hosts may share the file: wait for a writer rather than fail.
+    sqlite3_busy_timeout(db_, 5000);
+    char* error = nullptr;
+    if (sqlite3_exec(db_, schema, nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string why = error ? error : "unknown error";
+        sqlite3_free(error);
+        sqlite3_close(db_);
+        throw StoreError("host store " + path + ": not a Keel host store or not writable: " + why);
+    }
+    Statement version(db_, "PRAGMA user_version", path_);
+    version.step();
+    auto found = version.integer(0);
+    if (found == 0) {
+        sqlite3_exec(db_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str(), nullptr, nullptr,
+                     nullptr);
+    } else if (found != schema_version) {
+        sqlite3_close(db_);
+        throw StoreError("host store " + path + ": schema version " + std::to_string(found) +
+                         " is not the version this keel reads (" + std::to_string(schema_version) + ")");
+    }
+}
+
+HostStore::~HostStore() { sqlite3_close(db_); }
+
+void HostStore::enroll(const HostRecord& h, bool replace) {
+    if (!replace && find(h.host_id))
+        throw StoreError("host \"" + h.host_id + "\" is already enrolled in " + path_ +
+                         " (enrol again with --replace to start over)");
+    Statement s(db_,
+                "INSERT OR REPLACE INTO hosts (host_id, ek_public, ek_certificate, ak_public, ak_name, "
+                "reference_json, policy_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                path_);
+    s.bind(1, h.host_id);
+    s.bind(2, h.ek_public);
+    if (h.ek_certificate)
+        s.bind(3, *h.ek_certificate);
+    else
+        s.bind_null(3);
+    s.bind(4, h.ak_public);
+    s.bind(5, h.ak_name);
+    s.bind(6, h.reference_json);
+    s.bind(7, h.policy_json);
+    s.step();
+}
+
+std::optional<HostRecord> HostStore::find(const std::string& host_id) {
+    Statement s(db_,
+                "SELECT host_id, ek_public, ek_certificate, ak_public, ak_name, reference_json, policy_json, "
+                "last_clock, last_reset_count, last_restart_count, enrolled_at, last_verified_at "
+                "FROM hosts WHERE host_id = ?",
+                path_);
+    s.bind(1, host_id);
+    if (!s.step()) return std::nullopt;
+    HostRecord h;
+    h.host_id = s.text(0);
+    h.ek_public = s.blob(1);
+    if (!s.is_null(2)) h.ek_certificate = s.blob(2);
+    h.ak_public = s.blob(3);
+    h.ak_name = s.blob(4);
+    h.reference_json = s.text(5);
+    h.policy_json = s.text(6);
+    if (!s.is_null(7)) {
+        evidence::ClockInfo c;
+        c.clock = static_cast<std::uint64_t>(s.integer(7));
+        c.reset_count = static_cast<std::uint32_t>(s.integer(8));
+        c.restart_count = static_cast<std::uint32_t>(s.integer(9));
+        c.safe = true;
+        h.last_clock = c;
+    }
+    h.enrolled_at = s.text(10);
+    h.last_verified_at = s.text(11);
+    return h;
+}
+
+std::vector<std::string> HostStore::host_ids() {
+    Statement s(db_, "SELECT host_id FROM hosts ORDER BY host_id", path_);
+    std::vector<std::string> ids;
+    while (s.step()) ids.push_back(s.text(0));
+    return ids;
+}
+
+bool HostStore::record_quote(const std::string& host_id, const evidence::ClockInfo& c) {
+    // One statement: the comparison with the recorded counters and the update
+    // are atomic, so two verifiers cannot both accept out of order.
+    Statement s(db_,
+                "UPDATE hosts SET last_clock = ?1, last_reset_count = ?2, last_restart_count = ?3, "
+                "last_verified_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE host_id = ?4 AND "
+                "(last_reset_count IS NULL OR ?2 > last_reset_count OR (?2 = last_reset_count AND "
+                "(?3 > last_restart_count OR (?3 = last_restart_count AND ?1 >= last_clock))))",
+                path_);
+    s.bind(1, static_cast<std::int64_t>(c.clock));
+    s.bind(2, static_cast<std::int64_t>(c.reset_count));
+    s.bind(3, static_cast<std::int64_t>(c.restart_count));
+    s.bind(4, host_id);
+    s.step();
+    return sqlite3_changes(db_) == 1;
+}
+
+}  // namespace keel::verifier

@@ -1,0 +1,62 @@
+// The verifier's store of enrolled hosts: one SQLite file holding, per host,
+// the EK and AK enrolment accepted, the reference values and policy to
+// appraise it with, and the clock of the last quote accepted (so a replayed
+// or rolled-back quote is caught across verifier restarts).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "attestation/evidence/bytes.hpp"
+#include "attestation/evidence/tpm_types.hpp"
+
+struct sqlite3;
+
+namespace keel::verifier {
+
+using evidence::Bytes;
+
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct HostRecord {
+    std::string host_id;
+    Bytes ek_public;  // TPM2B_PUBLIC
+    std::optional<Bytes> ek_certificate;  // DER
+    Bytes ak_public;  // TPM2B_PUBLIC
+    Bytes ak_name;
+    std::string reference_json;  // `keel measure`'s reference values
+    std::string policy_json;  // keel-attestation-policy
+    std::optional<evidence::ClockInfo> last_clock;
+    std::string enrolled_at;  // UTC, ISO 8601, set by the store
+    std::string last_verified_at;  // empty until a quote was accepted
+};
+
+class HostStore {
+public:
+    // Opens or creates the file; throws StoreError naming the file.
+    explicit HostStore(const std::string& path);
+    ~HostStore();
+    HostStore(const HostStore&) = delete;
+    HostStore& operator=(const HostStore&) = delete;
+
+    // Adds a host; with `replace`, an enrolled host of the same id is
+    // replaced (its counters start over). Without, an existing id throws.
+    void enroll(const HostRecord& host, bool replace);
+    std::optional<HostRecord> find(const std::string& host_id);
+    std::vector<std::string> host_ids();
+    // Records the clock of an accepted quote, in one transaction that refuses
+    // (returns false) if a quote with later counters was recorded meanwhile.
+    bool record_quote(const std::string& host_id, const evidence::ClockInfo& clock);
+
+private:
+    sqlite3* db_ = nullptr;
+    std::string path_;
+};
+
+}  // namespace keel::verifier

@@ -1,0 +1,130 @@
+// The checks on the quote itself: who signed it, for which nonce, over which
+// PCR values, and whether its clock moved forward since the last one.
+#include <algorithm>
+
+#include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/hex.hpp"
+#include "attestation/verifier/checks.hpp"
+
+namespace keel::verifier::checks {
+namespace {
+
+std::string describe_selection(const std::vector<evidence::PcrSelection>& selection) {
+    if (selection.empty()) return "no PCRs";
+    std::string out;
+    for (const auto& bank : selection) {
+        if (!out.empty()) out += "; ";
+        out += bank_name(bank.hash_alg) + " PCRs";
+        if (bank.pcrs.empty()) out += " (none)";
+        for (std::size_t i = 0; i < bank.pcrs.size(); ++i) out += (i ? "," : " ") + std::to_string(bank.pcrs[i]);
+    }
+    return out;
+}
+
+const char* scheme_name(std::uint16_t sig_alg) {
+    switch (sig_alg) {
+    case 0x0014: return "RSASSA";
+    case 0x0016: return "RSAPSS";
+    case 0x0018: return "ECDSA";
+    }
+    return "unknown scheme";
+}
+
+}  // namespace
+
+Check ak_enrolled(const Evidence& e, const Expectations& x) {
+    if (!x.enrolled_ak_name)
+        return skipped(check::ak_enrolled, "no enrolled host: the attestation key was given on the command line");
+    if (!e.ak_name) return fail(check::ak_enrolled, "the evidence does not name its attestation key");
+    if (*e.ak_name != *x.enrolled_ak_name)
+        return fail(check::ak_enrolled, "the evidence names attestation key " + short_hex(*e.ak_name) +
+                                            ", but host \"" + x.host_id + "\" enrolled " +
+                                            short_hex(*x.enrolled_ak_name));
+    return pass(check::ak_enrolled,
+                "attestation key " + short_hex(*e.ak_name) + " is enrolled for host \"" + x.host_id + "\"");
+}
+
+Check quote_format(const Evidence& e) {
+    if (e.attest.magic != evidence::tpm_generated_value)
+        return fail(check::quote_format, "magic is 0x" +
+                                             eventlog::to_hex(std::vector<std::uint8_t>{
+                                                 std::uint8_t(e.attest.magic >> 24), std::uint8_t(e.attest.magic >> 16),
+                                                 std::uint8_t(e.attest.magic >> 8), std::uint8_t(e.attest.magic)}) +
+                                             ", not TPM_GENERATED (0xff544347): the TPM did not make this structure");
+    if (e.attest.type != evidence::st_attest_quote)
+        return fail(check::quote_format, "the attestation is of type 0x" +
+                                             eventlog::to_hex(std::vector<std::uint8_t>{
+                                                 std::uint8_t(e.attest.type >> 8), std::uint8_t(e.attest.type)}) +
+                                             ", not a quote (TPM_ST_ATTEST_QUOTE, 0x8018)");
+    return pass(check::quote_format, "a TPM-generated quote");
+}
+
+Check quote_signature(const Evidence& e, const Expectations& x) {
+    auto problem = evidence::signature_problem(x.ak, e.attest_bytes, e.signature);
+    if (!problem.empty()) return fail(check::quote_signature, problem);
+    std::string note;
+    if (x.signature_hash && *x.signature_hash != e.signature.hash_alg)
+        note = " (-g named " + bank_name(*x.signature_hash) +
+               "; the signature's own hash was used, as "
+               "tpm2_checkquote does)";
+    return pass(check::quote_signature, std::string(scheme_name(e.signature.sig_alg)) + "-" +
+                                            bank_name(e.signature.hash_alg) +
+                                            " signature verifies with the attestation key" + note);
+}
+
+Check quote_nonce(const Evidence& e, const Expectations& x) {
+    if (e.attest.extra_data != x.nonce)
+        return fail(check::quote_nonce,
+                    "the quote was made for nonce " +
+                        (e.attest.extra_data.empty() ? std::string("(empty)") : short_hex(e.attest.extra_data)) +
+                        ", expected " + (x.nonce.empty() ? std::string("(empty)") : short_hex(x.nonce)) +
+                        ": an old quote replayed, or one made for another request");
+    return pass(check::quote_nonce, "the quote carries this request's nonce");
+}
+
+Check quote_pcr_digest(const Evidence& e, const Expectations& x) {
+    if (!x.pcr_values_given)
+        return skipped(check::quote_pcr_digest, "no PCR values given (-f): the PCR digest is not checked");
+    if (e.attest.pcr_select != e.pcr_selection)
+        return fail(check::quote_pcr_digest, "the quote covers " + describe_selection(e.attest.pcr_select) +
+                                                 ", but the evidence gives values for " +
+                                                 describe_selection(e.pcr_selection));
+    auto digest = evidence::pcr_digest(e.signature.hash_alg, e.pcr_selection, e.pcr_values);
+    if (!digest)
+        return fail(check::quote_pcr_digest, "the PCR values given do not fill the quoted selection (" +
+                                                 describe_selection(e.pcr_selection) + ")");
+    if (*digest != e.attest.pcr_digest)
+        return fail(check::quote_pcr_digest, "the PCR values given hash to " + short_hex(*digest) +
+                                                 ", but the quote's PCR digest is " + short_hex(e.attest.pcr_digest) +
+                                                 ": some PCR value was altered");
+    return pass(check::quote_pcr_digest,
+                "the quoted PCR digest matches the values of " + describe_selection(e.pcr_selection));
+}
+
+Check quote_clock(const Evidence& e, const Expectations& x) {
+    const auto& now = e.attest.clock_info;
+    // safe = NO only says the last shutdown was not orderly, so this clock
+    // value may repeat one reported before the reset; resetCount still moved
+    // on, and the counters below decide. Keylime refuses it, which would
+    // reject every host after a power cut (and every QEMU guest).
+    const std::string unsafe = now.safe ? "" : " (the TPM marks its clock not safe: the last shutdown was not orderly)";
+    if (!x.last_clock) return skipped(check::quote_clock, "no earlier quote from this host on record" + unsafe);
+    const auto& last = *x.last_clock;
+    const auto counters = [](const evidence::ClockInfo& c) {
+        return "reset " + std::to_string(c.reset_count) + ", restart " + std::to_string(c.restart_count) + ", clock " +
+               std::to_string(c.clock) + " ms";
+    };
+    if (now.reset_count < last.reset_count)
+        return fail(check::quote_clock, "the TPM reset counter went backwards: last accepted quote " + counters(last) +
+                                            ", this quote " + counters(now) +
+                                            " (an old quote replayed, or the TPM was replaced or cleared)");
+    if (now.reset_count == last.reset_count && now.restart_count < last.restart_count)
+        return fail(check::quote_clock, "the TPM restart counter went backwards: last accepted quote " +
+                                            counters(last) + ", this quote " + counters(now));
+    if (now.reset_count == last.reset_count && now.restart_count == last.restart_count && now.clock < last.clock)
+        return fail(check::quote_clock, "the TPM clock went backwards without a reset: last accepted quote " +
+                                            counters(last) + ", this quote " + counters(now));
+    return pass(check::quote_clock, "counters moved forward: " + counters(last) + " -> " + counters(now) + unsafe);
+}
+
+}  // namespace keel::verifier::checks

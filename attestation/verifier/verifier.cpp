@@ -1,0 +1,73 @@
+#include "attestation/verifier/verifier.hpp"
+
+#include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/hex.hpp"
+#include "attestation/eventlog/parser.hpp"
+#include "attestation/verifier/checks.hpp"
+
+namespace keel::verifier {
+
+namespace checks {
+
+std::string bank_name(std::uint16_t bank) { return eventlog::algorithm_name(bank); }
+std::string short_hex(const Bytes& value) { return eventlog::to_hex(value); }
+Check pass(const char* id, std::string message) { return {id, Status::pass, std::move(message)}; }
+Check fail(const char* id, std::string message) { return {id, Status::fail, std::move(message)}; }
+Check skipped(const char* id, std::string message) { return {id, Status::skipped, std::move(message)}; }
+
+}  // namespace checks
+
+evidence::Attest parse_attest_evidence(std::span<const std::uint8_t> bytes) {
+    auto attest = evidence::parse_attest(bytes);
+    if (attest.magic != evidence::tpm_generated_value)
+        throw evidence::ParseError(
+            "TPMS_ATTEST: magic 0x" +
+            checks::short_hex({std::uint8_t(attest.magic >> 24), std::uint8_t(attest.magic >> 16),
+                               std::uint8_t(attest.magic >> 8), std::uint8_t(attest.magic)}) +
+            " is not TPM_GENERATED_VALUE (0xff544347): not a structure a TPM made");
+    return attest;
+}
+
+Evidence parse_evidence(const evidence::EvidenceDocument& d) {
+    Evidence e;
+    e.attest_bytes = d.attest;
+    e.attest = parse_attest_evidence(d.attest);
+    e.signature = evidence::parse_signature(d.signature);
+    e.pcr_selection = evidence::parse_pcr_selection(d.pcr_selection);
+    std::vector<Bytes> lists;
+    for (const auto& v : d.pcr_values) {
+        for (auto& digest : evidence::parse_digest_list(v)) lists.push_back(std::move(digest));
+    }
+    e.pcr_values = evidence::pcr_values_from_lists(e.pcr_selection, lists);
+    e.ak_name = d.ak_name;
+    if (d.drtm_log) e.drtm_log = eventlog::parse(*d.drtm_log);
+    if (d.boot_log) e.boot_log = eventlog::parse(*d.boot_log);
+    return e;
+}
+
+AttestationResult verify(const Evidence& e, const Expectations& x) {
+    AttestationResult r;
+    r.host_id = x.host_id;
+    auto& c = r.checks;
+    c.push_back(checks::ak_enrolled(e, x));
+    c.push_back(checks::quote_format(e));
+    c.push_back(checks::quote_signature(e, x));
+    c.push_back(checks::quote_nonce(e, x));
+    c.push_back(checks::quote_pcr_digest(e, x));
+    c.push_back(checks::quote_clock(e, x));
+    if (x.policy)
+        c.push_back(checks::policy_banks(e, *x.policy));
+    else
+        c.push_back(checks::skipped(check::policy_banks, "no policy: tpm2_checkquote mode"));
+    c.push_back(checks::drtm_launched(e, x.policy));
+    c.push_back(checks::eventlog_drtm(e, x.policy));
+    c.push_back(checks::eventlog_boot(e));
+    c.push_back(checks::reference_components(e, x, r.components));
+    c.push_back(checks::reference_required(e, x, r.components));
+    // Report the clock only from a quote whose signature holds: it feeds the
+    // store's monotonic counters.
+    if (r.find(check::quote_signature)->status == Status::pass) r.clock = e.attest.clock_info;
+    return r;
+}
+
+}  // namespace keel::verifier

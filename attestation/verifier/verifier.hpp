@@ -1,0 +1,66 @@
+// The verifier: appraises evidence against what the verifier expects
+// (nonce, AK, earlier clock values) and its policy and reference values.
+// Checks run in a fixed order (attestation_result.hpp lists them); each
+// reports pass, fail or skipped with a sentence. Nothing from the event logs
+// is reported as a measured component unless the log parsed; whether it is
+// believable follows from the eventlog.* checks, which compare its replay
+// with PCR values the signature covers.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <openssl/evp.h>
+
+#include "attestation/eventlog/log.hpp"
+#include "attestation/eventlog/reference.hpp"
+#include "attestation/evidence/evidence_document.hpp"
+#include "attestation/evidence/quote_check.hpp"
+#include "attestation/evidence/tpm_types.hpp"
+#include "attestation/verifier/attestation_result.hpp"
+#include "attestation/verifier/policy.hpp"
+
+namespace keel::verifier {
+
+// Evidence with every structure parsed (from untrusted bytes: building one
+// throws evidence::ParseError or eventlog::ParseError on malformed input).
+struct Evidence {
+    Bytes attest_bytes;  // what the signature covers
+    evidence::Attest attest;
+    evidence::Signature signature;
+    std::vector<evidence::PcrSelection> pcr_selection;
+    evidence::PcrValues pcr_values;
+    std::optional<Bytes> ak_name;  // the AK the agent says signed
+    std::optional<eventlog::EventLog> drtm_log;
+    std::optional<eventlog::EventLog> boot_log;
+};
+
+Evidence parse_evidence(const evidence::EvidenceDocument& document);
+// TPMS_ATTEST as evidence: a structure without TPM_GENERATED_VALUE is not
+// one a TPM made, so it is malformed input (ParseError), not a failed check.
+evidence::Attest parse_attest_evidence(std::span<const std::uint8_t> bytes);
+
+struct Expectations {
+    Bytes nonce;  // the verifier's own
+    EVP_PKEY* ak = nullptr;  // the key quotes must be signed with
+    std::optional<Bytes> enrolled_ak_name;  // set for an enrolled host: evidence must name this AK
+    std::optional<evidence::ClockInfo> last_clock;  // the last quote accepted from this host
+    // With a policy, Keel's full appraisal runs: DRTM, logs, reference values.
+    // Without one (tpm2_checkquote mode), only the quote checks run, plus log
+    // replay and reference checks for what the caller supplied.
+    const Policy* policy = nullptr;
+    const eventlog::ReferenceValues* reference = nullptr;
+    std::string host_id;
+    // tpm2_checkquote mode: -g names the hash the user expects (like
+    // tpm2_checkquote, a different one in the signature is noted, not
+    // refused: the signature says which hash it used, and the digest covers
+    // it); without -f no PCR values are given, so the PCR digest is not checked.
+    std::optional<std::uint16_t> signature_hash;
+    bool pcr_values_given = true;
+};
+
+AttestationResult verify(const Evidence& evidence, const Expectations& expect);
+
+}  // namespace keel::verifier

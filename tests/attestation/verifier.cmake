@@ -1,0 +1,11 @@
+# keel_verifier: the checks on software-made evidence, the policy and
+# document parsers (unit: seconds, no TPM).
+add_executable(keel-unit-verifier
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/verify_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/documents_test.cpp)
+target_link_libraries(keel-unit-verifier PRIVATE keel_verifier keel_kernel_host PkgConfig::TSS2_MU
+  nlohmann_json::nlohmann_json GTest::gtest_main)
+target_include_directories(keel-unit-verifier PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_options(keel-unit-verifier PRIVATE -Wall -Wextra)
+gtest_discover_tests(keel-unit-verifier TEST_PREFIX "verify." PROPERTIES LABELS unit)

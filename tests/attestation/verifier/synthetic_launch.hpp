@@ -1,0 +1,62 @@
+// Evidence made in software for unit tests of the verifier: a DRTM event log
+// written by the SLB's own log writer, the PCR values it leads to, reference
+// values in `keel measure`'s format, and quotes over those PCRs signed with
+// an OpenSSL key standing in for the AK. Tests then change one thing at a
+// time and expect exactly one named check to fail.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "attestation/evidence/public_key.hpp"
+#include "attestation/evidence/quote_check.hpp"
+#include "attestation/evidence/tpm_types.hpp"
+
+namespace keel::test {
+
+using evidence::Bytes;
+
+struct Component {
+    std::string name;
+    std::uint32_t pcr = 17;
+    std::uint32_t event_type = 0x602;
+    std::string detail;
+    Bytes measured;  // the bytes whose hash the event records
+};
+
+// slb, slb-loader, hypervisor (PCR 17), launch-manifest (18), guest (19).
+std::vector<Component> keel_components();
+
+// The log as the SLB writes it: Spec ID header for `banks`, one event per component.
+Bytes drtm_log(const std::vector<std::uint16_t>& banks, const std::vector<Component>& components);
+// PCRs 0-23 of every bank after a dynamic launch that measured `components`:
+// 17-22 start from zero, the others hold zeros too (a platform without SRTM).
+evidence::PcrValues launch_pcrs(const std::vector<std::uint16_t>& banks, const std::vector<Component>& components);
+std::string reference_json(const std::vector<std::uint16_t>& banks, const std::vector<Component>& components);
+
+// Every bank of `pcrs`, PCRs 0-23.
+std::vector<evidence::PcrSelection> full_selection(const std::vector<std::uint16_t>& banks);
+
+evidence::EvpPkey generate_rsa_key();
+evidence::EvpPkey generate_ec_key();
+
+struct SignedQuote {
+    Bytes attest;  // TPMS_ATTEST
+    Bytes signature;  // TPMT_SIGNATURE
+};
+
+struct QuoteContents {
+    Bytes nonce;
+    std::vector<evidence::PcrSelection> selection;
+    evidence::PcrValues pcrs;
+    evidence::ClockInfo clock{1000, 3, 0, true};
+    std::uint16_t type = evidence::st_attest_quote;
+    std::uint32_t magic = evidence::tpm_generated_value;
+};
+
+// Signs with RSASSA-SHA256 (RSA keys) or ECDSA-SHA256 (EC keys); the PCR
+// digest uses SHA-256, as a TPM does for an AK with a SHA-256 scheme.
+SignedQuote sign_quote(EVP_PKEY* key, const QuoteContents& contents);
+
+}  // namespace keel::test

@@ -1,0 +1,318 @@
+// The verifier's checks on evidence made in software (synthetic_launch.hpp):
+// the whole evidence is trusted, and each single change makes exactly the
+// named check fail.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/reference.hpp"
+#include "attestation/evidence/evidence_document.hpp"
+#include "attestation/verifier/verifier.hpp"
+#include "synthetic_launch.hpp"
+
+namespace keel::test {
+namespace {
+
+using verifier::Status;
+constexpr std::uint16_t sha1 = eventlog::alg_sha1;
+constexpr std::uint16_t sha256 = eventlog::alg_sha256;
+
+struct Scenario {
+    std::vector<std::uint16_t> banks{sha1, sha256};
+    std::vector<Component> log_components = keel_components();  // what the log says
+    std::vector<Component> measured = keel_components();  // what reached the PCRs
+    std::vector<Component> reference = keel_components();
+    QuoteContents quote;
+    EVP_PKEY* signing_key = nullptr;  // default: the AK
+    bool with_log = true;
+};
+
+class VerifyTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        ak_ = generate_rsa_key().release();
+        other_ = generate_rsa_key().release();
+    }
+    static void TearDownTestSuite() {
+        EVP_PKEY_free(ak_);
+        EVP_PKEY_free(other_);
+    }
+
+    Scenario scenario() {
+        Scenario s;
+        s.quote.nonce = nonce_;
+        return s;
+    }
+
+    // Builds the evidence document as an agent would, parses it as the
+    // verifier does, and appraises it.
+    verifier::AttestationResult run(Scenario s, std::function<void(evidence::EvidenceDocument&)> edit = {}) {
+        if (s.quote.selection.empty()) s.quote.selection = full_selection(s.banks);
+        if (s.quote.pcrs.empty()) s.quote.pcrs = launch_pcrs(s.banks, s.measured);
+        auto quote = sign_quote(s.signing_key ? s.signing_key : ak_, s.quote);
+        evidence::EvidenceDocument d;
+        d.nonce = s.quote.nonce;
+        d.ak_name = ak_name_;
+        d.attest = quote.attest;
+        d.signature = quote.signature;
+        d.pcr_selection = evidence::marshal_pcr_selection(s.quote.selection);
+        std::vector<Bytes> digests;
+        for (const auto& sel : s.quote.selection)
+            for (auto pcr : sel.pcrs) digests.push_back(s.quote.pcrs.at(sel.hash_alg).at(pcr));
+        for (std::size_t i = 0; i < digests.size(); i += 8)
+            d.pcr_values.push_back(evidence::marshal_digest_list(
+                std::vector<Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+        if (s.with_log) d.drtm_log = drtm_log(s.banks, s.log_components);
+        if (edit) edit(d);
+        // Through the wire format and back, as between agent and verifier.
+        auto e = verifier::parse_evidence(evidence::parse_evidence(evidence::write_evidence(d)));
+        reference_ = eventlog::parse_reference_values(reference_json(s.banks, s.reference));
+        expect_.ak = ak_;
+        expect_.nonce = nonce_;
+        expect_.enrolled_ak_name = ak_name_;
+        expect_.host_id = "host-1";
+        expect_.policy = &policy_;
+        expect_.reference = &reference_;
+        return verifier::verify(e, expect_);
+    }
+
+    // Exactly the checks in `failed` failed.
+    static void expect_failures(const verifier::AttestationResult& r, std::vector<std::string> failed) {
+        std::vector<std::string> actual;
+        for (const auto& c : r.checks)
+            if (c.status == Status::fail) actual.push_back(c.id);
+        EXPECT_EQ(actual, failed) << verifier::result_text(r);
+        EXPECT_FALSE(r.trusted());
+    }
+
+    static std::string message(const verifier::AttestationResult& r, const std::string& id) {
+        auto c = r.find(id);
+        return c ? c->message : "";
+    }
+
+    static EVP_PKEY* ak_;
+    static EVP_PKEY* other_;
+    Bytes nonce_ = Bytes(32, 0x5a);
+    Bytes ak_name_ = Bytes{0x00, 0x0b, 1, 2, 3};
+    verifier::Policy policy_;
+    eventlog::ReferenceValues reference_;
+    verifier::Expectations expect_;
+};
+
+EVP_PKEY* VerifyTest::ak_ = nullptr;
+EVP_PKEY* VerifyTest::other_ = nullptr;
+
+TEST_F(VerifyTest, CompleteEvidenceIsTrusted) {
+    auto r = run(scenario());
+    EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+    EXPECT_EQ(r.find("quote.clock")->status, Status::skipped);  // first quote of the host
+    EXPECT_EQ(r.find("eventlog.boot")->status, Status::skipped);
+    ASSERT_EQ(r.components.size(), 5u);
+    EXPECT_EQ(r.components[2].name, "hypervisor");
+    EXPECT_TRUE(r.components[2].in_reference);
+    ASSERT_TRUE(r.clock);
+    EXPECT_EQ(r.clock->reset_count, 3u);
+    EXPECT_NE(verifier::result_json(r).find("\"verdict\": \"trusted\""), std::string::npos);
+}
+
+TEST_F(VerifyTest, EcdsaAttestationKeyIsTrusted) {
+    auto ec = generate_ec_key();
+    EVP_PKEY* rsa = ak_;
+    ak_ = ec.get();  // both the signer and the key the verifier expects
+    auto r = run(scenario());
+    ak_ = rsa;
+    EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+    EXPECT_NE(message(r, "quote.signature").find("ECDSA-sha256"), std::string::npos);
+}
+
+TEST_F(VerifyTest, WrongNonce) {
+    auto s = scenario();
+    s.quote.nonce = Bytes(32, 0x11);
+    auto r = run(s, [&](auto& d) { d.nonce = nonce_; });
+    expect_failures(r, {"quote.nonce"});
+    EXPECT_NE(message(r, "quote.nonce").find("1111"), std::string::npos);
+}
+
+TEST_F(VerifyTest, SignatureBitFlip) {
+    auto r = run(scenario(), [](auto& d) { d.signature[d.signature.size() / 2] ^= 0x01; });
+    expect_failures(r, {"quote.signature"});
+}
+
+TEST_F(VerifyTest, QuoteFromAnotherKey) {
+    auto s = scenario();
+    s.signing_key = other_;
+    expect_failures(run(s), {"quote.signature"});
+}
+
+TEST_F(VerifyTest, EvidenceNamesAnotherAttestationKey) {
+    auto r = run(scenario(), [](auto& d) { d.ak_name = Bytes{0x00, 0x0b, 9, 9, 9}; });
+    expect_failures(r, {"ak.enrolled"});
+}
+
+TEST_F(VerifyTest, PcrValueAltered) {
+    auto r = run(scenario(), [](auto& d) { d.pcr_values[0].back() ^= 0x80; });
+    expect_failures(r, {"quote.pcr_digest"});
+}
+
+TEST_F(VerifyTest, NotAQuote) {
+    auto s = scenario();
+    s.quote.type = 0x8017;  // TPM_ST_ATTEST_CERTIFY
+    expect_failures(run(s), {"quote.format", "quote.pcr_digest"});  // a certification carries no PCRs
+}
+
+TEST_F(VerifyTest, WrongMagicIsMalformed) {
+    auto s = scenario();
+    s.quote.magic = 0x12345678;
+    EXPECT_THROW(run(s), evidence::ParseError);
+}
+
+TEST_F(VerifyTest, EventRemovedFromLog) {
+    auto s = scenario();
+    s.log_components.erase(s.log_components.begin() + 1);  // slb-loader
+    auto r = run(s);
+    expect_failures(r, {"eventlog.drtm", "reference.required"});
+    EXPECT_NE(message(r, "eventlog.drtm").find("PCR 17"), std::string::npos);
+    EXPECT_NE(message(r, "reference.required").find("\"slb-loader\" is missing"), std::string::npos);
+}
+
+TEST_F(VerifyTest, EventInsertedIntoLog) {
+    auto s = scenario();
+    s.log_components.push_back({"rootkit", 19, 0x602, "", {1, 2, 3}});
+    auto r = run(s);
+    expect_failures(r, {"eventlog.drtm", "reference.components"});
+    EXPECT_NE(message(r, "eventlog.drtm").find("PCR 19"), std::string::npos);
+    EXPECT_NE(message(r, "reference.components").find("\"rootkit\""), std::string::npos);
+}
+
+TEST_F(VerifyTest, EventsReordered) {
+    auto s = scenario();
+    std::swap(s.log_components[1], s.log_components[2]);
+    auto r = run(s);
+    expect_failures(r, {"eventlog.drtm", "reference.required"});
+    EXPECT_NE(message(r, "reference.required").find("out of order"), std::string::npos);
+}
+
+TEST_F(VerifyTest, EventDigestAltered) {
+    auto s = scenario();
+    s.log_components[2].measured.push_back('!');  // the log claims another hypervisor than the TPM measured
+    auto r = run(s);
+    expect_failures(r, {"eventlog.drtm", "reference.components"});
+    EXPECT_NE(message(r, "reference.components").find("\"hypervisor\""), std::string::npos);
+}
+
+TEST_F(VerifyTest, ComponentNotInReferenceValues) {
+    auto s = scenario();
+    Component extra{"debug-shell", 19, 0x602, "", {7, 7, 7}};
+    s.log_components.push_back(extra);
+    s.measured.push_back(extra);
+    auto r = run(s);
+    expect_failures(r, {"reference.components"});
+    EXPECT_NE(
+        message(r, "reference.components").find("\"debug-shell\" (PCR 19, event 6): it is not in the reference values"),
+        std::string::npos)
+        << message(r, "reference.components");
+}
+
+TEST_F(VerifyTest, ComponentDigestDiffersFromReference) {
+    auto s = scenario();
+    s.reference[4].measured = {0xba, 0xd};
+    auto r = run(s);
+    expect_failures(r, {"reference.components"});
+    EXPECT_NE(message(r, "reference.components").find("is not the reference value"), std::string::npos);
+}
+
+TEST_F(VerifyTest, RequiredComponentMissing) {
+    policy_.required_components = std::vector<std::string>{"slb", "hypervisor", "initrd"};
+    auto r = run(scenario());
+    expect_failures(r, {"reference.required"});
+    EXPECT_NE(message(r, "reference.required").find("\"initrd\" is missing"), std::string::npos);
+}
+
+TEST_F(VerifyTest, Pcr17AllOnesMeansNoLaunch) {
+    auto s = scenario();
+    s.with_log = false;
+    s.quote.pcrs = launch_pcrs(s.banks, {});
+    for (auto bank : s.banks) std::fill(s.quote.pcrs[bank][17].begin(), s.quote.pcrs[bank][17].end(), 0xff);
+    auto r = run(s);
+    expect_failures(r, {"drtm.launched", "eventlog.drtm", "reference.components", "reference.required"});
+    EXPECT_NE(message(r, "drtm.launched").find("no dynamic launch took place"), std::string::npos);
+}
+
+TEST_F(VerifyTest, ResetCounterBackwards) {
+    expect_.last_clock = evidence::ClockInfo{500, 5, 0, true};
+    auto r = run(scenario());
+    expect_failures(r, {"quote.clock"});
+    EXPECT_NE(message(r, "quote.clock").find("reset counter went backwards"), std::string::npos);
+}
+
+TEST_F(VerifyTest, RestartCounterAndClockBackwards) {
+    expect_.last_clock = evidence::ClockInfo{500, 3, 1, true};
+    expect_failures(run(scenario()), {"quote.clock"});
+    expect_.last_clock = evidence::ClockInfo{5000, 3, 0, true};
+    expect_failures(run(scenario()), {"quote.clock"});
+    expect_.last_clock = evidence::ClockInfo{999, 3, 0, true};
+    EXPECT_TRUE(run(scenario()).trusted());
+}
+
+TEST_F(VerifyTest, UnsafeClockIsNotedNotRefused) {
+    auto s = scenario();
+    s.quote.clock.safe = false;
+    expect_.last_clock = evidence::ClockInfo{500, 2, 0, true};
+    auto r = run(s);
+    EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+    EXPECT_NE(message(r, "quote.clock").find("not safe"), std::string::npos);
+}
+
+TEST_F(VerifyTest, Sha1OnlyEvidenceWhenPolicyRequiresSha256) {
+    auto s = scenario();
+    s.banks = {sha1};
+    auto r = run(s);
+    expect_failures(r, {"policy.banks"});
+    EXPECT_NE(message(r, "policy.banks").find("covers sha1 only; the policy requires sha256"), std::string::npos);
+}
+
+TEST_F(VerifyTest, MissingDrtmLog) {
+    auto s = scenario();
+    s.with_log = false;
+    expect_failures(run(s), {"eventlog.drtm", "reference.components", "reference.required"});
+}
+
+TEST_F(VerifyTest, DrtmLogMayNotExtendStaticPcrs) {
+    auto s = scenario();
+    s.log_components.push_back({"bios", 4, 0x602, "", {1}});
+    s.measured.push_back({"bios", 4, 0x602, "", {1}});
+    auto r = run(s);
+    EXPECT_EQ(r.find("eventlog.drtm")->status, Status::fail);
+    EXPECT_NE(message(r, "eventlog.drtm").find("PCR 4, which is not a DRTM PCR"), std::string::npos);
+}
+
+TEST_F(VerifyTest, Tpm2CheckquoteModeChecksTheQuoteOnly) {
+    auto s = scenario();
+    s.with_log = false;
+    expect_.policy = nullptr;
+    auto q = s.quote;
+    q.selection = full_selection(s.banks);
+    q.pcrs = launch_pcrs(s.banks, {});
+    auto quote = sign_quote(ak_, q);
+    verifier::Evidence e;
+    e.attest_bytes = quote.attest;
+    e.attest = evidence::parse_attest(quote.attest);
+    e.signature = evidence::parse_signature(quote.signature);
+    e.pcr_selection = q.selection;
+    e.pcr_values = q.pcrs;
+    verifier::Expectations x;
+    x.ak = ak_;
+    x.nonce = nonce_;
+    auto r = verifier::verify(e, x);
+    EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+    EXPECT_EQ(r.find("drtm.launched")->status, Status::skipped);
+    x.signature_hash = sha1;
+    auto noted = verifier::verify(e, x);
+    EXPECT_TRUE(noted.trusted());
+    EXPECT_NE(message(noted, "quote.signature").find("-g named sha1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keel::test
