@@ -12,7 +12,11 @@ KEEL_PACKAGES=(
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools xz-utils  # grub-mkrescue: BIOS + UEFI ISO
   ovmf                                    # UEFI firmware for the QEMU boot test
   libssl-dev nlohmann-json3-dev libcli11-dev  # host tools: OpenSSL 3 EVP, JSON, the keel CLI
-  swtpm swtpm-tools tpm2-tools            # the platform emulator's TPM; tpm2_eventlog/pcrread cross-checks
+  swtpm swtpm-tools tpm2-tools            # the platform emulator's TPM; tpm2_eventlog/quote/checkquote cross-checks
+  libtss2-dev                             # the attestation agent: tpm2-tss ESAPI, TCTI loader, marshalling
+  libsqlite3-dev libcpp-httplib-dev       # the verifier's host store; agent and verifier HTTP
+  socat                                   # the agent's TCTI to keel-platform's tpm.sock (tcti-cmd)
+  libbenchmark-dev                        # Google Benchmark: verification throughput
 )
 
 keel_missing_packages() {

@@ -38,6 +38,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& output) {
 
 int exit_status(int wstatus) { return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1; }
 
+}  // namespace
+
 // The hex lines between "eventlog: begin" and "eventlog: end", as bytes.
 std::string event_log_bytes(const std::string& serial) {
     std::regex line("eventlog: ([0-9a-f]+)\r?$");
@@ -54,8 +56,6 @@ std::string event_log_bytes(const std::string& serial) {
     }
     return bytes;
 }
-
-}  // namespace
 
 std::string env(const char* name) {
     const char* v = std::getenv(name);

@@ -34,6 +34,9 @@ LaunchResult launch(const std::string& iso, const std::string& banks, const std:
 // The reference values `keel measure` writes for an ISO tree's grub.cfg.
 std::string measure(const std::string& iso_tree, const std::string& banks, const std::string& name);
 
+// The event log the hypervisor printed (dump-eventlog) on the console, as bytes.
+std::string event_log_bytes(const std::string& serial);
+
 std::string env(const char* name);
 std::string scratch_dir(const std::string& name);
 std::string read_file(const std::string& path);

@@ -17,5 +17,7 @@ enum ExitCode : int {
 
 void add_eventlog_command(CLI::App& app);
 void add_measure_command(CLI::App& app);
+void add_enroll_command(CLI::App& app);
+void add_verify_command(CLI::App& app);
 
 }  // namespace keel::cli

@@ -13,6 +13,8 @@ namespace {
 constexpr std::array registrations{
     &keel::cli::add_eventlog_command,
     &keel::cli::add_measure_command,
+    &keel::cli::add_enroll_command,
+    &keel::cli::add_verify_command,
 };
 
 }  // namespace

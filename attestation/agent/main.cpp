@@ -1,0 +1,147 @@
+// keel-agent: the attestation agent of a Keel host. It owns the host's TPM
+// connection (a tpm2-tss TCTI: /dev/tpmrm0 on a real host; under
+// keel-platform, the emulator's tpm.sock) and answers a verifier:
+//   keel-agent serve      HTTP on a loopback address by default
+//   keel-agent identity   one-shot: the enrolment identity to a file
+//   keel-agent activate   one-shot: answer a credential challenge file
+//   keel-agent quote      one-shot: evidence for a nonce to a file
+// Exit status: 0 done, 1 TPM failure, 2 bad input or usage.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "attestation/agent/agent_service.hpp"
+#include "attestation/agent/http_server.hpp"
+
+namespace {
+
+using keel::agent::AgentOptions;
+using keel::agent::AgentService;
+
+constexpr int exit_tpm_failure = 1;
+constexpr int exit_bad_input = 2;
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw keel::agent::RequestError("cannot read " + path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    if (path == "-") {
+        std::cout << text;
+        return;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
+void add_tpm_options(CLI::App& cmd, AgentOptions& o, std::string& ek, std::string& ak, bool& transient) {
+    cmd.add_option("--tcti", o.tpm.tcti,
+                   "tpm2-tss TCTI: device:/dev/tpmrm0 (default, or $KEEL_TCTI), swtpm:host=H,port=P, "
+                   "\"cmd:socat - UNIX-CONNECT:DIR/tpm.sock\" for keel-platform")
+        ->envname("KEEL_TCTI");
+    cmd.add_option("--ek", ek, "EK type: rsa (RSA-2048, default) or ecc (NIST P-256)")
+        ->check(CLI::IsMember({"rsa", "ecc"}));
+    cmd.add_option("--ak", ak, "AK scheme: rsassa (default), rsapss or ecdsa")
+        ->check(CLI::IsMember({"rsassa", "rsapss", "ecdsa"}));
+    cmd.add_flag("--transient", transient, "do not make keys persistent (each run has a new AK)");
+}
+
+void apply_tpm_options(AgentOptions& o, const std::string& ek, const std::string& ak, bool transient) {
+    o.tpm.ek = ek == "ecc" ? keel::tpm::EkType::ecc_p256 : keel::tpm::EkType::rsa2048;
+    o.tpm.ak = ak == "rsapss"  ? keel::tpm::AkScheme::rsapss
+               : ak == "ecdsa" ? keel::tpm::AkScheme::ecdsa
+                               : keel::tpm::AkScheme::rsassa;
+    o.tpm.persist = !transient;
+}
+
+void add_log_options(CLI::App& cmd, AgentOptions& o, std::string& drtm_log, std::string& boot_log) {
+    cmd.add_option("--drtm-log", drtm_log, "the DRTM event log (TCG crypto-agile) the launch wrote")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--boot-log", boot_log,
+                   "the firmware's event log, e.g. /sys/kernel/security/tpm0/binary_bios_measurements")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--pcrs", o.pcrs, "PCRs to quote in every allocated bank (default 0-23)")->check(CLI::Range(0, 23));
+}
+
+std::unique_ptr<keel::agent::HttpServer> running_server;
+
+void stop_server(int) {
+    if (running_server) running_server->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"keel-agent: the attestation agent of a Keel host", "keel-agent"};
+    app.require_subcommand(1, 1);
+    AgentOptions options;
+    std::string drtm_log, boot_log;
+    std::string ek = "rsa", ak = "rsassa", listen = "127.0.0.1:7734", out = "-", in, nonce;
+    bool transient = false;
+
+    auto serve = app.add_subcommand("serve", "answer verifiers over HTTP");
+    add_tpm_options(*serve, options, ek, ak, transient);
+    add_log_options(*serve, options, drtm_log, boot_log);
+    serve->add_option("--listen", listen, "ADDRESS:PORT (default 127.0.0.1:7734; port 0 picks a free one)");
+
+    auto identity = app.add_subcommand("identity", "write the enrolment identity (EK, EK certificate, AK)");
+    add_tpm_options(*identity, options, ek, ak, transient);
+    identity->add_option("-o,--out", out, "output file (default: standard output)");
+
+    auto activate = app.add_subcommand("activate", "answer a credential challenge from `keel enroll`");
+    add_tpm_options(*activate, options, ek, ak, transient);
+    activate->add_option("challenge", in, "the challenge file")->required();
+    activate->add_option("-o,--out", out, "output file (default: standard output)");
+
+    auto quote = app.add_subcommand("quote", "write evidence for a verifier's nonce");
+    add_tpm_options(*quote, options, ek, ak, transient);
+    add_log_options(*quote, options, drtm_log, boot_log);
+    quote->add_option("--nonce", nonce, "the verifier's nonce, hex")->required();
+    quote->add_option("-o,--out", out, "output file (default: standard output)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::cerr << "keel-agent: " << e.what() << " (see keel-agent --help)\n";
+        return exit_bad_input;
+    }
+    if (options.pcrs.empty())
+        for (std::uint32_t i = 0; i < 24; ++i) options.pcrs.push_back(i);
+    apply_tpm_options(options, ek, ak, transient);
+    if (!drtm_log.empty()) options.drtm_log = drtm_log;
+    if (!boot_log.empty()) options.boot_log = boot_log;
+
+    try {
+        std::optional<std::string> challenge;
+        if (*activate) challenge = read_text(in);  // before touching the TPM: bad input is exit 2
+        AgentService service(options);
+        if (*serve) {
+            running_server = std::make_unique<keel::agent::HttpServer>(service, listen);
+            std::signal(SIGTERM, stop_server);
+            std::signal(SIGINT, stop_server);
+            running_server->run();
+            return 0;
+        }
+        if (*identity) write_text(out, service.identity_json());
+        if (*activate) write_text(out, service.activate_json(*challenge));
+        if (*quote) write_text(out, service.evidence_json(nonce));
+        return 0;
+    } catch (const keel::agent::RequestError& e) {
+        std::cerr << "keel-agent: " << e.what() << "\n";
+        return exit_bad_input;
+    } catch (const keel::tpm::TpmError& e) {
+        std::cerr << "keel-agent: TPM: " << e.what() << "\n";
+        return exit_tpm_failure;
+    } catch (const std::exception& e) {
+        std::cerr << "keel-agent: " << e.what() << "\n";
+        return exit_tpm_failure;
+    }
+}

@@ -1,0 +1,380 @@
+// End to end against swtpm, with real processes: keel-agent serves a TPM
+// that went through a (simulated) dynamic launch; keel enroll and keel verify
+// appraise it. One test per named failure, each asserting exit status 1 and
+// exactly which checks failed; malformed input gives exit status 2.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "attestation/eventlog/parser.hpp"
+#include "attestation/evidence/base64.hpp"
+#include "simulated_host.hpp"
+#include "tests/launch/launch_run.hpp"
+
+namespace keel::test {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> swtpm_ca = {"--ek-ca", "/var/lib/swtpm-localca/swtpm-localca-rootca-cert.pem", "--ek-ca",
+                                           "/var/lib/swtpm-localca/issuercert.pem"};
+const std::string nonce_a(64, 'a'), nonce_b(64, 'b'), nonce_c(64, 'c');
+
+struct Outcome {
+    int status = -1;
+    std::string output;
+    json result;  // the --json document, when there is one
+    std::vector<std::string> failed;
+};
+
+Outcome keel(std::vector<std::string> args) {
+    args.insert(args.begin(), env("KEEL_CLI"));
+    auto r = run_process(args);
+    Outcome o{r.status, r.output, json(), {}};
+    auto start = r.output.find('{');
+    if (start != std::string::npos) {
+        o.result = json::parse(r.output.substr(start), nullptr, false);
+        if (o.result.is_object())
+            for (const auto& id : o.result.value("failed_checks", json::array())) o.failed.push_back(id);
+    }
+    return o;
+}
+
+std::string write_file(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+}
+
+class Flow : public ::testing::Test {
+protected:
+    std::string db() const { return (host().dir() / "hosts.sqlite").string(); }
+    SimulatedHost& host() const { return *host_; }
+    void boot(const HostOptions& options = {}) { host_ = std::make_unique<SimulatedHost>(options); }
+
+    Outcome enroll(const std::string& host_id, std::vector<std::string> extra = {}, const std::string& url = "") {
+        std::vector<std::string> args = {
+            "enroll", "--agent", url.empty() ? host().url() : url, "--host-id", host_id, "--db", db(), "--json"};
+        if (std::find(extra.begin(), extra.end(), "--reference") == extra.end())
+            extra.insert(extra.end(), {"--reference", host().reference_file()});
+        args.insert(args.end(), extra.begin(), extra.end());
+        args.insert(args.end(), swtpm_ca.begin(), swtpm_ca.end());
+        return keel(args);
+    }
+    Outcome verify_agent(const std::string& host_id) {
+        return keel({"verify", "--db", db(), "--host-id", host_id, "--agent", host().url(), "--json"});
+    }
+    Outcome verify_evidence(const std::string& host_id, const std::string& evidence, const std::string& nonce) {
+        auto file = write_file(host().dir() / ("evidence-" + std::to_string(++files_) + ".json"), evidence);
+        return keel({"verify", "--db", db(), "--host-id", host_id, "--evidence", file, "--nonce", nonce, "--json"});
+    }
+
+    // Evidence for nonce_a with one base64 member changed by `edit`.
+    std::string edited_evidence(const std::string& member, std::function<void(evidence::Bytes&)> edit) {
+        auto doc = json::parse(fetch_evidence(host().url(), nonce_a));
+        json* field = &doc;
+        std::stringstream path(member);
+        for (std::string part; std::getline(path, part, '.');)
+            field = part.find_first_not_of("0123456789") == std::string::npos ? &(*field)[std::stoul(part)]
+                                                                              : &(*field)[part];
+        auto bytes = *evidence::from_base64(field->get<std::string>());
+        edit(bytes);
+        *field = evidence::to_base64(bytes);
+        return doc.dump();
+    }
+
+    std::unique_ptr<SimulatedHost> host_;
+    int files_ = 0;
+};
+
+// The records of a crypto-agile log as byte ranges, header first.
+std::vector<evidence::Bytes> records(const evidence::Bytes& log) {
+    auto parsed = eventlog::parse(log);
+    std::vector<evidence::Bytes> out;
+    for (std::size_t i = 0; i < parsed.events.size(); ++i) {
+        auto begin = parsed.events[i].offset;
+        auto end = i + 1 < parsed.events.size() ? parsed.events[i + 1].offset : log.size() - parsed.padding_bytes;
+        out.emplace_back(log.begin() + static_cast<std::ptrdiff_t>(begin),
+                         log.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    return out;
+}
+
+evidence::Bytes join(const std::vector<evidence::Bytes>& parts) {
+    evidence::Bytes out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+TEST_F(Flow, EnrolQuoteVerifyIsTrusted) {
+    boot();
+    auto e = enroll("node-1");
+    ASSERT_EQ(e.status, 0) << e.output;
+    EXPECT_EQ(e.result["verdict"], "enrolled");
+    auto first = verify_agent("node-1");
+    ASSERT_EQ(first.status, 0) << first.output;
+    EXPECT_EQ(first.result["verdict"], "trusted");
+    EXPECT_EQ(first.result["measured_components"].size(), 5u);
+    auto second = verify_agent("node-1");
+    ASSERT_EQ(second.status, 0) << second.output;
+    for (const auto& c : second.result["checks"]) {
+        if (c["id"] == "quote.clock") { EXPECT_EQ(c["status"], "pass") << c; }
+    }
+    // The human summary names the verdict too.
+    auto text = keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", host().url()});
+    EXPECT_EQ(text.status, 0);
+    EXPECT_NE(text.output.find("Verdict: trusted"), std::string::npos) << text.output;
+}
+
+TEST_F(Flow, EccEndorsementKeyAndEcdsaAttestationKeyAreTrusted) {
+    boot({"sha256", true, {"--ek", "ecc", "--ak", "ecdsa"}});
+    // swtpm certifies only its P-384 EK, not the P-256 one (TCG template L-2).
+    auto refused = enroll("node-ecc");
+    EXPECT_EQ(refused.status, 1) << refused.output;
+    EXPECT_NE(refused.output.find("no EK certificate"), std::string::npos) << refused.output;
+    ASSERT_EQ(enroll("node-ecc", {"--allow-no-ek-certificate"}).status, 0);
+    auto r = verify_agent("node-ecc");
+    EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST_F(Flow, RsaPssAttestationKeyIsTrusted) {
+    boot({"sha256", true, {"--ak", "rsapss"}});
+    ASSERT_EQ(enroll("node-pss").status, 0);
+    auto r = verify_agent("node-pss");
+    EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST_F(Flow, WrongNonce) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto r = verify_evidence("node-1", fetch_evidence(host().url(), nonce_a), nonce_b);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"quote.nonce"});
+}
+
+TEST_F(Flow, ReplayedOldQuote) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto old = fetch_evidence(host().url(), nonce_a);
+    ASSERT_EQ(verify_evidence("node-1", old, nonce_a).status, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(verify_agent("node-1").status, 0);
+    // Replayed for a new request: the nonce gives it away, and its clock is behind.
+    auto r = verify_evidence("node-1", old, nonce_c);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, (std::vector<std::string>{"quote.nonce", "quote.clock"}));
+    // Replayed with its own nonce: the clock has moved on since.
+    auto again = verify_evidence("node-1", old, nonce_a);
+    EXPECT_EQ(again.status, 1) << again.output;
+    EXPECT_EQ(again.failed, std::vector<std::string>{"quote.clock"});
+}
+
+TEST_F(Flow, QuoteFromAnotherAttestationKey) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    SimulatedHost other;
+    auto r = verify_evidence("node-1", fetch_evidence(other.url(), nonce_a), nonce_a);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, (std::vector<std::string>{"ak.enrolled", "quote.signature"}));
+}
+
+// An agent that presents one TPM's EK with another TPM's AK: what a host
+// would do to get a key it controls enrolled under a genuine EK.
+TEST_F(Flow, AttestationKeyNotBoundToEndorsementKey) {
+    boot();
+    SimulatedHost other;
+    httplib::Client genuine(host().url()), impostor(other.url());
+    auto ek = json::parse(genuine.Get("/v1/identity")->body);
+    auto ak = json::parse(impostor.Get("/v1/identity")->body);
+    ek["ak_public"] = ak["ak_public"];
+    ek["ak_name"] = ak["ak_name"];
+    httplib::Server mixer;
+    mixer.Get("/v1/identity",
+              [&](const httplib::Request&, httplib::Response& res) { res.set_content(ek.dump(), "application/json"); });
+    mixer.Post("/v1/activate", [&](const httplib::Request& req, httplib::Response& res) {
+        auto answer = impostor.Post("/v1/activate", req.body, "application/json");
+        res.status = answer->status;
+        res.set_content(answer->body, "application/json");
+    });
+    int port = mixer.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { mixer.listen_after_bind(); });
+    auto r = enroll("node-1", {}, "http://127.0.0.1:" + std::to_string(port));
+    mixer.stop();
+    serving.join();
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.result["verdict"], "refused");
+    json failed = json::array();
+    for (const auto& c : r.result["checks"])
+        if (c["status"] == "fail") failed.push_back(c["id"]);
+    EXPECT_EQ(failed, json::array({"ak.credential"})) << r.output;
+    auto v = keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", host().url()});
+    EXPECT_EQ(v.status, 2) << "a refused host is not stored: " << v.output;
+}
+
+TEST_F(Flow, SignatureBitFlip) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto r = verify_evidence("node-1", edited_evidence("quote.signature", [](auto& b) { b[b.size() - 9] ^= 0x10; }),
+                             nonce_a);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"quote.signature"});
+}
+
+TEST_F(Flow, PcrValueAltered) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    // The last byte of the first TPML_DIGEST: the value of the eighth PCR quoted.
+    auto r = verify_evidence("node-1", edited_evidence("pcrs.values.0", [](auto& b) { b.back() ^= 0x01; }), nonce_a);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"quote.pcr_digest"});
+}
+
+class EventLogEdit : public Flow {
+protected:
+    void SetUp() override {
+        boot();
+        ASSERT_EQ(enroll("node-1").status, 0);
+    }
+    Outcome verify_with_log(std::function<std::vector<evidence::Bytes>(std::vector<evidence::Bytes>)> edit) {
+        return verify_evidence(
+            "node-1", edited_evidence("event_logs.drtm", [&](auto& log) { log = join(edit(records(log))); }), nonce_a);
+    }
+};
+
+TEST_F(EventLogEdit, EventRemoved) {
+    auto r = verify_with_log([](auto recs) {
+        recs.erase(recs.begin() + 2);
+        return recs;
+    });  // slb-loader
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, (std::vector<std::string>{"eventlog.drtm", "reference.required"}));
+}
+
+TEST_F(EventLogEdit, EventInserted) {
+    auto r = verify_with_log([](auto recs) {
+        recs.insert(recs.begin() + 4, recs[4]);
+        return recs;
+    });  // hypervisor twice
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"eventlog.drtm"});
+}
+
+TEST_F(EventLogEdit, EventsReordered) {
+    auto r = verify_with_log([](auto recs) {
+        std::swap(recs[2], recs[3]);
+        return recs;
+    });
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, (std::vector<std::string>{"eventlog.drtm", "reference.required"}));
+}
+
+TEST_F(EventLogEdit, EventDigestAltered) {
+    // Record layout: PCR u32, type u32, count u32, then alg u16 and the digest.
+    auto r = verify_with_log([](auto recs) {
+        recs[3][14] ^= 0xff;
+        return recs;
+    });  // hypervisor, first bank
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, (std::vector<std::string>{"eventlog.drtm", "reference.components"}));
+}
+
+TEST_F(Flow, ComponentNotInReferenceValues) {
+    boot();
+    auto ref = json::parse(read_file(host().reference_file()));
+    ref["components"].erase(ref["components"].size() - 1);  // no "guest"
+    auto file = write_file(host().dir() / "reference-no-guest.json", ref.dump());
+    ASSERT_EQ(enroll("node-1", {"--reference", file}).status, 0);
+    auto r = verify_agent("node-1");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"reference.components"});
+    EXPECT_NE(r.output.find("component \\\"guest\\\" (PCR 19, event 5): it is not in the reference values"),
+              std::string::npos)
+        << r.output;
+}
+
+TEST_F(Flow, RequiredComponentMissing) {
+    boot();
+    auto policy = write_file(host().dir() / "policy.json",
+                             R"({"format": "keel-attestation-policy", "version": 1,
+                                 "required_components": ["slb", "hypervisor", "initrd"]})");
+    ASSERT_EQ(enroll("node-1", {"--policy", policy}).status, 0);
+    auto r = verify_agent("node-1");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"reference.required"});
+}
+
+TEST_F(Flow, Pcr17AllOnes) {
+    boot({"sha1,sha256", false, {}});
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto r = verify_agent("node-1");
+    EXPECT_EQ(r.status, 1) << r.output;
+    ASSERT_FALSE(r.failed.empty()) << r.output;
+    EXPECT_EQ(r.failed.front(), "drtm.launched");
+    EXPECT_NE(r.output.find("no dynamic launch took place"), std::string::npos);
+}
+
+TEST_F(Flow, ResetCounterGoingBackwards) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto before_reboot = fetch_evidence(host().url(), nonce_a);
+    host().reboot();
+    ASSERT_EQ(verify_agent("node-1").status, 0);
+    auto r = verify_evidence("node-1", before_reboot, nonce_a);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"quote.clock"});
+    EXPECT_NE(r.output.find("reset counter went backwards"), std::string::npos) << r.output;
+}
+
+TEST_F(Flow, Sha1OnlyEvidenceWhenPolicyRequiresSha256) {
+    boot({"sha1", true, {}});
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto r = verify_agent("node-1");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.failed, std::vector<std::string>{"policy.banks"});
+}
+
+TEST_F(Flow, MalformedInputIsExitStatusTwo) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto good = fetch_evidence(host().url(), nonce_a);
+    auto attest_magic = edited_evidence("quote.attest", [](auto& b) { b[0] ^= 0xff; });
+    auto truncated_attest = edited_evidence("quote.attest", [](auto& b) { b.resize(b.size() - 3); });
+    auto log_magic = edited_evidence("event_logs.drtm", [](auto& b) { b[40] ^= 0xff; });  // "Spec ID Event03"
+    auto format = good;
+    format.replace(format.find("keel-evidence"), 13, "keel-evidenze");
+    std::string oversized(97u << 20, ' ');
+    for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+             {"truncated", good.substr(0, good.size() / 2)},
+             {"garbage", "\x7f"
+                         "ELF\x02\x01\x01 not evidence"},
+             {"empty", ""},
+             {"wrong format magic", format},
+             {"wrong TPMS_ATTEST magic", attest_magic},
+             {"truncated TPMS_ATTEST", truncated_attest},
+             {"wrong event log signature", log_magic},
+             {"oversized", oversized},
+         }) {
+        auto r = verify_evidence("node-1", text, nonce_a);
+        EXPECT_EQ(r.status, 2) << name << ": " << r.output.substr(0, 500);
+        EXPECT_NE(r.output.find("keel verify: "), std::string::npos) << name << ": " << r.output.substr(0, 500);
+    }
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"verify", "--db", db(), "--host-id", "nobody", "--agent", host().url()},
+             {"verify", "--db", db(), "--host-id", "node-1", "--evidence", "/nonexistent", "--nonce", nonce_a},
+             {"verify", "--db", db(), "--host-id", "node-1", "--evidence", db(), "--nonce", "xyz"},
+             {"verify", "--db", db(), "--host-id", "node-1"},
+             {"verify"},
+             {"verify", "--no-such-option"},
+         }) {
+        auto r = keel(args);
+        EXPECT_EQ(r.status, 2) << args.back() << ": " << r.output;
+    }
+}
+
+}  // namespace
+}  // namespace keel::test
