@@ -13,21 +13,22 @@ std::string_view as_text(const Bytes& data) { return {reinterpret_cast<const cha
 void decode_keel_event(Event& e) {
     auto text = as_text(e.data);
     auto nul = text.find('\0');
-    const auto type = event_type_name(e.type);
+    // The type's name only for a problem: the verifier parses logs on its hot path.
+    auto problem = [&](const char* what) { e.problem = event_type_name(e.type) + what; };
     if (nul == std::string_view::npos) {
-        e.problem = type + " data has no NUL between name and detail";
+        problem(" data has no NUL between name and detail");
         return;
     }
     auto name = text.substr(0, nul);
     auto detail = text.substr(nul + 1);
     if (name.empty()) {
-        e.problem = type + " has an empty name";
+        problem(" has an empty name");
     } else if (detail.find('\0') != std::string_view::npos) {
-        e.problem = type + " detail contains a NUL byte";
+        problem(" detail contains a NUL byte");
     } else if (!is_valid_utf8(name)) {
-        e.problem = type + " name is not valid UTF-8";
+        problem(" name is not valid UTF-8");
     } else if (!is_valid_utf8(detail)) {
-        e.problem = type + " detail is not valid UTF-8";
+        problem(" detail is not valid UTF-8");
     } else {
         e.keel = KeelEventData{std::string(name), std::string(detail)};
     }

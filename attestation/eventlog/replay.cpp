@@ -32,10 +32,8 @@ public:
 
     // False when OpenSSL has no implementation of the declared size.
     bool open() {
-        const char* name = openssl_name(spec_.id);
-        if (!name) return false;
-        md_.reset(EVP_MD_fetch(nullptr, name, nullptr));
-        if (!md_ || EVP_MD_get_size(md_.get()) != spec_.digest_size) return false;
+        md_ = fetched(spec_.id);
+        if (!md_ || EVP_MD_get_size(md_) != spec_.digest_size) return false;
         ctx_.reset(EVP_MD_CTX_new());
         if (!ctx_) throw Error("OpenSSL could not allocate a digest context");
         return true;
@@ -46,7 +44,7 @@ public:
 
     void extend(Bytes& pcr, const Bytes& digest) {
         unsigned int len = 0;
-        if (EVP_DigestInit_ex2(ctx_.get(), md_.get(), nullptr) != 1 ||
+        if (EVP_DigestInit_ex2(ctx_.get(), md_, nullptr) != 1 ||
             EVP_DigestUpdate(ctx_.get(), pcr.data(), pcr.size()) != 1 ||
             EVP_DigestUpdate(ctx_.get(), digest.data(), digest.size()) != 1 ||
             EVP_DigestFinal_ex(ctx_.get(), pcr.data(), &len) != 1 || len != pcr.size())
@@ -54,8 +52,28 @@ public:
     }
 
 private:
+    // Fetched once per process and algorithm: a fetch takes a lock and a
+    // lookup in OpenSSL's method store, which would cost every replay.
+    static const EVP_MD* fetched(AlgorithmId id) {
+        switch (id) {
+        case alg_sha1: return cached<alg_sha1>();
+        case alg_sha256: return cached<alg_sha256>();
+        case alg_sha384: return cached<alg_sha384>();
+        case alg_sha512: return cached<alg_sha512>();
+        case alg_sm3_256: return cached<alg_sm3_256>();
+        case alg_sha3_256: return cached<alg_sha3_256>();
+        case alg_sha3_384: return cached<alg_sha3_384>();
+        case alg_sha3_512: return cached<alg_sha3_512>();
+        default: return nullptr;
+        }
+    }
+    template <AlgorithmId id> static const EVP_MD* cached() {
+        static const evp::Md md(EVP_MD_fetch(nullptr, openssl_name(id), nullptr));
+        return md.get();
+    }
+
     AlgorithmSpec spec_;
-    evp::Md md_;
+    const EVP_MD* md_ = nullptr;
     evp::MdCtx ctx_;
 };
 

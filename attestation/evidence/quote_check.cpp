@@ -40,16 +40,58 @@ const EVP_MD* hash_md(std::uint16_t alg) {
     }
 }
 
-// Contexts per thread, reused instead of allocated for every call: one that
-// only ever hashes (re-initialising it keeps the provider's hash state), one
-// for verifications (reset after each, as it then owns a key context).
+// A hashing context per thread, reused instead of allocated for every call
+// (re-initialising it keeps the provider's hash state).
 EVP_MD_CTX* thread_digest_ctx() {
     thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
     return ctx.get();
 }
-EVP_MD_CTX* thread_verify_ctx() {
-    thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-    return ctx.get();
+// The verification context of the last key, scheme and hash this thread
+// used. It holds a reference to the key, so the key's address cannot be
+// reused by another key while it is cached.
+class VerifyContextCache {
+public:
+    ~VerifyContextCache() { clear(); }
+    EVP_PKEY_CTX* get(EVP_PKEY* key, std::uint16_t scheme, std::uint16_t hash, const EVP_MD* md) {
+        if (ctx_ && key_ == key && scheme_ == scheme && hash_ == hash) return ctx_;
+        clear();
+        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+        if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || !configure(ctx, scheme, md) || EVP_PKEY_up_ref(key) != 1) {
+            EVP_PKEY_CTX_free(ctx);
+            return nullptr;
+        }
+        ctx_ = ctx;
+        key_ = key;
+        scheme_ = scheme;
+        hash_ = hash;
+        return ctx_;
+    }
+
+private:
+    static bool configure(EVP_PKEY_CTX* ctx, std::uint16_t scheme, const EVP_MD* md) {
+        if (EVP_PKEY_CTX_set_signature_md(ctx, md) != 1) return false;
+        if (scheme == alg_ecdsa) return true;
+        const bool pss = scheme == alg_rsapss;
+        // TPMs differ in PSS salt length (the digest size, or the maximum):
+        // take what the signature says, as the TPM 2.0 spec permits either.
+        return EVP_PKEY_CTX_set_rsa_padding(ctx, pss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) == 1 &&
+               (!pss || (EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_AUTO) == 1 &&
+                         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1));
+    }
+    void clear() {
+        EVP_PKEY_CTX_free(ctx_);
+        EVP_PKEY_free(key_);
+        ctx_ = nullptr;
+        key_ = nullptr;
+    }
+    EVP_PKEY_CTX* ctx_ = nullptr;
+    EVP_PKEY* key_ = nullptr;
+    std::uint16_t scheme_ = 0, hash_ = 0;
+};
+
+EVP_PKEY_CTX* verify_context(EVP_PKEY* key, std::uint16_t scheme, std::uint16_t hash, const EVP_MD* md) {
+    thread_local VerifyContextCache cache;
+    return cache.get(key, scheme, hash, md);
 }
 
 // OpenSSL queues an error for every failed verification; a verifier that
@@ -129,27 +171,20 @@ std::string signature_problem(EVP_PKEY* key, std::span<const std::uint8_t> attes
         sig = signature.rsa_signature;
     }
 
-    EVP_MD_CTX* ctx = thread_verify_ctx();
-    EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-    if (ctx == nullptr) return failed("OpenSSL cannot allocate a digest context");
-    if (EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, key) != 1) {
-        EVP_MD_CTX_reset(ctx);
-        return failed("OpenSSL cannot verify with this key");
-    }
-    if (scheme != alg_ecdsa) {
-        const bool pss = scheme == alg_rsapss;
-        // TPMs differ in PSS salt length (the digest size, or the maximum):
-        // take what the signature says, as the TPM 2.0 spec permits either.
-        if (EVP_PKEY_CTX_set_rsa_padding(pctx, pss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) != 1 ||
-            (pss && (EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1 ||
-                     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1))) {
-            EVP_MD_CTX_reset(ctx);
-            return failed("OpenSSL cannot set up " + std::string(scheme_name(scheme)) + " with this key");
-        }
-    }
-    const int ok = EVP_DigestVerify(ctx, sig.data(), sig.size(), attest.data(), attest.size());
-    EVP_MD_CTX_reset(ctx);
-    if (ok != 1) return failed("the signature does not verify with the attestation key");
+    // Hash, then verify the digest with a key context kept per thread: setting
+    // one up fetches the signature method under a lock, which costs as much
+    // as the rest of a quote check besides the RSA operation itself.
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_size = 0;
+    EVP_MD_CTX* hasher = thread_digest_ctx();
+    if (hasher == nullptr || EVP_DigestInit_ex2(hasher, md, nullptr) != 1 ||
+        EVP_DigestUpdate(hasher, attest.data(), attest.size()) != 1 ||
+        EVP_DigestFinal_ex(hasher, digest, &digest_size) != 1)
+        return failed("OpenSSL cannot hash the quote");
+    EVP_PKEY_CTX* ctx = verify_context(key, scheme, signature.hash_alg, md);
+    if (ctx == nullptr) return failed("OpenSSL cannot set up " + std::string(scheme_name(scheme)) + " with this key");
+    if (EVP_PKEY_verify(ctx, sig.data(), sig.size(), digest, digest_size) != 1)
+        return failed("the signature does not verify with the attestation key");
     return {};
 }
 

@@ -60,8 +60,15 @@ Check reference_components(const Evidence& e, const Expectations& x, std::vector
         MeasuredComponent m{ev.index, ev.keel->name, ev.pcr, ev.keel->detail, {}, false};
         for (const auto& d : ev.digests) m.digests[d.algorithm] = d.value;
         if (x.reference) {
+            const auto& refs = x.reference->components;
+            // A genuine log lists the components in the reference values' order:
+            // try that one first, and search only when it does not match.
+            const auto position = components.size();
+            if (position < refs.size() && refs[position].name == m.name && mismatch(ev, m, refs[position]).empty())
+                m.in_reference = true;
             std::string why = "it is not in the reference values";
-            for (const auto& ref : x.reference->components) {
+            for (const auto& ref : refs) {
+                if (m.in_reference) break;
                 if (ref.name != m.name) continue;
                 auto reason = mismatch(ev, m, ref);
                 if (reason.empty()) {

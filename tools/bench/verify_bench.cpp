@@ -7,7 +7,9 @@
 #include <benchmark/benchmark.h>
 
 #include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/parser.hpp"
 #include "attestation/eventlog/reference.hpp"
+#include "attestation/eventlog/replay.hpp"
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/verifier/verifier.hpp"
 #include "tests/attestation/verifier/synthetic_launch.hpp"
@@ -94,6 +96,30 @@ void BM_ParseEvidenceLog64(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ParseEvidenceLog64);
+
+// The quote alone (tpm2_checkquote mode): signature, nonce, PCR digest.
+void BM_QuoteOnlyRsa2048(benchmark::State& state) {
+    static auto p = prepare(test::generate_rsa_key(), {eventlog::alg_sha256});
+    verifier::Expectations x;
+    x.ak = p.key.get();
+    x.nonce = p.document.nonce;
+    auto document = p.document;
+    document.drtm_log.reset();
+    for (auto _ : state) {
+        auto e = verifier::parse_evidence(document);
+        benchmark::DoNotOptimize(verifier::verify(e, x));
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_QuoteOnlyRsa2048);
+
+// The 64-event log alone: parse and replay.
+void BM_ParseAndReplayLog64(benchmark::State& state) {
+    static auto p = prepare(test::generate_rsa_key(), {eventlog::alg_sha256});
+    for (auto _ : state) benchmark::DoNotOptimize(eventlog::replay(eventlog::parse(*p.document.drtm_log)));
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseAndReplayLog64);
 
 }  // namespace
 
