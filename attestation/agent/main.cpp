@@ -8,6 +8,7 @@
 // Exit status: 0 done, 1 TPM failure, 2 bad input or usage.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -79,6 +80,9 @@ void stop_server(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // tpm2-tss logs expected failures (a persistent handle not there yet) on
+    // stderr; the agent reports real ones itself. TSS2_LOG set by the user wins.
+    setenv("TSS2_LOG", "all+NONE", 0);
     CLI::App app{"keel-agent: the attestation agent of a Keel host", "keel-agent"};
     app.require_subcommand(1, 1);
     AgentOptions options;

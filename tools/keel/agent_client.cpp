@@ -1,27 +1,59 @@
 #include "tools/keel/agent_client.hpp"
 
-#include <httplib.h>
+#include <dlfcn.h>
+
+#include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+
+#include "tools/keel/http_plugin.hpp"
 
 namespace keel::cli {
 namespace {
 
-constexpr time_t timeout_seconds = 60;  // a hardware TPM quote can take seconds
+constexpr int timeout_seconds = 60;  // a hardware TPM quote can take seconds
+constexpr const char* plugin_name = "libkeel-http.so";
 
-std::string checked(const std::string& url, const std::string& path, const httplib::Result& res) {
-    if (!res) throw AgentError("cannot reach the agent at " + url + path + ": " + httplib::to_string(res.error()));
-    if (res->status != 200) {
-        std::string why = res->body;
-        auto doc = nlohmann::json::parse(res->body, nullptr, false);
-        if (doc.is_object() && doc.contains("error") && doc["error"].is_string()) why = doc["error"].get<std::string>();
-        throw AgentError("the agent at " + url + path + " answered " + std::to_string(res->status) + ": " + why);
-    }
-    return res->body;
+using Request = decltype(&keel_http_request);
+using Free = decltype(&keel_http_free);
+
+struct Plugin {
+    Request request = nullptr;
+    Free free = nullptr;
+};
+
+// libkeel-http.so lives next to the keel executable (build tree and install alike).
+const Plugin& plugin() {
+    static const Plugin loaded = [] {
+        std::error_code ec;
+        auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+        auto path = (ec ? std::filesystem::path(plugin_name) : self.parent_path() / plugin_name).string();
+        void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (!handle) throw AgentError("cannot load " + path + " (keel's HTTP client): " + dlerror());
+        Plugin p{reinterpret_cast<Request>(dlsym(handle, "keel_http_request")),
+                 reinterpret_cast<Free>(dlsym(handle, "keel_http_free"))};
+        if (!p.request || !p.free) throw AgentError(path + " is not keel's HTTP client");
+        return p;
+    }();
+    return loaded;
 }
 
-void configure(httplib::Client& c) {
-    c.set_connection_timeout(timeout_seconds, 0);
-    c.set_read_timeout(timeout_seconds, 0);
+std::string call(const std::string& url, const char* method, const std::string& path, const std::string& body = {}) {
+    const auto& http = plugin();
+    keel_http_response response{};
+    if (http.request(url.c_str(), method, path.c_str(), body.data(), body.size(), timeout_seconds, &response) != 0)
+        throw AgentError("out of memory talking to " + url);
+    std::string text(response.body, response.status ? response.body_size : std::strlen(response.body));
+    const int status = response.status;
+    http.free(&response);
+    if (status == 0) throw AgentError("cannot reach the agent at " + url + path + ": " + text);
+    if (status != 200) {
+        auto doc = nlohmann::json::parse(text, nullptr, false);
+        if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
+            text = doc["error"].get<std::string>();
+        throw AgentError("the agent at " + url + path + " answered " + std::to_string(status) + ": " + text);
+    }
+    return text;
 }
 
 }  // namespace
@@ -31,22 +63,14 @@ AgentClient::AgentClient(std::string url) : url_(std::move(url)) {
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
 }
 
-std::string AgentClient::identity() {
-    httplib::Client c(url_);
-    configure(c);
-    return checked(url_, "/v1/identity", c.Get("/v1/identity"));
-}
+std::string AgentClient::identity() { return call(url_, "GET", "/v1/identity"); }
 
 std::string AgentClient::activate(const std::string& challenge_json) {
-    httplib::Client c(url_);
-    configure(c);
-    return checked(url_, "/v1/activate", c.Post("/v1/activate", challenge_json, "application/json"));
+    return call(url_, "POST", "/v1/activate", challenge_json);
 }
 
 std::string AgentClient::evidence(const std::string& nonce_hex) {
-    httplib::Client c(url_);
-    configure(c);
-    return checked(url_, "/v1/evidence", c.Get("/v1/evidence?nonce=" + nonce_hex));
+    return call(url_, "GET", "/v1/evidence?nonce=" + nonce_hex);
 }
 
 }  // namespace keel::cli

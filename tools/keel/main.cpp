@@ -2,6 +2,7 @@
 // themselves; this file only builds the app and maps outcomes to exit codes.
 #include <CLI/CLI.hpp>
 #include <array>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -20,6 +21,9 @@ constexpr std::array registrations{
 }  // namespace
 
 int main(int argc, char** argv) {
+    // libtss2-mu logs every malformed structure on stderr; keel reports each
+    // in one sentence itself. TSS2_LOG set by the user still wins.
+    setenv("TSS2_LOG", "all+NONE", 0);
     CLI::App app{"keel: tools for Keel's measured launch and its attestation", "keel"};
     app.require_subcommand(1, 1);
     for (auto add : registrations) add(app);
