@@ -242,6 +242,11 @@ std::vector<std::string> attestation_key_problems(const TpmPublic& key) {
         problems.push_back("the key signs with " + describe_hash(key.scheme_hash) +
                            ", not SHA-256, SHA-384 or SHA-512");
     if (auto problem = size_problem(key); !problem.empty()) problems.push_back(problem);
+    // The name is what MakeCredential binds the credential to: with a SHA-1
+    // name, a chosen-prefix collision could bind it to another public area.
+    if (key.name_alg != alg_sha256 && key.name_alg != alg_sha384 && key.name_alg != alg_sha512)
+        problems.push_back("the key's name uses " + describe_hash(key.name_alg) +
+                           ", not SHA-256, SHA-384 or SHA-512: a credential bound to it proves too little");
     return problems;
 }
 

@@ -18,12 +18,15 @@ Check quote_clock(const Evidence& e, const Expectations& x);
 
 Check policy_banks(const Evidence& e, const Policy& policy);
 Check drtm_launched(const Evidence& e, const Policy* policy);
-Check eventlog_drtm(const Evidence& e, const Policy* policy);
+// `verified_banks`: the banks whose replay of the DRTM log matched the quote
+// (only their digests are evidence for the component checks).
+Check eventlog_drtm(const Evidence& e, const Policy* policy, std::vector<std::uint16_t>& verified_banks);
 Check eventlog_boot(const Evidence& e);
 
 // Fills `components` from the DRTM log (in_reference set when a reference
 // component matches) and returns the check.
-Check reference_components(const Evidence& e, const Expectations& x, std::vector<MeasuredComponent>& components);
+Check reference_components(const Evidence& e, const Expectations& x, const std::vector<std::uint16_t>& verified_banks,
+                           std::vector<MeasuredComponent>& components);
 Check reference_required(const Evidence& e, const Expectations& x, const std::vector<MeasuredComponent>& components);
 
 // Helpers shared by the files above.

@@ -46,39 +46,86 @@ std::size_t extending_events(const eventlog::EventLog& log) {
                          [](auto& ev) { return ev.type != eventlog::ev_no_action; });
 }
 
+std::string join_pcrs(const std::set<std::uint32_t>& pcrs) {
+    std::string out;
+    for (auto p : pcrs) out += (out.empty() ? "" : ", ") + std::to_string(p);
+    return out;
+}
+
+struct LogComparison {
+    std::vector<std::string> problems;  // mismatches and unreplayable banks: each fails the check
+    // Banks in which every PCR the log extends is quoted, every event has a
+    // digest, and the replay equals the quoted values: only digests of these
+    // banks are evidence.
+    std::vector<std::uint16_t> verified;
+    std::set<std::uint32_t> compared;  // PCRs compared in some bank
+    std::vector<std::string> unverified;  // why a bank is not verified, when it is not a problem
+    std::set<std::uint16_t> failed;  // banks with a problem
+};
+
 // Replays `log` and compares it with the quoted values of the PCRs `wanted`
 // accepts, in every quoted bank the log has; with `only_extended`, only PCRs
 // some event of the log extends (a boot log says nothing about PCR 10, say).
-// Banks in `required` must be present in the log. Returns the problems
-// (empty: all equal) and the banks compared.
-std::vector<std::string> compare_with_quote(const Evidence& e, const eventlog::EventLog& log,
-                                            bool (*wanted)(std::uint32_t), bool only_extended,
-                                            const std::vector<std::uint16_t>& required,
-                                            std::vector<std::uint16_t>& compared) {
-    std::vector<std::string> problems;
+// Banks in `required` must be present in the log and verified.
+LogComparison compare_with_quote(const Evidence& e, const eventlog::EventLog& log, bool (*wanted)(std::uint32_t),
+                                 bool only_extended, const std::vector<std::uint16_t>& required) {
+    LogComparison out;
     std::set<std::uint32_t> extended;
     for (const auto& ev : log.events)
         if (ev.type != eventlog::ev_no_action) extended.insert(ev.pcr);
-    eventlog::PcrValues expected;
+    auto is_required = [&](std::uint16_t bank) {
+        return std::find(required.begin(), required.end(), bank) != required.end();
+    };
+    const auto replay = eventlog::replay(log);
     for (const auto& s : e.pcr_selection) {
         if (!has_bank(log, s.hash_alg)) {
-            if (std::find(required.begin(), required.end(), s.hash_alg) != required.end())
-                problems.push_back("the event log has no " + bank_name(s.hash_alg) +
-                                   " digests, but the policy requires that bank");
+            if (is_required(s.hash_alg)) out.failed.insert(s.hash_alg);
+            if (is_required(s.hash_alg))
+                out.problems.push_back("the event log has no " + bank_name(s.hash_alg) +
+                                       " digests, but the policy requires that bank");
             continue;
         }
         auto values = e.pcr_values.find(s.hash_alg);
         if (values == e.pcr_values.end()) continue;  // quote.pcr_digest reports it
+        eventlog::PcrValues expected;
         for (auto pcr : s.pcrs)
             if (wanted(pcr) && (!only_extended || extended.count(pcr)))
                 if (auto v = values->second.find(pcr); v != values->second.end()) expected[s.hash_alg][pcr] = v->second;
-        compared.push_back(s.hash_alg);
+        bool verified = true;
+        for (auto pcr : extended) {
+            if (expected[s.hash_alg].count(pcr)) continue;
+            verified = false;
+            out.unverified.push_back("the quote does not cover " + bank_name(s.hash_alg) + " PCR " +
+                                     std::to_string(pcr) + ", which the event log extends");
+        }
+        for (const auto& [pcr, value] : expected[s.hash_alg]) {
+            out.compared.insert(pcr);
+            // An event without this bank's digest was skipped by the replay:
+            // the bank's value then says nothing about that event.
+            if (replay.incomplete.count({s.hash_alg, pcr})) {
+                verified = false;
+                out.failed.insert(s.hash_alg);
+                out.problems.push_back("an event extending " + bank_name(s.hash_alg) + " PCR " + std::to_string(pcr) +
+                                       " carries no " + bank_name(s.hash_alg) +
+                                       " digest: that bank cannot be replayed");
+            }
+        }
+        auto report = eventlog::compare_pcrs(log, replay, expected);
+        for (const auto& p : report.pcrs)
+            if (!p.ok()) {
+                verified = false;
+                out.failed.insert(s.hash_alg);
+                out.problems.push_back(p.problem);
+            }
+        if (verified) out.verified.push_back(s.hash_alg);
     }
-    auto replay = eventlog::replay(log);
-    auto report = eventlog::compare_pcrs(log, replay, expected);
-    for (const auto& p : report.pcrs)
-        if (!p.ok()) problems.push_back(p.problem);
-    return problems;
+    // A required bank that is quoted must verify the log (policy.banks reports one not quoted).
+    for (auto bank : required)
+        if (quoted_bank(e, bank) && std::find(out.verified.begin(), out.verified.end(), bank) == out.verified.end() &&
+            !out.failed.count(bank))
+            out.problems.push_back("the policy requires " + bank_name(bank) +
+                                   ", but the quote does not let that bank verify the event log");
+    return out;
 }
 
 std::string join(const std::vector<std::string>& parts) {
@@ -135,7 +182,7 @@ Check drtm_launched(const Evidence& e, const Policy* policy) {
     return pass(check::drtm_launched, "PCR 17 holds a dynamic launch's measurement (" + join_banks(launched) + ")");
 }
 
-Check eventlog_drtm(const Evidence& e, const Policy* policy) {
+Check eventlog_drtm(const Evidence& e, const Policy* policy, std::vector<std::uint16_t>& verified_banks) {
     const bool required = policy && policy->require_drtm;
     if (!e.drtm_log) {
         if (required) return fail(check::eventlog_drtm, "the evidence carries no DRTM event log");
@@ -147,25 +194,29 @@ Check eventlog_drtm(const Evidence& e, const Policy* policy) {
             return fail(check::eventlog_drtm, "event " + std::to_string(ev.index) +
                                                   " of the DRTM event log extends PCR " + std::to_string(ev.pcr) +
                                                   ", which is not a DRTM PCR (17-22)");
-    std::vector<std::uint16_t> compared;
-    auto problems = compare_with_quote(e, log, is_drtm_pcr, false,
-                                       policy ? policy->required_banks : std::vector<std::uint16_t>{}, compared);
-    if (!problems.empty()) return fail(check::eventlog_drtm, join(problems));
-    if (compared.empty()) return fail(check::eventlog_drtm, "no quoted bank can be compared with the DRTM event log");
+    auto result =
+        compare_with_quote(e, log, is_drtm_pcr, false, policy ? policy->required_banks : std::vector<std::uint16_t>{});
+    if (!result.problems.empty()) return fail(check::eventlog_drtm, join(result.problems));
+    if (result.verified.empty())
+        return fail(check::eventlog_drtm,
+                    "no quoted bank verifies the DRTM event log" +
+                        (result.unverified.empty() ? std::string() : ": " + join(result.unverified)));
+    verified_banks = result.verified;
     return pass(check::eventlog_drtm, "the DRTM event log (" + std::to_string(extending_events(log)) +
-                                          " events) replays from zero to the quoted PCRs 17-22 in " +
-                                          join_banks(compared));
+                                          " events) replays from zero to the quoted PCRs " +
+                                          join_pcrs(result.compared) + " in " + join_banks(result.verified));
 }
 
 Check eventlog_boot(const Evidence& e) {
     if (!e.boot_log) return skipped(check::eventlog_boot, "no boot event log given (the platform has none)");
-    std::vector<std::uint16_t> compared;
     auto srtm = [](std::uint32_t pcr) { return pcr <= last_srtm_pcr; };
-    auto problems = compare_with_quote(e, *e.boot_log, srtm, true, {}, compared);
-    if (!problems.empty()) return fail(check::eventlog_boot, join(problems));
-    if (compared.empty()) return fail(check::eventlog_boot, "no quoted bank can be compared with the boot event log");
+    auto result = compare_with_quote(e, *e.boot_log, srtm, true, {});
+    if (!result.problems.empty()) return fail(check::eventlog_boot, join(result.problems));
+    if (result.compared.empty())
+        return skipped(check::eventlog_boot, "the quote covers none of the PCRs the boot event log extends");
     return pass(check::eventlog_boot, "the boot event log (" + std::to_string(extending_events(*e.boot_log)) +
-                                          " events) replays to the quoted PCRs 0-15 in " + join_banks(compared));
+                                          " events) replays to the quoted PCRs " + join_pcrs(result.compared) +
+                                          (result.verified.empty() ? "" : " in " + join_banks(result.verified)));
 }
 
 }  // namespace keel::verifier::checks

@@ -65,7 +65,12 @@ Enrollment begin_enrollment(const evidence::IdentityDocument& id, const Enrollme
     e.secret.resize(secret_bytes);
     if (RAND_bytes(e.secret.data(), static_cast<int>(e.secret.size())) != 1)
         throw std::runtime_error("OpenSSL RAND_bytes failed");
-    e.challenge = evidence::make_credential(ek, e.secret, ak.name);
+    try {
+        e.challenge = evidence::make_credential(ek, e.secret, ak.name);
+    } catch (const std::runtime_error& error) {
+        // The host chose this EK: a key Keel cannot wrap a credential to is its failure, not bad input.
+        e.checks.push_back({check::ek_public, Status::fail, error.what()});
+    }
     return e;
 }
 

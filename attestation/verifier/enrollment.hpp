@@ -1,5 +1,6 @@
 // Enrolment of a host: the verifier's judgement of the identity an agent
-// presents. Three named checks: ek.certificate (the EK certificate chains to
+// presents. Named checks (plus ek.public when the EK is not a key a
+// credential can be made for): ek.certificate (the EK certificate chains to
 // a trusted CA and certifies this EK), ak.attributes (the AK is a restricted,
 // TPM-bound signing key whose name matches its public area) and
 // ak.credential (the AK is on the EK's TPM: a MakeCredential secret bound to
@@ -18,6 +19,7 @@ namespace keel::verifier {
 
 namespace check {
 inline constexpr const char* ek_certificate = "ek.certificate";
+inline constexpr const char* ek_public = "ek.public";
 inline constexpr const char* ak_attributes = "ak.attributes";
 inline constexpr const char* ak_credential = "ak.credential";
 }  // namespace check

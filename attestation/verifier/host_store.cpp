@@ -163,20 +163,43 @@ std::vector<std::string> HostStore::host_ids() {
 }
 
 bool HostStore::record_quote(const std::string& host_id, const evidence::ClockInfo& c) {
-    // One statement: the comparison with the recorded counters and the update
-    // are atomic, so two verifiers cannot both accept out of order.
-    Statement s(db_,
-                "UPDATE hosts SET last_clock = ?1, last_reset_count = ?2, last_restart_count = ?3, "
-                "last_verified_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE host_id = ?4 AND "
-                "(last_reset_count IS NULL OR ?2 > last_reset_count OR (?2 = last_reset_count AND "
-                "(?3 > last_restart_count OR (?3 = last_restart_count AND ?1 >= last_clock))))",
-                path_);
-    s.bind(1, static_cast<std::int64_t>(c.clock));
-    s.bind(2, static_cast<std::int64_t>(c.reset_count));
-    s.bind(3, static_cast<std::int64_t>(c.restart_count));
-    s.bind(4, host_id);
-    s.step();
-    return sqlite3_changes(db_) == 1;
+    // Read, compare and write in one IMMEDIATE transaction, so two verifiers
+    // sharing the file cannot both accept out of order. The comparison is
+    // done here on unsigned values: SQLite's integers are signed, and a TPM
+    // clock can be set beyond 2^63 ms.
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw StoreError("host store " + path_ + ": cannot begin a transaction: " + sqlite3_errmsg(db_));
+    try {
+        Statement read(db_, "SELECT last_clock, last_reset_count, last_restart_count FROM hosts WHERE host_id = ?",
+                       path_);
+        read.bind(1, host_id);
+        bool forward = read.step();
+        if (forward && !read.is_null(0)) {
+            const auto clock = static_cast<std::uint64_t>(read.integer(0));
+            const auto reset = static_cast<std::uint32_t>(read.integer(1));
+            const auto restart = static_cast<std::uint32_t>(read.integer(2));
+            forward = c.reset_count > reset ||
+                      (c.reset_count == reset &&
+                       (c.restart_count > restart || (c.restart_count == restart && c.clock >= clock)));
+        }
+        if (forward) {
+            Statement write(db_,
+                            "UPDATE hosts SET last_clock = ?, last_reset_count = ?, last_restart_count = ?, "
+                            "last_verified_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE host_id = ?",
+                            path_);
+            write.bind(1, static_cast<std::int64_t>(c.clock));  // the bits; read back as unsigned
+            write.bind(2, static_cast<std::int64_t>(c.reset_count));
+            write.bind(3, static_cast<std::int64_t>(c.restart_count));
+            write.bind(4, host_id);
+            write.step();
+        }
+        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw StoreError("host store " + path_ + ": cannot commit: " + sqlite3_errmsg(db_));
+        return forward;
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 }  // namespace keel::verifier

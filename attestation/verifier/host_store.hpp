@@ -51,7 +51,8 @@ public:
     std::optional<HostRecord> find(const std::string& host_id);
     std::vector<std::string> host_ids();
     // Records the clock of an accepted quote, in one transaction that refuses
-    // (returns false) if a quote with later counters was recorded meanwhile.
+    // (returns false) if a quote with later counters was recorded meanwhile,
+    // or the host is not enrolled.
     bool record_quote(const std::string& host_id, const evidence::ClockInfo& clock);
 
 private:

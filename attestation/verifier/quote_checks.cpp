@@ -16,7 +16,14 @@ std::string describe_selection(const std::vector<evidence::PcrSelection>& select
         if (!out.empty()) out += "; ";
         out += bank_name(bank.hash_alg) + " PCRs";
         if (bank.pcrs.empty()) out += " (none)";
-        for (std::size_t i = 0; i < bank.pcrs.size(); ++i) out += (i ? "," : " ") + std::to_string(bank.pcrs[i]);
+        // Runs as ranges: "0-7,16-19".
+        for (std::size_t i = 0; i < bank.pcrs.size();) {
+            std::size_t j = i;
+            while (j + 1 < bank.pcrs.size() && bank.pcrs[j + 1] == bank.pcrs[j] + 1) ++j;
+            out += (i ? "," : " ") + std::to_string(bank.pcrs[i]);
+            if (j > i) out += "-" + std::to_string(bank.pcrs[j]);
+            i = j + 1;
+        }
     }
     return out;
 }
@@ -40,8 +47,8 @@ Check ak_enrolled(const Evidence& e, const Expectations& x) {
         return fail(check::ak_enrolled, "the evidence names attestation key " + short_hex(*e.ak_name) +
                                             ", but host \"" + x.host_id + "\" enrolled " +
                                             short_hex(*x.enrolled_ak_name));
-    return pass(check::ak_enrolled,
-                "attestation key " + short_hex(*e.ak_name) + " is enrolled for host \"" + x.host_id + "\"");
+    return pass(check::ak_enrolled, "attestation key " + short_hex(*e.ak_name) + " is enrolled for host \"" +
+                                        x.host_id + "\"" + x.enrollment_note);
 }
 
 Check quote_format(const Evidence& e) {
@@ -73,6 +80,14 @@ Check quote_signature(const Evidence& e, const Expectations& x) {
 }
 
 Check quote_nonce(const Evidence& e, const Expectations& x) {
+    if (x.nonce.empty()) {
+        // tpm2_checkquote without -q accepts a quote without a nonce; Keel's
+        // own appraisal never does: such a quote can be replayed forever.
+        if (x.policy) return fail(check::quote_nonce, "no nonce was asked for: nothing shows this quote is fresh");
+        if (e.attest.extra_data.empty())
+            return pass(check::quote_nonce, "no nonce given and none in the quote (as tpm2_checkquote accepts): "
+                                            "nothing shows the quote is fresh");
+    }
     if (e.attest.extra_data != x.nonce)
         return fail(check::quote_nonce,
                     "the quote was made for nonce " +

@@ -28,6 +28,14 @@ evidence::Attest parse_attest_evidence(std::span<const std::uint8_t> bytes) {
     return attest;
 }
 
+eventlog::EventLog parse_log_evidence(std::span<const std::uint8_t> bytes, std::size_t max_events, const char* what) {
+    auto log = eventlog::parse(bytes);
+    if (log.events.size() > max_events)
+        throw evidence::ParseError(std::string(what) + ": " + std::to_string(log.events.size()) +
+                                   " events, more than the " + std::to_string(max_events) + " accepted");
+    return log;
+}
+
 Evidence parse_evidence(const evidence::EvidenceDocument& d) {
     Evidence e;
     e.attest_bytes = d.attest;
@@ -40,8 +48,8 @@ Evidence parse_evidence(const evidence::EvidenceDocument& d) {
     }
     e.pcr_values = evidence::pcr_values_from_lists(e.pcr_selection, lists);
     e.ak_name = d.ak_name;
-    if (d.drtm_log) e.drtm_log = eventlog::parse(*d.drtm_log);
-    if (d.boot_log) e.boot_log = eventlog::parse(*d.boot_log);
+    if (d.drtm_log) e.drtm_log = parse_log_evidence(*d.drtm_log, max_drtm_log_events, "DRTM event log");
+    if (d.boot_log) e.boot_log = parse_log_evidence(*d.boot_log, max_boot_log_events, "boot event log");
     return e;
 }
 
@@ -60,9 +68,10 @@ AttestationResult verify(const Evidence& e, const Expectations& x) {
     else
         c.push_back(checks::skipped(check::policy_banks, "no policy: tpm2_checkquote mode"));
     c.push_back(checks::drtm_launched(e, x.policy));
-    c.push_back(checks::eventlog_drtm(e, x.policy));
+    std::vector<std::uint16_t> verified_banks;
+    c.push_back(checks::eventlog_drtm(e, x.policy, verified_banks));
     c.push_back(checks::eventlog_boot(e));
-    c.push_back(checks::reference_components(e, x, r.components));
+    c.push_back(checks::reference_components(e, x, verified_banks, r.components));
     c.push_back(checks::reference_required(e, x, r.components));
     // Report the clock only from a quote whose signature holds: it feeds the
     // store's monotonic counters.

@@ -37,7 +37,15 @@ struct Evidence {
     std::optional<eventlog::EventLog> boot_log;
 };
 
+// A Keel DRTM log has a handful of events; a firmware log a few hundred.
+// Evidence is parsed before its signature is checked, so anyone on the path
+// can send it: more events than this is malformed, not worth the memory.
+inline constexpr std::size_t max_drtm_log_events = 4096;
+inline constexpr std::size_t max_boot_log_events = 100'000;
+
 Evidence parse_evidence(const evidence::EvidenceDocument& document);
+// An event log as evidence: parsed, and refused with more than `max_events` events.
+eventlog::EventLog parse_log_evidence(std::span<const std::uint8_t> bytes, std::size_t max_events, const char* what);
 // TPMS_ATTEST as evidence: a structure without TPM_GENERATED_VALUE is not
 // one a TPM made, so it is malformed input (ParseError), not a failed check.
 evidence::Attest parse_attest_evidence(std::span<const std::uint8_t> bytes);
@@ -53,6 +61,7 @@ struct Expectations {
     const Policy* policy = nullptr;
     const eventlog::ReferenceValues* reference = nullptr;
     std::string host_id;
+    std::string enrollment_note;  // appended to ak.enrolled's message, e.g. that the EK is not certified
     // tpm2_checkquote mode: -g names the hash the user expects (like
     // tpm2_checkquote, a different one in the signature is noted, not
     // refused: the signature says which hash it used, and the digest covers

@@ -7,5 +7,6 @@ add_executable(keel-unit-verifier
 target_link_libraries(keel-unit-verifier PRIVATE keel_verifier keel_kernel_host PkgConfig::TSS2_MU
   nlohmann_json::nlohmann_json GTest::gtest_main)
 target_include_directories(keel-unit-verifier PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_definitions(keel-unit-verifier PRIVATE KEEL_KEYS_DATA="${PROJECT_SOURCE_DIR}/tests/data/keys")
 target_compile_options(keel-unit-verifier PRIVATE -Wall -Wextra)
 gtest_discover_tests(keel-unit-verifier TEST_PREFIX "verify." PROPERTIES LABELS unit)

@@ -38,6 +38,15 @@ const Plugin& plugin() {
     return loaded;
 }
 
+// An agent's words end up on the verifier's terminal: no control characters.
+std::string printable(std::string text) {
+    constexpr std::size_t max_length = 500;
+    if (text.size() > max_length) text = text.substr(0, max_length) + "...";
+    for (auto& c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return text;
+}
+
 std::string call(const std::string& url, const char* method, const std::string& path, const std::string& body = {}) {
     const auto& http = plugin();
     keel_http_response response{};
@@ -46,12 +55,12 @@ std::string call(const std::string& url, const char* method, const std::string& 
     std::string text(response.body, response.status ? response.body_size : std::strlen(response.body));
     const int status = response.status;
     http.free(&response);
-    if (status == 0) throw AgentError("cannot reach the agent at " + url + path + ": " + text);
+    if (status == 0) throw AgentError("cannot reach the agent at " + url + path + ": " + printable(text));
     if (status != 200) {
         auto doc = nlohmann::json::parse(text, nullptr, false);
         if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
             text = doc["error"].get<std::string>();
-        throw AgentError("the agent at " + url + path + " answered " + std::to_string(status) + ": " + text);
+        throw AgentError("the agent at " + url + path + " answered " + std::to_string(status) + ": " + printable(text));
     }
     return text;
 }

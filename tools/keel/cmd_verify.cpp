@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <iostream>
 #include <openssl/rand.h>
+#include <optional>
 
 #include "attestation/eventlog/algorithm.hpp"
 #include "attestation/eventlog/error.hpp"
@@ -52,6 +53,13 @@ evidence::Bytes parse_hex_option(const std::string& name, std::string text) {
     auto bytes = eventlog::from_hex(text);
     if (!bytes) throw InputError(name + " " + text + ": not hex");
     return *bytes;
+}
+
+// Keel's own appraisal needs a nonce: without one a quote proves nothing fresh.
+evidence::Bytes parse_nonce(const std::string& text) {
+    auto nonce = parse_hex_option("--nonce", text);
+    if (nonce.empty()) throw InputError("--nonce is empty: a quote without a nonce can be replayed");
+    return nonce;
 }
 
 // A PEM public key, or a TPM2B_PUBLIC as tpm2_createak -u writes.
@@ -106,8 +114,10 @@ verifier::Evidence load_tpm2_tools_evidence(const VerifyOptions& o, verifier::Ex
         auto bytes = read_binary_file(o.eventlog, eventlog::max_log_bytes);
         eventlog::EventLog log;
         try {
-            log = eventlog::parse(bytes);
-        } catch (const eventlog::Error& err) { throw InputError(o.eventlog + ": malformed event log: " + err.what()); }
+            log = verifier::parse_log_evidence(bytes, verifier::max_boot_log_events, "event log");
+        } catch (const eventlog::Error& err) {
+            throw InputError(o.eventlog + ": malformed event log: " + err.what());
+        } catch (const evidence::ParseError& err) { throw InputError(o.eventlog + ": " + err.what()); }
         // A log that extends only PCRs 17-22 is a DRTM log; anything else is the firmware's.
         bool drtm = std::all_of(log.events.begin(), log.events.end(), [](auto& ev) {
             return ev.type == eventlog::ev_no_action || (ev.pcr >= 17 && ev.pcr <= 22);
@@ -151,7 +161,7 @@ int run_evidence_file(const VerifyOptions& o) {
     auto policy = load_policy(o.policy).value_or(verifier::Policy{});
     verifier::Expectations x;
     x.ak = key.get();
-    x.nonce = parse_hex_option("--nonce", o.nonce);
+    x.nonce = parse_nonce(o.nonce);
     x.reference = &*reference;
     x.policy = &policy;
     auto e = parse_evidence_text(o.evidence, read_text_file(o.evidence, evidence::max_evidence_bytes));
@@ -182,13 +192,22 @@ int run_enrolled(const VerifyOptions& o) {
     x.reference = &reference;
     x.policy = &policy;
 
-    std::string text, what;
+    if (!host->ek_certificate)
+        x.enrollment_note = "; its EK is not certified (enrolled with --allow-no-ek-certificate)";
+    std::optional<AgentClient> agent;
     if (!o.agent.empty()) {
+        try {
+            agent.emplace(o.agent);
+        } catch (const AgentError& e) { throw InputError(e.what()); }
+    }
+
+    std::string text, what;
+    if (agent) {
         x.nonce.resize(fresh_nonce_bytes);
         if (RAND_bytes(x.nonce.data(), static_cast<int>(x.nonce.size())) != 1)
             throw std::runtime_error("OpenSSL RAND_bytes failed");
         try {
-            text = AgentClient(o.agent).evidence(eventlog::to_hex(x.nonce));
+            text = agent->evidence(eventlog::to_hex(x.nonce));
         } catch (const AgentError& e) {
             std::cerr << "keel verify: host \"" << o.host_id << "\" NOT trusted: no evidence: " << e.what() << "\n";
             return exit_mismatch;
@@ -196,11 +215,19 @@ int run_enrolled(const VerifyOptions& o) {
         what = "the evidence from " + o.agent;
     } else {
         if (o.nonce.empty()) throw InputError("--evidence needs --nonce: the nonce the evidence was requested with");
-        x.nonce = parse_hex_option("--nonce", o.nonce);
+        x.nonce = parse_nonce(o.nonce);
         text = read_text_file(o.evidence, evidence::max_evidence_bytes);
         what = o.evidence;
     }
-    auto e = parse_evidence_text(what, text);
+    verifier::Evidence e;
+    try {
+        e = parse_evidence_text(what, text);
+    } catch (const InputError& error) {
+        if (!agent) throw;
+        // The host answered with something that is not evidence: the host's failure, not the user's.
+        std::cerr << "keel verify: host \"" << o.host_id << "\" NOT trusted: " << error.what() << "\n";
+        return exit_mismatch;
+    }
     auto result = verifier::verify(e, x);
     if (result.trusted() && result.clock && !store.record_quote(o.host_id, *result.clock)) {
         result.checks.push_back({verifier::check::quote_clock, verifier::Status::fail,

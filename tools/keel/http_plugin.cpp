@@ -1,11 +1,17 @@
 #include "tools/keel/http_plugin.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <httplib.h>
 #include <string>
 
 namespace {
+
+// A hostile agent must not hold a verifier forever or fill its memory: the
+// whole answer must arrive within the time limit (not only each read), and
+// be no larger than the largest evidence document the verifier reads.
+constexpr std::size_t max_response_bytes = (96u << 20) + (1u << 20);
 
 char* copy(const std::string& text) {
     char* p = static_cast<char*>(std::malloc(text.size() + 1));
@@ -22,13 +28,35 @@ extern "C" KEEL_HTTP_EXPORT int keel_http_request(const char* url, const char* m
         httplib::Client client(url);
         client.set_connection_timeout(timeout_seconds, 0);
         client.set_read_timeout(timeout_seconds, 0);
-        auto result = std::strcmp(method, "POST") == 0
-                          ? client.Post(path, std::string(body, body_size), "application/json")
-                          : client.Get(path);
-        if (!result) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+        std::string received;
+        std::string stopped;
+        httplib::Request request;
+        request.method = std::strcmp(method, "POST") == 0 ? "POST" : "GET";
+        request.path = path;
+        if (request.method == "POST") {
+            request.body.assign(body, body_size);
+            request.set_header("Content-Type", "application/json");
+        }
+        request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+            if (received.size() + length > max_response_bytes) {
+                stopped = "the answer is larger than " + std::to_string(max_response_bytes) + " bytes";
+                return false;
+            }
+            if (std::chrono::steady_clock::now() > deadline) {
+                stopped = "the answer took longer than " + std::to_string(timeout_seconds) + " s";
+                return false;
+            }
+            received.append(data, length);
+            return true;
+        };
+        httplib::Result result = client.send(request);
+        if (!stopped.empty()) {
+            *out = {0, copy(stopped), 0};
+        } else if (!result) {
             *out = {0, copy(httplib::to_string(result.error())), 0};
         } else {
-            *out = {result->status, copy(result->body), result->body.size()};
+            *out = {result->status, copy(received), received.size()};
         }
         return out->body ? 0 : -1;
     } catch (const std::exception& e) {

@@ -216,6 +216,51 @@ TEST_F(Flow, AttestationKeyNotBoundToEndorsementKey) {
     EXPECT_EQ(v.status, 2) << "a refused host is not stored: " << v.output;
 }
 
+// A host whose agent answers with something that is not evidence is not
+// trusted (exit 1); that is the host's failure, not bad input from the user.
+TEST_F(Flow, GarbageFromTheAgentIsNotTrusted) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    httplib::Server liar;
+    liar.Get("/v1/evidence", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("{\"format\": \"keel-evidence\", \"version\": 1, \"nonce\": \"\x1b[2J\"}", "application/json");
+    });
+    int port = liar.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { liar.listen_after_bind(); });
+    auto r =
+        keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", "http://127.0.0.1:" + std::to_string(port)});
+    liar.stop();
+    serving.join();
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("NOT trusted"), std::string::npos) << r.output;
+}
+
+// An EK Keel cannot wrap a credential to (here: not restricted) is refused by
+// name, not reported as an internal error.
+TEST_F(Flow, EndorsementKeyThatCannotTakeACredential) {
+    boot();
+    httplib::Client genuine(host().url());
+    auto identity = json::parse(genuine.Get("/v1/identity")->body);
+    auto ek = *evidence::from_base64(identity["ek_public"].get<std::string>());
+    ek[7] &=
+        static_cast<std::uint8_t>(~0x01);  // TPM2B size, type, nameAlg, then objectAttributes: restricted is bit 16
+    identity["ek_public"] = evidence::to_base64(ek);
+    httplib::Server fake;
+    fake.Get("/v1/identity", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(identity.dump(), "application/json");
+    });
+    int port = fake.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { fake.listen_after_bind(); });
+    auto r = enroll("node-1", {}, "http://127.0.0.1:" + std::to_string(port));
+    fake.stop();
+    serving.join();
+    EXPECT_EQ(r.status, 1) << r.output;
+    json failed = json::array();
+    for (const auto& c : r.result["checks"])
+        if (c["status"] == "fail") failed.push_back(c["id"]);
+    EXPECT_EQ(failed, json::array({"ek.public"})) << r.output;
+}
+
 TEST_F(Flow, SignatureBitFlip) {
     boot();
     ASSERT_EQ(enroll("node-1").status, 0);
@@ -368,6 +413,8 @@ TEST_F(Flow, MalformedInputIsExitStatusTwo) {
              {"verify", "--db", db(), "--host-id", "node-1", "--evidence", "/nonexistent", "--nonce", nonce_a},
              {"verify", "--db", db(), "--host-id", "node-1", "--evidence", db(), "--nonce", "xyz"},
              {"verify", "--db", db(), "--host-id", "node-1"},
+             {"verify", "--db", db(), "--host-id", "node-1", "--agent", "ftp://127.0.0.1:1"},
+             {"verify", "--db", db(), "--host-id", "node-1", "--evidence", db(), "--nonce", "0x"},
              {"verify"},
              {"verify", "--no-such-option"},
          }) {

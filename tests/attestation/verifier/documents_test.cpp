@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 #include "attestation/evidence/base64.hpp"
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/evidence/identity_document.hpp"
+#include "attestation/evidence/public_key.hpp"
 #include "attestation/verifier/host_store.hpp"
 #include "attestation/verifier/policy.hpp"
 
@@ -97,6 +99,19 @@ TEST(IdentityDocument, RoundTripsAndRejectsUnknownMembers) {
     EXPECT_THROW(evidence::parse_identity("{}"), ParseError);
     EXPECT_THROW(evidence::parse_answer(R"({"secret": 7})"), ParseError);
     EXPECT_EQ(evidence::parse_answer(evidence::write_answer({1, 2, 3})), (Bytes{1, 2, 3}));
+}
+
+// A key whose name is a SHA-1 hash cannot serve as an AK: MakeCredential
+// binds the credential to the name (found by review).
+TEST(AttestationKey, Sha1NameIsRefused) {
+    std::ifstream in(KEEL_KEYS_DATA "/ak_rsassa.pub", std::ios::binary);
+    Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto ak = evidence::parse_public(bytes);
+    EXPECT_TRUE(evidence::attestation_key_problems(ak).empty());
+    ak.name_alg = 0x0004;
+    auto problems = evidence::attestation_key_problems(ak);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("name uses"), std::string::npos) << problems[0];
 }
 
 TEST(Policy, DefaultsAreStrict) {
@@ -206,6 +221,16 @@ TEST_F(HostStoreTest, CountersOnlyMoveForward) {
     EXPECT_EQ(h->last_clock->clock, 10u);
     EXPECT_FALSE(h->last_verified_at.empty());
     EXPECT_FALSE(store.record_quote("node-9", {1, 1, 1, true}));
+}
+
+TEST_F(HostStoreTest, ClockBeyondTwoToTheSixtyThreeStillCompares) {
+    verifier::HostStore store((dir_ / "hosts.sqlite").string());
+    store.enroll(host("node-1"), false);
+    const std::uint64_t huge = (1ull << 63) + 5;  // TPM2_ClockSet can move the clock there
+    EXPECT_TRUE(store.record_quote("node-1", {huge, 3, 0, true}));
+    EXPECT_EQ(store.find("node-1")->last_clock->clock, huge);
+    EXPECT_TRUE(store.record_quote("node-1", {huge + 1, 3, 0, true}));
+    EXPECT_FALSE(store.record_quote("node-1", {5, 3, 0, true}));
 }
 
 TEST_F(HostStoreTest, RejectsAFileThatIsNotAStore) {

@@ -54,7 +54,7 @@ std::vector<Component> keel_components() {
 }
 
 Bytes drtm_log(const std::vector<std::uint16_t>& banks, const std::vector<Component>& components) {
-    std::vector<std::uint8_t> buffer(64 * 1024);
+    std::vector<std::uint8_t> buffer(1u << 20);
     std::uint16_t algs[tpm::MAX_BANKS];
     std::size_t sizes[tpm::MAX_BANKS];
     for (std::size_t i = 0; i < banks.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/parser.hpp"
 #include "attestation/eventlog/reference.hpp"
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/verifier/verifier.hpp"
@@ -27,6 +28,8 @@ struct Scenario {
     QuoteContents quote;
     EVP_PKEY* signing_key = nullptr;  // default: the AK
     bool with_log = true;
+    std::vector<std::uint16_t> log_banks;  // default: banks
+    std::function<void(verifier::Evidence&)> edit_parsed;  // what a hostile agent does past the parser
 };
 
 class VerifyTest : public ::testing::Test {
@@ -48,7 +51,8 @@ protected:
 
     // Builds the evidence document as an agent would, parses it as the
     // verifier does, and appraises it.
-    verifier::AttestationResult run(Scenario s, std::function<void(evidence::EvidenceDocument&)> edit = {}) {
+    verifier::AttestationResult run(Scenario s, std::function<void(evidence::EvidenceDocument&)> edit = {},
+                                    std::function<void(eventlog::ReferenceValues&)> edit_reference = {}) {
         if (s.quote.selection.empty()) s.quote.selection = full_selection(s.banks);
         if (s.quote.pcrs.empty()) s.quote.pcrs = launch_pcrs(s.banks, s.measured);
         auto quote = sign_quote(s.signing_key ? s.signing_key : ak_, s.quote);
@@ -64,11 +68,21 @@ protected:
         for (std::size_t i = 0; i < digests.size(); i += 8)
             d.pcr_values.push_back(evidence::marshal_digest_list(
                 std::vector<Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
-        if (s.with_log) d.drtm_log = drtm_log(s.banks, s.log_components);
+        if (s.with_log) d.drtm_log = drtm_log(s.log_banks.empty() ? s.banks : s.log_banks, s.log_components);
         if (edit) edit(d);
         // Through the wire format and back, as between agent and verifier.
         auto e = verifier::parse_evidence(evidence::parse_evidence(evidence::write_evidence(d)));
-        reference_ = eventlog::parse_reference_values(reference_json(s.banks, s.reference));
+        if (s.edit_parsed) s.edit_parsed(e);
+        reference_ =
+            eventlog::parse_reference_values(reference_json(s.log_banks.empty() ? s.banks : s.log_banks, s.reference));
+        if (edit_reference) {
+            // The prediction `keel measure` writes: the PCRs of the reference launch.
+            auto banks = s.log_banks.empty() ? s.banks : s.log_banks;
+            auto pcrs = launch_pcrs(banks, s.reference);
+            for (auto bank : banks)
+                for (std::uint32_t pcr : {17u, 18u, 19u}) reference_.pcrs[bank][pcr] = pcrs[bank][pcr];
+            edit_reference(reference_);
+        }
         expect_.ak = ak_;
         expect_.nonce = nonce_;
         expect_.enrolled_ak_name = ak_name_;
@@ -286,6 +300,103 @@ TEST_F(VerifyTest, DrtmLogMayNotExtendStaticPcrs) {
     auto r = run(s);
     EXPECT_EQ(r.find("eventlog.drtm")->status, Status::fail);
     EXPECT_NE(message(r, "eventlog.drtm").find("PCR 4, which is not a DRTM PCR"), std::string::npos);
+}
+
+// An event the launch never measured, carrying only a digest of a bank the
+// quote does not cover: the quoted bank's replay skips it, so it must count
+// as unreplayable, never as measured (found by review).
+TEST_F(VerifyTest, InventedEventWithoutTheQuotedBanksDigestFails) {
+    auto s = scenario();
+    s.banks = {sha256};
+    s.log_banks = {sha256, eventlog::alg_sha384};
+    Component invented{"initrd", 19, 0x602, "", {6, 6, 6}};
+    s.log_components.push_back(invented);
+    s.reference.push_back(invented);
+    s.edit_parsed = [](verifier::Evidence& e) {
+        auto& ev = e.drtm_log->events.back();
+        ev.digests.erase(ev.digests.begin());  // keep only sha384
+    };
+    auto r = run(s);
+    EXPECT_FALSE(r.trusted()) << verifier::result_text(r);
+    EXPECT_EQ(r.find("eventlog.drtm")->status, Status::fail);
+    EXPECT_NE(message(r, "eventlog.drtm").find("carries no sha256 digest"), std::string::npos)
+        << message(r, "eventlog.drtm");
+}
+
+// Only the digests of banks whose replay matched the quote are evidence.
+TEST_F(VerifyTest, ComponentsAreJudgedByVerifiedBanksOnly) {
+    auto s = scenario();
+    s.banks = {sha256};
+    s.log_banks = {sha256, eventlog::alg_sha384};
+    s.reference[2].measured = {0xee};  // the reference hypervisor differs from the measured one...
+    s.edit_parsed = [&](verifier::Evidence& e) {
+        // ...and the log claims the reference's sha384 digest for it, which nothing verified.
+        auto reference = eventlog::parse_reference_values(reference_json(s.log_banks, s.reference));
+        for (auto& d : e.drtm_log->events[3].digests)
+            if (d.algorithm == eventlog::alg_sha384) d.value = reference.components[2].digests.at(eventlog::alg_sha384);
+    };
+    auto r = run(s);
+    expect_failures(r, {"reference.components"});
+    EXPECT_NE(message(r, "reference.components").find("sha256 digest"), std::string::npos);
+}
+
+// A quote that covers none of the DRTM PCRs verifies nothing about the log.
+TEST_F(VerifyTest, QuoteWithoutDrtmPcrsDoesNotVerifyTheLog) {
+    auto s = scenario();
+    s.quote.selection = {{sha256, {0}}};
+    expect_.policy = nullptr;  // tpm2_checkquote mode with reference values
+    auto q = s.quote;
+    q.pcrs = launch_pcrs(s.banks, s.measured);
+    auto quote = sign_quote(ak_, q);
+    verifier::Evidence e;
+    e.attest_bytes = quote.attest;
+    e.attest = evidence::parse_attest(quote.attest);
+    e.signature = evidence::parse_signature(quote.signature);
+    e.pcr_selection = q.selection;
+    e.pcr_values[sha256][0] = q.pcrs[sha256][0];
+    auto log = drtm_log(s.banks, s.log_components);
+    e.drtm_log = eventlog::parse(log);
+    auto reference = eventlog::parse_reference_values(reference_json(s.banks, s.reference));
+    verifier::Expectations x;
+    x.ak = ak_;
+    x.nonce = nonce_;
+    x.reference = &reference;
+    auto r = verifier::verify(e, x);
+    EXPECT_FALSE(r.trusted()) << verifier::result_text(r);
+    EXPECT_EQ(r.find("eventlog.drtm")->status, Status::fail);
+    EXPECT_NE(message(r, "eventlog.drtm").find("no quoted bank verifies"), std::string::npos);
+}
+
+// The order of events in different PCRs is not covered by any PCR: only the
+// order within one PCR is checked.
+TEST_F(VerifyTest, RequiredOrderCountsWithinOnePcrOnly) {
+    policy_.required_components = std::vector<std::string>{"guest", "launch-manifest", "slb", "hypervisor"};
+    EXPECT_TRUE(run(scenario()).trusted());
+    policy_.required_components = std::vector<std::string>{"hypervisor", "slb"};
+    auto r = run(scenario());
+    expect_failures(r, {"reference.required"});
+    EXPECT_NE(message(r, "reference.required").find("out of order in PCR 17"), std::string::npos);
+}
+
+TEST_F(VerifyTest, QuotedPcrsMustEqualThePredictionWhenTheWholeReferenceIsRequired) {
+    auto s = scenario();
+    auto r = run(s, {}, [](eventlog::ReferenceValues& ref) { ref.pcrs[sha256][19] = Bytes(32, 0x19); });
+    expect_failures(r, {"reference.required"});
+    EXPECT_NE(message(r, "reference.required").find("sha256 PCR 19 is"), std::string::npos);
+}
+
+TEST_F(VerifyTest, EmptyNonceIsNeverFreshInKeelsAppraisal) {
+    auto s = scenario();
+    s.quote.nonce.clear();
+    nonce_.clear();
+    auto r = run(s);
+    expect_failures(r, {"quote.nonce"});
+}
+
+TEST_F(VerifyTest, TooManyEventsIsMalformed) {
+    auto s = scenario();
+    for (int i = 0; i < 4100; ++i) s.log_components.push_back({"m", 19, 0x602, "", {1}});
+    EXPECT_THROW(run(s), evidence::ParseError);
 }
 
 TEST_F(VerifyTest, Tpm2CheckquoteModeChecksTheQuoteOnly) {
