@@ -50,3 +50,6 @@ if [ -x "$KEEL_BUILD/tools/bench/keel-verify-bench" ]; then
   "$KEEL_BUILD/tools/bench/keel-verify-bench" --benchmark_min_time=2 --benchmark_repetitions=3 \
     --benchmark_report_aggregates_only=true
 fi
+
+# The ceiling in the same run: OpenSSL's raw verify rates.
+openssl speed -seconds 3 rsa2048 ecdsap256 2>/dev/null | grep -E "verify|rsa 2048|nistp256"
