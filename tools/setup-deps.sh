@@ -4,7 +4,7 @@
 set -euo pipefail
 
 KEEL_PACKAGES=(
-  g++ make cmake                          # host build and the freestanding hypervisor
+  g++ make cmake pkg-config               # host build and the freestanding hypervisor; pkg-config finds tpm2-tss and cpp-httplib
   libgtest-dev                            # unit and integration tests
   clang libclang-rt-14-dev                # libFuzzer targets
   clang-format                            # the style check (.clang-format)
