@@ -5,7 +5,7 @@ set -euo pipefail
 
 KEEL_PACKAGES=(
   g++ make cmake pkg-config               # host build and the freestanding hypervisor; pkg-config finds tpm2-tss and cpp-httplib
-  libgtest-dev                            # unit and integration tests
+  libgtest-dev libgmock-dev               # unit and integration tests (GoogleTest, its matchers)
   clang libclang-rt-14-dev                # libFuzzer targets
   clang-format                            # the style check (.clang-format)
   qemu-system-x86                         # QEMU with SVM + nested paging under TCG
