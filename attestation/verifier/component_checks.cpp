@@ -158,9 +158,13 @@ Check reference_required(const Evidence& e, const Expectations& x, const std::ve
     // covered by any PCR value, so the log's word for it is worth nothing.
     std::vector<bool> used(components.size(), false);
     std::map<std::uint32_t, std::size_t> next_in_pcr;  // PCR -> first log position still allowed
+    std::size_t cursor = 0;  // a genuine log measures the required components in the listed order
     for (const auto& name : required) {
         std::optional<std::size_t> found, earlier;
-        for (std::size_t i = 0; i < components.size(); ++i) {
+        if (cursor < components.size() && !used[cursor] && components[cursor].name == name &&
+            cursor >= next_in_pcr[components[cursor].pcr])
+            found = cursor;
+        for (std::size_t i = 0; !found && i < components.size(); ++i) {
             if (used[i] || components[i].name != name) continue;
             if (i >= next_in_pcr[components[i].pcr]) {
                 found = i;
@@ -178,6 +182,7 @@ Check reference_required(const Evidence& e, const Expectations& x, const std::ve
         }
         used[*found] = true;
         next_in_pcr[components[*found].pcr] = *found + 1;
+        cursor = *found + 1;
     }
     // Everything the reference launch measured is required: the quoted PCRs
     // must then be exactly what `keel measure` predicted.
