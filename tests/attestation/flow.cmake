@@ -2,6 +2,7 @@
 # processes, one test per named failure. Labelled swtpm (no QEMU).
 add_executable(keel-attest-flow-tests
   ${KEEL_ATTESTATION_TEST_DIR}/flow/simulated_host.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/agent_process.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/flow/flow_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
   ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)

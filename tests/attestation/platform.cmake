@@ -2,6 +2,7 @@
 # keel-agent over tpm.sock, keel enroll, keel verify.
 add_executable(keel-platform-attestation-tests
   ${KEEL_ATTESTATION_TEST_DIR}/platform/platform_attestation_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/agent_process.cpp
   ${PROJECT_SOURCE_DIR}/tests/platform/tool_run.cpp
   ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
 target_link_libraries(keel-platform-attestation-tests PRIVATE keel_platform GTest::gtest_main

@@ -51,6 +51,27 @@ std::string write_file(const std::filesystem::path& path, const std::string& tex
     return path.string();
 }
 
+// An HTTP server on a free loopback port, for a test to play a hostile or
+// doctored agent; stopped when it goes.
+class LocalServer {
+public:
+    explicit LocalServer(const std::function<void(httplib::Server&)>& routes) {
+        routes(server_);
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+    }
+    ~LocalServer() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+private:
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+};
+
 class Flow : public ::testing::Test {
 protected:
     std::string db() const { return (host().dir() / "hosts.sqlite").string(); }
@@ -193,19 +214,20 @@ TEST_F(Flow, AttestationKeyNotBoundToEndorsementKey) {
     auto ak = json::parse(impostor.Get("/v1/identity")->body);
     ek["ak_public"] = ak["ak_public"];
     ek["ak_name"] = ak["ak_name"];
-    httplib::Server mixer;
-    mixer.Get("/v1/identity",
-              [&](const httplib::Request&, httplib::Response& res) { res.set_content(ek.dump(), "application/json"); });
-    mixer.Post("/v1/activate", [&](const httplib::Request& req, httplib::Response& res) {
-        auto answer = impostor.Post("/v1/activate", req.body, "application/json");
-        res.status = answer->status;
-        res.set_content(answer->body, "application/json");
-    });
-    int port = mixer.bind_to_any_port("127.0.0.1");
-    std::thread serving([&] { mixer.listen_after_bind(); });
-    auto r = enroll("node-1", {}, "http://127.0.0.1:" + std::to_string(port));
-    mixer.stop();
-    serving.join();
+    Outcome r;
+    {
+        LocalServer mixer([&](httplib::Server& server) {
+            server.Get("/v1/identity", [&](const httplib::Request&, httplib::Response& res) {
+                res.set_content(ek.dump(), "application/json");
+            });
+            server.Post("/v1/activate", [&](const httplib::Request& req, httplib::Response& res) {
+                auto answer = impostor.Post("/v1/activate", req.body, "application/json");
+                res.status = answer->status;
+                res.set_content(answer->body, "application/json");
+            });
+        });
+        r = enroll("node-1", {}, mixer.url());
+    }
     EXPECT_EQ(r.status, 1) << r.output;
     EXPECT_EQ(r.result["verdict"], "refused");
     json failed = json::array();
@@ -221,16 +243,13 @@ TEST_F(Flow, AttestationKeyNotBoundToEndorsementKey) {
 TEST_F(Flow, GarbageFromTheAgentIsNotTrusted) {
     boot();
     ASSERT_EQ(enroll("node-1").status, 0);
-    httplib::Server liar;
-    liar.Get("/v1/evidence", [](const httplib::Request&, httplib::Response& res) {
-        res.set_content("{\"format\": \"keel-evidence\", \"version\": 1, \"nonce\": \"\x1b[2J\"}", "application/json");
+    LocalServer liar([](httplib::Server& server) {
+        server.Get("/v1/evidence", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content("{\"format\": \"keel-evidence\", \"version\": 1, \"nonce\": \"\x1b[2J\"}",
+                            "application/json");
+        });
     });
-    int port = liar.bind_to_any_port("127.0.0.1");
-    std::thread serving([&] { liar.listen_after_bind(); });
-    auto r =
-        keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", "http://127.0.0.1:" + std::to_string(port)});
-    liar.stop();
-    serving.join();
+    auto r = keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", liar.url()});
     EXPECT_EQ(r.status, 1) << r.output;
     EXPECT_NE(r.output.find("NOT trusted"), std::string::npos) << r.output;
 }
@@ -245,15 +264,12 @@ TEST_F(Flow, EndorsementKeyThatCannotTakeACredential) {
     ek[7] &=
         static_cast<std::uint8_t>(~0x01);  // TPM2B size, type, nameAlg, then objectAttributes: restricted is bit 16
     identity["ek_public"] = evidence::to_base64(ek);
-    httplib::Server fake;
-    fake.Get("/v1/identity", [&](const httplib::Request&, httplib::Response& res) {
-        res.set_content(identity.dump(), "application/json");
+    LocalServer fake([&](httplib::Server& server) {
+        server.Get("/v1/identity", [&](const httplib::Request&, httplib::Response& res) {
+            res.set_content(identity.dump(), "application/json");
+        });
     });
-    int port = fake.bind_to_any_port("127.0.0.1");
-    std::thread serving([&] { fake.listen_after_bind(); });
-    auto r = enroll("node-1", {}, "http://127.0.0.1:" + std::to_string(port));
-    fake.stop();
-    serving.join();
+    auto r = enroll("node-1", {}, fake.url());
     EXPECT_EQ(r.status, 1) << r.output;
     json failed = json::array();
     for (const auto& c : r.result["checks"])

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "child_process.hpp"
+#include "agent_process.hpp"
 #include "swtpm_fixture.hpp"
 #include "tests/attestation/verifier/synthetic_launch.hpp"
 
@@ -27,7 +27,7 @@ public:
     explicit SimulatedHost(const HostOptions& options = {});
     ~SimulatedHost();
 
-    const std::string& url() const { return url_; }
+    const std::string& url() const { return agent_->url(); }
     Swtpm& tpm() { return *tpm_; }
     const std::filesystem::path& dir() const { return tpm_->dir(); }
     std::string reference_file() const { return (dir() / "reference.json").string(); }
@@ -46,8 +46,7 @@ private:
     HostOptions options_;
     std::vector<std::uint16_t> banks_;
     std::unique_ptr<Swtpm> tpm_;
-    std::unique_ptr<platform::ChildProcess> agent_;
-    std::string url_;
+    std::unique_ptr<AgentProcess> agent_;
 };
 
 // GET /v1/evidence?nonce=<hex> from an agent; throws on anything but 200.

@@ -12,7 +12,7 @@
 #include <regex>
 #include <thread>
 
-#include "child_process.hpp"
+#include "tests/attestation/agent_process.hpp"
 #include "tests/launch/launch_run.hpp"
 #include "tests/platform/tool_run.hpp"
 
@@ -24,39 +24,12 @@ using namespace std::chrono_literals;
 const std::vector<std::string> swtpm_ca = {"--ek-ca", "/var/lib/swtpm-localca/swtpm-localca-rootca-cert.pem", "--ek-ca",
                                            "/var/lib/swtpm-localca/issuercert.pem"};
 
-// keel-agent serve on a free loopback port, stopped when this goes.
-class Agent {
-public:
-    Agent(const std::filesystem::path& dir, const std::filesystem::path& platform_dir,
-          const std::vector<std::string>& extra) {
-        out_ = dir / "agent.out";
-        std::vector<std::string> argv = {
-            env("KEEL_AGENT"), "serve",
-            "--tcti",          "cmd:socat - UNIX-CONNECT:" + (platform_dir / "tpm.sock").string(),
-            "--listen",        "127.0.0.1:0"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        process_ = std::make_unique<platform::ChildProcess>(
-            platform::SpawnOptions{argv, out_, dir / "agent.err", true, false});
-        std::regex serving("serving on (http://127\\.0\\.0\\.1:[0-9]+)");
-        for (auto deadline = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < deadline;
-             std::this_thread::sleep_for(20ms)) {
-            std::smatch m;
-            auto text = read_file(out_.string());
-            if (std::regex_search(text, m, serving)) {
-                url_ = m[1];
-                return;
-            }
-            if (process_->poll()) break;
-        }
-        throw std::runtime_error("keel-agent did not start: " + read_file((dir / "agent.err").string()));
-    }
-    const std::string& url() const { return url_; }
-
-private:
-    std::filesystem::path out_;
-    std::unique_ptr<platform::ChildProcess> process_;
-    std::string url_;
-};
+// keel-agent serve on the platform's tpm.sock (tcti-cmd through socat).
+AgentProcess agent_on(const std::filesystem::path& dir, const std::filesystem::path& platform_dir,
+                      std::vector<std::string> options) {
+    options.insert(options.begin(), {"--tcti", "cmd:socat - UNIX-CONNECT:" + (platform_dir / "tpm.sock").string()});
+    return AgentProcess(env("KEEL_AGENT"), options, dir);
+}
 
 nlohmann::json parse_json(const std::string& text) {
     auto doc = nlohmann::json::parse(text, nullptr, false);
@@ -82,7 +55,7 @@ TEST(PlatformAttestation, MeasuredBootIsEnrolledAndTrusted) {
     auto drtm_log = dir / "drtm.bin";
     std::ofstream(drtm_log, std::ios::binary) << event_log_bytes(platform.console());
 
-    Agent agent(dir, platform.dir(), {"--drtm-log", drtm_log.string()});
+    auto agent = agent_on(dir, platform.dir(), {"--drtm-log", drtm_log.string()});
     auto db = (dir / "hosts.sqlite").string();
     std::vector<std::string> enroll = {env("KEEL_CLI"), "enroll", "--agent", agent.url(),   "--host-id",
                                        "qemu-host",     "--db",   db,        "--reference", reference};
@@ -130,7 +103,7 @@ TEST(PlatformAttestation, BootWithoutDynamicLaunchIsNotTrusted) {
     platform.start({"--iso", env("KEEL_ISO_DIR") + "/keel-test-hold.iso", "--banks", "sha256", "--timeout", "900"});
     ASSERT_TRUE(platform.wait_for_console("keel: holding for inspection", 300s)) << platform.console();
     auto dir = std::filesystem::path(scratch_dir("platform-plain"));
-    Agent agent(dir, platform.dir(), {});
+    auto agent = agent_on(dir, platform.dir(), {});
     auto db = (dir / "hosts.sqlite").string();
     std::vector<std::string> enroll = {env("KEEL_CLI"), "enroll", "--agent", agent.url(),   "--host-id",
                                        "plain",         "--db",   db,        "--reference", reference};

@@ -26,12 +26,16 @@ const EVP_MD* md_for(std::uint16_t bank) {
     throw std::runtime_error("unknown bank");
 }
 
-Bytes hash(std::uint16_t bank, const Bytes& data) {
+}  // namespace
+
+Bytes bank_digest(std::uint16_t bank, const Bytes& data) {
     Bytes out(EVP_MD_get_size(md_for(bank)));
     unsigned int n = 0;
     EVP_Digest(data.data(), data.size(), out.data(), &n, md_for(bank), nullptr);
     return out;
 }
+
+namespace {
 
 Bytes concat(const Bytes& a, const Bytes& b) {
     Bytes out = a;
@@ -68,7 +72,7 @@ Bytes drtm_log(const std::vector<std::uint16_t>& banks, const std::vector<Compon
         tpm::DigestList digests{};
         digests.count = banks.size();
         for (std::size_t i = 0; i < banks.size(); ++i) {
-            auto d = hash(banks[i], c.measured);
+            auto d = bank_digest(banks[i], c.measured);
             digests.digests[i].alg = banks[i];
             std::memcpy(digests.digests[i].bytes, d.data(), d.size());
         }
@@ -87,7 +91,7 @@ evidence::PcrValues launch_pcrs(const std::vector<std::uint16_t>& banks, const s
         auto size = eventlog::known_digest_size(bank);
         for (std::uint32_t pcr = 0; pcr < 24; ++pcr) pcrs[bank][pcr] = Bytes(size, 0);
         for (const auto& c : components)
-            pcrs[bank][c.pcr] = hash(bank, concat(pcrs[bank][c.pcr], hash(bank, c.measured)));
+            pcrs[bank][c.pcr] = bank_digest(bank, concat(pcrs[bank][c.pcr], bank_digest(bank, c.measured)));
     }
     return pcrs;
 }
@@ -97,7 +101,8 @@ std::string reference_json(const std::vector<std::uint16_t>& banks, const std::v
     for (std::size_t i = 0; i < components.size(); ++i) {
         const auto& c = components[i];
         nlohmann::json digests = nlohmann::json::object();
-        for (auto bank : banks) digests[eventlog::algorithm_name(bank)] = eventlog::to_hex(hash(bank, c.measured));
+        for (auto bank : banks)
+            digests[eventlog::algorithm_name(bank)] = eventlog::to_hex(bank_digest(bank, c.measured));
         list.push_back({{"index", i},
                         {"name", c.name},
                         {"pcr", c.pcr},

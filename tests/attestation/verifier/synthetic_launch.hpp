@@ -25,6 +25,9 @@ struct Component {
     Bytes measured;  // the bytes whose hash the event records
 };
 
+// H_bank(data) for bank sha1/sha256/sha384/sha512.
+Bytes bank_digest(std::uint16_t bank, const Bytes& data);
+
 // slb, slb-loader, hypervisor (PCR 17), launch-manifest (18), guest (19).
 std::vector<Component> keel_components();
 
