@@ -12,10 +12,6 @@
 namespace keel::evidence {
 namespace {
 
-constexpr std::uint16_t alg_rsassa = 0x0014;
-constexpr std::uint16_t alg_rsapss = 0x0016;
-constexpr std::uint16_t alg_ecdsa = 0x0018;
-
 struct MdCtxFree {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
@@ -107,14 +103,6 @@ std::string hex16(std::uint16_t v) {
     return buf;
 }
 
-const char* scheme_name(std::uint16_t alg) {
-    switch (alg) {
-    case alg_rsassa: return "RSASSA";
-    case alg_rsapss: return "RSAPSS";
-    default: return "ECDSA";
-    }
-}
-
 // A key's type in words, for "an ECDSA signature needs an EC key, not RSA".
 std::string key_type(EVP_PKEY* key) {
     const char* name = EVP_PKEY_get0_type_name(key);
@@ -163,7 +151,8 @@ std::string signature_problem(EVP_PKEY* key, std::span<const std::uint8_t> attes
     } else {
         // An RSA-PSS key (restricted to PSS) cannot make an RSASSA signature.
         if (type != EVP_PKEY_RSA && !(scheme == alg_rsapss && type == EVP_PKEY_RSA_PSS))
-            return std::string("an ") + scheme_name(scheme) + " signature needs an RSA key, not " + key_type(key);
+            return std::string("an ") + signature_scheme_name(scheme) + " signature needs an RSA key, not " +
+                   key_type(key);
         const auto modulus = static_cast<std::size_t>(EVP_PKEY_get_size(key));
         if (signature.rsa_signature.size() != modulus)
             return "the RSA signature has " + std::to_string(signature.rsa_signature.size()) +
@@ -182,7 +171,8 @@ std::string signature_problem(EVP_PKEY* key, std::span<const std::uint8_t> attes
         EVP_DigestFinal_ex(hasher, digest, &digest_size) != 1)
         return failed("OpenSSL cannot hash the quote");
     EVP_PKEY_CTX* ctx = verify_context(key, scheme, signature.hash_alg, md);
-    if (ctx == nullptr) return failed("OpenSSL cannot set up " + std::string(scheme_name(scheme)) + " with this key");
+    if (ctx == nullptr)
+        return failed("OpenSSL cannot set up " + std::string(signature_scheme_name(scheme)) + " with this key");
     if (EVP_PKEY_verify(ctx, sig.data(), sig.size(), digest, digest_size) != 1)
         return failed("the signature does not verify with the attestation key");
     return {};

@@ -5,13 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "attestation/evidence/tpm_types.hpp"  // the signature schemes
+
 namespace keel::evidence::keys {
 
 inline constexpr std::uint16_t alg_aes = 0x0006;
 inline constexpr std::uint16_t alg_null = 0x0010;
-inline constexpr std::uint16_t alg_rsassa = 0x0014;
-inline constexpr std::uint16_t alg_rsapss = 0x0016;
-inline constexpr std::uint16_t alg_ecdsa = 0x0018;
 inline constexpr std::uint16_t alg_cfb = 0x0043;
 
 // TPMA_OBJECT

@@ -16,6 +16,21 @@ namespace keel::evidence {
 inline constexpr std::uint32_t tpm_generated_value = 0xff544347;  // TPM_GENERATED_VALUE
 inline constexpr std::uint16_t st_attest_quote = 0x8018;  // TPM_ST_ATTEST_QUOTE
 
+// The signature schemes an AK may use (TPM_ALG_ID).
+inline constexpr std::uint16_t alg_rsassa = 0x0014;
+inline constexpr std::uint16_t alg_rsapss = 0x0016;
+inline constexpr std::uint16_t alg_ecdsa = 0x0018;
+
+// "RSASSA", "RSAPSS", "ECDSA", or "unknown scheme".
+inline const char* signature_scheme_name(std::uint16_t sig_alg) {
+    switch (sig_alg) {
+    case alg_rsassa: return "RSASSA";
+    case alg_rsapss: return "RSAPSS";
+    case alg_ecdsa: return "ECDSA";
+    default: return "unknown scheme";
+    }
+}
+
 // One bank of a TPML_PCR_SELECTION: the hash and the PCR indices, ascending.
 struct PcrSelection {
     std::uint16_t hash_alg = 0;

@@ -28,15 +28,6 @@ std::string describe_selection(const std::vector<evidence::PcrSelection>& select
     return out;
 }
 
-const char* scheme_name(std::uint16_t sig_alg) {
-    switch (sig_alg) {
-    case 0x0014: return "RSASSA";
-    case 0x0016: return "RSAPSS";
-    case 0x0018: return "ECDSA";
-    }
-    return "unknown scheme";
-}
-
 }  // namespace
 
 Check ak_enrolled(const Evidence& e, const Expectations& x) {
@@ -74,7 +65,7 @@ Check quote_signature(const Evidence& e, const Expectations& x) {
         note = " (-g named " + bank_name(*x.signature_hash) +
                "; the signature's own hash was used, as "
                "tpm2_checkquote does)";
-    return pass(check::quote_signature, std::string(scheme_name(e.signature.sig_alg)) + "-" +
+    return pass(check::quote_signature, std::string(evidence::signature_scheme_name(e.signature.sig_alg)) + "-" +
                                             bank_name(e.signature.hash_alg) +
                                             " signature verifies with the attestation key" + note);
 }
