@@ -1,9 +1,12 @@
 // RAII for the OpenSSL 3 handles the replay uses: a fetched EVP_MD and a
-// reusable EVP_MD_CTX per bank, freed however the replay ends.
+// reusable EVP_MD_CTX per bank, freed however the replay ends; and the
+// per-process cache of fetched hashes the replay and the quote checks share.
 #pragma once
 
 #include <memory>
 #include <openssl/evp.h>
+
+#include "attestation/eventlog/algorithm.hpp"
 
 namespace keel::eventlog::evp {
 
@@ -16,5 +19,10 @@ struct MdCtxDeleter {
 
 using Md = std::unique_ptr<EVP_MD, MdDeleter>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+// The hash of a TPM algorithm id, fetched once per process (a fetch takes a
+// lock and a lookup in OpenSSL's method store, which would cost every replay
+// and every quote check); nullptr when OpenSSL has none. Never freed.
+const EVP_MD* fetched_md(AlgorithmId id);
 
 }  // namespace keel::eventlog::evp

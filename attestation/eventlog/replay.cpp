@@ -11,20 +11,6 @@ namespace {
 
 constexpr std::uint8_t hcrtm_locality = 4;  // TPM 2.0 Part 1: _TPM_Hash_Start resets PCR 0 to 00..04
 
-const char* openssl_name(AlgorithmId id) {
-    switch (id) {
-    case alg_sha1: return "SHA1";
-    case alg_sha256: return "SHA2-256";
-    case alg_sha384: return "SHA2-384";
-    case alg_sha512: return "SHA2-512";
-    case alg_sm3_256: return "SM3";
-    case alg_sha3_256: return "SHA3-256";
-    case alg_sha3_384: return "SHA3-384";
-    case alg_sha3_512: return "SHA3-512";
-    default: return nullptr;
-    }
-}
-
 // One bank's hash: fetched once, its context reused for every extend.
 class Bank {
 public:
@@ -32,7 +18,7 @@ public:
 
     // False when OpenSSL has no implementation of the declared size.
     bool open() {
-        md_ = fetched(spec_.id);
+        md_ = evp::fetched_md(spec_.id);
         if (!md_ || EVP_MD_get_size(md_) != spec_.digest_size) return false;
         ctx_.reset(EVP_MD_CTX_new());
         if (!ctx_) throw Error("OpenSSL could not allocate a digest context");
@@ -52,26 +38,6 @@ public:
     }
 
 private:
-    // Fetched once per process and algorithm: a fetch takes a lock and a
-    // lookup in OpenSSL's method store, which would cost every replay.
-    static const EVP_MD* fetched(AlgorithmId id) {
-        switch (id) {
-        case alg_sha1: return cached<alg_sha1>();
-        case alg_sha256: return cached<alg_sha256>();
-        case alg_sha384: return cached<alg_sha384>();
-        case alg_sha512: return cached<alg_sha512>();
-        case alg_sm3_256: return cached<alg_sm3_256>();
-        case alg_sha3_256: return cached<alg_sha3_256>();
-        case alg_sha3_384: return cached<alg_sha3_384>();
-        case alg_sha3_512: return cached<alg_sha3_512>();
-        default: return nullptr;
-        }
-    }
-    template <AlgorithmId id> static const EVP_MD* cached() {
-        static const evp::Md md(EVP_MD_fetch(nullptr, openssl_name(id), nullptr));
-        return md.get();
-    }
-
     AlgorithmSpec spec_;
     const EVP_MD* md_ = nullptr;
     evp::MdCtx ctx_;

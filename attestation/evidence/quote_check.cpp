@@ -1,6 +1,5 @@
 #include "attestation/evidence/quote_check.hpp"
 
-#include <array>
 #include <cstdio>
 #include <memory>
 #include <openssl/ec.h>
@@ -8,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/evp.hpp"
 
 namespace keel::evidence {
 namespace {
@@ -19,19 +19,13 @@ struct SigFree {
     void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
 
-// The hashes a TPM signs and extends with. Fetched once per process: an
-// explicit fetch per call, or OpenSSL's implicit fetch for EVP_sha256(),
-// costs a lookup under a lock on every verification. Never freed; they live
-// as long as the library.
+// The hashes a TPM signs quotes with; the same cache as the replay's.
 const EVP_MD* hash_md(std::uint16_t alg) {
-    static const std::array<EVP_MD*, 4> mds{
-        EVP_MD_fetch(nullptr, "SHA1", nullptr), EVP_MD_fetch(nullptr, "SHA256", nullptr),
-        EVP_MD_fetch(nullptr, "SHA384", nullptr), EVP_MD_fetch(nullptr, "SHA512", nullptr)};
     switch (alg) {
-    case eventlog::alg_sha1: return mds[0];
-    case eventlog::alg_sha256: return mds[1];
-    case eventlog::alg_sha384: return mds[2];
-    case eventlog::alg_sha512: return mds[3];
+    case eventlog::alg_sha1:
+    case eventlog::alg_sha256:
+    case eventlog::alg_sha384:
+    case eventlog::alg_sha512: return eventlog::evp::fetched_md(alg);
     default: return nullptr;
     }
 }
