@@ -42,7 +42,7 @@ void compare_one(const ReferenceComponent& ref, const Event& e, ComponentCompari
                                quoted(e.keel->detail));
     for (const auto& [bank, expected] : ref.digests) {
         BankComparison b{bank, expected, std::nullopt};
-        if (const auto* d = e.digest(bank)) b.event_log = d->value;
+        if (const auto* d = e.digest(bank)) b.event_log.emplace(d->value.begin(), d->value.end());
         if (!b.event_log)
             out.problems.push_back(name + ": the event log has no " + algorithm_name(bank) + " digest for it");
         else if (!b.matches())

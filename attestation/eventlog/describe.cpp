@@ -16,7 +16,7 @@ constexpr std::size_t hex_preview_bytes = 16;
 bool printable_ascii(unsigned char c) { return c >= 0x20 && c < 0x7F; }
 
 // Firmware text: ASCII, or UCS-2 (EV_S_CRTM_VERSION), NUL-terminated or not.
-std::optional<std::string> as_text(const Bytes& data) {
+std::optional<std::string> as_text(ByteView data) {
     std::string text;
     auto end = data.end();
     while (end != data.begin() && *(end - 1) == 0) --end;
@@ -39,7 +39,7 @@ std::string shortened(std::string_view text, std::size_t limit) {
     return quoted(text.substr(0, limit)) + "… (" + std::to_string(text.size()) + " bytes)";
 }
 
-std::string hex_preview(const Bytes& data) {
+std::string hex_preview(ByteView data) {
     const auto shown = std::min(data.size(), hex_preview_bytes);
     auto s = to_hex(std::span(data).first(shown));
     if (shown < data.size()) s += "…";
@@ -56,7 +56,7 @@ std::string spec_id_summary(const SpecId& spec) {
 
 // EV_NO_ACTION data opens with a 16-byte signature field, often NUL-padded
 // ("SP800-155 Event3", "Spec ID Event00", "NvIndexInstance").
-std::optional<std::string> no_action_signature(const Bytes& data) {
+std::optional<std::string> no_action_signature(ByteView data) {
     constexpr std::size_t signature_size = 16;
     const auto field = data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), signature_size));
     const auto end = std::find(data.begin(), field, 0);

@@ -8,7 +8,7 @@ namespace {
 // TCG_EfiStartupLocalityEvent: the signature "StartupLocality\0", then a u8.
 constexpr std::string_view startup_locality_signature{"StartupLocality\0", 16};
 
-std::string_view as_text(const Bytes& data) { return {reinterpret_cast<const char*>(data.data()), data.size()}; }
+std::string_view as_text(ByteView data) { return {reinterpret_cast<const char*>(data.data()), data.size()}; }
 
 void decode_keel_event(Event& e) {
     auto text = as_text(e.data);

@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 namespace keel::eventlog {
 
 using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
 
 enum class Format {
     crypto_agile,  // Spec ID Event03 header, then TCG_PCR_EVENT2 records
@@ -25,7 +28,7 @@ enum class Format {
 
 struct Digest {
     AlgorithmId algorithm;
-    Bytes value;
+    ByteView value;  // in the log's bytes (EventLog::storage)
 };
 
 struct AlgorithmSpec {
@@ -56,8 +59,11 @@ struct Event {
     std::size_t offset = 0;  // byte offset of the record in the log
     std::uint32_t pcr = 0;
     EventType type = 0;
-    std::vector<Digest> digests;  // at most one per algorithm, in log order
-    Bytes data;
+    // Both point into EventLog::storage: an Event is valid while a copy of
+    // its log lives. One allocation per log instead of several per event
+    // keeps the verifier's parse-and-replay fast.
+    std::span<const Digest> digests;  // at most one per algorithm, in log order
+    ByteView data;
 
     // Decoded from the data where the type defines a layout:
     std::optional<KeelEventData> keel;  // a well-formed Keel event
@@ -71,7 +77,15 @@ struct Event {
     }
 };
 
+// What the events' spans point into: a copy of the log's bytes and every
+// event's digests, in order. Shared, so that copies of a log stay valid.
+struct LogStorage {
+    Bytes bytes;
+    std::vector<Digest> digests;
+};
+
 struct EventLog {
+    std::shared_ptr<const LogStorage> storage;
     Format format = Format::crypto_agile;
     std::optional<SpecId> spec_id;  // crypto-agile logs only
     std::vector<AlgorithmSpec> algorithms;  // the banks: Spec ID's list, or sha1 for legacy logs

@@ -16,6 +16,8 @@ class Bank {
 public:
     explicit Bank(AlgorithmSpec spec) : spec_(spec) {}
 
+    PcrBank* pcrs = nullptr;  // the replay's values of this bank
+
     // False when OpenSSL has no implementation of the declared size.
     bool open() {
         md_ = evp::fetched_md(spec_.id);
@@ -28,7 +30,7 @@ public:
     AlgorithmId id() const { return spec_.id; }
     std::size_t size() const { return spec_.digest_size; }
 
-    void extend(Bytes& pcr, const Bytes& digest) {
+    void extend(Bytes& pcr, ByteView digest) {
         unsigned int len = 0;
         if (EVP_DigestInit_ex2(ctx_.get(), md_, nullptr) != 1 ||
             EVP_DigestUpdate(ctx_.get(), pcr.data(), pcr.size()) != 1 ||
@@ -57,7 +59,7 @@ Replay replay(const EventLog& log) {
     for (const auto& spec : log.algorithms) {
         Bank bank(spec);
         if (bank.open()) {
-            result.pcrs[spec.id];  // every bank appears, if only empty
+            bank.pcrs = &result.pcrs[spec.id];  // every bank appears, if only empty
             banks.push_back(std::move(bank));
         } else {
             result.unsupported.insert(spec.id);
@@ -80,7 +82,7 @@ Replay replay(const EventLog& log) {
                 result.incomplete.insert({bank.id(), e.pcr});
                 continue;
             }
-            auto [it, fresh] = result.pcrs[bank.id()].try_emplace(e.pcr);
+            auto [it, fresh] = bank.pcrs->try_emplace(e.pcr);
             if (fresh) it->second = initial_pcr_value(result, bank.size(), e.pcr);
             bank.extend(it->second, digest->value);
         }

@@ -62,7 +62,7 @@ std::string result_json(const AttestationResult& r) {
     json components = json::array();
     for (const auto& m : r.components) {
         json digests = json::object();
-        for (const auto& [bank, value] : m.digests) digests[eventlog::algorithm_name(bank)] = eventlog::to_hex(value);
+        for (const auto& d : m.digests) digests[eventlog::algorithm_name(d.algorithm)] = eventlog::to_hex(d.value);
         components.push_back({{"event", m.event},
                               {"name", m.name},
                               {"pcr", m.pcr},

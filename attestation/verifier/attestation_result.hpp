@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "attestation/eventlog/log.hpp"
 #include "attestation/evidence/bytes.hpp"
 #include "attestation/evidence/tpm_types.hpp"
 
@@ -46,14 +48,23 @@ struct MeasuredComponent {
     std::string name;
     std::uint32_t pcr = 0;
     std::string detail;
-    std::map<std::uint16_t, Bytes> digests;
+    std::span<const eventlog::Digest> digests;  // the log's, kept alive by AttestationResult::drtm_log
     bool in_reference = false;
+
+    const eventlog::Digest* digest(std::uint16_t bank) const {
+        for (const auto& d : digests)
+            if (d.algorithm == bank) return &d;
+        return nullptr;
+    }
 };
 
 struct AttestationResult {
     std::string host_id;  // empty without an enrolled host
     std::vector<Check> checks;
     std::vector<MeasuredComponent> components;
+    // The DRTM log's bytes and digests, which the components' digests point
+    // into (copying them would cost the verifier an allocation per component).
+    std::shared_ptr<const eventlog::LogStorage> drtm_log;
     std::optional<evidence::ClockInfo> clock;  // from the quote, once its signature verified
 
     // Trusted when no check failed. Checks are skipped only where the caller

@@ -31,7 +31,7 @@ Check reference_required(const Evidence& e, const Expectations& x, const std::ve
 
 // Helpers shared by the files above.
 std::string bank_name(std::uint16_t bank);
-std::string short_hex(const Bytes& value);  // whole value; digests are what users compare
+std::string short_hex(std::span<const std::uint8_t> value);  // whole value; digests are what users compare
 Check pass(const char* id, std::string message);
 Check fail(const char* id, std::string message);
 Check skipped(const char* id, std::string message);

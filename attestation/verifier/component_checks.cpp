@@ -6,10 +6,12 @@
 // means something (within one PCR). When every reference component is
 // required, the quoted PCRs must also equal `keel measure`'s prediction.
 #include <algorithm>
+#include <array>
 #include <cstdio>
-#include <map>
+#include <string_view>
 
 #include "attestation/eventlog/event_types.hpp"
+#include "attestation/eventlog/parser.hpp"
 #include "attestation/verifier/checks.hpp"
 
 namespace keel::verifier::checks {
@@ -41,11 +43,11 @@ std::string mismatch(const eventlog::Event& ev, const MeasuredComponent& m, cons
     bool compared = false;
     for (const auto& [bank, expected] : ref.digests) {
         if (!contains(verified_banks, bank)) continue;
-        auto d = m.digests.find(bank);
-        if (d == m.digests.end()) return "it carries no " + bank_name(bank) + " digest";
+        const auto* d = m.digest(bank);
+        if (!d) return "it carries no " + bank_name(bank) + " digest";
         compared = true;
-        if (d->second != expected)
-            return "its " + bank_name(bank) + " digest " + short_hex(d->second) + " is not the reference value " +
+        if (!std::equal(d->value.begin(), d->value.end(), expected.begin(), expected.end()))
+            return "its " + bank_name(bank) + " digest " + short_hex(d->value) + " is not the reference value " +
                    short_hex(expected);
     }
     if (!compared) return "no bank the quote verified has a reference digest for it";
@@ -98,6 +100,7 @@ Check reference_components(const Evidence& e, const Expectations& x, const std::
     if (banks.empty())
         for (const auto& a : e.drtm_log->algorithms) banks.push_back(a.id);
     std::vector<std::string> problems;
+    components.reserve(e.drtm_log->events.size());
     for (const auto& ev : e.drtm_log->events) {
         if (ev.type == eventlog::ev_no_action) continue;
         if (!ev.keel) {
@@ -106,8 +109,7 @@ Check reference_components(const Evidence& e, const Expectations& x, const std::
                                ": it cannot be appraised");
             continue;
         }
-        MeasuredComponent m{ev.index, ev.keel->name, ev.pcr, ev.keel->detail, {}, false};
-        for (const auto& d : ev.digests) m.digests[d.algorithm] = d.value;
+        MeasuredComponent m{ev.index, ev.keel->name, ev.pcr, ev.keel->detail, ev.digests, false};
         if (x.reference) {
             const auto& refs = x.reference->components;
             // A genuine log lists the components in the reference values' order:
@@ -141,32 +143,35 @@ Check reference_components(const Evidence& e, const Expectations& x, const std::
 }
 
 Check reference_required(const Evidence& e, const Expectations& x, const std::vector<MeasuredComponent>& components) {
-    std::vector<std::string> required;
+    std::vector<std::string_view> required;
     const bool whole_reference = !(x.policy && x.policy->required_components);
     if (!whole_reference) {
-        required = *x.policy->required_components;
+        required.assign(x.policy->required_components->begin(), x.policy->required_components->end());
     } else if (x.reference) {
+        required.reserve(x.reference->components.size());
         for (const auto& ref : x.reference->components) required.push_back(ref.name);
     } else {
         return skipped(check::reference_required, "no reference values or required components given");
     }
     if (!e.drtm_log && !required.empty())
-        return fail(check::reference_required, "no DRTM event log: required component \"" + required.front() +
-                                                   "\" cannot be shown to be measured");
+        return fail(check::reference_required, "no DRTM event log: required component \"" +
+                                                   std::string(required.front()) + "\" cannot be shown to be measured");
     // Each required component must be measured. Order is checked only among
     // components of one PCR: the order of events in different PCRs is not
     // covered by any PCR value, so the log's word for it is worth nothing.
     std::vector<bool> used(components.size(), false);
-    std::map<std::uint32_t, std::size_t> next_in_pcr;  // PCR -> first log position still allowed
+    // PCR -> first log position still allowed. Components come from events
+    // that extend a PCR, whose index the parser bounds.
+    std::array<std::size_t, eventlog::max_pcr_index + 1> next_in_pcr{};
     std::size_t cursor = 0;  // a genuine log measures the required components in the listed order
     for (const auto& name : required) {
         std::optional<std::size_t> found, earlier;
         if (cursor < components.size() && !used[cursor] && components[cursor].name == name &&
-            cursor >= next_in_pcr[components[cursor].pcr])
+            cursor >= next_in_pcr.at(components[cursor].pcr))
             found = cursor;
         for (std::size_t i = 0; !found && i < components.size(); ++i) {
             if (used[i] || components[i].name != name) continue;
-            if (i >= next_in_pcr[components[i].pcr]) {
+            if (i >= next_in_pcr.at(components[i].pcr)) {
                 found = i;
                 break;
             }
@@ -174,14 +179,14 @@ Check reference_required(const Evidence& e, const Expectations& x, const std::ve
         }
         if (!found) {
             if (earlier)
-                return fail(check::reference_required, "required component \"" + name +
+                return fail(check::reference_required, "required component \"" + std::string(name) +
                                                            "\" is measured out of order in PCR " +
                                                            std::to_string(components[*earlier].pcr));
             return fail(check::reference_required,
-                        "required component \"" + name + "\" is missing from the DRTM event log");
+                        "required component \"" + std::string(name) + "\" is missing from the DRTM event log");
         }
         used[*found] = true;
-        next_in_pcr[components[*found].pcr] = *found + 1;
+        next_in_pcr.at(components[*found].pcr) = *found + 1;
         cursor = *found + 1;
     }
     // Everything the reference launch measured is required: the quoted PCRs

@@ -10,7 +10,7 @@ namespace keel::verifier {
 namespace checks {
 
 std::string bank_name(std::uint16_t bank) { return eventlog::algorithm_name(bank); }
-std::string short_hex(const Bytes& value) { return eventlog::to_hex(value); }
+std::string short_hex(std::span<const std::uint8_t> value) { return eventlog::to_hex(value); }
 Check pass(const char* id, std::string message) { return {id, Status::pass, std::move(message)}; }
 Check fail(const char* id, std::string message) { return {id, Status::fail, std::move(message)}; }
 Check skipped(const char* id, std::string message) { return {id, Status::skipped, std::move(message)}; }
@@ -22,8 +22,8 @@ evidence::Attest parse_attest_evidence(std::span<const std::uint8_t> bytes) {
     if (attest.magic != evidence::tpm_generated_value)
         throw evidence::ParseError(
             "TPMS_ATTEST: magic 0x" +
-            checks::short_hex({std::uint8_t(attest.magic >> 24), std::uint8_t(attest.magic >> 16),
-                               std::uint8_t(attest.magic >> 8), std::uint8_t(attest.magic)}) +
+            checks::short_hex(Bytes{std::uint8_t(attest.magic >> 24), std::uint8_t(attest.magic >> 16),
+                                    std::uint8_t(attest.magic >> 8), std::uint8_t(attest.magic)}) +
             " is not TPM_GENERATED_VALUE (0xff544347): not a structure a TPM made");
     return attest;
 }
@@ -71,6 +71,7 @@ AttestationResult verify(const Evidence& e, const Expectations& x) {
     std::vector<std::uint16_t> verified_banks;
     c.push_back(checks::eventlog_drtm(e, x.policy, verified_banks));
     c.push_back(checks::eventlog_boot(e));
+    if (e.drtm_log) r.drtm_log = e.drtm_log->storage;
     c.push_back(checks::reference_components(e, x, verified_banks, r.components));
     c.push_back(checks::reference_required(e, x, r.components));
     // Report the clock only from a quote whose signature holds: it feeds the

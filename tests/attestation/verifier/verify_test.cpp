@@ -314,7 +314,7 @@ TEST_F(VerifyTest, InventedEventWithoutTheQuotedBanksDigestFails) {
     s.reference.push_back(invented);
     s.edit_parsed = [](verifier::Evidence& e) {
         auto& ev = e.drtm_log->events.back();
-        ev.digests.erase(ev.digests.begin());  // keep only sha384
+        ev.digests = ev.digests.subspan(1);  // keep only sha384
     };
     auto r = run(s);
     EXPECT_FALSE(r.trusted()) << verifier::result_text(r);
@@ -329,11 +329,18 @@ TEST_F(VerifyTest, ComponentsAreJudgedByVerifiedBanksOnly) {
     s.banks = {sha256};
     s.log_banks = {sha256, eventlog::alg_sha384};
     s.reference[2].measured = {0xee};  // the reference hypervisor differs from the measured one...
-    s.edit_parsed = [&](verifier::Evidence& e) {
+    // The parsed log's events point into its storage: the edited digests live here.
+    auto claimed = std::make_shared<std::pair<Bytes, std::vector<eventlog::Digest>>>();
+    s.edit_parsed = [&s, claimed](verifier::Evidence& e) {
         // ...and the log claims the reference's sha384 digest for it, which nothing verified.
         auto reference = eventlog::parse_reference_values(reference_json(s.log_banks, s.reference));
-        for (auto& d : e.drtm_log->events[3].digests)
-            if (d.algorithm == eventlog::alg_sha384) d.value = reference.components[2].digests.at(eventlog::alg_sha384);
+        auto& [value, digests] = *claimed;
+        value = reference.components[2].digests.at(eventlog::alg_sha384);
+        auto& ev = e.drtm_log->events[3];
+        digests.assign(ev.digests.begin(), ev.digests.end());
+        for (auto& d : digests)
+            if (d.algorithm == eventlog::alg_sha384) d.value = value;
+        ev.digests = digests;
     };
     auto r = run(s);
     expect_failures(r, {"reference.components"});

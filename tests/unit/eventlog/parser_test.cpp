@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "attestation/eventlog/error.hpp"
@@ -10,6 +11,7 @@
 
 using namespace keel::eventlog;
 using keel::test::bytes;
+using keel::test::hash;
 using keel::test::keel_data;
 using keel::test::keel_drtm_log;
 using keel::test::LogBuilder;
@@ -173,7 +175,21 @@ TEST(EventlogParser, ParsesDigestsOfDeclaredButUnknownAlgorithms) {
     b.event(17, keel_ev_component, {{alg_sha256, Bytes(32, 1)}, {0x1234, Bytes(40, 2)}}, keel_data("x", ""));
     const auto log = parse(b.build());
     ASSERT_EQ(log.events.size(), 2u);
-    EXPECT_EQ(log.events[1].digest(0x1234)->value, Bytes(40, 2));
+    const auto value = log.events[1].digest(0x1234)->value;
+    EXPECT_EQ(Bytes(value.begin(), value.end()), Bytes(40, 2));
+}
+
+// Events point into the log's storage, which copies share: a copy stays
+// whole after the parsed original is gone.
+TEST(EventlogParser, CopyOfALogOutlivesTheOriginal) {
+    std::optional<EventLog> original = parse(keel_drtm_log().build());
+    const EventLog copy = *original;
+    original.reset();
+    const auto& hv = copy.events[3];
+    ASSERT_EQ(hv.digests.size(), 3u);
+    const auto value = hv.digest(alg_sha256)->value;
+    EXPECT_EQ(Bytes(value.begin(), value.end()), hash(alg_sha256, keel_data("hypervisor", "debug-exit=0xf4")));
+    EXPECT_EQ(std::string(hv.data.begin(), hv.data.end()), std::string("hypervisor\0debug-exit=0xf4", 26));
 }
 
 TEST(EventlogParser, AcceptsFewerDigestsThanBanks) {
