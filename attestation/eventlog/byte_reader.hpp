@@ -42,9 +42,14 @@ public:
 
 private:
     void need(std::size_t n, const char* what) const {
-        if (n > remaining())
-            fail(std::string("truncated ") + what + ": needs " + std::to_string(n) + " bytes, " +
-                 std::to_string(remaining()) + " left");
+        if (n > remaining()) [[unlikely]]
+            truncated(n, what);
+    }
+
+    // Out of line: building the message stays off the parser's hot path.
+    [[noreturn, gnu::noinline, gnu::cold]] void truncated(std::size_t n, const char* what) const {
+        fail(std::string("truncated ") + what + ": needs " + std::to_string(n) + " bytes, " +
+             std::to_string(remaining()) + " left");
     }
 
     std::uint32_t little_endian(std::size_t n, const char* what) {

@@ -48,22 +48,19 @@ struct DigestRange {
 };
 
 // TCG_PCR_EVENT: u32 pcr; u32 type; u8 sha1[20]; u32 size; u8 data[size].
-Event read_sha1_record(ByteReader& in, std::size_t index, std::vector<Digest>& digests, DigestRange& range) {
-    Event e;
+void read_sha1_record(ByteReader& in, std::size_t index, std::vector<Digest>& digests, DigestRange& range, Event& e) {
     e.index = index;
     e.offset = in.offset();
     read_pcr_and_type(in, e);
     range = {digests.size(), 1};
     digests.push_back({alg_sha1, in.take(sha1_size, "SHA-1 digest")});
     e.data = read_event_data(in);
-    return e;
 }
 
 // TCG_PCR_EVENT2: u32 pcr; u32 type; u32 count; {u16 alg; u8 digest[]} x count;
 // u32 size; u8 data[size]. Digest sizes come from the Spec ID header.
-Event read_agile_record(ByteReader& in, std::size_t index, const std::vector<AlgorithmSpec>& algorithms,
-                        std::vector<Digest>& digests, DigestRange& range) {
-    Event e;
+void read_agile_record(ByteReader& in, std::size_t index, const std::vector<AlgorithmSpec>& algorithms,
+                       std::vector<Digest>& digests, DigestRange& range, Event& e) {
     e.index = index;
     e.offset = in.offset();
     read_pcr_and_type(in, e);
@@ -85,7 +82,6 @@ Event read_agile_record(ByteReader& in, std::size_t index, const std::vector<Alg
         digests.push_back({alg, in.take(spec->digest_size, "digest")});
     }
     e.data = read_event_data(in);
-    return e;
 }
 
 bool at_end(ByteReader& in, EventLog& log) {
@@ -103,8 +99,8 @@ void read_records(ByteReader& in, EventLog& log, std::vector<DigestRange>& range
         const auto index = log.events.size();
         in.set_record(index);
         if (index >= max_events) in.fail("more than " + std::to_string(max_events) + " events");
-        ranges.emplace_back();
-        log.events.push_back(read(in, index, ranges.back()));
+        // Read in place: an Event is too big to move cheaply.
+        read(in, index, ranges.emplace_back(), log.events.emplace_back());
         decode_event_data(log.events.back());
     }
 }
@@ -134,8 +130,8 @@ EventLog parse(std::span<const std::uint8_t> bytes) {
     ranges.reserve(expected_records);
     // Both formats begin with a SHA-1-format record; in a crypto-agile log it
     // is EV_NO_ACTION carrying the Spec ID header that lists the banks.
-    ranges.emplace_back();
-    Event first = read_sha1_record(in, 0, digests, ranges.back());
+    Event first;
+    read_sha1_record(in, 0, digests, ranges.emplace_back(), first);
     first.digests = {digests.data(), 1};
     const auto kind = classify_first_record(first);
     if (kind == FirstRecord::spec_id_agile) {
@@ -144,16 +140,16 @@ EventLog parse(std::span<const std::uint8_t> bytes) {
         log.format = Format::crypto_agile;
         log.algorithms = log.spec_id->algorithms;
         log.events.push_back(std::move(first));
-        read_records(in, log, ranges, [&](ByteReader& r, std::size_t i, DigestRange& range) {
-            return read_agile_record(r, i, log.algorithms, digests, range);
+        read_records(in, log, ranges, [&](ByteReader& r, std::size_t i, DigestRange& range, Event& e) {
+            read_agile_record(r, i, log.algorithms, digests, range, e);
         });
     } else {
         log.format = Format::sha1_legacy;
         log.algorithms = {{alg_sha1, sha1_size}};
         decode_event_data(first);
         log.events.push_back(std::move(first));
-        read_records(in, log, ranges, [&](ByteReader& r, std::size_t i, DigestRange& range) {
-            return read_sha1_record(r, i, digests, range);
+        read_records(in, log, ranges, [&](ByteReader& r, std::size_t i, DigestRange& range, Event& e) {
+            read_sha1_record(r, i, digests, range, e);
         });
     }
     for (std::size_t i = 0; i < log.events.size(); ++i)

@@ -57,6 +57,7 @@ AttestationResult verify(const Evidence& e, const Expectations& x) {
     AttestationResult r;
     r.host_id = x.host_id;
     auto& c = r.checks;
+    c.reserve(12);  // one per check id
     c.push_back(checks::ak_enrolled(e, x));
     c.push_back(checks::quote_format(e));
     c.push_back(checks::quote_signature(e, x));
