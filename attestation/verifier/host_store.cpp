@@ -1,6 +1,6 @@
 #include "attestation/verifier/host_store.hpp"
 
-#include <sqlite3.h>
+#include "attestation/verifier/sqlite_library.hpp"
 
 namespace keel::verifier {
 namespace {
@@ -28,44 +28,44 @@ CREATE TABLE IF NOT EXISTS hosts (
 class Statement {
 public:
     Statement(sqlite3* db, const char* sql, const std::string& path) : db_(db), path_(path) {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail("prepare");
+        if (sqlite().prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail("prepare");
     }
-    ~Statement() { sqlite3_finalize(stmt_); }
+    ~Statement() { sqlite().finalize(stmt_); }
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
     void bind(int i, const std::string& text) {
-        check(sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
+        check(sqlite().bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
     }
     void bind(int i, const Bytes& blob) {
-        check(sqlite3_bind_blob(stmt_, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT));
+        check(sqlite().bind_blob(stmt_, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT));
     }
-    void bind(int i, std::int64_t value) { check(sqlite3_bind_int64(stmt_, i, value)); }
-    void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+    void bind(int i, std::int64_t value) { check(sqlite().bind_int64(stmt_, i, value)); }
+    void bind_null(int i) { check(sqlite().bind_null(stmt_, i)); }
     // True while there is a row.
     bool step() {
-        int rc = sqlite3_step(stmt_);
+        int rc = sqlite().step(stmt_);
         if (rc == SQLITE_ROW) return true;
         if (rc != SQLITE_DONE) fail("step");
         return false;
     }
-    bool is_null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    bool is_null(int col) { return sqlite().column_type(stmt_, col) == SQLITE_NULL; }
     std::string text(int col) {
-        auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+        auto p = reinterpret_cast<const char*>(sqlite().column_text(stmt_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite().column_bytes(stmt_, col))) : std::string();
     }
     Bytes blob(int col) {
-        auto p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
-        return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, col)) : Bytes();
+        auto p = static_cast<const std::uint8_t*>(sqlite().column_blob(stmt_, col));
+        return p ? Bytes(p, p + sqlite().column_bytes(stmt_, col)) : Bytes();
     }
-    std::int64_t integer(int col) { return sqlite3_column_int64(stmt_, col); }
+    std::int64_t integer(int col) { return sqlite().column_int64(stmt_, col); }
 
 private:
     void check(int rc) {
         if (rc != SQLITE_OK) fail("bind");
     }
     [[noreturn]] void fail(const char* what) {
-        throw StoreError("host store " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+        throw StoreError("host store " + path_ + ": " + what + ": " + sqlite().errmsg(db_));
     }
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
@@ -75,35 +75,35 @@ private:
 }  // namespace
 
 HostStore::HostStore(const std::string& path) : path_(path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
-        std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
-        sqlite3_close(db_);
+    if (sqlite().open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                         nullptr) != SQLITE_OK) {
+        std::string why = db_ ? sqlite().errmsg(db_) : "out of memory";
+        sqlite().close(db_);
         throw StoreError("host store " + path + ": cannot open: " + why);
     }
     // Verifiers for many hosts may share the file: wait for a writer rather than fail.
-    sqlite3_busy_timeout(db_, 5000);
+    sqlite().busy_timeout(db_, 5000);
     char* error = nullptr;
-    if (sqlite3_exec(db_, schema, nullptr, nullptr, &error) != SQLITE_OK) {
+    if (sqlite().exec(db_, schema, nullptr, nullptr, &error) != SQLITE_OK) {
         std::string why = error ? error : "unknown error";
-        sqlite3_free(error);
-        sqlite3_close(db_);
+        sqlite().free(error);
+        sqlite().close(db_);
         throw StoreError("host store " + path + ": not a Keel host store or not writable: " + why);
     }
     Statement version(db_, "PRAGMA user_version", path_);
     version.step();
     auto found = version.integer(0);
     if (found == 0) {
-        sqlite3_exec(db_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str(), nullptr, nullptr,
-                     nullptr);
+        sqlite().exec(db_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str(), nullptr, nullptr,
+                      nullptr);
     } else if (found != schema_version) {
-        sqlite3_close(db_);
+        sqlite().close(db_);
         throw StoreError("host store " + path + ": schema version " + std::to_string(found) +
                          " is not the version this keel reads (" + std::to_string(schema_version) + ")");
     }
 }
 
-HostStore::~HostStore() { sqlite3_close(db_); }
+HostStore::~HostStore() { sqlite().close(db_); }
 
 void HostStore::enroll(const HostRecord& h, bool replace) {
     if (!replace && find(h.host_id))
@@ -167,8 +167,8 @@ bool HostStore::record_quote(const std::string& host_id, const evidence::ClockIn
     // sharing the file cannot both accept out of order. The comparison is
     // done here on unsigned values: SQLite's integers are signed, and a TPM
     // clock can be set beyond 2^63 ms.
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-        throw StoreError("host store " + path_ + ": cannot begin a transaction: " + sqlite3_errmsg(db_));
+    if (sqlite().exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw StoreError("host store " + path_ + ": cannot begin a transaction: " + sqlite().errmsg(db_));
     try {
         Statement read(db_, "SELECT last_clock, last_reset_count, last_restart_count FROM hosts WHERE host_id = ?",
                        path_);
@@ -193,11 +193,11 @@ bool HostStore::record_quote(const std::string& host_id, const evidence::ClockIn
             write.bind(4, host_id);
             write.step();
         }
-        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-            throw StoreError("host store " + path_ + ": cannot commit: " + sqlite3_errmsg(db_));
+        if (sqlite().exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw StoreError("host store " + path_ + ": cannot commit: " + sqlite().errmsg(db_));
         return forward;
     } catch (...) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite().exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
 }
