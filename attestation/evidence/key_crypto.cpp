@@ -68,11 +68,27 @@ Bytes hmac(std::uint16_t alg, std::span<const std::uint8_t> key, std::span<const
 }
 
 std::string take_openssl_error() {
-    unsigned long code = ERR_get_error();
+    const char* function = nullptr;
+    const char* data = nullptr;
+    int flags = 0;
+    const unsigned long code = ERR_get_error_all(nullptr, nullptr, &function, &data, &flags);
+    if (code == 0) {
+        ERR_clear_error();
+        return "no OpenSSL error recorded";
+    }
+    // A process may skip loading OpenSSL's error strings (keel does, for
+    // start-up time): then the function, the detail and the code (which
+    // `openssl errstr` explains) say what failed.
+    char hex[24];
+    std::snprintf(hex, sizeof hex, "%08lX", code);
+    std::string text;
+    if (const char* reason = ERR_reason_error_string(code))
+        text = reason;
+    else
+        text = std::string("OpenSSL error ") + hex + " (`openssl errstr " + hex + "` explains it)";
+    if (function && *function) text += std::string(" in ") + function;
+    if (data && *data && (flags & ERR_TXT_STRING)) text += std::string(": ") + data;
     ERR_clear_error();
-    if (code == 0) return "no OpenSSL error recorded";
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
     return text;
 }
 
