@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 #include <openssl/crypto.h>
+#include <string>
 
 #include "tools/keel/commands.hpp"
 
@@ -51,10 +52,17 @@ int main(int argc, char** argv) {
     const Registration* named = nullptr;
     for (const auto& r : registrations)
         if (argc > 1 && std::strcmp(argv[1], r.name) == 0) named = &r;
-    if (named)
+    if (named) {
         named->add(app);
-    else
+    } else if (argc > 1 && argv[1][0] != '-') {
+        // CLI11 would take it for an argument and say only that a subcommand is required.
+        std::string known;
+        for (const auto& r : registrations) known += std::string(known.empty() ? "" : ", ") + r.name;
+        std::cerr << "keel: unknown subcommand \"" << argv[1] << "\" (subcommands: " << known << "; see keel --help)\n";
+        return keel::cli::exit_bad_input;
+    } else {
         for (const auto& r : registrations) r.add(app);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

@@ -110,6 +110,17 @@ TEST_P(Interop, AcceptsExactlyWhatTpm2CheckquoteAccepts) {
                      false);
     expect_agreement("quote byte flipped", {"-u", q.ak, "-m", bad_msg, "-s", q.sig, "-f", q.pcrs, "-q", nonce}, false);
     expect_agreement("PCR value altered", {"-u", q.ak, "-m", q.msg, "-s", q.sig, "-f", bad_pcrs, "-q", nonce}, false);
+
+    // A PEM block that holds no key is bad input. keel does not load OpenSSL's
+    // error strings (start-up time), so OpenSSL's failure is told by its code.
+    auto bad_pem = q.dir + "/bad.pem";
+    std::ofstream(bad_pem) << "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+    auto r = run_process({env("KEEL_CLI"), "verify", "-u", bad_pem, "-m", q.msg, "-s", q.sig, "-q", nonce});
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("keel verify: " + bad_pem + ": not a PEM or TPM2B_PUBLIC key"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("OpenSSL error "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("(`openssl errstr "), std::string::npos) << r.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(AttestationKeys, Interop,

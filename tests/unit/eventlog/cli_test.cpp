@@ -187,10 +187,21 @@ TEST_F(cli, BadInputAndUsageExitTwo) {
     }
 }
 
+TEST_F(cli, AnUnknownSubcommandIsNamedWithTheKnownOnes) {
+    const auto r = keel_cli({"verif", "-u", "ak.pem"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "keel: unknown subcommand \"verif\" (subcommands: eventlog, measure, enroll, verify; see keel "
+                     "--help)\n");
+}
+
 TEST_F(cli, HelpExitsZero) {
     const auto r = keel_cli({"eventlog", "--help"});
     EXPECT_EQ(r.status, 0);
     EXPECT_TRUE(contains(r.out, "--reference"));
+    // Only the named subcommand is built for a run; the tool's help lists them all.
+    const auto all = keel_cli({"--help"});
+    EXPECT_EQ(all.status, 0);
+    for (const char* name : {"eventlog", "measure", "enroll", "verify"}) EXPECT_TRUE(contains(all.out, name)) << name;
 }
 
 TEST_F(cli, ReadsARealTxtLogWithItsFiller) {
