@@ -2,6 +2,7 @@
 // OpenSSL code so that the tpm2-tools file parser, and its fuzz target, need
 // only libtss2-mu.
 #include <string>
+#include <utility>
 
 #include "attestation/eventlog/algorithm.hpp"
 #include "attestation/evidence/pcr_selection_rules.hpp"
@@ -9,7 +10,7 @@
 
 namespace keel::evidence {
 
-PcrValues pcr_values_from_lists(const std::vector<PcrSelection>& selection, const std::vector<Bytes>& digests) {
+PcrValues pcr_values_from_lists(const std::vector<PcrSelection>& selection, std::vector<Bytes> digests) {
     check_selection(selection, "TPML_PCR_SELECTION");
     std::size_t selected = 0;
     for (const auto& bank : selection) selected += bank.pcrs.size();
@@ -30,7 +31,7 @@ PcrValues pcr_values_from_lists(const std::vector<PcrSelection>& selection, cons
             if (next->size() != size)
                 throw ParseError("TPML_DIGEST: the " + name + " value of PCR " + std::to_string(pcr) + " has " +
                                  std::to_string(next->size()) + " bytes, not " + std::to_string(size));
-            bank_values.emplace(pcr, *next++);
+            bank_values.emplace(pcr, std::move(*next++));
         }
     }
     return values;

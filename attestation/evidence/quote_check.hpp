@@ -36,6 +36,6 @@ std::optional<Bytes> pcr_digest(std::uint16_t alg, const std::vector<PcrSelectio
 // Pairs a TPML_PCR_SELECTION with the TPML_DIGESTs that TPM2_PCR_Read (or
 // tpm2_quote) returned for it: digests fill the selection in order.
 // Throws ParseError when counts or sizes do not fit.
-PcrValues pcr_values_from_lists(const std::vector<PcrSelection>& selection, const std::vector<Bytes>& digests);
+PcrValues pcr_values_from_lists(const std::vector<PcrSelection>& selection, std::vector<Bytes> digests);
 
 }  // namespace keel::evidence

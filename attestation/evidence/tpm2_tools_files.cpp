@@ -1,6 +1,7 @@
 #include "attestation/evidence/tpm2_tools_files.hpp"
 
 #include <string>
+#include <utility>
 
 #include "attestation/evidence/pcr_selection_rules.hpp"
 
@@ -88,9 +89,9 @@ Tpm2ToolsPcrs parse_tpm2_tools_pcrs(std::span<const std::uint8_t> bytes) {
 
     Tpm2ToolsPcrs out;
     out.selection = read_selection(bytes);
-    const auto digests = read_digests(bytes, lists);
+    auto digests = read_digests(bytes, lists);
     try {
-        out.values = pcr_values_from_lists(out.selection, digests);
+        out.values = pcr_values_from_lists(out.selection, std::move(digests));
     } catch (const ParseError& e) { fail(e.what()); }
     return out;
 }

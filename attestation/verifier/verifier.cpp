@@ -1,5 +1,7 @@
 #include "attestation/verifier/verifier.hpp"
 
+#include <utility>
+
 #include "attestation/eventlog/algorithm.hpp"
 #include "attestation/eventlog/hex.hpp"
 #include "attestation/eventlog/parser.hpp"
@@ -46,7 +48,7 @@ Evidence parse_evidence(const evidence::EvidenceDocument& d) {
     for (const auto& v : d.pcr_values) {
         for (auto& digest : evidence::parse_digest_list(v)) lists.push_back(std::move(digest));
     }
-    e.pcr_values = evidence::pcr_values_from_lists(e.pcr_selection, lists);
+    e.pcr_values = evidence::pcr_values_from_lists(e.pcr_selection, std::move(lists));
     e.ak_name = d.ak_name;
     if (d.drtm_log) e.drtm_log = parse_log_evidence(*d.drtm_log, max_drtm_log_events, "DRTM event log");
     if (d.boot_log) e.boot_log = parse_log_evidence(*d.boot_log, max_boot_log_events, "boot event log");
