@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     CLI::App app{"keel: tools for Keel's measured launch and its attestation", "keel"};
     app.require_subcommand(1, 1);
     // The named subcommand alone when there is one; every subcommand for
-    // --help, a typo or no subcommand, so that CLI11 can list them.
+    // --help or no subcommand, so that CLI11 can list them.
     const Registration* named = nullptr;
     for (const auto& r : registrations)
         if (argc > 1 && std::strcmp(argv[1], r.name) == 0) named = &r;

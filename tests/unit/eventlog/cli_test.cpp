@@ -201,7 +201,13 @@ TEST_F(cli, HelpExitsZero) {
     // Only the named subcommand is built for a run; the tool's help lists them all.
     const auto all = keel_cli({"--help"});
     EXPECT_EQ(all.status, 0);
-    for (const char* name : {"eventlog", "measure", "enroll", "verify"}) EXPECT_TRUE(contains(all.out, name)) << name;
+    for (const char* name : {"eventlog", "measure", "enroll", "verify"}) {
+        EXPECT_TRUE(contains(all.out, name)) << name;
+        // main.cpp's table of names must match the names the commands register.
+        const auto help = keel_cli({name, "--help"});
+        EXPECT_EQ(help.status, 0) << name;
+        EXPECT_TRUE(contains(help.out, std::string("Usage: keel ") + name + " ")) << help.out;
+    }
 }
 
 TEST_F(cli, ReadsARealTxtLogWithItsFiller) {
