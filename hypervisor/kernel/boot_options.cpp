@@ -30,10 +30,14 @@ void apply(StringView word, BootOptions& o, OptionWarning warn, void* ctx) {
             o.selftest = SelfTest::StackOverflow;
         else if (value == "nmi")
             o.selftest = SelfTest::NmiAfterGuest;
+        else if (value == "interrupts")
+            o.selftest = SelfTest::Interrupts;
+        else if (value == "init")
+            o.selftest = SelfTest::Init;
         else if (value == "none")
             o.selftest = SelfTest::None;
         else
-            return warn(word, "expects ud, pf, stack, nmi or none", ctx);
+            return warn(word, "expects ud, pf, stack, nmi, interrupts, init or none", ctx);
     } else {
         warn(word, "unknown option", ctx);
     }

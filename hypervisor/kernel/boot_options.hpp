@@ -14,6 +14,8 @@ enum class SelfTest : uint8_t {
     PageFault,  // selftest=pf: touch an unmapped page, expect a register dump
     StackOverflow,  // selftest=stack: recurse into the guard page, expect a double fault dump
     NmiAfterGuest,  // selftest=nmi: after the guest, send this CPU an NMI (taken on its IST stack)
+    Interrupts,  // selftest=interrupts: an interrupt on every vector 32-254, then an NMI storm; all survived
+    Init,  // selftest=init: send this CPU an INIT (VM_CR.R_INIT turns it into an ignored #SX)
 };
 
 struct BootOptions {

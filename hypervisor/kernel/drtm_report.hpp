@@ -1,7 +1,8 @@
-// What the hypervisor can say about its own launch: whether a dynamic launch
-// happened (PCR 17 read from the TPM at locality 0; all ones means none),
-// the DRTM PCR values in every bank, and the event log the secure loader
-// left. Only the TPM's word counts: the boot information tag is a pointer.
+// What the hypervisor can say about its own launch, and no more: it reads PCR
+// 17-22 of every bank at locality 0 and says "dynamic launch confirmed" only
+// when the secure loader's event log replays from the locality-4 reset value
+// (zeros) to exactly those values; otherwise it names what it could not
+// confirm. Only the TPM's word counts: the boot information tag is a pointer.
 #pragma once
 #include "multiboot2.hpp"
 

@@ -16,8 +16,8 @@ enum class ExitCode : uint8_t {
 
 void set_debug_exit_port(uint16_t port);
 
-// Powers off through the debug-exit port if one is configured, else halts
-// with interrupts off, forever.
+// Caps the DRTM PCRs (drtm_cap.hpp), then powers off through the debug-exit
+// port if one is configured, else halts with interrupts off, forever.
 [[noreturn]] void halt(ExitCode code);
 
 // Stops here with interrupts on so that an outside observer (the QEMU

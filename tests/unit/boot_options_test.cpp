@@ -33,6 +33,8 @@ TEST(BootOptions, ParsesEveryOption) {
     EXPECT_EQ(keel::parse_boot_options("selftest=ud debug-exit=244", collect, &w).debug_exit_port, 244);
     EXPECT_EQ(keel::parse_boot_options("selftest=stack", collect, &w).selftest, keel::SelfTest::StackOverflow);
     EXPECT_EQ(keel::parse_boot_options("selftest=nmi", collect, &w).selftest, keel::SelfTest::NmiAfterGuest);
+    EXPECT_EQ(keel::parse_boot_options("selftest=interrupts", collect, &w).selftest, keel::SelfTest::Interrupts);
+    EXPECT_EQ(keel::parse_boot_options("selftest=init", collect, &w).selftest, keel::SelfTest::Init);
 }
 
 TEST(BootOptions, ReportsEveryWordItCannotUse) {

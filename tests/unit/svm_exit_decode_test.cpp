@@ -23,6 +23,8 @@ TEST(SvmExitDecode, MapsExitCodesToReasons) {
     EXPECT_EQ(decode(0x7f).reason, ExitReason::Shutdown);
     EXPECT_EQ(decode(0x60).reason, ExitReason::Interrupt);
     EXPECT_EQ(decode(0x61).reason, ExitReason::Interrupt);
+    // INIT belongs to the host: the kernel takes it, no VMM portal sees it.
+    EXPECT_EQ(decode(0x63).reason, ExitReason::Interrupt);
     EXPECT_EQ(decode(~0ull).reason, ExitReason::InvalidState);
     EXPECT_EQ(decode(0x80).reason, ExitReason::Unknown);  // VMRUN inside the guest
     EXPECT_EQ(decode(0x41).reason, ExitReason::Exception);

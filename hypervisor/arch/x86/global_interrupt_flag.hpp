@@ -10,14 +10,24 @@
 
 namespace keel::x86 {
 
-inline void set_global_interrupt_flag() {
+enum class InitRedirect { NoSvm, Redirected, NotKept };
+
+// Sets VM_CR.R_INIT first, so that an INIT (from another CPU, or a device's
+// MSI) held pending while GIF was 0 arrives as #SX, which the kernel
+// ignores, instead of resetting this CPU into code nobody measured. Says
+// whether the CPU kept the bit (emulators may not implement it).
+inline InitRedirect set_global_interrupt_flag() {
     constexpr uint32_t CPUID_EXT_ECX_SVM = 1u << 2;
+    constexpr uint64_t VM_CR_R_INIT = 1ull << 1;
     constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
-    if (!(cpuid(0x80000001).ecx & CPUID_EXT_ECX_SVM) || (rdmsr(msr::VM_CR) & VM_CR_SVMDIS)) return;
+    if (!(cpuid(0x80000001).ecx & CPUID_EXT_ECX_SVM) || (rdmsr(msr::VM_CR) & VM_CR_SVMDIS)) return InitRedirect::NoSvm;
+    wrmsr(msr::VM_CR, rdmsr(msr::VM_CR) | VM_CR_R_INIT);
+    InitRedirect init = (rdmsr(msr::VM_CR) & VM_CR_R_INIT) ? InitRedirect::Redirected : InitRedirect::NotKept;
     uint64_t efer = rdmsr(msr::EFER);
     wrmsr(msr::EFER, efer | efer::SVME);
     svm::stgi();
     wrmsr(msr::EFER, efer);
+    return init;
 }
 
 }  // namespace keel::x86

@@ -4,6 +4,7 @@
 #include "../../kernel/power.hpp"
 #include "cpu.hpp"
 #include "gdt.hpp"
+#include "lapic.hpp"
 
 extern "C" const uint64_t isr_stubs[256];
 
@@ -31,6 +32,12 @@ constexpr uint8_t INTERRUPT_GATE = 0x8e;  // present, DPL 0, 64-bit interrupt ga
 alignas(16) constinit Gate table[256] = {};
 constinit Handler handlers[256] = {};
 constinit volatile uint64_t nmis = 0;
+constinit volatile uint64_t strays = 0;
+constinit volatile uint32_t arrivals[256] = {};
+constinit volatile uint64_t init_redirections = 0;
+constexpr uint64_t STRAYS_REPORTED = 4;  // then counted silently: a storm must not stall the console
+// #SX's error code when the CPU turned an INIT into it (VM_CR.R_INIT).
+constexpr uint64_t SX_INIT_REDIRECTED = 1;
 
 constexpr const char* exception_names[32] = {
     "#DE divide error",
@@ -106,18 +113,40 @@ void init() {
 void set_handler(uint8_t vector, Handler handler) { handlers[vector] = handler; }
 
 uint64_t nmi_count() { return nmis; }
+uint64_t stray_count() { return strays; }
+uint32_t arrival_count(uint8_t vector) { return arrivals[vector]; }
+uint64_t init_count() { return init_redirections; }
 
 }  // namespace keel::x86::idt
 
 extern "C" void interrupt_dispatch(keel::x86::InterruptFrame* frame) {
     using namespace keel::x86;
     // An NMI is not a kernel fault: watchdogs and the NMI that exits a guest
-    // (SVM re-raises it on the host after STGI) arrive here. Say so and go on.
+    // (SVM re-raises it on the host after STGI) arrive here. Count it and go
+    // on; printing each one would let an NMI storm stall the console.
     if (frame->vector == 2) {
         idt::nmis = idt::nmis + 1;
-        keel::console::print("keel: NMI received at rip 0x%lx on stack 0x%lx; continuing\n", frame->rip, frame->rsp);
+        if (idt::nmis <= 3)
+            keel::console::print("keel: NMI received at rip 0x%lx on stack 0x%lx; continuing\n", frame->rip,
+                                 frame->rsp);
+        return;
+    }
+    // With VM_CR.R_INIT set an INIT arrives as #SX instead of resetting the
+    // CPU into code nobody measured: ignore it and keep running.
+    if (frame->vector == 30 && frame->error == idt::SX_INIT_REDIRECTED) {
+        idt::init_redirections = idt::init_redirections + 1;
+        keel::console::print("keel: INIT redirected to #SX at rip 0x%lx; ignored\n", frame->rip);
         return;
     }
     if (frame->vector < 32) idt::dump_and_halt(*frame);
-    if (idt::Handler h = idt::handlers[frame->vector & 255]) h(*frame);
+    idt::arrivals[frame->vector & 255] = idt::arrivals[frame->vector & 255] + 1;
+    if (idt::Handler h = idt::handlers[frame->vector & 255]) return h(*frame);
+    // Nobody asked for this vector: a stray MSI, a spurious PIC IRQ or a
+    // forged IPI. Count it, say so for the first few, and acknowledge it so
+    // the local APIC delivers lower-priority interrupts again.
+    idt::strays = idt::strays + 1;
+    if (idt::strays <= idt::STRAYS_REPORTED)
+        keel::console::print("keel: stray interrupt on vector %lu; counted and ignored%s\n", frame->vector,
+                             idt::strays == idt::STRAYS_REPORTED ? " (further ones counted silently)" : "");
+    lapic::eoi_if_in_service(uint8_t(frame->vector));
 }

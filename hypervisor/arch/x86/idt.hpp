@@ -1,6 +1,7 @@
-// Interrupt descriptor table. Exceptions print a register dump and halt the
-// machine; the local APIC timer and the spurious vector have handlers of
-// their own. Which stubs exist is decided in isr.S.
+// Interrupt descriptor table: a gate for every vector. Exceptions print a
+// register dump and halt the machine; NMIs and INITs redirected to #SX are
+// counted and survived; the local APIC timer and the spurious vector have
+// handlers of their own; any other interrupt is counted and acknowledged.
 #pragma once
 #include <stdint.h>
 
@@ -13,6 +14,12 @@ using Handler = void (*)(InterruptFrame&);
 void init();
 // NMIs taken so far (they are reported and survived, not fatal).
 uint64_t nmi_count();
+// Interrupts on vectors without a handler, counted and acknowledged.
+uint64_t stray_count();
+// Interrupts taken on `vector` (>= 32), with a handler or without.
+uint32_t arrival_count(uint8_t vector);
+// INITs the CPU turned into #SX (VM_CR.R_INIT) and the kernel ignored.
+uint64_t init_count();
 // Routes a non-exception vector (>= 32) to `handler`.
 void set_handler(uint8_t vector, Handler handler);
 

@@ -34,7 +34,9 @@ void on_timer(InterruptFrame&) {
     tick_count = tick_count + 1;
     write(EOI, 0);
 }
-void on_spurious(InterruptFrame&) {}  // no EOI for spurious interrupts
+// The APIC's own spurious interrupt sets no in-service bit and takes no EOI;
+// an IPI or MSI forged on the same vector does, and is acknowledged.
+void on_spurious(InterruptFrame& f) { eoi_if_in_service(uint8_t(f.vector)); }
 
 }  // namespace
 
@@ -76,6 +78,30 @@ Status start_timer(uint32_t hz, TimerInfo& info) {
 }
 
 uint64_t ticks() { return tick_count; }
+
+void eoi_if_in_service(uint8_t vec) {
+    constexpr uint32_t ISR_BASE = 0x100;
+    if (mmio && (mmio[(ISR_BASE + 0x10 * (vec / 32)) / 4] & (1u << (vec % 32)))) write(EOI, 0);
+}
+
+Status send_self_ipi(uint8_t vec) {
+    constexpr uint32_t SHORTHAND_SELF = 0x1 << 18;
+    constexpr uint32_t DELIVERY_PENDING = 1u << 12;
+    if (!mmio || vec < 32) return Status::BadArgument;  // 0-31 are illegal for a fixed IPI
+    write(ICR_LOW, SHORTHAND_SELF | vec);
+    for (uint32_t spins = 0; read(ICR_LOW) & DELIVERY_PENDING; ++spins)
+        if (spins == 1'000'000) return Status::Unsupported;
+    return Status::Ok;
+}
+
+void send_self_init() {
+    // No shorthand may carry an INIT to oneself: name this CPU's APIC ID.
+    constexpr uint32_t DELIVERY_INIT = 0x5 << 8, LEVEL_ASSERT = 1u << 14;
+    constexpr Reg ICR_HIGH = Reg(0x310), APIC_ID = Reg(0x20);
+    if (!mmio) return;
+    write(ICR_HIGH, read(APIC_ID) & 0xff000000u);
+    write(ICR_LOW, DELIVERY_INIT | LEVEL_ASSERT);
+}
 
 void send_self_nmi() {
     constexpr uint32_t DELIVERY_NMI = 0x4 << 8;

@@ -15,6 +15,15 @@ struct TimerInfo {
 // Requires the APIC page to be mapped uncached at its physical address.
 [[nodiscard]] Status init(uint64_t& mmio_base);
 [[nodiscard]] Status start_timer(uint32_t hz, TimerInfo& info);
+// Acknowledges `vector` if the local APIC delivered it (its in-service bit
+// is set). A vector some other path delivered (a PIC's spurious IRQ) must not
+// be acknowledged, and one the APIC delivered must be, or every interrupt of
+// its priority class and below stays blocked.
+void eoi_if_in_service(uint8_t vector);
+// Sends this CPU a fixed interrupt on `vector` (32-255).
+[[nodiscard]] Status send_self_ipi(uint8_t vector);
+// Sends this CPU an INIT (tests: VM_CR.R_INIT must turn it into #SX).
+void send_self_init();
 // Sends this CPU a non-maskable interrupt.
 void send_self_nmi();
 uint64_t ticks();

@@ -2,6 +2,7 @@
 
 #include "cpu.hpp"
 #include "idt.hpp"
+#include "lapic.hpp"
 
 namespace keel::x86::pic {
 namespace {
@@ -9,9 +10,14 @@ constexpr uint16_t MASTER_CMD = 0x20, MASTER_DATA = 0x21, SLAVE_CMD = 0xa0, SLAV
 constexpr uint8_t EOI = 0x20;
 constexpr uint8_t VECTOR_BASE = 0x20;
 // Masked PICs still raise spurious IRQ 7/15 on real chipsets (a glitch on
-// a line); they must not look like CPU exceptions or be acknowledged.
-void on_spurious_master(InterruptFrame&) {}
-void on_spurious_slave(InterruptFrame&) { outb(MASTER_CMD, EOI); }  // the master did see its cascade line
+// a line); they must not look like CPU exceptions or be acknowledged at the
+// PIC. The same vectors sent as an IPI or MSI are the local APIC's to
+// acknowledge, or they would block their whole priority class.
+void on_spurious_master(InterruptFrame& f) { lapic::eoi_if_in_service(uint8_t(f.vector)); }
+void on_spurious_slave(InterruptFrame& f) {
+    outb(MASTER_CMD, EOI);  // the master did see its cascade line
+    lapic::eoi_if_in_service(uint8_t(f.vector));
+}
 }  // namespace
 
 void disable() {

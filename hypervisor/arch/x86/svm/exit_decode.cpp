@@ -28,7 +28,8 @@ virt::ExitReason reason_of(uint64_t code) {
     case exit_code::MSR: return virt::ExitReason::Msr;
     case exit_code::SHUTDOWN: return virt::ExitReason::Shutdown;
     case exit_code::INTR:
-    case exit_code::NMI: return virt::ExitReason::Interrupt;
+    case exit_code::NMI:
+    case exit_code::INIT: return virt::ExitReason::Interrupt;  // the host's, never the guest's
     case exit_code::INVALID: return virt::ExitReason::InvalidState;
     default:
         if (code >= exit_code::EXCEPTION_BASE && code < exit_code::EXCEPTION_BASE + 32)

@@ -11,6 +11,7 @@ namespace exit_code {
 constexpr uint64_t EXCEPTION_BASE = 0x40;  // 0x40 + vector for exception intercepts
 constexpr uint64_t INTR = 0x60;
 constexpr uint64_t NMI = 0x61;
+constexpr uint64_t INIT = 0x63;
 constexpr uint64_t CPUID = 0x72;
 constexpr uint64_t HLT = 0x78;
 constexpr uint64_t IOIO = 0x7b;

@@ -60,9 +60,10 @@ Status SvmVcpu::init(FrameAllocator& frames, const Shared& shared, uint32_t asid
     for (unsigned i = 0; i < 4096 / 8; ++i) vmcb_->write<uint64_t>(VmcbField(i * 8), 0);
 
     Vmcb& v = *vmcb_;
-    v.write<uint32_t>(VmcbField::InterceptMisc1, intercept1::INTR | intercept1::NMI | intercept1::CPUID |
-                                                     intercept1::INVD | intercept1::HLT | intercept1::INVLPGA |
-                                                     intercept1::IOIO | intercept1::MSR | intercept1::SHUTDOWN);
+    v.write<uint32_t>(VmcbField::InterceptMisc1, intercept1::INTR | intercept1::NMI | intercept1::INIT |
+                                                     intercept1::CPUID | intercept1::INVD | intercept1::HLT |
+                                                     intercept1::INVLPGA | intercept1::IOIO | intercept1::MSR |
+                                                     intercept1::SHUTDOWN);
     v.write<uint32_t>(VmcbField::InterceptMisc2, intercept2::VMRUN | intercept2::VMMCALL | intercept2::VMLOAD |
                                                      intercept2::VMSAVE | intercept2::STGI | intercept2::CLGI |
                                                      intercept2::SKINIT);

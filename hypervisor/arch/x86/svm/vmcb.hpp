@@ -57,6 +57,9 @@ enum class VmcbField : uint16_t {
 namespace intercept1 {
 constexpr uint32_t INTR = 1u << 0;
 constexpr uint32_t NMI = 1u << 1;
+// INIT is the host's: intercepted, a guest can never be reset by it, and the
+// host (VM_CR.R_INIT) turns the still-pending INIT into an ignored #SX.
+constexpr uint32_t INIT = 1u << 3;
 constexpr uint32_t CPUID = 1u << 18;
 constexpr uint32_t INVD = 1u << 22;  // would discard the host's dirty cache lines
 constexpr uint32_t INVLPGA = 1u << 26;  // would flush other ASIDs' TLB entries
