@@ -18,8 +18,9 @@ inline constexpr EventType ev_efi_hcrtm_event = 0x80000010;
 inline constexpr EventType keel_ev_skinit = 0x600;  // the CPU's measurement of the SLB (PCR 17)
 inline constexpr EventType keel_ev_launch_manifest = 0x601;  // the launch manifest (PCR 18)
 inline constexpr EventType keel_ev_component = 0x602;  // hypervisor, guest image, ...
+inline constexpr EventType keel_ev_launch_method = 0x603;  // SKINIT or the emulator's (PCR 18)
 
-constexpr bool is_keel_event(EventType t) { return t >= keel_ev_skinit && t <= keel_ev_component; }
+constexpr bool is_keel_event(EventType t) { return t >= keel_ev_skinit && t <= keel_ev_launch_method; }
 
 // "EV_SEPARATOR", "KEEL_EV_COMPONENT", ...; "unknown" for types no table names.
 std::string event_type_name(EventType type);

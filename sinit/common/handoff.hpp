@@ -9,7 +9,15 @@ namespace keel::launch {
 constexpr uint32_t SLB_SIZE = 0x10000;  // SKINIT protects and hands over 64 KiB
 constexpr uint32_t HANDOFF_MAX = 256;  // bytes the SLB reserves for it
 constexpr uint32_t HANDOFF_MAGIC = 0x4f484c4b;  // "KLHO"
-constexpr uint32_t HANDOFF_VERSION = 1;
+constexpr uint32_t HANDOFF_VERSION = 2;
+
+// How the pre-launch stage started the SLB. The SLB records it in the event
+// log (informational: the pre-launch stage is not trusted, and a TPM's
+// locality-4 reset, which the hypervisor checks, is what no software fakes).
+enum class LaunchMethod : uint32_t {
+    Skinit = 1,  // the CPU's SKINIT instruction
+    Emulated = 2,  // keel-platform's emulated SKINIT on COM2 (QEMU, tests)
+};
 
 // The first 8 bytes of the SLB: SKINIT reads the first two words (entry
 // offset, measured length: the core); the third tells the pre-launch stage
@@ -31,6 +39,8 @@ struct Handoff {
     uint64_t event_log_size;
     uint64_t next_boot_info;  // where the SLB builds the hypervisor's Multiboot2 information
     uint64_t next_boot_info_size;
+    LaunchMethod method;
+    uint32_t reserved;
 };
 
 }  // namespace keel::launch

@@ -5,7 +5,8 @@
 //
 //   PCR 17: the SLB's core (measured by the CPU, logged by the loader), the
 //           rest of the SLB (measured by the core), the hypervisor
-//   PCR 18: the launch manifest: every component's name and PCR, in order
+//   PCR 18: the launch manifest: every component's name and PCR, in order;
+//           last, the launch method (SKINIT or the emulator's)
 //   PCR 19: every other module (VMMs, guest images, configuration)
 // A component's digest is H(H(command line) || H(image)), as tboot does.
 #pragma once
@@ -38,6 +39,18 @@ constexpr char SLB_LOADER_NAME[] = "slb-loader";
 constexpr char SLB_LOADER_DETAIL[] = "secure loader, measured by its core";
 constexpr char MANIFEST_NAME[] = "launch-manifest";
 constexpr char HYPERVISOR_NAME[] = "hypervisor";
+
+// The last event of every DRTM log, into PCR 18: how the pre-launch stage
+// says it started the SLB. The pre-launch stage is not trusted, but only an
+// emulator can run the emulated protocol (a real TPM's locality 4 is the
+// CPU's alone), so a reference for real hardware never matches a launch
+// that says "emulated", and the log always says which it was.
+constexpr uint32_t KEEL_EV_LAUNCH_METHOD = 0x603;
+constexpr char LAUNCH_METHOD_NAME[] = "launch-method";
+constexpr char LAUNCH_SKINIT[] = "SKINIT";
+constexpr char LAUNCH_EMULATED[] = "emulated SKINIT (keel-platform)";
+// The pre-launch stage's command-line word that allows the emulated one.
+constexpr char EMULATOR_OPTION[] = "platform-emulator";
 
 struct Component {
     StringView name;

@@ -8,6 +8,7 @@
 #include "../../hypervisor/kernel/multiboot2.hpp"
 #include "../common/elf64.hpp"
 #include "../common/handoff.hpp"
+#include "../common/launch_plan.hpp"
 #include "dma_protection.hpp"
 #include "platform_port.hpp"
 
@@ -28,6 +29,19 @@ constinit mb2::BootInfo boot_info;
 [[noreturn]] void fail(const char* why) {
     console::print("keel-prelaunch: %s; not starting the hypervisor\n", why);
     for (;;) asm volatile("cli; hlt");
+}
+
+// The emulator's protocol is a way to start the SLB without SKINIT: on real
+// hardware it must never be tried, so only a pre-launch stage booted for the
+// emulator (launch::EMULATOR_OPTION on its own command line) speaks it.
+
+bool has_word(StringView line, StringView word) {
+    for (size_t i = 0; i + word.size <= line.size; ++i) {
+        bool starts = i == 0 || line[i - 1] == ' ';
+        bool ends = i + word.size == line.size || line[i + word.size] == ' ';
+        if (starts && ends && line.substr(i, word.size) == word) return true;
+    }
+    return false;
 }
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -195,8 +209,21 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
 
     copy(slb, nullptr, launch::SLB_SIZE);
     copy(slb, slb_image, slb_size);
-    launch::Handoff h{
-        launch::HANDOFF_MAGIC, launch::HANDOFF_VERSION, info_copy, boot_info.total_size, log, AREA, next_info, AREA};
+    bool has_skinit = x86::cpuid(0x80000001).ecx & CPUID_EXT_ECX_SKINIT;
+    bool for_emulator = has_word(boot_info.cmdline, launch::EMULATOR_OPTION);
+    if (!has_skinit && !for_emulator)
+        fail("this CPU has no SKINIT, and this pre-launch stage was not booted for the platform emulator (the "
+             "command-line word 'platform-emulator'): no dynamic launch possible");
+    launch::Handoff h{launch::HANDOFF_MAGIC,
+                      launch::HANDOFF_VERSION,
+                      info_copy,
+                      boot_info.total_size,
+                      log,
+                      AREA,
+                      next_info,
+                      AREA,
+                      has_skinit ? launch::LaunchMethod::Skinit : launch::LaunchMethod::Emulated,
+                      0};
     copy(slb + header.handoff_offset, &h, sizeof h);
     console::print("keel-prelaunch: SLB at 0x%lx (core %u bytes, measured by SKINIT; %u bytes in all), event log at "
                    "0x%lx, %zu modules\n",
@@ -205,7 +232,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     park_other_cpus();
     report_dma_protection();
 
-    if (x86::cpuid(0x80000001).ecx & CPUID_EXT_ECX_SKINIT) {
+    if (has_skinit) {
         console::print("keel-prelaunch: executing SKINIT (hardware dynamic launch)\n");
         x86::wrmsr(x86::msr::EFER, x86::rdmsr(x86::msr::EFER) | x86::efer::SVME);
         keel_leave_long_mode(0, uint32_t(slb), 0, LAUNCH_HARDWARE);

@@ -98,7 +98,8 @@ extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* co
     // wrote it, and only our copy cannot change under us.
     find_ram_ceiling(base);
     launch::Handoff h = *at<launch::Handoff>(base + header->handoff_offset);
-    if (h.magic != launch::HANDOFF_MAGIC || h.version != launch::HANDOFF_VERSION)
+    if (h.magic != launch::HANDOFF_MAGIC || h.version != launch::HANDOFF_VERSION ||
+        (h.method != launch::LaunchMethod::Skinit && h.method != launch::LaunchMethod::Emulated))
         fatal("reading the hand-off block", Status::Malformed);
     claim(base, launch::SLB_SIZE, "the SLB");
     claim(h.boot_info, h.boot_info_size, "the boot information");
@@ -162,6 +163,11 @@ extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* co
         for (uint64_t b = 0; b < s.mem_size; ++b) dst[b] = b < s.file_size ? src[b] : 0;
     }
 
+    StringView method(h.method == launch::LaunchMethod::Emulated ? launch::LAUNCH_EMULATED : launch::LAUNCH_SKINIT);
+    check(
+        measurer.measure_text(launch::PCR_MANIFEST, launch::KEEL_EV_LAUNCH_METHOD, launch::LAUNCH_METHOD_NAME, method),
+        "measuring the launch method");
+    print("keel-slb: launch method \"%.*s\" into PCR %u\n", int(method.size), method.data, launch::PCR_MANIFEST);
     *tag = {launch::MB2_TAG_KEEL_DRTM,  sizeof(launch::DrtmTag),        h.event_log,
             uint32_t(h.event_log_size), uint32_t(measurer.log_size()),  base,
             header->measured_length,    uint32_t(measurer.bank_count())};

@@ -1,13 +1,12 @@
 #include "tpm_measure.hpp"
 
 #include "../common/launch_plan.hpp"
+#include "hypervisor/tpm/pcr_access.hpp"
 #include "slb_console.hpp"
 
 namespace keel::slb {
 namespace {
 
-uint8_t command[tpm::MAX_MESSAGE];
-uint8_t response[tpm::MAX_MESSAGE];
 uint8_t event_data[launch::MAX_EVENT_DATA];
 
 }  // namespace
@@ -28,15 +27,10 @@ void Measurer::close() { tis_.release_locality(); }
 Status Measurer::extend_and_log(uint32_t pcr, uint32_t type, const tpm::DigestList& d, StringView name,
                                 StringView detail, bool extend) {
     if (extend) {
-        size_t len = tpm::build_pcr_extend(command, sizeof command, pcr, d, sizes_), got;
-        if (len == 0) return Status::OutOfMemory;
-        if (Status s = tis_.transmit(command, len, response, sizeof response, got); s != Status::Ok) return s;
         uint32_t rc;
-        if (Status s = tpm::response_code(response, got, rc); s != Status::Ok) return s;
-        if (rc != tpm::RC_SUCCESS) {
-            print("keel-slb: TPM2_PCR_Extend(%u) answered 0x%x\n", pcr, rc);
-            return Status::Unsupported;
-        }
+        Status s = tpm::extend_pcr(tis_, pcr, d, sizes_, rc);
+        if (rc != tpm::RC_SUCCESS) print("keel-slb: TPM2_PCR_Extend(%u) answered 0x%x\n", pcr, rc);
+        if (s != Status::Ok) return s;
     }
     size_t data_len = launch::write_event_data(name, detail, event_data, sizeof event_data);
     if (data_len == 0) return Status::OutOfMemory;

@@ -40,7 +40,7 @@ TEST_F(MeasureTree, PredictsEveryComponentInLaunchOrder) {
     auto r = measure(GOOD, {"--banks", "sha256", "-o", out.string()});
     ASSERT_EQ(r.status, 0) << r.err;
     auto ref = nlohmann::json::parse(slurp(out));
-    ASSERT_EQ(ref["components"].size(), 5u);
+    ASSERT_EQ(ref["components"].size(), 6u);
     EXPECT_EQ(ref["components"][0]["name"], "slb");
     EXPECT_EQ(ref["components"][1]["name"], "slb-loader");
     EXPECT_EQ(ref["components"][2]["name"], "hypervisor");
@@ -49,7 +49,30 @@ TEST_F(MeasureTree, PredictsEveryComponentInLaunchOrder) {
     EXPECT_EQ(ref["components"][3]["detail"], "hypervisor@17 guest@19");
     EXPECT_EQ(ref["components"][4]["name"], "guest");
     EXPECT_EQ(ref["components"][4]["pcr"], 19);
+    // Last, how the SLB was started: without 'platform-emulator' on the
+    // pre-launch stage's line, by the CPU's SKINIT.
+    EXPECT_EQ(ref["components"][5]["name"], "launch-method");
+    EXPECT_EQ(ref["components"][5]["pcr"], 18);
+    EXPECT_EQ(ref["components"][5]["detail"], "SKINIT");
     EXPECT_EQ(ref["pcrs"]["sha256"]["19"].get<std::string>().size(), 64u);
+}
+
+TEST_F(MeasureTree, PredictsTheEmulatedLaunchWhereThePreLaunchStageIsBootedForIt) {
+    std::string cfg = GOOD;
+    cfg.replace(cfg.find("keel-prelaunch.elf"), 18, "keel-prelaunch.elf platform-emulator");
+    auto out = dir.path() / "emulated.json";
+    auto r = measure(cfg, {"--banks", "sha256", "-o", out.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto emulated = nlohmann::json::parse(slurp(out));
+    EXPECT_EQ(emulated["components"][5]["detail"], "emulated SKINIT (keel-platform)");
+    // The override says what a CPU with SKINIT does with the same configuration.
+    auto hw = dir.path() / "hardware.json";
+    ASSERT_EQ(measure(cfg, {"--banks", "sha256", "--launch-method", "skinit", "-o", hw.string()}).status, 0);
+    auto hardware = nlohmann::json::parse(slurp(hw));
+    EXPECT_EQ(hardware["components"][5]["detail"], "SKINIT");
+    EXPECT_NE(hardware["pcrs"]["sha256"]["18"], emulated["pcrs"]["sha256"]["18"]);
+    EXPECT_EQ(hardware["pcrs"]["sha256"]["17"], emulated["pcrs"]["sha256"]["17"]);
+    EXPECT_EQ(measure(cfg, {"--launch-method", "kvm"}).status, 2);
 }
 
 TEST_F(MeasureTree, RefusesWhatItCannotPredictWithExitStatus2) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <sstream>
 
 #include "attestation/eventlog/evp.hpp"
 #include "attestation/eventlog/hex.hpp"
@@ -60,7 +61,15 @@ struct Options {
     std::vector<std::string> banks{"sha1", "sha256", "sha384"};
     std::size_t entry = 0;
     bool json = false;
+    std::string launch_method;  // empty: from the pre-launch stage's command line
 };
+
+bool has_word(const std::string& line, const std::string& word) {
+    std::istringstream words(line);
+    for (std::string w; words >> w;)
+        if (w == word) return true;
+    return false;
+}
 
 void run(const Options& o) {
     std::filesystem::path root =
@@ -124,6 +133,14 @@ void run(const Options& o) {
     events.push_back(modules[0]);
     events.push_back(m);
     events.insert(events.end(), modules.begin() + 1, modules.end());
+    // Last, the launch method: the emulator's only where the pre-launch stage
+    // is booted for it (and the CPU has no SKINIT, which this cannot see).
+    std::string method = o.launch_method;
+    if (method.empty()) method = has_word(entry.kernel_cmdline, launch::EMULATOR_OPTION) ? "emulated" : "skinit";
+    std::string method_text = method == "emulated" ? launch::LAUNCH_EMULATED : launch::LAUNCH_SKINIT;
+    Event lm{launch::LAUNCH_METHOD_NAME, method_text, launch::PCR_MANIFEST, launch::KEEL_EV_LAUNCH_METHOD, {}};
+    for (const auto& b : banks) lm.digests[b.name] = b.digest(method_text);
+    events.push_back(lm);
 
     // After a dynamic launch PCR 17-22 start from zero.
     std::map<std::string, std::map<std::uint32_t, Bytes>> pcrs;
@@ -187,6 +204,10 @@ void add_measure_command(CLI::App& app) {
     cmd->add_option("--entry", o->entry, "menu entry number (default 0)");
     cmd->add_option("--banks", o->banks, "PCR banks to predict (default sha1,sha256,sha384)")->delimiter(',');
     cmd->add_option("-o,--output", o->output, "write the reference values (JSON) to this file");
+    cmd->add_option("--launch-method", o->launch_method,
+                    "skinit or emulated (default: emulated if the pre-launch stage's command line has "
+                    "'platform-emulator', else skinit)")
+        ->check(CLI::IsMember({"skinit", "emulated"}));
     cmd->add_flag("--json", o->json, "print the reference values as JSON instead of text");
     cmd->callback([o] {
         try {

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
     bool no_platform_port = false;
     run->add_flag("--no-platform-port", no_platform_port,
                   "do not attach the platform port (COM2), so the guest cannot ask for a virtual SKINIT");
+    run->add_flag("--attack-launch-without-reset", o.launch_without_reset,
+                  "tests only: answer a virtual SKINIT without resetting PCR 17-22 at locality 4 (a fake launch)")
+        ->group("");
     run->add_option("--qemu", o.qemu.qemu, "QEMU program")->capture_default_str();
     run->add_flag("--verbose", o.verbose, "log every control request and TPM command QEMU sends");
     run->add_option("qemu-args", o.qemu.extra, "extra QEMU arguments, after --");

@@ -105,7 +105,7 @@ int run_platform(RunOptions o) {
     proxy.start();
     std::optional<PlatformPort> port;
     if (o.qemu.platform_port)
-        port.emplace(o.state_dir, proxy);
+        port.emplace(o.state_dir, proxy, o.launch_without_reset);
     else
         log("no platform port (--no-platform-port): the guest has no COM2 and cannot ask for a virtual SKINIT");
 

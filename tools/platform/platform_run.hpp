@@ -13,6 +13,9 @@ struct RunOptions {
     QemuConfig qemu;
     std::filesystem::path state_dir;
     std::string banks = "sha256";
+    // Attack mode for tests: answer a virtual SKINIT without the locality-4
+    // hash sequence, as a hostile peer on COM2 would (PCR 17 is not reset).
+    bool launch_without_reset = false;
     unsigned timeout_s = 120;
     std::filesystem::path pcr_dump;
     bool verbose = false;

@@ -81,8 +81,8 @@ std::string check_slb_address(uint64_t address) {
     return {};
 }
 
-PlatformPort::PlatformPort(const std::filesystem::path& state_dir, TpmProxy& proxy)
-    : state_dir_(state_dir), proxy_(proxy), listener_(state_dir / "platform.sock") {
+PlatformPort::PlatformPort(const std::filesystem::path& state_dir, TpmProxy& proxy, bool without_reset)
+    : state_dir_(state_dir), proxy_(proxy), without_reset_(without_reset), listener_(state_dir / "platform.sock") {
     wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_) throw std::runtime_error("eventfd: " + std::string(strerror(errno)));
 }
@@ -212,6 +212,12 @@ std::string PlatformPort::skinit(const std::string& text) {
             ", length " + std::to_string(slb.length));
         if (!slb.refused.empty()) throw std::runtime_error(slb.refused);
         std::span<const uint8_t> measured(image.data(), slb.length);
+        if (without_reset_) {
+            qmp_->execute("cont");
+            paused = false;
+            log("ATTACK: answering LAUNCHED without the locality-4 hash sequence (PCR 17-22 not reset)");
+            return PREFIX + "LAUNCHED " + std::to_string(slb.length) + " " + hex(sha256(measured));
+        }
         size_t chunks = proxy_.run([measured](TpmChannel& channel) { return send_hash_sequence(channel, measured); });
         log("locality-4 hash sequence sent to swtpm: CMD_HASH_START, " + std::to_string(chunks) +
             " x CMD_HASH_DATA, CMD_HASH_END (all results 0)");

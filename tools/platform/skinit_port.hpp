@@ -32,7 +32,9 @@ std::string check_slb_address(uint64_t address);
 
 class PlatformPort {
 public:
-    PlatformPort(const std::filesystem::path& state_dir, TpmProxy& proxy);
+    // `without_reset`: an attacker's platform that answers LAUNCHED but never
+    // sends the locality-4 hash sequence (tests of the hypervisor's report).
+    PlatformPort(const std::filesystem::path& state_dir, TpmProxy& proxy, bool without_reset = false);
     ~PlatformPort();
     PlatformPort(const PlatformPort&) = delete;
     PlatformPort& operator=(const PlatformPort&) = delete;
@@ -50,6 +52,7 @@ private:
 
     std::filesystem::path state_dir_;
     TpmProxy& proxy_;
+    bool without_reset_;
     QmpClient* qmp_ = nullptr;
     UnixListener listener_;
     UniqueFd wake_;
