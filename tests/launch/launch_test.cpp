@@ -4,11 +4,15 @@
 // prediction, bank by bank.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
+#include "hypervisor/kernel/drtm_cap.hpp"
+#include "hypervisor/lib/crypto/digest.hpp"
 #include "launch_run.hpp"
 
 using namespace keel::test;
@@ -21,6 +25,54 @@ const char* const DRTM_PCRS[] = {"17", "18", "19"};
 std::string iso(const std::string& name) { return env("KEEL_ISO_DIR") + "/" + name + ".iso"; }
 std::string tree(const std::string& name) { return env("KEEL_TREE_DIR") + "/" + name + ".d"; }
 Json json_file(const std::string& path) { return Json::parse(read_file(path)); }
+
+// The PCR values the hypervisor printed ("tpm: PCR 17 sha256 <hex>") while
+// it ran, as a --pcr-dump style file: what the TPM held before the cap.
+std::string serial_pcrs(const LaunchResult& r) {
+    Json out = Json::object();
+    std::regex line(R"(tpm: PCR (\d+) (\w+) ([0-9a-f]+))");
+    for (auto it = std::sregex_iterator(r.serial.begin(), r.serial.end(), line); it != std::sregex_iterator(); ++it)
+        out[(*it)[2].str()][(*it)[1].str()] = (*it)[3].str();
+    std::string path = r.pcrs_file + ".while-running.json";
+    std::ofstream(path) << out.dump();
+    return path;
+}
+
+std::vector<uint8_t> unhex(const std::string& hex) {
+    std::vector<uint8_t> out;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(uint8_t(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return out;
+}
+
+// A PCR after the hypervisor's cap: PCR' = H(PCR || H("keel-cap")), with the
+// kernel's own hash code and constant.
+std::string capped(const std::string& bank, const std::string& value_hex) {
+    auto alg = bank == "sha1"     ? keel::crypto::HashAlg::Sha1
+               : bank == "sha256" ? keel::crypto::HashAlg::Sha256
+               : bank == "sha384" ? keel::crypto::HashAlg::Sha384
+                                  : keel::crypto::HashAlg::Sha512;
+    size_t n = keel::crypto::digest_size(alg);
+    std::vector<uint8_t> both = unhex(value_hex);
+    both.resize(2 * n);
+    keel::crypto::hash(alg, keel::drtm::CAP_EVENT, sizeof keel::drtm::CAP_EVENT - 1, both.data() + n);
+    std::vector<uint8_t> out(n);
+    keel::crypto::hash(alg, both.data(), both.size(), out.data());
+    std::string hex;
+    char b[3];
+    for (auto c : out) {
+        std::snprintf(b, sizeof b, "%02x", c);
+        hex += b;
+    }
+    return hex;
+}
+
+// After the run the TPM holds the prediction capped: no quote now matches it.
+void expect_capped(const Json& predicted, const Json& tpm, const std::string& bank) {
+    for (const char* pcr : DRTM_PCRS) {
+        EXPECT_NE(tpm[bank][pcr], predicted[bank][pcr]) << bank << " PCR " << pcr << " was left uncapped";
+        EXPECT_EQ(tpm[bank][pcr], capped(bank, predicted[bank][pcr])) << bank << " PCR " << pcr;
+    }
+}
 
 std::vector<std::string> split_banks(const std::string& banks) {
     std::vector<std::string> out;
@@ -56,22 +108,28 @@ void expect_launch_matches_prediction(const std::string& banks, const std::vecto
     EXPECT_NE(r.serial.find("drtm: dynamic launch confirmed by the TPM"), std::string::npos) << r.serial;
     EXPECT_NE(r.serial.find("module guest says hello"), std::string::npos);
 
-    Json predicted = json_file(reference)["pcrs"], tpm = json_file(r.pcrs_file);
-    for (const auto& bank : split_banks(banks))
-        for (const char* pcr : DRTM_PCRS) {
-            ASSERT_TRUE(tpm.contains(bank)) << "the TPM has no " << bank << " bank: " << tpm.dump();
-            EXPECT_EQ(tpm[bank][pcr], predicted[bank][pcr]) << bank << " PCR " << pcr;
-            // The hypervisor read the same value through its own TIS driver.
-            std::string line = "tpm: PCR " + std::string(pcr) + " " + bank + " " + tpm[bank][pcr].get<std::string>();
-            EXPECT_NE(r.serial.find(line), std::string::npos) << line;
-        }
+    // While it ran, the hypervisor read the predicted values through its own
+    // TIS driver; after its power-off the TPM holds them capped.
+    std::string running = serial_pcrs(r);
+    Json predicted = json_file(reference)["pcrs"], seen = json_file(running), tpm = json_file(r.pcrs_file);
+    for (const auto& bank : split_banks(banks)) {
+        ASSERT_TRUE(tpm.contains(bank)) << "the TPM has no " << bank << " bank: " << tpm.dump();
+        for (const char* pcr : DRTM_PCRS) EXPECT_EQ(seen[bank][pcr], predicted[bank][pcr]) << bank << " PCR " << pcr;
+        expect_capped(predicted, tpm, bank);
+    }
+    EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("replays from the locality-4 reset to PCR 17-22"), std::string::npos) << r.serial;
 
     // The event log replays to exactly those values, component by component.
     auto check =
-        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", r.pcrs_file});
+        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", running});
     EXPECT_EQ(check.status, 0) << check.output;
     EXPECT_NE(check.output.find("hypervisor (PCR 17): ok"), std::string::npos) << check.output;
     EXPECT_NE(check.output.find("guest (PCR 19): ok"), std::string::npos) << check.output;
+    // The log says how the SLB was started, and the prediction expected it.
+    EXPECT_NE(check.output.find("launch-method (PCR 18): ok"), std::string::npos) << check.output;
+    EXPECT_NE(r.serial.find("keel-slb: launch method \"emulated SKINIT (keel-platform)\" into PCR 18"),
+              std::string::npos);
 
     // tpm2-tools reads Keel's log without error and replays it to the same values.
     auto yaml = run_process({"tpm2_eventlog", r.event_log_file});
@@ -79,7 +137,7 @@ void expect_launch_matches_prediction(const std::string& banks, const std::vecto
     auto theirs = tpm2_eventlog_pcrs(yaml.output);
     for (const auto& bank : split_banks(banks))
         for (const char* pcr : DRTM_PCRS)
-            EXPECT_EQ(theirs[bank][pcr], tpm[bank][pcr].get<std::string>())
+            EXPECT_EQ(theirs[bank][pcr], seen[bank][pcr].get<std::string>())
                 << "tpm2_eventlog " << bank << " PCR " << pcr;
 
     std::smatch m;
@@ -99,11 +157,12 @@ void expect_tamper_detected(const std::string& what, const std::string& componen
     std::string reference = measure(tree("keel-drtm-guest"), "sha256", "tamper-" + what);
     LaunchResult r = launch(iso("keel-tamper-" + what), "sha256", "tamper-" + what);
     ASSERT_EQ(r.status, 33) << r.platform << r.serial;
-    Json predicted = json_file(reference)["pcrs"]["sha256"], tpm = json_file(r.pcrs_file)["sha256"];
+    std::string running = serial_pcrs(r);
+    Json predicted = json_file(reference)["pcrs"]["sha256"], tpm = json_file(running)["sha256"];
     EXPECT_NE(tpm[pcr], predicted[pcr]) << "PCR " << pcr << " should differ from the prediction";
 
     auto check =
-        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", r.pcrs_file});
+        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", running});
     EXPECT_EQ(check.status, 1) << check.output;
     std::string differs = component + " (PCR " + pcr + "): sha256 digest differs";
     EXPECT_NE(check.output.find(differs), std::string::npos) << check.output;
@@ -147,4 +206,97 @@ TEST(NoLaunch, PrelaunchRefusesWithoutSkinitOrEmulator) {
     EXPECT_NE(r.serial.find("no platform emulator answered on COM2"), std::string::npos) << r.serial;
     EXPECT_EQ(r.serial.find("Keel microhypervisor"), std::string::npos) << "the hypervisor must not start unmeasured";
     EXPECT_EQ(json_file(r.pcrs_file)["sha256"]["17"], std::string(64, 'f'));
+}
+
+// An unmeasured pre-launch stage booted without 'platform-emulator' never
+// asks COM2 for a launch, even with an emulator listening there.
+TEST(NoLaunch, PrelaunchNotBootedForTheEmulatorRefuses) {
+    LaunchResult r = launch(iso("keel-drtm-no-emulator"), "sha256", "no-emulator-option", {}, 60);
+    EXPECT_NE(r.serial.find("was not booted for the platform emulator"), std::string::npos) << r.serial;
+    EXPECT_EQ(r.serial.find("requesting an emulated SKINIT"), std::string::npos) << r.serial;
+    EXPECT_EQ(r.platform.find("emulated SKINIT requested"), std::string::npos) << r.platform;
+    EXPECT_EQ(r.serial.find("Keel microhypervisor"), std::string::npos) << "the hypervisor must not start unmeasured";
+    EXPECT_EQ(json_file(r.pcrs_file)["sha256"]["17"], std::string(64, 'f'));
+}
+
+// A COM2 peer that answers the emulator's protocol without the locality-4
+// hash sequence: the SLB runs and extends PCR 17 from all ones, so PCR 17 is
+// not all ones, but nothing reset it. The hypervisor must not claim a launch,
+// and the verifier must say why the log does not account for the PCRs.
+TEST(HonestReport, LaunchWithoutLocality4ResetIsNotConfirmed) {
+    std::string reference = measure(tree("keel-drtm-guest"), "sha256", "fake-launch");
+    LaunchResult r = launch(iso("keel-drtm-guest"), "sha256", "fake-launch", {"--attack-launch-without-reset"});
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.platform.find("ATTACK: answering LAUNCHED without the locality-4 hash sequence"), std::string::npos);
+    EXPECT_EQ(r.serial.find("dynamic launch confirmed"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("drtm: dynamic launch NOT confirmed: PCR 17 sha256 is not what the event log replays to "
+                            "from the locality-4 reset"),
+              std::string::npos)
+        << r.serial;
+    std::string running = serial_pcrs(r);
+    EXPECT_NE(json_file(running)["sha256"]["17"], std::string(64, 'f'));  // what fooled the old check
+    auto check =
+        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", running});
+    EXPECT_EQ(check.status, 1) << check.output;
+    EXPECT_NE(check.output.find("PCR 17"), std::string::npos) << check.output;
+    std::cout << "keel eventlog on the fake launch:\n" << check.output.substr(0, 1200) << "\n";
+}
+
+TEST(Cap, PanicCapsPcr17To19) {
+    std::string reference = measure(tree("keel-drtm-panic"), "sha256", "panic");
+    LaunchResult r = launch(iso("keel-drtm-panic"), "sha256", "panic");
+    ASSERT_EQ(r.status, 35) << r.platform << r.serial;  // the kernel's exception path
+    EXPECT_NE(r.serial.find("*** KEEL EXCEPTION: #UD invalid opcode"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19 in 1 banks (panic)"), std::string::npos) << r.serial;
+    Json predicted = json_file(reference)["pcrs"];
+    EXPECT_EQ(json_file(serial_pcrs(r))["sha256"]["17"], predicted["sha256"]["17"]);
+    expect_capped(predicted, json_file(r.pcrs_file), "sha256");
+}
+
+// Without a debug-exit port the kernel halts for good (real hardware): the
+// cap comes first, and the platform's time-out ends QEMU.
+TEST(Cap, HaltCapsPcr17To19) {
+    std::string reference = measure(tree("keel-drtm-halt"), "sha256,sha384", "halt");
+    LaunchResult r = launch(iso("keel-drtm-halt"), "sha256,sha384", "halt", {}, 45);
+    EXPECT_NE(r.serial.find("keel: halting"), std::string::npos) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19 in 2 banks (halt)"), std::string::npos) << r.serial;
+    Json predicted = json_file(reference)["pcrs"], tpm = json_file(r.pcrs_file);
+    expect_capped(predicted, tpm, "sha256");
+    expect_capped(predicted, tpm, "sha384");
+}
+
+TEST(Interrupts, StrayVectorsAndNmiStormAreSurvived) {
+    std::string reference = measure(tree("keel-drtm-interrupts"), "sha256", "interrupts");
+    LaunchResult r = launch(iso("keel-drtm-interrupts"), "sha256", "interrupts");
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    // 223 vectors; the timer's and the PIC's spurious IRQ 7 and 15 have handlers.
+    EXPECT_NE(r.serial.find("selftest: 223 interrupts sent on vectors 32-254, 223 arrived (220 without a handler), "
+                            "223 arrived again; 1000 NMIs sent, 1000 counted; timer still ticking: yes"),
+              std::string::npos)
+        << r.serial;
+    EXPECT_NE(r.serial.find("module guest says hello"), std::string::npos) << "the guest still ran";
+    expect_capped(json_file(reference)["pcrs"], json_file(r.pcrs_file), "sha256");
+}
+
+// INIT must not pull the CPU out of the measured hypervisor: VM_CR.R_INIT
+// turns it into #SX, which the kernel ignores, and the guest's VMCB
+// intercepts it. QEMU's TCG implements neither R_INIT (the bit does not
+// stick) nor a held INIT (it handles INIT whatever GIF says, and after an
+// intercepted one still resets the CPU), so here the test checks what can be
+// checked: the hypervisor says plainly that this CPU would be reset, and it
+// never claims to have survived an INIT it did not survive.
+TEST(Interrupts, InitRedirectionIsReportedHonestly) {
+    LaunchResult r = launch(iso("keel-drtm-init"), "sha256", "init", {}, 60);
+    bool kept = r.serial.find("init: VM_CR.R_INIT set: an INIT arrives as #SX and is ignored") != std::string::npos;
+    bool not_kept = r.serial.find("init: this CPU did not keep VM_CR.R_INIT (an emulator): an INIT outside a guest "
+                                  "would reset it") != std::string::npos;
+    ASSERT_TRUE(kept != not_kept) << r.serial;
+    EXPECT_NE(r.serial.find("selftest: sending this CPU an INIT"), std::string::npos) << r.serial;
+    if (kept) {
+        EXPECT_NE(r.serial.find("selftest: still running after the INIT (1 redirected to #SX)"), std::string::npos);
+        EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19"), std::string::npos);
+    } else {
+        EXPECT_EQ(r.serial.find("selftest: still running"), std::string::npos) << r.serial;
+        std::cout << "this CPU does not keep VM_CR.R_INIT: the INIT reset it (QEMU TCG)\n";
+    }
 }
