@@ -6,6 +6,7 @@
 #include "attestation/eventlog/error.hpp"
 #include "attestation/eventlog/hex.hpp"
 #include "attestation/eventlog/parser.hpp"
+#include "attestation/json/exact_json.hpp"
 
 namespace keel::eventlog {
 namespace {
@@ -103,16 +104,18 @@ ReferenceComponent component(const json& c, std::size_t position, const std::str
     return out;
 }
 
-json parse_json(std::string_view text) {
+json parse_json(std::string_view text, const std::string& what) {
     try {
-        return json::parse(text);
-    } catch (const json::parse_error& e) { throw ReferenceError(std::string("not valid JSON: ") + e.what()); }
+        return keel::json::parse_exact(text, true);
+    } catch (const json::parse_error& e) {
+        throw ReferenceError(std::string("not valid JSON: ") + e.what());
+    } catch (const keel::json::RepeatedMember& e) { fail(what, e.what()); }
 }
 
 }  // namespace
 
 ReferenceValues parse_reference_values(std::string_view json_text) {
-    const auto doc = parse_json(json_text);
+    const auto doc = parse_json(json_text, "reference values");
     if (!doc.is_object()) fail("reference values", "must be a JSON object");
     if (string_member(doc, "format", "reference values") != reference_format)
         fail("reference values.format", "must be \"" + std::string(reference_format) + "\"");
@@ -127,6 +130,8 @@ ReferenceValues parse_reference_values(std::string_view json_text) {
     return out;
 }
 
-PcrValues parse_pcr_values(std::string_view json_text) { return pcr_values(parse_json(json_text), "PCR values"); }
+PcrValues parse_pcr_values(std::string_view json_text) {
+    return pcr_values(parse_json(json_text, "PCR values"), "PCR values");
+}
 
 }  // namespace keel::eventlog

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "attestation/evidence/base64.hpp"
+#include "attestation/json/exact_json.hpp"
 
 namespace keel::evidence {
 namespace {
@@ -67,7 +68,10 @@ EvidenceDocument parse_evidence(std::string_view text) {
     if (text.size() > max_evidence_bytes)
         fail("the document is " + std::to_string(text.size()) + " bytes, more than the limit of " +
              std::to_string(max_evidence_bytes));
-    json doc = json::parse(text, nullptr, false);
+    json doc;
+    try {
+        doc = keel::json::parse_exact(text);
+    } catch (const keel::json::RepeatedMember& e) { fail(e.what()); }
     if (doc.is_discarded()) fail("not JSON");
     if (!doc.is_object()) fail("not a JSON object");
     const auto& format = member(doc, "", "format");

@@ -9,8 +9,8 @@
 //    "event_logs": {"drtm": b64 TCG log, "boot": b64 TCG log}}   (each log optional)
 //
 // The parser checks the JSON shape only (every member present and of its
-// type, nothing unknown, sizes bounded); the TPM structures inside are
-// parsed by tpm_types.hpp and judged by the verifier.
+// type, nothing unknown, nothing twice, sizes bounded); the TPM structures
+// inside are parsed by tpm_types.hpp and judged by the verifier.
 #pragma once
 
 #include <optional>
@@ -38,7 +38,8 @@ struct EvidenceDocument {
 };
 
 std::string write_evidence(const EvidenceDocument& evidence);  // pretty-printed JSON
-// Throws ParseError naming the member: "evidence: \"quote.attest\" is not base64".
+// Throws ParseError naming the member: "evidence: \"quote.attest\" is not base64",
+// "evidence: member \"drtm\" appears twice in \"event_logs\"".
 EvidenceDocument parse_evidence(std::string_view json_text);
 
 }  // namespace keel::evidence

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "attestation/evidence/base64.hpp"
+#include "attestation/json/exact_json.hpp"
 
 namespace keel::evidence {
 namespace {
@@ -15,7 +16,10 @@ constexpr std::size_t max_document_bytes = 64u << 10;  // keys and one certifica
 json parse_object(std::string_view text, const std::string& what, const std::set<std::string>& members) {
     if (text.size() > max_document_bytes)
         throw ParseError(what + ": larger than " + std::to_string(max_document_bytes) + " bytes");
-    json doc = json::parse(text, nullptr, false);
+    json doc;
+    try {
+        doc = keel::json::parse_exact(text);
+    } catch (const keel::json::RepeatedMember& e) { throw ParseError(what + ": " + e.what()); }
     if (doc.is_discarded() || !doc.is_object()) throw ParseError(what + ": not a JSON object");
     for (const auto& [key, value] : doc.items())
         if (!members.count(key)) throw ParseError(what + ": unknown member \"" + key + "\"");

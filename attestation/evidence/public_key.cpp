@@ -117,12 +117,20 @@ struct RequiredAttribute {
     const char* problem;
 };
 
-const RequiredAttribute required_attributes[] = {
+// What makes a signature over a TPMS_ATTEST mean that the TPM made it: only a
+// restricted signing key refuses to sign bytes that begin with
+// TPM_GENERATED_VALUE unless the TPM produced them itself.
+const RequiredAttribute restricted_signing_attributes[] = {
     {attr_restricted, true,
-     "the key is not restricted: it could sign a forged TPMS_ATTEST, so its quotes prove nothing"},
+     "the key is not restricted: an unrestricted TPM key can sign any bytes, including a forged TPMS_ATTEST, so "
+     "its quotes prove nothing"},
     {attr_sign, true, "the key cannot sign (sign is clear): it cannot sign quotes"},
     {attr_decrypt, false,
      "the key can decrypt (decrypt is set): an attestation key must be a signing key and nothing else"},
+};
+
+// What keeps the key on the TPM that made it.
+const RequiredAttribute residency_attributes[] = {
     {attr_fixed_tpm, true, "the key is not fixedTPM: it could be duplicated out of the TPM that quotes with it"},
     {attr_fixed_parent, true, "the key is not fixedParent: it could be duplicated to another parent and TPM"},
     {attr_sensitive_data_origin, true,
@@ -229,11 +237,18 @@ EvpPkey read_pem_public_key(std::span<const std::uint8_t> pem) {
     return EvpPkey(key);
 }
 
+std::vector<std::string> restricted_signing_key_problems(const TpmPublic& key) {
+    std::vector<std::string> problems;
+    for (const RequiredAttribute& required : restricted_signing_attributes)
+        if (((key.attributes & required.bit) != 0) != required.set) problems.emplace_back(required.problem);
+    return problems;
+}
+
 std::vector<std::string> attestation_key_problems(const TpmPublic& key) {
     if (key.type != alg_rsa && key.type != alg_ecc)
         return {"the key's type " + hex16(key.type) + " is neither RSA nor ECC"};
-    std::vector<std::string> problems;
-    for (const RequiredAttribute& required : required_attributes)
+    std::vector<std::string> problems = restricted_signing_key_problems(key);
+    for (const RequiredAttribute& required : residency_attributes)
         if (((key.attributes & required.bit) != 0) != required.set) problems.emplace_back(required.problem);
     if (auto problem = scheme_problem(key); !problem.empty()) problems.push_back(problem);
     const bool signing_scheme = key.scheme == alg_rsassa || key.scheme == alg_rsapss || key.scheme == alg_ecdsa;

@@ -48,8 +48,14 @@ EvpPkey to_evp_pkey(const TpmPublic& key);
 // Reads a PEM public key (SubjectPublicKeyInfo), as tpm2_createak -f pem writes.
 EvpPkey read_pem_public_key(std::span<const std::uint8_t> pem);
 
+// Why this key's signature over a TPMS_ATTEST does not show that a TPM made
+// it: one sentence per missing property of a restricted signing key
+// (restricted, sign, not decrypt). Empty when it does. An unrestricted key
+// signs whatever it is given, a forged quote included.
+std::vector<std::string> restricted_signing_key_problems(const TpmPublic& key);
+
 // Why this key cannot serve as an attestation key: one sentence per missing
-// property (restricted, sign, not decrypt, fixedTPM, fixedParent,
+// property (restricted_signing_key_problems, then fixedTPM, fixedParent,
 // sensitiveDataOrigin, a scheme of RSASSA/RSAPSS/ECDSA with SHA-256 or
 // stronger, RSA >= 2048 bits or P-256/P-384). Empty when it can.
 std::vector<std::string> attestation_key_problems(const TpmPublic& key);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attestation/eventlog/algorithm.hpp"
+#include "attestation/json/exact_json.hpp"
 
 namespace keel::verifier {
 namespace {
@@ -52,7 +53,10 @@ std::vector<std::string> parse_components(const json& value) {
 
 Policy parse_policy(std::string_view text) {
     if (text.size() > max_policy_bytes) fail("larger than " + std::to_string(max_policy_bytes) + " bytes");
-    json doc = json::parse(text, nullptr, false);
+    json doc;
+    try {
+        doc = keel::json::parse_exact(text);
+    } catch (const keel::json::RepeatedMember& e) { fail(e.what()); }
     if (doc.is_discarded()) fail("not JSON");
     if (!doc.is_object()) fail("not a JSON object");
     auto format = doc.find("format");

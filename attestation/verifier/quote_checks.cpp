@@ -60,11 +60,25 @@ Check quote_format(const Evidence& e) {
 Check quote_signature(const Evidence& e, const Expectations& x) {
     auto problem = evidence::signature_problem(x.ak, e.attest_bytes, e.signature);
     if (!problem.empty()) return fail(check::quote_signature, problem);
+    // Only a restricted signing key refuses to sign a TPMS_ATTEST the TPM did
+    // not make; any other key's signature says nothing about the quote.
+    if (x.ak_public) {
+        const auto problems = evidence::restricted_signing_key_problems(*x.ak_public);
+        if (!problems.empty()) {
+            std::string why;
+            for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+            return fail(check::quote_signature,
+                        "the signature verifies, but the key is not a restricted signing key: " + why);
+        }
+    }
     std::string note;
     if (x.signature_hash && *x.signature_hash != e.signature.hash_alg)
         note = " (-g named " + bank_name(*x.signature_hash) +
                "; the signature's own hash was used, as "
                "tpm2_checkquote does)";
+    if (!x.ak_public)
+        note += " (the key was given without its TPM attributes, e.g. as PEM: that it is a restricted signing key "
+                "was not checked)";
     return pass(check::quote_signature, std::string(evidence::signature_scheme_name(e.signature.sig_alg)) + "-" +
                                             bank_name(e.signature.hash_alg) +
                                             " signature verifies with the attestation key" + note);

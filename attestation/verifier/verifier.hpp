@@ -17,6 +17,7 @@
 #include "attestation/eventlog/log.hpp"
 #include "attestation/eventlog/reference.hpp"
 #include "attestation/evidence/evidence_document.hpp"
+#include "attestation/evidence/public_key.hpp"
 #include "attestation/evidence/quote_check.hpp"
 #include "attestation/evidence/tpm_types.hpp"
 #include "attestation/verifier/attestation_result.hpp"
@@ -53,6 +54,11 @@ evidence::Attest parse_attest_evidence(std::span<const std::uint8_t> bytes);
 struct Expectations {
     Bytes nonce;  // the verifier's own
     EVP_PKEY* ak = nullptr;  // the key quotes must be signed with
+    // The same key's public area, when the caller has it (a TPM2B_PUBLIC):
+    // quote.signature then fails unless it is a restricted signing key. A PEM
+    // key shows no attributes (nullptr): accepted as tpm2_checkquote does, and
+    // the check's message says the attributes were not checked.
+    const evidence::TpmPublic* ak_public = nullptr;
     std::optional<Bytes> enrolled_ak_name;  // set for an enrolled host: evidence must name this AK
     std::optional<evidence::ClockInfo> last_clock;  // the last quote accepted from this host
     // With a policy, Keel's full appraisal runs: DRTM, logs, reference values.

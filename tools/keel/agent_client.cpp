@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "attestation/json/exact_json.hpp"
 #include "tools/keel/http_plugin.hpp"
 
 namespace keel::cli {
@@ -57,9 +58,13 @@ std::string call(const std::string& url, const char* method, const std::string& 
     http.free(&response);
     if (status == 0) throw AgentError("cannot reach the agent at " + url + path + ": " + printable(text));
     if (status != 200) {
-        auto doc = nlohmann::json::parse(text, nullptr, false);
-        if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
-            text = doc["error"].get<std::string>();
+        // The agent's own words when it sent {"error": "..."} (read exactly, as
+        // everything from an agent: a repeated member leaves the raw text).
+        try {
+            auto doc = keel::json::parse_exact(text);
+            if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
+                text = doc["error"].get<std::string>();
+        } catch (const keel::json::RepeatedMember&) {}
         throw AgentError("the agent at " + url + path + " answered " + std::to_string(status) + ": " + printable(text));
     }
     return text;

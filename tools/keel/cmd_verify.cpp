@@ -5,7 +5,9 @@
 //                   [-e EVENTLOG] [--reference FILE] [--policy FILE]
 // The first two run Keel's whole appraisal (DRTM, event logs, reference
 // values); the third checks what tpm2_checkquote checks, plus the event log
-// and reference values when given. Exit 0 trusted, 1 not trusted, 2 bad input.
+// and reference values when given. A key given as TPM2B_PUBLIC must also be a
+// restricted signing key (a PEM key shows no attributes and is taken as
+// tpm2_checkquote takes it). Exit 0 trusted, 1 not trusted, 2 bad input.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -62,13 +64,25 @@ evidence::Bytes parse_nonce(const std::string& text) {
     return nonce;
 }
 
+struct LoadedKey {
+    evidence::EvpPkey key;
+    std::optional<evidence::TpmPublic> public_area;  // a TPM2B_PUBLIC shows the key's attributes; PEM does not
+
+    void expect(verifier::Expectations& x) const {
+        x.ak = key.get();
+        x.ak_public = public_area ? &*public_area : nullptr;
+    }
+};
+
 // A PEM public key, or a TPM2B_PUBLIC as tpm2_createak -u writes.
-evidence::EvpPkey load_key(const std::string& path) {
+LoadedKey load_key(const std::string& path) {
     const auto bytes = read_binary_file(path, max_tpm_file_bytes);
     try {
         if (std::string(bytes.begin(), bytes.end()).find("-----BEGIN") != std::string::npos)
-            return evidence::read_pem_public_key(bytes);
-        return evidence::to_evp_pkey(evidence::parse_public(bytes));
+            return {evidence::read_pem_public_key(bytes), std::nullopt};
+        auto area = evidence::parse_public(bytes);
+        auto key = evidence::to_evp_pkey(area);
+        return {std::move(key), std::move(area)};
     } catch (const std::exception& e) { throw InputError(path + ": not a PEM or TPM2B_PUBLIC key: " + e.what()); }
 }
 
@@ -137,7 +151,7 @@ int run_checkquote(const VerifyOptions& o) {
         throw InputError("-m needs -u (the AK public key) and -s (the signature), as tpm2_checkquote does");
     verifier::Expectations x;
     auto key = load_key(o.ak_public);
-    x.ak = key.get();
+    key.expect(x);
     if (!o.nonce.empty()) x.nonce = parse_hex_option("-q", o.nonce);
     if (!o.hash.empty()) {
         auto id = eventlog::algorithm_from_name(o.hash);
@@ -160,7 +174,7 @@ int run_evidence_file(const VerifyOptions& o) {
     auto reference = load_reference(o.reference);
     auto policy = load_policy(o.policy).value_or(verifier::Policy{});
     verifier::Expectations x;
-    x.ak = key.get();
+    key.expect(x);
     x.nonce = parse_nonce(o.nonce);
     x.reference = &*reference;
     x.policy = &policy;
@@ -174,11 +188,12 @@ int run_enrolled(const VerifyOptions& o) {
     verifier::HostStore store(o.db);
     auto host = store.find(o.host_id);
     if (!host) throw InputError("host \"" + o.host_id + "\" is not enrolled in " + o.db + " (keel enroll)");
-    evidence::EvpPkey key;
+    LoadedKey key;
     eventlog::ReferenceValues reference;
     verifier::Policy policy;
     try {
-        key = evidence::to_evp_pkey(evidence::parse_public(host->ak_public));
+        key.public_area = evidence::parse_public(host->ak_public);
+        key.key = evidence::to_evp_pkey(*key.public_area);
         reference = eventlog::parse_reference_values(host->reference_json);
         policy = verifier::parse_policy(host->policy_json);
     } catch (const std::exception& e) {
@@ -186,7 +201,7 @@ int run_enrolled(const VerifyOptions& o) {
     }
     verifier::Expectations x;
     x.host_id = o.host_id;
-    x.ak = key.get();
+    key.expect(x);
     x.enrolled_ak_name = host->ak_name;
     x.last_clock = host->last_clock;
     x.reference = &reference;

@@ -344,6 +344,39 @@ TEST_F(EventLogEdit, EventDigestAltered) {
     EXPECT_EQ(r.failed, (std::vector<std::string>{"eventlog.drtm", "reference.components"}));
 }
 
+// The DRTM log named twice in one document: an altered log first, the genuine
+// one last. nlohmann::json keeps the last copy, so this was "trusted" while
+// the document also carried the altered log. Read exactly, it has no single
+// meaning: bad input from a file (exit 2), and from an agent the host's
+// failure (not trusted, exit 1), the member named either way.
+TEST_F(EventLogEdit, TamperedDrtmLogFollowedByTheGenuineOne) {
+    const auto genuine = fetch_evidence(host().url(), nonce_a);
+    const auto altered = json::parse(edited_evidence("event_logs.drtm",
+                                                     [](auto& log) {
+                                                         auto recs = records(log);
+                                                         recs[3][14] ^= 0xff;  // the hypervisor's digest, first bank
+                                                         log = join(recs);
+                                                     }))["event_logs"]["drtm"]
+                             .get<std::string>();
+    const auto doubled = [&](std::string text) {
+        return text.insert(text.find("\"drtm\""), "\"drtm\": \"" + altered + "\", ");
+    };
+    auto r = verify_evidence("node-1", doubled(genuine), nonce_a);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("member \"drtm\" appears twice in \"event_logs\""), std::string::npos) << r.output;
+
+    // An agent that answers so: it asks the genuine agent and adds the altered log.
+    LocalServer liar([&](httplib::Server& server) {
+        server.Get("/v1/evidence", [&](const httplib::Request& req, httplib::Response& res) {
+            res.set_content(doubled(fetch_evidence(host().url(), req.get_param_value("nonce"))), "application/json");
+        });
+    });
+    r = keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", liar.url()});
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("NOT trusted"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("member \"drtm\" appears twice in \"event_logs\""), std::string::npos) << r.output;
+}
+
 TEST_F(Flow, ComponentNotInReferenceValues) {
     boot();
     auto ref = json::parse(read_file(host().reference_file()));

@@ -31,7 +31,7 @@ void copy_flipped(const std::string& from, const std::string& to, long offset_fr
     std::ofstream(to, std::ios::binary) << bytes;
 }
 
-class Interop : public ::testing::TestWithParam<std::vector<std::string>> {
+class InteropBase : public ::testing::Test {
 protected:
     // tpm2-tools end to end: EK, AK, quote of PCRs 0-7 and 16-19.
     Quote make_quote(const std::vector<std::string>& ak_algorithms) {
@@ -82,6 +82,8 @@ protected:
     Swtpm tpm_{SwtpmOptions{"sha256"}};
 };
 
+class Interop : public InteropBase, public ::testing::WithParamInterface<std::vector<std::string>> {};
+
 TEST_P(Interop, AcceptsExactlyWhatTpm2CheckquoteAccepts) {
     auto q = make_quote(GetParam());
     const std::vector<std::string> base = {"-u", q.ak, "-m", q.msg, "-s", q.sig};
@@ -121,6 +123,59 @@ TEST_P(Interop, AcceptsExactlyWhatTpm2CheckquoteAccepts) {
         << r.output;
     EXPECT_NE(r.output.find("OpenSSL error "), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("(`openssl errstr "), std::string::npos) << r.output;
+}
+
+// A forged quote: a TPMS_ATTEST made outside the TPM (the genuine quote with
+// its PCR digest changed) signed by a key the TPM made without `restricted`.
+// Such a key signs whatever it is given, so the signature verifies and shows
+// nothing. tpm2_checkquote, which sees only the PEM key, accepts it, and so
+// does keel verify given the same PEM (it cannot tell); given the key's
+// TPM2B_PUBLIC, keel verify sees it is no restricted signing key and does not
+// trust the quote. A genuine AK's TPM2B_PUBLIC passes.
+using UnrestrictedKey = InteropBase;
+
+TEST_F(UnrestrictedKey, ForgedQuoteIsNotTrustedWhenTheKeyShowsItsAttributes) {
+    auto q = make_quote({"-G", "rsa", "-s", "rsassa"});
+    const auto t = tpm_.tcti();
+    const auto in = [&](const std::string& name) { return q.dir + "/" + name; };
+    run_ok({"tpm2_readpublic", "-T", t, "-c", in("ak.ctx"), "-o", in("ak.tpm2b")});
+    run_ok({"tpm2_flushcontext", "-T", t, "-t"});
+    run_ok({"tpm2_createprimary", "-T", t, "-C", "o", "-c", in("primary.ctx")});
+    run_ok({"tpm2_create", "-T", t, "-C", in("primary.ctx"), "-G", "rsa2048", "-a",
+            "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign", "-u", in("signer.pub"), "-r",
+            in("signer.priv")});
+    run_ok({"tpm2_flushcontext", "-T", t, "-t"});
+    run_ok({"tpm2_load", "-T", t, "-C", in("primary.ctx"), "-u", in("signer.pub"), "-r", in("signer.priv"), "-c",
+            in("signer.ctx")});
+    run_ok({"tpm2_flushcontext", "-T", t, "-t"});
+    run_ok({"tpm2_readpublic", "-T", t, "-c", in("signer.ctx"), "-f", "pem", "-o", in("signer.pem")});
+    run_ok({"tpm2_flushcontext", "-T", t, "-t"});
+    copy_flipped(q.msg, in("forged.msg"), 3);  // inside pcrDigest: PCR values the TPM never had
+    run_ok({"tpm2_sign", "-T", t, "-c", in("signer.ctx"), "-g", "sha256", "-s", "rsassa", "-o", in("forged.sig"),
+            in("forged.msg")});
+
+    const std::vector<std::string> forged = {"-m", in("forged.msg"), "-s", in("forged.sig"), "-q", nonce};
+    auto with_key = [&](const std::string& key) {
+        std::vector<std::string> args = {"-u", key};
+        args.insert(args.end(), forged.begin(), forged.end());
+        return args;
+    };
+    expect_agreement("forged quote, key as PEM (no attributes to see)", with_key(in("signer.pem")), true);
+
+    std::vector<std::string> keel = {env("KEEL_CLI"), "verify"};
+    auto tpm2b = with_key(in("signer.pub"));
+    keel.insert(keel.end(), tpm2b.begin(), tpm2b.end());
+    auto r = run_process(keel);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("quote.signature"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("the key is not a restricted signing key: the key is not restricted: an unrestricted TPM "
+                            "key can sign any bytes, including a forged TPMS_ATTEST"),
+              std::string::npos)
+        << r.output;
+
+    r = run_process(
+        {env("KEEL_CLI"), "verify", "-u", in("ak.tpm2b"), "-m", q.msg, "-s", q.sig, "-f", q.pcrs, "-q", nonce});
+    EXPECT_EQ(r.status, 0) << r.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(AttestationKeys, Interop,

@@ -262,9 +262,32 @@ std::string joined(const std::vector<std::string>& problems) {
 
 TEST(AttestationKey, UnrestrictedSignerIsRefused) {
     const auto problems = attestation_key_problems(vector_public("unrestricted_signer.pub"));
-    EXPECT_THAT(joined(problems), HasSubstr("the key is not restricted: it could sign a forged TPMS_ATTEST"));
+    EXPECT_THAT(
+        joined(problems),
+        HasSubstr(
+            "the key is not restricted: an unrestricted TPM key can sign any bytes, including a forged TPMS_ATTEST"));
     EXPECT_THAT(joined(problems), HasSubstr("signing scheme is TPM_ALG_NULL"));
     EXPECT_EQ(problems.size(), 2u) << joined(problems);
+}
+
+// What keel verify asks of a key given as TPM2B_PUBLIC: restricted, sign, not decrypt.
+TEST(RestrictedSigningKey, OnlyRestrictedSignOnlyKeysPass) {
+    for (const char* stem : {"ak_rsassa", "ak_rsapss", "ak_ecdsa"})
+        EXPECT_THAT(restricted_signing_key_problems(vector_public(std::string(stem) + ".pub")), ::testing::IsEmpty())
+            << stem;
+    const auto unrestricted = restricted_signing_key_problems(vector_public("unrestricted_signer.pub"));
+    ASSERT_EQ(unrestricted.size(), 1u) << joined(unrestricted);
+    EXPECT_THAT(unrestricted[0],
+                HasSubstr("an unrestricted TPM key can sign any bytes, including a forged TPMS_ATTEST"));
+    const auto ek = restricted_signing_key_problems(vector_public("ek_rsa.pub"));
+    EXPECT_THAT(joined(ek), HasSubstr("cannot sign"));
+    EXPECT_THAT(joined(ek), HasSubstr("can decrypt"));
+    EXPECT_EQ(ek.size(), 2u) << joined(ek);
+    // Residency and scheme are the AK rules' business, not this one's.
+    TpmPublic ak = vector_public("ak_rsassa.pub");
+    ak.attributes &= ~(1u << 1);  // fixedTPM
+    ak.scheme_hash = 0x0004;
+    EXPECT_THAT(restricted_signing_key_problems(ak), ::testing::IsEmpty());
 }
 
 TEST(AttestationKey, EkIsRefused) {

@@ -11,6 +11,7 @@
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/evidence/identity_document.hpp"
 #include "attestation/evidence/public_key.hpp"
+#include "attestation/json/exact_json.hpp"
 #include "attestation/verifier/host_store.hpp"
 #include "attestation/verifier/policy.hpp"
 
@@ -86,6 +87,38 @@ TEST(EvidenceDocument, RejectsMalformedDocuments) {
     expect_rejected(oversized, "more than the limit");
 }
 
+// A repeated member is refused wherever it is: nlohmann::json keeps the last
+// copy, so {"drtm": tampered, "drtm": genuine} used to read as the genuine
+// log while the document also carried another (exact_json.hpp).
+TEST(EvidenceDocument, RejectsARepeatedMemberAtAnyDepth) {
+    const auto good = evidence::write_evidence(sample_evidence());
+    auto doubled = [&](const std::string& line, const std::string& copy) {
+        auto text = good;
+        auto at = text.find(line);
+        EXPECT_NE(at, std::string::npos) << line;
+        return text.insert(at, copy);
+    };
+    const std::string attest = "\"attest\": \"/1RDRw==\"";
+    ASSERT_NE(good.find(attest), std::string::npos) << good;
+    for (const auto& [text, words] : std::vector<std::pair<std::string, std::string>>{
+             {doubled("\"nonce\"", "\"nonce\": \"BAUG\", "),
+              "evidence: member \"nonce\" appears twice in the top-level object"},
+             {doubled("\"format\"", "\"format\": \"keel-evidence\", "),
+              "member \"format\" appears twice in the top-level object"},
+             {doubled("\"quote\"", "\"quote\": {\"attest\": \"AAAA\", \"signature\": \"AAAA\"}, "),
+              "member \"quote\" appears twice in the top-level object"},
+             {doubled(attest, "\"attest\": \"AAAA\", "), "member \"attest\" appears twice in \"quote\""},
+             {doubled("\"selection\"", "\"selection\": \"AAAA\", "), "member \"selection\" appears twice in \"pcrs\""},
+             {doubled("\"drtm\"", "\"drtm\": \"CAg=\", "), "member \"drtm\" appears twice in \"event_logs\""},
+             // The same name written another way is the same member.
+             {doubled("\"nonce\"", "\"non\\u0063e\": \"BAUG\", "), "member \"nonce\" appears twice"},
+             // Inside an array element (an object there is no evidence, but
+             // the repeat is found first, wherever it is).
+             {doubled("\"AAAAAA==\"", "{\"a\": 1, \"a\": 2}, "), "member \"a\" appears twice in \"pcrs.values[0]\""},
+         })
+        expect_rejected(text, words);
+}
+
 TEST(IdentityDocument, RoundTripsAndRejectsUnknownMembers) {
     evidence::IdentityDocument id{{1, 2}, Bytes{3}, {4, 5}, {0, 0x0b, 6}};
     auto back = evidence::parse_identity(evidence::write_identity(id));
@@ -99,6 +132,25 @@ TEST(IdentityDocument, RoundTripsAndRejectsUnknownMembers) {
     EXPECT_THROW(evidence::parse_identity("{}"), ParseError);
     EXPECT_THROW(evidence::parse_answer(R"({"secret": 7})"), ParseError);
     EXPECT_EQ(evidence::parse_answer(evidence::write_answer({1, 2, 3})), (Bytes{1, 2, 3}));
+}
+
+TEST(IdentityDocument, RejectsARepeatedMember) {
+    const std::string id = R"({"format":"keel-identity","version":1,"ek_public":"AQI=","ak_public":"BAU=",)"
+                           R"("ak_name":"AAsG"})";
+    EXPECT_NO_THROW(evidence::parse_identity(id));
+    auto expect_repeat = [](auto parse, const std::string& text, const std::string& words) {
+        try {
+            parse(text);
+            ADD_FAILURE() << "accepted: " << text;
+        } catch (const ParseError& e) { EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what(); }
+    };
+    expect_repeat(evidence::parse_identity, R"({"ak_public":"AQI=",)" + id.substr(1),
+                  "identity: member \"ak_public\" appears twice in the top-level object");
+    expect_repeat(evidence::parse_challenge,
+                  R"({"credential_blob":"AQI=","credential_blob":"AQI=","encrypted_secret":"AQI="})",
+                  "credential challenge: member \"credential_blob\" appears twice");
+    expect_repeat(evidence::parse_answer, R"({"secret":"AQI=","secret":"AQID"})",
+                  "credential answer: member \"secret\" appears twice");
 }
 
 // A key whose name is a SHA-1 hash cannot serve as an AK: MakeCredential
@@ -154,6 +206,49 @@ TEST(Policy, RejectsMalformedPolicies) {
             EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
         }
     }
+}
+
+// Each policy member once: {"require_drtm": false, "require_drtm": true}
+// must not mean whichever copy a reader happens to keep.
+TEST(Policy, RejectsARepeatedMember) {
+    const std::string head = R"({"format": "keel-attestation-policy", "version": 1, )";
+    for (const auto& [body, words] : std::vector<std::pair<std::string, std::string>>{
+             {head + R"("require_drtm": false, "require_drtm": true})",
+              "policy: member \"require_drtm\" appears twice in the top-level object"},
+             {head + R"("required_banks": ["sha1"], "required_banks": ["sha256"]})",
+              "member \"required_banks\" appears twice"},
+             {R"({"format": "keel-attestation-policy", "version": 1, "version": 1})",
+              "member \"version\" appears twice"},
+         }) {
+        try {
+            verifier::parse_policy(body);
+            ADD_FAILURE() << "accepted: " << body;
+        } catch (const verifier::PolicyError& e) {
+            EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+        }
+    }
+}
+
+// The parser all of the above use.
+TEST(ExactJson, NamesTheRepeatedMemberAndWhereItIs) {
+    auto repeat = [](const std::string& text) -> std::string {
+        try {
+            keel::json::parse_exact(text);
+        } catch (const keel::json::RepeatedMember& e) { return e.what(); }
+        return "accepted";
+    };
+    EXPECT_EQ(repeat(R"({"a": 1, "a": 1})"), "member \"a\" appears twice in the top-level object");
+    EXPECT_EQ(repeat(R"({"a": {"b": [1, {"c": {"d": 0, "d": 0}}]}})"), "member \"d\" appears twice in \"a.b[1].c\"");
+    EXPECT_EQ(repeat(R"([[], {"x": 1}, {"y": 1, "y": 2}])"), "member \"y\" appears twice in \"[2]\"");
+    EXPECT_EQ(repeat(R"({"a": [], "b": {}, "a": 3})"), "member \"a\" appears twice in the top-level object");
+    EXPECT_EQ(repeat(R"({"e\u001b[2J": 1, "e\u001b[2J": 2})"),
+              "member \"e\\u001b[2J\" appears twice in the top-level object");
+    // The same name in different objects is no repeat.
+    EXPECT_EQ(repeat(R"({"a": {"x": 1}, "b": {"x": 1}, "c": [{"x": 1}, {"x": 2}], "x": 0})"), "accepted");
+    EXPECT_EQ(keel::json::parse_exact(R"({"a": [1, {"b": 2}]})")["a"][1]["b"], 2);
+    EXPECT_TRUE(keel::json::parse_exact("{\"a\": 1,").is_discarded());
+    EXPECT_TRUE(keel::json::parse_exact("1 2").is_discarded());
+    EXPECT_THROW(keel::json::parse_exact("{\"a\": 1,", true), nlohmann::json::parse_error);
 }
 
 class HostStoreTest : public ::testing::Test {

@@ -126,6 +126,50 @@ std::vector<evidence::PcrSelection> full_selection(const std::vector<std::uint16
 evidence::EvpPkey generate_rsa_key() { return evidence::EvpPkey(EVP_RSA_gen(2048)); }
 evidence::EvpPkey generate_ec_key() { return evidence::EvpPkey(EVP_EC_gen("P-256")); }
 
+Bytes tpm2b_public(EVP_PKEY* key, std::uint32_t attributes) {
+    TPM2B_PUBLIC pub{};
+    auto& area = pub.publicArea;
+    area.nameAlg = TPM2_ALG_SHA256;
+    area.objectAttributes = attributes;
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+        area.type = TPM2_ALG_RSA;
+        auto& rsa = area.parameters.rsaDetail;
+        rsa.symmetric.algorithm = TPM2_ALG_NULL;
+        rsa.scheme.scheme = TPM2_ALG_RSASSA;
+        rsa.scheme.details.rsassa.hashAlg = TPM2_ALG_SHA256;
+        rsa.keyBits = 2048;
+        rsa.exponent = 0;  // 65537
+        BIGNUM* n = nullptr;
+        if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n)) throw std::runtime_error("RSA modulus");
+        area.unique.rsa.size = 256;
+        BN_bn2binpad(n, area.unique.rsa.buffer, 256);
+        BN_free(n);
+    } else {
+        area.type = TPM2_ALG_ECC;
+        auto& ecc = area.parameters.eccDetail;
+        ecc.symmetric.algorithm = TPM2_ALG_NULL;
+        ecc.scheme.scheme = TPM2_ALG_ECDSA;
+        ecc.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+        ecc.curveID = TPM2_ECC_NIST_P256;
+        ecc.kdf.scheme = TPM2_ALG_NULL;
+        BIGNUM *x = nullptr, *y = nullptr;
+        if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) ||
+            !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y))
+            throw std::runtime_error("EC point");
+        area.unique.ecc.x.size = area.unique.ecc.y.size = 32;
+        BN_bn2binpad(x, area.unique.ecc.x.buffer, 32);
+        BN_bn2binpad(y, area.unique.ecc.y.buffer, 32);
+        BN_free(x);
+        BN_free(y);
+    }
+    Bytes out(sizeof pub);
+    size_t offset = 0;
+    if (Tss2_MU_TPM2B_PUBLIC_Marshal(&pub, out.data(), out.size(), &offset) != 0)
+        throw std::runtime_error("marshal TPM2B_PUBLIC");
+    out.resize(offset);
+    return out;
+}
+
 SignedQuote sign_quote(EVP_PKEY* key, const QuoteContents& q) {
     TPMS_ATTEST attest{};
     attest.magic = q.magic;

@@ -44,6 +44,15 @@ std::vector<evidence::PcrSelection> full_selection(const std::vector<std::uint16
 evidence::EvpPkey generate_rsa_key();
 evidence::EvpPkey generate_ec_key();
 
+// TPMA_OBJECT of tpm2_createak's AK: restricted, sign, fixedTPM, fixedParent,
+// sensitiveDataOrigin, userWithAuth.
+inline constexpr std::uint32_t ak_attributes = 0x00050072;
+inline constexpr std::uint32_t attribute_restricted = 1u << 16;
+// `key` (RSA-2048 or P-256) as the TPM2B_PUBLIC a TPM would describe it with:
+// SHA-256 name, RSASSA-SHA256 or ECDSA-SHA256 scheme, the given attributes.
+// Made in software, so a test can make any key the TPM would refuse to make.
+Bytes tpm2b_public(EVP_PKEY* key, std::uint32_t attributes);
+
 struct SignedQuote {
     Bytes attest;  // TPMS_ATTEST
     Bytes signature;  // TPMT_SIGNATURE

@@ -160,6 +160,45 @@ TEST_F(VerifyTest, QuoteFromAnotherKey) {
     expect_failures(run(s), {"quote.signature"});
 }
 
+// The key's public area shows what it is. An unrestricted signing key signs
+// any bytes, so a TPMS_ATTEST made in software (this one) signed by such a key
+// verifies and proves nothing: not trusted, whatever the quote says.
+TEST_F(VerifyTest, QuoteFromAnUnrestrictedKeyFails) {
+    const auto unrestricted = evidence::parse_public(tpm2b_public(ak_, ak_attributes & ~attribute_restricted));
+    expect_.ak_public = &unrestricted;
+    auto r = run(scenario());
+    expect_failures(r, {"quote.signature"});
+    EXPECT_NE(message(r, "quote.signature")
+                  .find("the key is not a restricted signing key: the key is not restricted: an unrestricted TPM key "
+                        "can sign any bytes, including a forged TPMS_ATTEST"),
+              std::string::npos)
+        << message(r, "quote.signature");
+    EXPECT_FALSE(r.clock);  // its counters are not recorded either
+}
+
+TEST_F(VerifyTest, RestrictedSigningKeyWithItsPublicAreaIsTrusted) {
+    const auto restricted = evidence::parse_public(tpm2b_public(ak_, ak_attributes));
+    expect_.ak_public = &restricted;
+    auto r = run(scenario());
+    EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+    EXPECT_EQ(message(r, "quote.signature").find("not checked"), std::string::npos) << message(r, "quote.signature");
+    expect_.ak_public = nullptr;  // as from PEM: accepted, with a note
+    r = run(scenario());
+    EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+    EXPECT_NE(message(r, "quote.signature").find("that it is a restricted signing key was not checked"),
+              std::string::npos)
+        << message(r, "quote.signature");
+}
+
+// A decrypt key (sign clear, or sign and decrypt both set) is no quote signer either.
+TEST_F(VerifyTest, QuoteFromASigningAndDecryptingKeyFails) {
+    const auto both = evidence::parse_public(tpm2b_public(ak_, (ak_attributes & ~attribute_restricted) | (1u << 17)));
+    expect_.ak_public = &both;
+    auto r = run(scenario());
+    expect_failures(r, {"quote.signature"});
+    EXPECT_NE(message(r, "quote.signature").find("can decrypt"), std::string::npos) << message(r, "quote.signature");
+}
+
 TEST_F(VerifyTest, EvidenceNamesAnotherAttestationKey) {
     auto r = run(scenario(), [](auto& d) { d.ak_name = Bytes{0x00, 0x0b, 9, 9, 9}; });
     expect_failures(r, {"ak.enrolled"});

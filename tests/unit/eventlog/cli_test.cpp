@@ -119,6 +119,25 @@ TEST_F(cli, ADifferentDigestExitsOneNamingComponentAndDigests) {
     EXPECT_TRUE(contains(r.out, "Result: MISMATCH\n"));
 }
 
+// A digest named twice, the wrong one last: nlohmann::json alone would
+// keep the last and report a mismatch, a reader keeping the first a match.
+// Neither: the file is bad input.
+TEST_F(cli, ARepeatedMemberInReferenceOrPcrValuesIsBadInput) {
+    auto text = reference.dump();
+    const std::string right =
+        "\"sha256\":\"" + reference["components"][0]["digests"]["sha256"].get<std::string>() + "\"";
+    ASSERT_NE(text.find(right), std::string::npos) << text;
+    text.insert(text.find(right) + right.size(), ",\"sha256\":\"" + std::string(64, 'a') + "\"");
+    auto r = keel_cli({"eventlog", log_path.string(), "--reference", scratch.write("twice.json", text).string()});
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "reference values: member \"sha256\" appears twice in \"components[0].digests\""))
+        << r.err;
+    r = keel_cli({"eventlog", log_path.string(), "--pcrs",
+                  scratch.write("pcrs.json", R"({"sha256": {"17": "00", "17": "01"}})").string()});
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "PCR values: member \"17\" appears twice in \"sha256\"")) << r.err;
+}
+
 TEST_F(cli, AMissingOrExtraComponentExitsOne) {
     auto missing = reference;
     missing["components"].push_back(missing["components"][3]);

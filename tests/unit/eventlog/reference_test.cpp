@@ -101,6 +101,40 @@ TEST(EventlogReference, RejectsMalformedReferenceValues) {
     EXPECT_THROW(parse_reference_values("{not json"), ReferenceError);
 }
 
+// Text with `copy` inserted before the first `anchor`.
+std::string insert_before(std::string text, const std::string& anchor, const std::string& copy) {
+    const auto at = text.find(anchor);
+    EXPECT_NE(at, std::string::npos) << anchor;
+    return at == std::string::npos ? text : text.insert(at, copy);
+}
+
+std::string text_error(const std::string& text) {
+    try {
+        parse_reference_values(text);
+    } catch (const ReferenceError& e) { return e.what(); }
+    ADD_FAILURE() << "accepted " << text;
+    return "";
+}
+
+// A member given twice has no single meaning (nlohmann::json would keep the
+// last copy): a digest, a PCR value, the whole component list.
+TEST(EventlogReference, RejectsARepeatedMemberAtAnyDepth) {
+    const auto good = matching_reference().dump();
+    ASSERT_NO_THROW(parse_reference_values(good));
+    EXPECT_EQ(text_error(insert_before(good, "\"components\"", "\"components\":[],")),
+              "reference values: member \"components\" appears twice in the top-level object");
+    EXPECT_EQ(text_error(insert_before(good, "\"sha1\"", "\"sha1\":\"" + std::string(40, '0') + "\",")),
+              "reference values: member \"sha1\" appears twice in \"components[0].digests\"");
+    EXPECT_EQ(text_error(insert_before(good, "\"17\"", "\"17\":\"" + std::string(40, '0') + "\",")),
+              "reference values: member \"17\" appears twice in \"pcrs.sha1\"");
+    try {
+        parse_pcr_values(R"({"sha256": {"17": "00", "17": "01"}})");
+        ADD_FAILURE() << "accepted";
+    } catch (const ReferenceError& e) {
+        EXPECT_STREQ(e.what(), "PCR values: member \"17\" appears twice in \"sha256\"");
+    }
+}
+
 TEST(EventlogReference, ReadsPcrValuesAsATpmReportsThem) {
     const auto pcrs = parse_pcr_values(R"({"sha256": {"17": "0x)" + std::string(64, 'A') + R"("}})");
     EXPECT_EQ(pcrs.at(alg_sha256).at(17), Bytes(32, 0xAA));
