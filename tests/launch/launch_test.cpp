@@ -211,7 +211,7 @@ TEST(NoLaunch, PrelaunchRefusesWithoutSkinitOrEmulator) {
 // An unmeasured pre-launch stage booted without 'platform-emulator' never
 // asks COM2 for a launch, even with an emulator listening there.
 TEST(NoLaunch, PrelaunchNotBootedForTheEmulatorRefuses) {
-    LaunchResult r = launch(iso("keel-drtm-no-emulator"), "sha256", "no-emulator-option", {}, 60);
+    LaunchResult r = launch(iso("keel-drtm-no-emulator"), "sha256", "no-emulator-option", {}, 20);
     EXPECT_NE(r.serial.find("was not booted for the platform emulator"), std::string::npos) << r.serial;
     EXPECT_EQ(r.serial.find("requesting an emulated SKINIT"), std::string::npos) << r.serial;
     EXPECT_EQ(r.platform.find("emulated SKINIT requested"), std::string::npos) << r.platform;
@@ -257,7 +257,7 @@ TEST(Cap, PanicCapsPcr17To19) {
 // cap comes first, and the platform's time-out ends QEMU.
 TEST(Cap, HaltCapsPcr17To19) {
     std::string reference = measure(tree("keel-drtm-halt"), "sha256,sha384", "halt");
-    LaunchResult r = launch(iso("keel-drtm-halt"), "sha256,sha384", "halt", {}, 45);
+    LaunchResult r = launch(iso("keel-drtm-halt"), "sha256,sha384", "halt", {}, 25);
     EXPECT_NE(r.serial.find("keel: halting"), std::string::npos) << r.platform << r.serial;
     EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19 in 2 banks (halt)"), std::string::npos) << r.serial;
     Json predicted = json_file(reference)["pcrs"], tpm = json_file(r.pcrs_file);
