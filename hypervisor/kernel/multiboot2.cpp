@@ -16,7 +16,7 @@ constexpr size_t TAG_HEADER = 8;
 constexpr size_t MMAP_HEADER = 16;  // tag header + entry_size + entry_version
 constexpr size_t MMAP_ENTRY_MIN = 24;
 constexpr size_t MODULE_HEADER = 16;  // tag header + start + end
-constexpr size_t DRTM_TAG_SIZE = 40;
+constexpr size_t DRTM_TAG_SIZE = 56;
 
 uint32_t load32(const uint8_t* p) {
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
@@ -49,6 +49,9 @@ Status parse_memory_map(const uint8_t* tag, uint32_t size, BootInfo& out) {
             out.regions[out.region_count++] = r;
     }
     out.has_memory_map = true;
+    out.memory_map = tag + MMAP_HEADER;
+    out.memory_map_size = (size - MMAP_HEADER) / entry_size * entry_size;
+    out.memory_map_entry_size = entry_size;
     return Status::Ok;
 }
 
@@ -70,7 +73,10 @@ Status parse_drtm(const uint8_t* tag, size_t size, BootInfo& out) {
                  load32(tag + 20),
                  load64(tag + 24),
                  load32(tag + 32),
-                 load32(tag + 36)};
+                 load32(tag + 36),
+                 load64(tag + 40),
+                 load32(tag + 48),
+                 load32(tag + 52)};
     if (d.event_log_used > d.event_log_capacity || d.event_log + d.event_log_capacity < d.event_log)
         return Status::Malformed;
     out.drtm = d;

@@ -46,6 +46,9 @@ struct DrtmLaunch {
     uint64_t slb_base;
     uint32_t slb_measured_length;
     uint32_t banks;
+    uint64_t dma_tables;  // the SLB's IOMMU tables (device table, command buffers), or 0
+    uint32_t dma_tables_size;
+    uint32_t iommu_count;
 };
 
 struct BootInfo {
@@ -64,6 +67,11 @@ struct BootInfo {
     Module modules[MAX_MODULES] = {};
     size_t module_count = 0;
     bool has_memory_map = false;
+    // The map tag's entries as the loader wrote them, for checks that must
+    // see every entry however many there are (memory_map_check.hpp).
+    const uint8_t* memory_map = nullptr;
+    uint32_t memory_map_size = 0;  // bytes of entries
+    uint32_t memory_map_entry_size = 0;
     DrtmLaunch drtm = {};
 };
 
