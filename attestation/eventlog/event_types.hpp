@@ -19,8 +19,9 @@ inline constexpr EventType keel_ev_skinit = 0x600;  // the CPU's measurement of 
 inline constexpr EventType keel_ev_launch_manifest = 0x601;  // the launch manifest (PCR 18)
 inline constexpr EventType keel_ev_component = 0x602;  // hypervisor, guest image, ...
 inline constexpr EventType keel_ev_launch_method = 0x603;  // SKINIT or the emulator's (PCR 18)
+inline constexpr EventType keel_ev_dma_protection = 0x604;  // DMA blocked by the IOMMU, or not (PCR 18)
 
-constexpr bool is_keel_event(EventType t) { return t >= keel_ev_skinit && t <= keel_ev_launch_method; }
+constexpr bool is_keel_event(EventType t) { return t >= keel_ev_skinit && t <= keel_ev_dma_protection; }
 
 // "EV_SEPARATOR", "KEEL_EV_COMPONENT", ...; "unknown" for types no table names.
 std::string event_type_name(EventType type);

@@ -34,10 +34,12 @@ void apply(StringView word, BootOptions& o, OptionWarning warn, void* ctx) {
             o.selftest = SelfTest::Interrupts;
         else if (value == "init")
             o.selftest = SelfTest::Init;
+        else if (value == "dma-wait")
+            o.selftest = SelfTest::DmaWait;
         else if (value == "none")
             o.selftest = SelfTest::None;
         else
-            return warn(word, "expects ud, pf, stack, nmi, interrupts, init or none", ctx);
+            return warn(word, "expects ud, pf, stack, nmi, interrupts, init, dma-wait or none", ctx);
     } else {
         warn(word, "unknown option", ctx);
     }

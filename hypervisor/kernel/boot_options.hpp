@@ -16,6 +16,7 @@ enum class SelfTest : uint8_t {
     NmiAfterGuest,  // selftest=nmi: after the guest, send this CPU an NMI (taken on its IST stack)
     Interrupts,  // selftest=interrupts: an interrupt on every vector 32-254, then an NMI storm; all survived
     Init,  // selftest=init: send this CPU an INIT (VM_CR.R_INIT turns it into an ignored #SX)
+    DmaWait,  // selftest=dma-wait: wait 500 ms first, so a device's delayed DMA lands before anything is used
 };
 
 struct BootOptions {

@@ -147,6 +147,11 @@ void report_drtm(const mb2::BootInfo& info, bool dump) {
                        info.drtm.banks);
     else
         console::print("drtm: not started by Keel's secure loader (no DRTM tag in the boot information)\n");
+    if (info.drtm.present && info.drtm.dma_tables)
+        console::print("iommu: %u AMD IOMMU(s) block all device DMA since the secure loader (tables at 0x%lx, kept)\n",
+                       info.drtm.iommu_count, info.drtm.dma_tables);
+    else if (info.drtm.present)
+        console::print("iommu: device DMA is NOT blocked: the launch switched DMA protection off\n");
 
     if (!tpm::Tis::present()) {
         console::print("tpm: no TPM at 0xfed40000; whether a dynamic launch happened cannot be checked\n");

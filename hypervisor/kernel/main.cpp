@@ -8,11 +8,13 @@
 #include "../arch/x86/kernel_space.hpp"
 #include "../arch/x86/lapic.hpp"
 #include "../arch/x86/pic.hpp"
+#include "../arch/x86/pit.hpp"
 #include "../arch/x86/serial.hpp"
 #include "boot_options.hpp"
 #include "console.hpp"
 #include "drtm_report.hpp"
 #include "frame_allocator.hpp"
+#include "hypervisor/kernel/memory_map_check.hpp"
 #include "multiboot2.hpp"
 #include "power.hpp"
 #include "virt.hpp"
@@ -62,6 +64,21 @@ void print_memory_map() {
                        mb2::BootInfo::MAX_REGIONS);
 }
 
+// The allocator and the identity map are built from the map: it must make
+// sense, and this image must lie in what it calls RAM.
+void check_memory_map() {
+    uint64_t apic = x86::rdmsr(x86::msr::APIC_BASE) & 0x000ffffffffff000ull;
+    mb2::DeviceWindow apic_window{apic, apic + PAGE_SIZE, "the local APIC"};
+    mb2::MapProblem p;
+    if (mb2::check_memory_map(boot_info, &apic_window, 1, p) != Status::Ok) {
+        console::print("mem: memory map refused: %s (entry %zu: 0x%lx-0x%lx%s%s)\n", p.what, p.index, p.base, p.end,
+                       p.window ? ", " : "", p.window ? p.window : "");
+        fail("checking the memory map", Status::Malformed);
+    }
+    if (!mb2::is_usable_ram(boot_info, addr(__image_start), addr(__image_end) - addr(__image_start)))
+        fail("finding this image in usable RAM", Status::Malformed);
+}
+
 void setup_frames(uint64_t info_pa) {
     for (size_t i = 0; i < boot_info.region_count; ++i) {
         const auto& r = boot_info.regions[i];
@@ -84,6 +101,11 @@ void setup_frames(uint64_t info_pa) {
         const auto& m = boot_info.modules[i];
         if (Status s = frames.reserve(m.start, m.end - m.start); s != Status::Ok) fail("reserving a module", s);
     }
+    // The IOMMU tables that block all DMA since the secure loader wrote them:
+    // the hypervisor keeps them as they are, so there is no window.
+    if (boot_info.drtm.present && boot_info.drtm.dma_tables)
+        if (Status s = frames.reserve(boot_info.drtm.dma_tables, boot_info.drtm.dma_tables_size); s != Status::Ok)
+            fail("reserving the IOMMU tables", s);
     // The DRTM event log is evidence for the attestation agent: keep it.
     if (boot_info.drtm.present && boot_info.drtm.event_log_capacity)
         if (Status s = frames.reserve(boot_info.drtm.event_log, boot_info.drtm.event_log_capacity); s != Status::Ok)
@@ -176,6 +198,18 @@ void interrupts_selftest() {
                    "again; %u NMIs sent, %lu counted; timer still ticking: %s\n",
                    sent, FIRST, LAST, arrived, unhandled, again, NMI_STORM, x86::idt::nmi_count() - nmis,
                    x86::lapic::ticks() != ticks ? "yes" : "no");
+}
+
+// The DMA tests: a device programmed before the launch writes ~100 ms
+// later; wait until it surely has, before this kernel reads its modules,
+// prints from its image or dumps the event log.
+void dma_wait_selftest() {
+    constexpr uint32_t STEP_MS = 50, STEPS = 10;
+    console::print("selftest: waiting %u ms for delayed device DMA\n", STEP_MS * STEPS);
+    for (uint32_t i = 0; i < STEPS; ++i) {
+        x86::pit::start_oneshot(STEP_MS);
+        for (uint32_t polls = 0; !x86::pit::expired() && polls < x86::pit::MAX_POLLS; ++polls) {}
+    }
 }
 
 void init_selftest() {
@@ -273,10 +307,12 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     if (Status s = mb2::parse(info, MAX_BOOT_INFO, boot_info); s != Status::Ok) fail("parsing boot information", s);
     BootOptions options = parse_boot_options(boot_info.cmdline, warn_option, nullptr);
     power::set_debug_exit_port(options.debug_exit_port);
+    if (options.selftest == SelfTest::DmaWait) dma_wait_selftest();
     console::print("boot: loader '%.*s', command line '%.*s'\n", int(boot_info.loader_name.size),
                    boot_info.loader_name.data, int(boot_info.cmdline.size), boot_info.cmdline.data);
     if (!boot_info.has_memory_map) fail("finding the memory map", Status::NotFound);
     print_memory_map();
+    check_memory_map();
     setup_frames(info_pa);
 
     x86::gdt::init();

@@ -17,8 +17,11 @@ struct DrtmTag {
     uint64_t slb_base;
     uint32_t slb_measured_length;
     uint32_t banks;  // how many PCR banks the loader extended
+    uint64_t dma_tables;  // the IOMMU tables blocking all DMA, or 0: unprotected
+    uint32_t dma_tables_size;
+    uint32_t iommu_count;
 };
 // hypervisor/kernel/multiboot2.cpp parses exactly this layout.
-static_assert(sizeof(DrtmTag) == 40, "the hypervisor's parser expects a 40-byte DRTM tag");
+static_assert(sizeof(DrtmTag) == 56, "the hypervisor's parser expects a 56-byte DRTM tag");
 
 }  // namespace keel::launch

@@ -9,7 +9,20 @@ namespace keel::launch {
 constexpr uint32_t SLB_SIZE = 0x10000;  // SKINIT protects and hands over 64 KiB
 constexpr uint32_t HANDOFF_MAX = 256;  // bytes the SLB reserves for it
 constexpr uint32_t HANDOFF_MAGIC = 0x4f484c4b;  // "KLHO"
-constexpr uint32_t HANDOFF_VERSION = 2;
+constexpr uint32_t HANDOFF_VERSION = 3;
+
+// Memory for the IOMMU tables the SLB writes: one device table for all
+// 65,536 requester IDs (32 bytes each), a 4 KiB command buffer per IOMMU,
+// and a page for completion stores.
+constexpr uint64_t MAX_IOMMUS = 8;
+constexpr uint64_t DEVICE_TABLE_SIZE = 65536 * 32;
+constexpr uint64_t COMMAND_BUFFER_SIZE = 4096;
+constexpr uint64_t DMA_TABLES_SIZE = DEVICE_TABLE_SIZE + MAX_IOMMUS * COMMAND_BUFFER_SIZE + 4096;
+
+// The pre-launch stage's command-line word that switches DMA protection off
+// (the log says so, and a verifier policy can refuse such a launch).
+constexpr char DMA_UNPROTECTED_OPTION[] = "dma-unprotected";
+constexpr uint32_t HANDOFF_DMA_UNPROTECTED = 1u << 0;
 
 // How the pre-launch stage started the SLB. The SLB records it in the event
 // log (informational: the pre-launch stage is not trusted, and a TPM's
@@ -40,7 +53,8 @@ struct Handoff {
     uint64_t next_boot_info;  // where the SLB builds the hypervisor's Multiboot2 information
     uint64_t next_boot_info_size;
     LaunchMethod method;
-    uint32_t reserved;
+    uint32_t flags;  // HANDOFF_*
+    uint64_t dma_tables;  // DMA_TABLES_SIZE bytes, 4 KiB aligned, for the SLB's IOMMU tables
 };
 
 }  // namespace keel::launch

@@ -49,6 +49,13 @@ constexpr uint32_t KEEL_EV_LAUNCH_METHOD = 0x603;
 constexpr char LAUNCH_METHOD_NAME[] = "launch-method";
 constexpr char LAUNCH_SKINIT[] = "SKINIT";
 constexpr char LAUNCH_EMULATED[] = "emulated SKINIT (keel-platform)";
+// After it, into PCR 18 as well: whether device DMA was blocked while the
+// SLB measured and ever since (the IOMMU tables the hypervisor keeps), or
+// switched off by the pre-launch stage's 'dma-unprotected'.
+constexpr uint32_t KEEL_EV_DMA_PROTECTION = 0x604;
+constexpr char DMA_PROTECTION_NAME[] = "dma-protection";
+constexpr char DMA_PROTECTED[] = "AMD-Vi: all device DMA blocked";
+constexpr char DMA_UNPROTECTED[] = "none: switched off by dma-unprotected";
 // The pre-launch stage's command-line word that allows the emulated one.
 constexpr char EMULATOR_OPTION[] = "platform-emulator";
 

@@ -2,25 +2,17 @@
 
 #include "../../hypervisor/arch/x86/cpu.hpp"
 #include "../../hypervisor/kernel/console.hpp"
+#include "hypervisor/arch/x86/pci_config.hpp"
 
 namespace keel::prelaunch {
 namespace {
 
-constexpr uint16_t PCI_ADDRESS = 0xcf8, PCI_DATA = 0xcfc;
 constexpr uint16_t AMD_VENDOR = 0x1022;
 constexpr uint8_t NB_DEVICE = 0x18;  // the northbridge functions of node 0
 constexpr uint8_t CAP_SECURE_DEVICE = 0x0f;
 constexpr uint32_t MEMPROT_CR = 0x384;  // family 17h+: 00:18.0
 
-uint32_t pci_read(uint8_t dev, uint8_t fn, uint32_t offset) {
-    // Extended offsets (>= 0x100) need AMD's IO-ECS bits 27:24.
-    uint32_t address =
-        0x80000000u | uint32_t(dev) << 11 | uint32_t(fn) << 8 | (offset & 0xfc) | ((offset & 0xf00) << 16);
-    asm volatile("outl %0, %1" ::"a"(address), "Nd"(PCI_ADDRESS));
-    uint32_t v;
-    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(PCI_DATA));
-    return v;
-}
+uint32_t pci_read(uint8_t dev, uint8_t fn, uint32_t offset) { return x86::pci::read32({0, dev, fn}, offset); }
 
 unsigned family() {
     uint32_t eax = x86::cpuid(1).eax;

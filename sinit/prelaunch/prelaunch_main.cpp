@@ -10,6 +10,7 @@
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
 #include "dma_protection.hpp"
+#include "hypervisor/arch/x86/pci_config.hpp"
 #include "platform_port.hpp"
 
 extern "C" char __image_start[], __image_end[];
@@ -42,6 +43,152 @@ bool has_word(StringView line, StringView word) {
         if (starts && ends && line.substr(i, word.size) == word) return true;
     }
     return false;
+}
+
+// Test-only attacks on the boot data this untrusted stage hands over, so
+// that the tests can show the secure loader refusing them: one usable entry
+// grown over the next one, or the firmware's reserved flash entry below
+// 4 GiB turned into usable RAM. A real attacker writes its own pre-launch
+// stage; these words only save the tests from building one.
+constexpr char ATTACK_MAP_OVERLAP[] = "test-attack-memory-map=overlap";
+constexpr char ATTACK_MAP_DEVICE_RAM[] = "test-attack-memory-map=device-ram";
+constexpr uint32_t MB2_TAG_MMAP = 6;
+
+void attack_memory_map(uint64_t info) {
+    bool overlap = has_word(boot_info.cmdline, ATTACK_MAP_OVERLAP);
+    bool device_ram = has_word(boot_info.cmdline, ATTACK_MAP_DEVICE_RAM);
+    if (!overlap && !device_ram) return;
+    auto* p = reinterpret_cast<uint8_t*>(info);
+    uint32_t total = *reinterpret_cast<uint32_t*>(p);
+    for (uint32_t off = 8; off + 16 <= total;) {
+        auto* tag = reinterpret_cast<uint32_t*>(p + off);
+        if (tag[0] == 0 || tag[1] < 8) return;
+        if (tag[0] == MB2_TAG_MMAP) {
+            uint32_t entry_size = tag[2];
+            if (entry_size < 24) return;
+            uint32_t n = (tag[1] - 16) / entry_size;
+            for (uint32_t i = 0; i < n; ++i) {
+                auto* e = p + off + 16 + i * entry_size;
+                auto* base = reinterpret_cast<uint64_t*>(e);
+                auto* length = reinterpret_cast<uint64_t*>(e + 8);
+                auto* type = reinterpret_cast<uint32_t*>(e + 16);
+                uint64_t next_base = i + 1 < n ? *reinterpret_cast<uint64_t*>(e + entry_size) : 0;
+                if (overlap && *type == 1 && *base >= 0x100000 && next_base > *base && next_base < 0xa0000000) {
+                    *length = next_base - *base + 0x1000;
+                    console::print("keel-prelaunch: TEST ATTACK: memory map entry %u now overlaps the next\n", i);
+                    return;
+                }
+                if (device_ram && *type != 1 && *base >= 0xfec00000 && *base < (1ull << 32)) {
+                    *type = 1;
+                    console::print("keel-prelaunch: TEST ATTACK: memory map entry %u (0x%lx) now says usable RAM\n", i,
+                                   *base);
+                    return;
+                }
+            }
+            return;
+        }
+        off += (tag[1] + 7) & ~7u;
+    }
+}
+
+// Test-only: a malicious pre-launch stage with bus-master devices (QEMU's
+// "edu") programs each to overwrite, about 100 ms after this stage ends, one
+// thing the SLB will have measured by then: the guest module's text, the
+// hypervisor's loaded code and data, the DRTM event log. The tests show the
+// SLB's IOMMU tables block these writes, and that they land without them.
+constexpr char ATTACK_DMA[] = "test-attack-dma";
+constexpr uint32_t EDU_ID = 0x11e81234;
+constexpr uint64_t EDU_BUFFER = 0x40000;  // the device's own 4 KiB buffer
+enum EduReg : uint32_t { EDU_SRC = 0x80, EDU_DST = 0x88, EDU_COUNT = 0x90, EDU_CMD = 0x98 };
+constexpr uint32_t EDU_RUN = 1, EDU_TO_RAM = 2;
+constinit uint8_t dma_payload[3][32];
+
+// The first occurrence of `text` in [start, end), or 0.
+uint64_t find_text(uint64_t start, uint64_t end, const char* text) {
+    size_t n = 0;
+    while (text[n]) ++n;
+    for (uint64_t p = start; p + n <= end; ++p) {
+        size_t i = 0;
+        while (i < n && reinterpret_cast<const char*>(p)[i] == text[i]) ++i;
+        if (i == n) return p;
+    }
+    return 0;
+}
+
+// Where the SLB will load the hypervisor's byte at file offset `at`.
+uint64_t loaded_address(uint64_t at) {
+    const auto& hv = boot_info.modules[0];
+    launch::ElfImage elf;
+    if (launch::parse_elf64(reinterpret_cast<const uint8_t*>(uint64_t(hv.start)), hv.end - hv.start, elf) != Status::Ok)
+        return 0;
+    uint64_t offset = at - hv.start;
+    for (size_t i = 0; i < elf.segment_count; ++i) {
+        const auto& s = elf.segments[i];
+        if (offset >= s.file_offset && offset < s.file_offset + s.file_size) return s.paddr + offset - s.file_offset;
+    }
+    return 0;
+}
+
+void edu_write(uint64_t bar, EduReg r, uint64_t v) {
+    *reinterpret_cast<volatile uint32_t*>(bar + r) = uint32_t(v);
+    *reinterpret_cast<volatile uint32_t*>(bar + r + 4) = uint32_t(v >> 32);
+}
+
+bool edu_busy(uint64_t bar) { return *reinterpret_cast<volatile uint32_t*>(bar + EDU_CMD) & EDU_RUN; }
+
+void attack_with_dma(uint64_t event_log) {
+    if (!has_word(boot_info.cmdline, ATTACK_DMA)) return;
+    struct Target {
+        uint64_t at;
+        const char* text;
+        const char* what;
+        const char* shown;
+    } targets[3] = {};
+    if (boot_info.module_count > 1) {
+        const auto& g = boot_info.modules[1];
+        targets[0] = {find_text(g.start, g.end, "module guest says hello"), "MODULE GUEST SAYS HELLO", "the guest",
+                      "MODULE GUEST SAYS HELLO"};
+    }
+    const auto& hv = boot_info.modules[0];
+    targets[1] = {loaded_address(find_text(hv.start, hv.end, "keel: powering off")), "KEEL: POWERING OFF",
+                  "the hypervisor's code and data", "KEEL: POWERING OFF"};
+    targets[2] = {event_log + 0x100, "\xee\xee\xee\xee\xee\xee\xee\xee", "the event log", "0xee x 8"};
+    // First every device loads its payload (the IOMMU is not on yet); only
+    // then do all start their write-back, so that each lands ~100 ms of
+    // emulated time from now: after the SLB has measured its target.
+    uint64_t bars[3] = {};
+    size_t lengths[3] = {}, next = 0;
+    x86::pci::for_each_function([&](x86::pci::Address a, uint32_t id, uint32_t) {
+        while (next < 3 && !targets[next].at) ++next;
+        if (id != EDU_ID || next == 3) return next < 3;
+        uint64_t bar = x86::pci::read32(a, x86::pci::BAR0) & ~0xfull;
+        x86::pci::write32(a, x86::pci::COMMAND,
+                          x86::pci::read32(a, x86::pci::COMMAND) | x86::pci::COMMAND_MEMORY |
+                              x86::pci::COMMAND_BUS_MASTER);
+        size_t n = 0;
+        while (targets[next].text[n] && n < sizeof dma_payload[next]) {
+            dma_payload[next][n] = uint8_t(targets[next].text[n]);
+            ++n;
+        }
+        edu_write(bar, EDU_SRC, reinterpret_cast<uint64_t>(dma_payload[next]));
+        edu_write(bar, EDU_DST, EDU_BUFFER);
+        edu_write(bar, EDU_COUNT, n);
+        edu_write(bar, EDU_CMD, EDU_RUN);
+        for (uint32_t spins = 0; edu_busy(bar) && spins < 2'000'000'000; ++spins) x86::pause();
+        console::print("keel-prelaunch: TEST ATTACK: device %02x:%02x.%x will write \"%s\" over %s at 0x%lx\n", a.bus,
+                       a.device, a.function, targets[next].shown, targets[next].what, targets[next].at);
+        bars[next] = bar;
+        lengths[next] = n;
+        ++next;
+        return true;
+    });
+    for (size_t i = 0; i < 3; ++i) {
+        if (!bars[i]) continue;
+        edu_write(bars[i], EDU_SRC, EDU_BUFFER);
+        edu_write(bars[i], EDU_DST, targets[i].at);
+        edu_write(bars[i], EDU_COUNT, lengths[i]);
+        edu_write(bars[i], EDU_CMD, EDU_RUN | EDU_TO_RAM);
+    }
 }
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -201,11 +348,13 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     // before any of it is written.
     Range hv = hypervisor_range();
     uint64_t room = align_up(room_for_moves(hv), AREA);
-    uint64_t info_copy = find_layout(4 * AREA + room, hv, info_pa), moved = info_copy + AREA;
+    uint64_t tables_room = align_up(launch::DMA_TABLES_SIZE, AREA);
+    uint64_t info_copy = find_layout(4 * AREA + room + tables_room, hv, info_pa), moved = info_copy + AREA;
     uint64_t slb = moved + room;
-    uint64_t log = slb + AREA, next_info = log + AREA;
+    uint64_t log = slb + AREA, next_info = log + AREA, dma_tables = next_info + AREA;
     copy(info_copy, info, boot_info.total_size);
     move_modules(hv, info_copy, moved);
+    attack_memory_map(info_copy);
 
     copy(slb, nullptr, launch::SLB_SIZE);
     copy(slb, slb_image, slb_size);
@@ -223,7 +372,9 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
                       next_info,
                       AREA,
                       has_skinit ? launch::LaunchMethod::Skinit : launch::LaunchMethod::Emulated,
-                      0};
+                      has_word(boot_info.cmdline, launch::DMA_UNPROTECTED_OPTION) ? launch::HANDOFF_DMA_UNPROTECTED : 0,
+                      dma_tables};
+    attack_with_dma(log);
     copy(slb + header.handoff_offset, &h, sizeof h);
     console::print("keel-prelaunch: SLB at 0x%lx (core %u bytes, measured by SKINIT; %u bytes in all), event log at "
                    "0x%lx, %zu modules\n",

@@ -8,6 +8,7 @@
 #include "../../hypervisor/arch/x86/serial.hpp"
 #include "../../hypervisor/lib/crypto/digest.hpp"
 #include "../../hypervisor/tpm/tis.hpp"
+#include "hypervisor/tpm/pcr_access.hpp"
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
 #include "core_result.hpp"
@@ -16,8 +17,6 @@ namespace keel::slb {
 namespace {
 
 constinit CoreResult result;
-uint8_t command[tpm::MAX_MESSAGE];
-uint8_t response[tpm::MAX_MESSAGE];
 
 void say(const char* s) {
     while (*s) x86::serial::put(*s++);
@@ -28,10 +27,6 @@ void say(const char* s) {
     say(why);
     say("; halting\n");
     for (;;) asm volatile("cli; hlt");
-}
-
-bool transmit(tpm::Tis& tis, size_t len, size_t& got) {
-    return len && tis.transmit(command, len, response, sizeof response, got) == Status::Ok;
 }
 
 }  // namespace
@@ -49,11 +44,8 @@ extern "C" [[noreturn]] void slb_main(uint64_t base) {
 
     tpm::Tis tis(2);
     if (!tpm::Tis::present() || tis.request_locality() != Status::Ok) stop("no TPM answers at locality 2");
-    size_t got = 0;
     tpm::BankList banks;
-    if (!transmit(tis, tpm::build_get_capability_pcrs(command, sizeof command), got) ||
-        tpm::parse_get_capability_pcrs(response, got, banks) != Status::Ok)
-        stop("TPM2_GetCapability(PCRS) failed");
+    if (tpm::read_banks(tis, banks) != Status::Ok) stop("TPM2_GetCapability(PCRS) failed");
     for (size_t i = 0; i < banks.count; ++i) {
         if (!(banks.banks[i].pcrs & (1u << launch::PCR_DRTM))) continue;
         // An allocated bank Keel cannot hash would hold the same value
@@ -72,10 +64,8 @@ extern "C" [[noreturn]] void slb_main(uint64_t base) {
         result.loader.digests[i].alg = result.algs[i];
         crypto::hash(crypto::HashAlg(result.algs[i]), loader, loader_size, result.loader.digests[i].bytes);
     }
-    uint32_t rc = 1;
-    if (!transmit(tis, tpm::build_pcr_extend(command, sizeof command, launch::PCR_DRTM, result.loader, result.sizes),
-                  got) ||
-        tpm::response_code(response, got, rc) != Status::Ok || rc != tpm::RC_SUCCESS)
+    uint32_t rc;
+    if (tpm::extend_pcr(tis, launch::PCR_DRTM, result.loader, result.sizes, rc) != Status::Ok)
         stop("TPM2_PCR_Extend of the loader into PCR 17 failed");
     slb_loader_main(base, &result);
 }

@@ -13,6 +13,8 @@
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
 #include "core_result.hpp"
+#include "hypervisor/kernel/memory_map_check.hpp"
+#include "sinit/slb/amd_iommu.hpp"
 #include "slb_console.hpp"
 #include "tpm_measure.hpp"
 
@@ -24,10 +26,7 @@ namespace {
 constexpr uint64_t LIMIT = 1ull << 32;
 constexpr uint64_t LOW_MEMORY = 1ull << 20;  // below: real-mode memory, VGA and BIOS windows
 constexpr uint32_t MSR_TOP_MEM = 0xc001001a;
-// Where RAM certainly ends when the CPU does not implement TOP_MEM: an
-// emulator (real AMD hardware must, or the SLB itself could not run from
-// DRAM). QEMU's q35 puts its PCI window here.
-constexpr uint64_t EMULATOR_RAM_CEILING = 0xb0000000;
+constexpr uint32_t MSR_APIC_BASE = 0x1b;
 static_assert(launch::MAX_COMPONENTS == mb2::BootInfo::MAX_MODULES, "keel measure and the SLB must agree");
 constexpr size_t MAX_REGIONS = 4 + mb2::BootInfo::MAX_MODULES + launch::ElfImage::MAX_SEGMENTS;
 
@@ -41,29 +40,26 @@ constinit launch::Component components[mb2::BootInfo::MAX_MODULES];
 constinit char manifest[launch::MAX_MANIFEST];
 constinit Region regions[MAX_REGIONS];
 constinit size_t region_count;
-constinit uint64_t ram_ceiling;
+constinit uint64_t ram_ceiling;  // 0 until the memory map has been checked
+
+bool below_4g(uint64_t base, uint64_t size) { return base < LIMIT && size <= LIMIT - base; }
 
 // Everything the SLB reads or writes for the pre-launch stage must be RAM,
 // never a device: a "module" in a PCI window could answer the hash pass and
 // the load pass differently, and a write into a device register could do
-// anything. On AMD everything below TOP_MEM is DRAM whatever its value, so a
-// pre-launch stage that raises TOP_MEM only unmaps its own devices.
-void find_ram_ceiling(uint64_t base) {
-    ram_ceiling = x86::rdmsr(MSR_TOP_MEM);
-    if (ram_ceiling > base + launch::SLB_SIZE && ram_ceiling <= LIMIT) {
-        print("keel-slb: RAM below TOP_MEM = 0x%lx\n", ram_ceiling);
-        return;
-    }
-    ram_ceiling = EMULATOR_RAM_CEILING;
-    print("keel-slb: TOP_MEM not implemented (an emulator): RAM assumed below 0x%lx\n", ram_ceiling);
+// anything. RAM is what the checked memory map calls usable, below TOP_MEM.
+void require_ram(const Region& r) {
+    if (r.base + r.size <= ram_ceiling && mb2::is_usable_ram(boot_info, r.base, r.size)) return;
+    print("keel-slb: %s at 0x%lx (+0x%lx) is not in usable RAM below 0x%lx\n", r.what, r.base, r.size, ram_ceiling);
+    fatal("checking the memory layout", Status::BadArgument);
 }
 
-bool below_4g(uint64_t base, uint64_t size) { return base < LIMIT && size <= LIMIT - base; }
-
-// Records a region that must not overlap any recorded before it.
+// Records a region that must not overlap any recorded before it. Before the
+// memory map is checked only the bounds are; check_memory_map() then
+// requires every region recorded so far to be RAM.
 void claim(uint64_t base, uint64_t size, const char* what) {
-    if (!below_4g(base, size) || size == 0 || base < LOW_MEMORY || base + size > ram_ceiling) {
-        print("keel-slb: %s at 0x%lx (+0x%lx) is not in RAM between 1 MiB and 0x%lx\n", what, base, size, ram_ceiling);
+    if (!below_4g(base, size) || size == 0 || base < LOW_MEMORY) {
+        print("keel-slb: %s at 0x%lx (+0x%lx) is not between 1 MiB and 4 GiB\n", what, base, size);
         fatal("checking the memory layout", Status::BadArgument);
     }
     for (size_t i = 0; i < region_count; ++i)
@@ -74,13 +70,83 @@ void claim(uint64_t base, uint64_t size, const char* what) {
         }
     if (region_count == MAX_REGIONS) fatal("checking the memory layout", Status::OutOfMemory);
     regions[region_count++] = {base, size, what};
+    if (ram_ceiling) require_ram(regions[region_count - 1]);
 }
 
-template <typename T> T* at(uint64_t pa) { return reinterpret_cast<T*>(pa); }
+// The map is sanity-checked whole (sorted, disjoint, no RAM over a device),
+// then TOP_MEM against it: on AMD everything below TOP_MEM is DRAM, so a map
+// that calls memory above it RAM was changed. An emulator that does not
+// implement TOP_MEM (it reads 0) is allowed only on an emulated launch, which
+// the launch-method event says; RAM then ends where the checked map says.
+void check_memory_map(launch::LaunchMethod method) {
+    uint64_t apic = x86::rdmsr(MSR_APIC_BASE) & 0x000ffffffffff000ull;
+    mb2::DeviceWindow apic_window{apic, apic + 0x1000, "the local APIC"};
+    mb2::MapProblem p;
+    if (mb2::check_memory_map(boot_info, &apic_window, 1, p) != Status::Ok) {
+        print("keel-slb: memory map refused: %s (entry %zu: 0x%lx-0x%lx%s%s)\n", p.what, p.index, p.base, p.end,
+              p.window ? ", " : "", p.window ? p.window : "");
+        fatal("checking the memory map", Status::Malformed);
+    }
+    uint64_t top_mem = x86::rdmsr(MSR_TOP_MEM), map_top = mb2::usable_top_below(boot_info, LIMIT);
+    if (top_mem > LOW_MEMORY && top_mem <= LIMIT) {
+        if (map_top > top_mem) {
+            print("keel-slb: the memory map says RAM up to 0x%lx, above TOP_MEM = 0x%lx\n", map_top, top_mem);
+            fatal("checking the memory map against TOP_MEM", Status::Malformed);
+        }
+        ram_ceiling = top_mem;
+        print("keel-slb: memory map checked; RAM below TOP_MEM = 0x%lx\n", ram_ceiling);
+    } else if (method == launch::LaunchMethod::Emulated) {
+        ram_ceiling = map_top;
+        print("keel-slb: memory map checked; TOP_MEM not implemented (an emulator): RAM below 0x%lx as the map says\n",
+              ram_ceiling);
+    } else {
+        print("keel-slb: TOP_MEM reads 0x%lx, which no AMD CPU that ran SKINIT leaves\n", top_mem);
+        fatal("checking the memory map against TOP_MEM", Status::Unsupported);
+    }
+    for (size_t i = 0; i < region_count; ++i) require_ram(regions[i]);
+}
 
 void check(Status s, const char* what) {
     if (s != Status::Ok) fatal(what, s);
 }
+
+// Before anything outside the SLB is measured, no device may write memory:
+// the IOMMUs block all DMA (or the pre-launch stage's boot option switched
+// that off, which the dma-protection event then says). Returns the event's
+// text.
+StringView protect_from_dma(const launch::Handoff& h, IommuFound& found) {
+    found = {};
+    if (h.flags & launch::HANDOFF_DMA_UNPROTECTED) {
+        print("keel-slb: DMA protection switched off by '%s': devices can change what is measured\n",
+              launch::DMA_UNPROTECTED_OPTION);
+        return launch::DMA_UNPROTECTED;
+    }
+    if (find_iommus(found) != Status::Ok) {
+        print("keel-slb: an IOMMU has no MMIO base, or there are more than %zu: DMA through it cannot be blocked\n",
+              size_t(MAX_IOMMUS));
+        fatal("finding the IOMMUs", Status::Unsupported);
+    }
+    if (found.count == 0) {
+        print("keel-slb: no AMD IOMMU found: device DMA cannot be blocked (boot the pre-launch stage with '%s' to "
+              "launch anyway; the event log will say so)\n",
+              launch::DMA_UNPROTECTED_OPTION);
+        fatal("protecting the launch from DMA", Status::NotFound);
+    }
+    for (size_t i = 0; i < found.count; ++i)
+        if (mb2::is_usable_ram(boot_info, found.mmio[i], 0x4000)) {
+            print("keel-slb: the IOMMU at %02x:%02x.%x has its registers at 0x%lx, in RAM\n", found.bus[i],
+                  found.device[i], found.function[i], found.mmio[i]);
+            fatal("finding the IOMMUs", Status::Malformed);
+        }
+    check(block_all_dma(found, h.dma_tables), "blocking device DMA with the IOMMU");
+    for (size_t i = 0; i < found.count; ++i)
+        print("keel-slb: IOMMU %02x:%02x.%x (registers at 0x%lx) blocks all device DMA\n", found.bus[i],
+              found.device[i], found.function[i], found.mmio[i]);
+    return launch::DMA_PROTECTED;
+}
+
+template <typename T> T* at(uint64_t pa) { return reinterpret_cast<T*>(pa); }
+
 
 }  // namespace
 }  // namespace keel::slb
@@ -96,7 +162,6 @@ extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* co
 
     // Copy the hand-off block before looking at it: the pre-launch stage
     // wrote it, and only our copy cannot change under us.
-    find_ram_ceiling(base);
     launch::Handoff h = *at<launch::Handoff>(base + header->handoff_offset);
     if (h.magic != launch::HANDOFF_MAGIC || h.version != launch::HANDOFF_VERSION ||
         (h.method != launch::LaunchMethod::Skinit && h.method != launch::LaunchMethod::Emulated))
@@ -105,8 +170,13 @@ extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* co
     claim(h.boot_info, h.boot_info_size, "the boot information");
     claim(h.event_log, h.event_log_size, "the event log");
     claim(h.next_boot_info, h.next_boot_info_size, "the hypervisor's boot information");
+    claim(h.dma_tables, launch::DMA_TABLES_SIZE, "the IOMMU tables");
+    if (h.dma_tables % 4096) fatal("checking the memory layout", Status::BadArgument);
 
     check(mb2::parse(at<uint8_t>(h.boot_info), h.boot_info_size, boot_info), "parsing the boot information");
+    check_memory_map(h.method);
+    IommuFound iommus;
+    StringView dma = protect_from_dma(h, iommus);
     if (boot_info.module_count == 0) fatal("finding the hypervisor (module 0)", Status::NotFound);
     for (size_t i = 0; i < boot_info.module_count; ++i) {
         const auto& m = boot_info.modules[i];
@@ -168,9 +238,20 @@ extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* co
         measurer.measure_text(launch::PCR_MANIFEST, launch::KEEL_EV_LAUNCH_METHOD, launch::LAUNCH_METHOD_NAME, method),
         "measuring the launch method");
     print("keel-slb: launch method \"%.*s\" into PCR %u\n", int(method.size), method.data, launch::PCR_MANIFEST);
-    *tag = {launch::MB2_TAG_KEEL_DRTM,  sizeof(launch::DrtmTag),        h.event_log,
-            uint32_t(h.event_log_size), uint32_t(measurer.log_size()),  base,
-            header->measured_length,    uint32_t(measurer.bank_count())};
+    check(measurer.measure_text(launch::PCR_MANIFEST, launch::KEEL_EV_DMA_PROTECTION, launch::DMA_PROTECTION_NAME, dma),
+          "measuring the DMA protection");
+    print("keel-slb: DMA protection \"%.*s\" into PCR %u\n", int(dma.size), dma.data, launch::PCR_MANIFEST);
+    *tag = {launch::MB2_TAG_KEEL_DRTM,
+            sizeof(launch::DrtmTag),
+            h.event_log,
+            uint32_t(h.event_log_size),
+            uint32_t(measurer.log_size()),
+            base,
+            header->measured_length,
+            uint32_t(measurer.bank_count()),
+            iommus.count ? h.dma_tables : 0,
+            iommus.count ? uint32_t(launch::DMA_TABLES_SIZE) : 0,
+            uint32_t(iommus.count)};
     measurer.close();
     print("keel-slb: event log at 0x%lx, %zu bytes; entering the hypervisor at 0x%lx\n", h.event_log,
           measurer.log_size(), elf.entry);

@@ -300,3 +300,93 @@ TEST(Interrupts, InitRedirectionIsReportedHonestly) {
         std::cout << "this CPU does not keep VM_CR.R_INIT: the INIT reset it (QEMU TCG)\n";
     }
 }
+
+// A hostile pre-launch stage hands over a memory map it changed; the SLB
+// checks the map before it trusts any of it and stops the launch with a
+// message: the hypervisor never runs on a map that puts RAM where it is not.
+void expect_map_refused(const std::string& name, const std::string& why) {
+    LaunchResult r = launch(iso("keel-drtm-" + name), "sha256", name, {}, 20);
+    EXPECT_NE(r.serial.find("TEST ATTACK: memory map entry"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("keel-slb: memory map refused: " + why), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("checking the memory map"), std::string::npos) << r.serial;
+    EXPECT_EQ(r.serial.find("Keel microhypervisor"), std::string::npos) << "the hypervisor must not start";
+}
+
+TEST(BootData, OverlappingMemoryMapStopsTheLaunch) {
+    expect_map_refused("map-overlap", "an entry overlaps or precedes the one before it (entry ");
+}
+
+TEST(BootData, DeviceWindowMarkedRamStopsTheLaunch) {
+    expect_map_refused("map-device-ram", "usable RAM in a device window");
+}
+
+// Three QEMU "edu" devices, programmed by a hostile pre-launch stage to
+// write ~100 ms later over the guest module, the hypervisor's loaded image
+// and the DRTM event log: after the SLB measured them, before they are used
+// (the hypervisor's selftest=dma-wait holds it until the writes are due).
+const std::vector<std::string> EDU_DEVICES = {"--", "-device", "edu", "-device", "edu", "-device", "edu"};
+
+TEST(Dma, AttackFromDevicesIsBlockedByTheIommu) {
+    std::string reference = measure(tree("keel-drtm-dma-attack"), "sha256", "dma-attack");
+    LaunchResult r = launch(iso("keel-drtm-dma-attack"), "sha256", "dma-attack", EDU_DEVICES);
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("over the guest at 0x"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("over the hypervisor's code and data at 0x"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("over the event log at 0x"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("(registers at 0xfed80000) blocks all device DMA"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("iommu: 1 AMD IOMMU(s) block all device DMA since the secure loader"), std::string::npos);
+    // What runs is what was measured: the writes never landed.
+    EXPECT_NE(r.serial.find("guest: module guest says hello"), std::string::npos) << r.serial;
+    EXPECT_EQ(r.serial.find("guest: MODULE GUEST SAYS HELLO"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("\nkeel: powering off"), std::string::npos) << r.serial;
+    EXPECT_EQ(r.serial.find("\nKEEL: POWERING OFF"), std::string::npos) << r.serial;
+    std::string running = serial_pcrs(r);
+    Json predicted = json_file(reference)["pcrs"], seen = json_file(running);
+    for (const char* pcr : DRTM_PCRS) EXPECT_EQ(seen["sha256"][pcr], predicted["sha256"][pcr]) << "PCR " << pcr;
+    auto check =
+        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", running});
+    EXPECT_EQ(check.status, 0) << check.output;  // the log, too, is as the SLB wrote it
+    EXPECT_NE(check.output.find("dma-protection (PCR 18): ok"), std::string::npos) << check.output;
+}
+
+// The same attack with the protection switched off by the boot option: it
+// works, silently as far as the PCRs go, which is why the log must say so.
+TEST(Dma, AttackSucceedsWithProtectionSwitchedOffAndTheLogSaysSo) {
+    std::string reference = measure(tree("keel-drtm-dma-attack-unprotected"), "sha256", "dma-attack-off");
+    LaunchResult r = launch(iso("keel-drtm-dma-attack-unprotected"), "sha256", "dma-attack-off", EDU_DEVICES);
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("DMA protection switched off by 'dma-unprotected'"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("DMA protection \"none: switched off by dma-unprotected\" into PCR 18"), std::string::npos);
+    EXPECT_NE(r.serial.find("iommu: device DMA is NOT blocked"), std::string::npos) << r.serial;
+    // An unmeasured guest and a patched hypervisor ran...
+    EXPECT_NE(r.serial.find("guest: MODULE GUEST SAYS HELLO"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("\nKEEL: POWERING OFF"), std::string::npos) << r.serial;
+    // ...while the PCRs equal the prediction, whose PCR 18 says "unprotected".
+    std::string running = serial_pcrs(r);
+    Json predicted = json_file(reference), seen = json_file(running);
+    for (const char* pcr : DRTM_PCRS) EXPECT_EQ(seen["sha256"][pcr], predicted["pcrs"]["sha256"][pcr]) << "PCR " << pcr;
+    bool said = false;
+    for (const auto& c : predicted["components"])
+        if (c["name"] == "dma-protection") said = c["detail"] == "none: switched off by dma-unprotected";
+    EXPECT_TRUE(said) << predicted.dump();
+    // The event log itself was overwritten after the SLB wrote it.
+    auto check =
+        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", running});
+    EXPECT_NE(check.status, 0) << check.output;
+}
+
+TEST(Dma, NoIommuStopsTheLaunchUnlessSwitchedOff) {
+    LaunchResult r = launch(iso("keel-drtm-guest"), "sha256", "no-iommu", {"--no-iommu"}, 20);
+    EXPECT_NE(r.serial.find("keel-slb: no AMD IOMMU found: device DMA cannot be blocked"), std::string::npos)
+        << r.serial;
+    EXPECT_EQ(r.serial.find("Keel microhypervisor"), std::string::npos) << "the hypervisor must not start";
+
+    std::string reference = measure(tree("keel-drtm-dma-unprotected"), "sha256", "no-iommu-allowed");
+    r = launch(iso("keel-drtm-dma-unprotected"), "sha256", "no-iommu-allowed", {"--no-iommu"});
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("drtm: dynamic launch confirmed"), std::string::npos) << r.serial;
+    auto check = run_process(
+        {env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", serial_pcrs(r)});
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_NE(check.output.find("dma-protection (PCR 18): ok"), std::string::npos) << check.output;
+}

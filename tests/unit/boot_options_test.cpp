@@ -35,6 +35,7 @@ TEST(BootOptions, ParsesEveryOption) {
     EXPECT_EQ(keel::parse_boot_options("selftest=nmi", collect, &w).selftest, keel::SelfTest::NmiAfterGuest);
     EXPECT_EQ(keel::parse_boot_options("selftest=interrupts", collect, &w).selftest, keel::SelfTest::Interrupts);
     EXPECT_EQ(keel::parse_boot_options("selftest=init", collect, &w).selftest, keel::SelfTest::Init);
+    EXPECT_EQ(keel::parse_boot_options("selftest=dma-wait", collect, &w).selftest, keel::SelfTest::DmaWait);
 }
 
 TEST(BootOptions, ReportsEveryWordItCannotUse) {

@@ -40,7 +40,7 @@ TEST_F(MeasureTree, PredictsEveryComponentInLaunchOrder) {
     auto r = measure(GOOD, {"--banks", "sha256", "-o", out.string()});
     ASSERT_EQ(r.status, 0) << r.err;
     auto ref = nlohmann::json::parse(slurp(out));
-    ASSERT_EQ(ref["components"].size(), 6u);
+    ASSERT_EQ(ref["components"].size(), 7u);
     EXPECT_EQ(ref["components"][0]["name"], "slb");
     EXPECT_EQ(ref["components"][1]["name"], "slb-loader");
     EXPECT_EQ(ref["components"][2]["name"], "hypervisor");
@@ -54,6 +54,9 @@ TEST_F(MeasureTree, PredictsEveryComponentInLaunchOrder) {
     EXPECT_EQ(ref["components"][5]["name"], "launch-method");
     EXPECT_EQ(ref["components"][5]["pcr"], 18);
     EXPECT_EQ(ref["components"][5]["detail"], "SKINIT");
+    // Then that the SLB blocked all device DMA (unless booted with dma-unprotected).
+    EXPECT_EQ(ref["components"][6]["name"], "dma-protection");
+    EXPECT_EQ(ref["components"][6]["detail"], "AMD-Vi: all device DMA blocked");
     EXPECT_EQ(ref["pcrs"]["sha256"]["19"].get<std::string>().size(), 64u);
 }
 
@@ -73,6 +76,10 @@ TEST_F(MeasureTree, PredictsTheEmulatedLaunchWhereThePreLaunchStageIsBootedForIt
     EXPECT_NE(hardware["pcrs"]["sha256"]["18"], emulated["pcrs"]["sha256"]["18"]);
     EXPECT_EQ(hardware["pcrs"]["sha256"]["17"], emulated["pcrs"]["sha256"]["17"]);
     EXPECT_EQ(measure(cfg, {"--launch-method", "kvm"}).status, 2);
+    cfg.replace(cfg.find("platform-emulator"), 17, "platform-emulator dma-unprotected");
+    auto off = dir.path() / "unprotected.json";
+    ASSERT_EQ(measure(cfg, {"--banks", "sha256", "-o", off.string()}).status, 0);
+    EXPECT_EQ(nlohmann::json::parse(slurp(off))["components"][6]["detail"], "none: switched off by dma-unprotected");
 }
 
 TEST_F(MeasureTree, RefusesWhatItCannotPredictWithExitStatus2) {

@@ -16,6 +16,7 @@
 
 #include "attestation/eventlog/evp.hpp"
 #include "attestation/eventlog/hex.hpp"
+#include "sinit/common/handoff.hpp"
 #include "sinit/common/launch_plan.hpp"
 #include "tools/keel/commands.hpp"
 #include "tools/keel/elf_section.hpp"
@@ -141,6 +142,13 @@ void run(const Options& o) {
     Event lm{launch::LAUNCH_METHOD_NAME, method_text, launch::PCR_MANIFEST, launch::KEEL_EV_LAUNCH_METHOD, {}};
     for (const auto& b : banks) lm.digests[b.name] = b.digest(method_text);
     events.push_back(lm);
+    // Then whether the SLB blocked device DMA: always, unless the pre-launch
+    // stage is booted with 'dma-unprotected' (without an IOMMU the SLB stops).
+    std::string dma_text = has_word(entry.kernel_cmdline, launch::DMA_UNPROTECTED_OPTION) ? launch::DMA_UNPROTECTED
+                                                                                          : launch::DMA_PROTECTED;
+    Event dma{launch::DMA_PROTECTION_NAME, dma_text, launch::PCR_MANIFEST, launch::KEEL_EV_DMA_PROTECTION, {}};
+    for (const auto& b : banks) dma.digests[b.name] = b.digest(dma_text);
+    events.push_back(dma);
 
     // After a dynamic launch PCR 17-22 start from zero.
     std::map<std::string, std::map<std::uint32_t, Bytes>> pcrs;

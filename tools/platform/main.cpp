@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
     run->add_flag("--attack-launch-without-reset", o.launch_without_reset,
                   "tests only: answer a virtual SKINIT without resetting PCR 17-22 at locality 4 (a fake launch)")
         ->group("");
+    bool no_iommu = false;
+    run->add_flag("--no-iommu", no_iommu,
+                  "a machine without an IOMMU (QEMU's i440FX 'pc'), on which the SLB cannot block device DMA");
     run->add_option("--qemu", o.qemu.qemu, "QEMU program")->capture_default_str();
     run->add_flag("--verbose", o.verbose, "log every control request and TPM command QEMU sends");
     run->add_option("qemu-args", o.qemu.extra, "extra QEMU arguments, after --");
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
         return status == 0 ? 0 : EXIT_SETUP;
     }
     o.qemu.platform_port = !no_platform_port;
+    o.qemu.iommu = !no_iommu;
     try {
         return run_platform(std::move(o));
     } catch (const std::exception& e) {  // SetupError, or anything else that stopped the set-up

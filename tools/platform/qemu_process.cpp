@@ -12,6 +12,9 @@ std::vector<std::string> qemu_command_line(const QemuConfig& c) {
                                      "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0", "-qmp",
                                      "unix:" + (dir / "qmp.sock").string() + ",server=on,wait=off", "-serial",
                                      c.serial.empty() ? std::string("stdio") : "file:" + c.serial.string()};
+    // An AMD platform with an IOMMU (q35 and QEMU's AMD-Vi model), which the
+    // secure loader programs to block all device DMA before it measures.
+    if (c.iommu) argv.insert(argv.end(), {"-machine", "q35", "-device", "amd-iommu"});
     if (c.platform_port) {
         argv.insert(argv.end(), {"-chardev", "socket,id=keelplat,path=" + (dir / "platform.sock").string(), "-serial",
                                  "chardev:keelplat"});

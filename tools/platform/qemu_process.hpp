@@ -17,6 +17,7 @@ struct QemuConfig {
     std::string cpu = "EPYC,+svm,+npt";
     unsigned memory_mib = 512;
     bool platform_port = true;
+    bool iommu = true;  // q35 with QEMU's AMD IOMMU
     std::filesystem::path state_dir;
     std::vector<std::string> extra;  // appended as given
 };

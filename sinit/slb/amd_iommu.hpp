@@ -1,0 +1,39 @@
+// Blocks all device DMA with the AMD IOMMU(s) before the secure loader reads
+// anything it will measure: every IOMMU on every PCI bus gets one device
+// table in which all 65,536 requester IDs are valid, translated, and allowed
+// neither to read nor to write (V=1, TV=1, Mode 0, IR=IW=0). Device
+// interrupts pass unchanged (IV=0) until the hypervisor remaps them. The
+// tables lie in memory the pre-launch stage set aside and the SLB checked;
+// the hypervisor takes them over as they are (the DRTM tag says where).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hypervisor/lib/status.hpp"
+#include "sinit/common/handoff.hpp"
+
+namespace keel::slb {
+
+using launch::COMMAND_BUFFER_SIZE;
+using launch::DEVICE_TABLE_SIZE;
+using launch::DMA_TABLES_SIZE;
+using launch::MAX_IOMMUS;
+
+struct IommuFound {
+    size_t count;
+    uint64_t mmio[MAX_IOMMUS];
+    uint8_t bus[MAX_IOMMUS], device[MAX_IOMMUS], function[MAX_IOMMUS];
+};
+
+// Every AMD IOMMU PCI function (class 08h/06h with the IOMMU capability) on
+// buses 0-255 with the MMIO base its firmware gave it; Unsupported if one
+// has none (it could not be programmed) or there are more than MAX_IOMMUS.
+Status find_iommus(IommuFound& out);
+
+// Programs and enables each IOMMU with the blocking device table at
+// `tables` (4 KiB aligned, DMA_TABLES_SIZE bytes), invalidates everything it
+// may have cached, waits for completion, and reads the table back: a device
+// that raced the SLB to change an entry before the IOMMU was on is caught.
+Status block_all_dma(const IommuFound& iommus, uint64_t tables);
+
+}  // namespace keel::slb
