@@ -136,7 +136,34 @@ void edu_write(uint64_t bar, EduReg r, uint64_t v) {
 
 bool edu_busy(uint64_t bar) { return *reinterpret_cast<volatile uint32_t*>(bar + EDU_CMD) & EDU_RUN; }
 
-void attack_with_dma(uint64_t event_log) {
+// Test-only, with "test-attack-dma-stale-iotlb": before the attack, turn
+// QEMU's IOMMU on with a device table that lets every bus-0 device read and
+// write, and have the first device read its target, so that the IOMMU holds
+// a cached read-write translation for it. An SLB that installed its blocking
+// table without invalidating the IOMMU's caches would let the write through.
+constexpr char ATTACK_DMA_STALE_IOTLB[] = "test-attack-dma-stale-iotlb";
+constexpr uint64_t QEMU_IOMMU = 0xfed80000;
+
+void prime_iotlb(uint64_t bar, uint64_t target, uint64_t tables) {
+    auto* dte = reinterpret_cast<volatile uint64_t*>(tables);
+    for (unsigned id = 0; id < 256; ++id) {  // bus 0: V, TV, IR, IW
+        dte[id * 4] = 0x3ull | 1ull << 61 | 1ull << 62;
+        dte[id * 4 + 1] = dte[id * 4 + 2] = dte[id * 4 + 3] = 0;
+    }
+    auto* iommu = reinterpret_cast<volatile uint32_t*>(QEMU_IOMMU);
+    iommu[0] = uint32_t(tables) | 1;  // two pages: 256 entries
+    iommu[1] = uint32_t(tables >> 32);
+    iommu[0x18 / 4] = 1;  // IommuEn
+    edu_write(bar, EDU_SRC, target);
+    edu_write(bar, EDU_DST, EDU_BUFFER);
+    edu_write(bar, EDU_COUNT, 1);
+    edu_write(bar, EDU_CMD, EDU_RUN);
+    for (uint32_t spins = 0; edu_busy(bar) && spins < 2'000'000'000; ++spins) x86::pause();
+    console::print("keel-prelaunch: TEST ATTACK: the IOMMU at 0x%lx now caches a read-write translation of 0x%lx\n",
+                   QEMU_IOMMU, target);
+}
+
+void attack_with_dma(uint64_t event_log, uint64_t tables) {
     if (!has_word(boot_info.cmdline, ATTACK_DMA)) return;
     struct Target {
         uint64_t at;
@@ -165,6 +192,7 @@ void attack_with_dma(uint64_t event_log) {
         x86::pci::write32(a, x86::pci::COMMAND,
                           x86::pci::read32(a, x86::pci::COMMAND) | x86::pci::COMMAND_MEMORY |
                               x86::pci::COMMAND_BUS_MASTER);
+        if (next == 0 && has_word(boot_info.cmdline, ATTACK_DMA_STALE_IOTLB)) prime_iotlb(bar, targets[0].at, tables);
         size_t n = 0;
         while (targets[next].text[n] && n < sizeof dma_payload[next]) {
             dma_payload[next][n] = uint8_t(targets[next].text[n]);
@@ -374,7 +402,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
                       has_skinit ? launch::LaunchMethod::Skinit : launch::LaunchMethod::Emulated,
                       has_word(boot_info.cmdline, launch::DMA_UNPROTECTED_OPTION) ? launch::HANDOFF_DMA_UNPROTECTED : 0,
                       dma_tables};
-    attack_with_dma(log);
+    attack_with_dma(log, dma_tables);
     copy(slb + header.handoff_offset, &h, sizeof h);
     console::print("keel-prelaunch: SLB at 0x%lx (core %u bytes, measured by SKINIT; %u bytes in all), event log at "
                    "0x%lx, %zu modules\n",

@@ -390,3 +390,15 @@ TEST(Dma, NoIommuStopsTheLaunchUnlessSwitchedOff) {
     EXPECT_EQ(check.status, 0) << check.output;
     EXPECT_NE(check.output.find("dma-protection (PCR 18): ok"), std::string::npos) << check.output;
 }
+
+// The pre-launch stage first turns the IOMMU on with a permissive table and
+// makes it cache a read-write translation of the guest module's page for the
+// first device; the SLB's blocking table counts only because the SLB then
+// invalidates everything the IOMMU cached.
+TEST(Dma, TranslationsCachedBeforeTheLaunchAreInvalidated) {
+    LaunchResult r = launch(iso("keel-drtm-dma-stale-iotlb"), "sha256", "dma-stale-iotlb", EDU_DEVICES);
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("now caches a read-write translation"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("guest: module guest says hello"), std::string::npos) << r.serial;
+    EXPECT_EQ(r.serial.find("guest: MODULE GUEST SAYS HELLO"), std::string::npos) << r.serial;
+}
