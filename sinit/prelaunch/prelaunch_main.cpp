@@ -163,6 +163,41 @@ void prime_iotlb(uint64_t bar, uint64_t target, uint64_t tables) {
                    QEMU_IOMMU, target);
 }
 
+// Test-only, with "test-attack-msi-init": the first edu device is made to
+// send an INIT as its MSI when a DMA completes, ~100 ms from now: a device
+// pulling the CPU out of the hypervisor into the firmware, PCRs uncapped.
+constexpr char ATTACK_MSI_INIT[] = "test-attack-msi-init";
+constexpr uint8_t CAP_MSI = 0x05;
+constexpr uint32_t EDU_RAISE_IRQ = 4;
+constexpr uint32_t MSI_INIT = 0x500;  // delivery mode INIT, to APIC 0
+constinit uint8_t msi_scratch[16];
+
+void attack_with_msi_init() {
+    if (!has_word(boot_info.cmdline, ATTACK_MSI_INIT)) return;
+    x86::pci::for_each_function([&](x86::pci::Address a, uint32_t id, uint32_t) {
+        if (id != EDU_ID) return true;
+        uint32_t cap = x86::pci::find_capability(a, CAP_MSI);
+        if (!cap) return true;
+        uint64_t bar = x86::pci::read32(a, x86::pci::BAR0) & ~0xfull;
+        x86::pci::write32(a, x86::pci::COMMAND,
+                          x86::pci::read32(a, x86::pci::COMMAND) | x86::pci::COMMAND_MEMORY |
+                              x86::pci::COMMAND_BUS_MASTER);
+        uint32_t control = x86::pci::read32(a, cap);
+        bool wide = control & (1u << 23);  // 64-bit message address
+        x86::pci::write32(a, cap + 4, 0xfee00000);
+        if (wide) x86::pci::write32(a, cap + 8, 0);
+        x86::pci::write32(a, cap + (wide ? 12 : 8), MSI_INIT);
+        x86::pci::write32(a, cap, control | (1u << 16));  // MSI enable
+        edu_write(bar, EDU_SRC, reinterpret_cast<uint64_t>(msi_scratch));
+        edu_write(bar, EDU_DST, EDU_BUFFER);
+        edu_write(bar, EDU_COUNT, sizeof msi_scratch);
+        edu_write(bar, EDU_CMD, EDU_RUN | EDU_RAISE_IRQ);
+        console::print("keel-prelaunch: TEST ATTACK: device %02x:%02x.%x will send an INIT as its MSI\n", a.bus,
+                       a.device, a.function);
+        return false;
+    });
+}
+
 void attack_with_dma(uint64_t event_log, uint64_t tables) {
     if (!has_word(boot_info.cmdline, ATTACK_DMA)) return;
     struct Target {
@@ -403,6 +438,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
                       has_word(boot_info.cmdline, launch::DMA_UNPROTECTED_OPTION) ? launch::HANDOFF_DMA_UNPROTECTED : 0,
                       dma_tables};
     attack_with_dma(log, dma_tables);
+    attack_with_msi_init();
     copy(slb + header.handoff_offset, &h, sizeof h);
     console::print("keel-prelaunch: SLB at 0x%lx (core %u bytes, measured by SKINIT; %u bytes in all), event log at "
                    "0x%lx, %zu modules\n",

@@ -28,6 +28,10 @@ constexpr uint32_t COMMAND_LENGTH_256 = 8u << 24;  // ComLen in the base's high 
 constexpr uint64_t FEATURE_INVALIDATE_ALL = 1u << 6;
 constexpr uint32_t STATUS_CLEAR = 0x7;
 constexpr uint64_t ENTRY_BLOCK = 0x3;  // V | TV; Mode 0, IR = IW = 0: no access at all
+// Interrupts remapped (IV) with IntCtl = 0 and every pass bit clear: a
+// device's fixed interrupts are aborted, and so are the INIT, NMI, SMI and
+// ExtINT messages a device could send to pull a CPU out of the measured code.
+constexpr uint64_t ENTRY_INTERRUPTS_BLOCKED = 0x1;
 constexpr uint32_t COMMAND_SLOTS = 256;
 constexpr uint32_t POLL_LIMIT = 50'000'000;
 constexpr uint64_t COMPLETION_MAGIC = 0x4b45454c444d4131;  // "KEELDMA1"
@@ -89,7 +93,7 @@ void fill_device_table(uint64_t table) {
     for (uint64_t i = 0; i < DEVICE_TABLE_SIZE / 8; i += 4) {
         e[i] = ENTRY_BLOCK;
         e[i + 1] = 0;
-        e[i + 2] = 0;  // IV = 0: interrupts pass unchanged for now
+        e[i + 2] = ENTRY_INTERRUPTS_BLOCKED;
         e[i + 3] = 0;
     }
 }
@@ -97,7 +101,7 @@ void fill_device_table(uint64_t table) {
 bool device_table_blocks(uint64_t table) {
     auto* e = reinterpret_cast<volatile uint64_t*>(table);
     for (uint64_t i = 0; i < DEVICE_TABLE_SIZE / 8; i += 4)
-        if (e[i] != ENTRY_BLOCK || e[i + 1] || e[i + 2] || e[i + 3]) return false;
+        if (e[i] != ENTRY_BLOCK || e[i + 1] || e[i + 2] != ENTRY_INTERRUPTS_BLOCKED || e[i + 3]) return false;
     return true;
 }
 

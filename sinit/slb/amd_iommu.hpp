@@ -1,8 +1,10 @@
 // Blocks all device DMA with the AMD IOMMU(s) before the secure loader reads
 // anything it will measure: every IOMMU on every PCI bus gets one device
 // table in which all 65,536 requester IDs are valid, translated, and allowed
-// neither to read nor to write (V=1, TV=1, Mode 0, IR=IW=0). Device
-// interrupts pass unchanged (IV=0) until the hypervisor remaps them. The
+// neither to read nor to write (V=1, TV=1, Mode 0, IR=IW=0), and whose
+// interrupts are all blocked (IV=1, IntCtl 0, no pass bits): no device can
+// send an INIT, NMI or SMI. The hypervisor uses no device interrupt yet; it
+// will give them out through its own remapping tables. The
 // tables lie in memory the pre-launch stage set aside and the SLB checked;
 // the hypervisor takes them over as they are (the DRTM tag says where).
 #pragma once

@@ -402,3 +402,15 @@ TEST(Dma, TranslationsCachedBeforeTheLaunchAreInvalidated) {
     EXPECT_NE(r.serial.find("guest: module guest says hello"), std::string::npos) << r.serial;
     EXPECT_EQ(r.serial.find("guest: MODULE GUEST SAYS HELLO"), std::string::npos) << r.serial;
 }
+
+// A device that sends an INIT as its MSI (QEMU's edu, programmed by a hostile
+// pre-launch stage to do so ~100 ms into the hypervisor's run): QEMU resets
+// the CPU into the firmware on an INIT, whatever VM_CR says, so only the
+// IOMMU's interrupt remapping keeps the CPU in the measured hypervisor.
+TEST(Interrupts, DeviceSentInitIsBlockedByTheIommu) {
+    LaunchResult r = launch(iso("keel-drtm-msi-init"), "sha256", "msi-init", EDU_DEVICES);
+    EXPECT_NE(r.serial.find("will send an INIT as its MSI"), std::string::npos) << r.serial;
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;  // not reset: the run ended as the hypervisor decided
+    EXPECT_NE(r.serial.find("guest: module guest says hello"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19"), std::string::npos) << r.serial;
+}
