@@ -13,12 +13,6 @@ constexpr uint8_t CAP_LOCALITY = 2;
 
 constinit bool capped = false;
 
-bool all_ones(const uint8_t* d, size_t n) {
-    for (size_t i = 0; i < n; ++i)
-        if (d[i] != 0xff) return false;
-    return n != 0;
-}
-
 }  // namespace
 
 void cap_pcrs(const char* why) {
@@ -39,7 +33,7 @@ void cap_pcrs(const char* why) {
         if (!crypto::is_supported(banks.banks[b].alg) || !(banks.banks[b].pcrs & (1u << 17))) continue;
         uint8_t pcr17[tpm::MAX_DIGEST];
         size_t size = 0;
-        if (tpm::read_pcr(tis, banks.banks[b].alg, 17, pcr17, size) == Status::Ok && !all_ones(pcr17, size))
+        if (tpm::read_pcr(tis, banks.banks[b].alg, 17, pcr17, size) == Status::Ok && !tpm::is_all_ones(pcr17, size))
             launched = true;
         cap.digests[cap.count].alg = banks.banks[b].alg;
         crypto::hash(alg, CAP_EVENT, sizeof CAP_EVENT - 1, cap.digests[cap.count].bytes);

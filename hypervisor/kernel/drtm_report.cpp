@@ -29,12 +29,6 @@ void print_digest(const uint8_t* d, size_t n) {
     for (size_t i = 0; i < n; ++i) console::print("%02x", d[i]);
 }
 
-bool all_ones(const uint8_t* d, size_t n) {
-    for (size_t i = 0; i < n; ++i)
-        if (d[i] != 0xff) return false;
-    return n != 0;
-}
-
 bool equal(const uint8_t* a, const uint8_t* b, size_t n) {
     for (size_t i = 0; i < n; ++i)
         if (a[i] != b[i]) return false;
@@ -88,7 +82,8 @@ bool read_drtm_pcrs(tpm::Tis& tis, const tpm::BankList& banks) {
 void confirm_launch(const mb2::BootInfo& info) {
     bool pcr17_set = false;
     for (size_t b = 0; b < tpm_pcrs.count; ++b)
-        if (tpm_pcrs.banks[b].read[0] && !all_ones(tpm_pcrs.banks[b].pcrs[0], tpm_pcrs.banks[b].size)) pcr17_set = true;
+        if (tpm_pcrs.banks[b].read[0] && !tpm::is_all_ones(tpm_pcrs.banks[b].pcrs[0], tpm_pcrs.banks[b].size))
+            pcr17_set = true;
     if (!pcr17_set) {
         console::print("drtm: no DRTM took place: PCR 17 reads all ones; this boot is not measured\n");
         return;

@@ -3,24 +3,6 @@
 namespace keel::mb2 {
 namespace {
 
-uint64_t load64(const uint8_t* p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
-    return v;
-}
-uint32_t load32(const uint8_t* p) {
-    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
-size_t entry_count(const BootInfo& info) {
-    return info.memory_map_entry_size ? info.memory_map_size / info.memory_map_entry_size : 0;
-}
-
-MemoryRegion entry(const BootInfo& info, size_t i) {
-    const uint8_t* e = info.memory_map + i * info.memory_map_entry_size;
-    return {load64(e), load64(e + 8), load32(e + 16)};
-}
-
 bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end) { return a < b_end && b < a_end; }
 
 Status refuse(MapProblem& p, const char* what, size_t i, const MemoryRegion& r, const char* window = nullptr) {
@@ -31,11 +13,11 @@ Status refuse(MapProblem& p, const char* what, size_t i, const MemoryRegion& r, 
 }  // namespace
 
 Status check_memory_map(const BootInfo& info, const DeviceWindow* extra, size_t extra_count, MapProblem& problem) {
-    size_t n = entry_count(info);
+    size_t n = memory_map_entries(info);
     if (!info.has_memory_map || n == 0) return refuse(problem, "there is no memory map", 0, {});
     uint64_t previous_end = 0;
     for (size_t i = 0; i < n; ++i) {
-        MemoryRegion r = entry(info, i);
+        MemoryRegion r = memory_map_entry(info, i);
         if (r.length == 0) return refuse(problem, "an entry is empty", i, r);
         if (r.base + r.length < r.base) return refuse(problem, "an entry wraps around the address space", i, r);
         // Sorted and disjoint: a byte described twice could be RAM to one
@@ -60,8 +42,8 @@ Status check_memory_map(const BootInfo& info, const DeviceWindow* extra, size_t 
 
 bool is_usable_ram(const BootInfo& info, uint64_t base, uint64_t size) {
     if (base + size < base) return false;
-    for (size_t i = 0; i < entry_count(info); ++i) {
-        MemoryRegion r = entry(info, i);
+    for (size_t i = 0; i < memory_map_entries(info); ++i) {
+        MemoryRegion r = memory_map_entry(info, i);
         if (r.type == uint32_t(MemoryType::Usable) && base >= r.base && base + size <= r.base + r.length) return true;
     }
     return false;
@@ -69,8 +51,8 @@ bool is_usable_ram(const BootInfo& info, uint64_t base, uint64_t size) {
 
 uint64_t usable_top_below(const BootInfo& info, uint64_t limit) {
     uint64_t top = 0;
-    for (size_t i = 0; i < entry_count(info); ++i) {
-        MemoryRegion r = entry(info, i);
+    for (size_t i = 0; i < memory_map_entries(info); ++i) {
+        MemoryRegion r = memory_map_entry(info, i);
         if (r.type != uint32_t(MemoryType::Usable) || r.base >= limit) continue;
         uint64_t end = r.base + r.length > limit ? limit : r.base + r.length;
         if (end > top) top = end;

@@ -34,13 +34,15 @@ Status read_string(const uint8_t* p, size_t room, StringView& out) {
     return Status::Malformed;
 }
 
+MemoryRegion decode_region(const uint8_t* e) { return {load64(e), load64(e + 8), load32(e + 16)}; }
+
 Status parse_memory_map(const uint8_t* tag, uint32_t size, BootInfo& out) {
     if (size < MMAP_HEADER) return Status::Malformed;
     uint32_t entry_size = load32(tag + 8);
     if (entry_size < MMAP_ENTRY_MIN || entry_size % 8) return Status::Malformed;
     for (size_t off = MMAP_HEADER; off + entry_size <= size; off += entry_size) {
         const uint8_t* e = tag + off;
-        MemoryRegion r{load64(e), load64(e + 8), load32(e + 16)};
+        MemoryRegion r = decode_region(e);
         if (r.length && r.base + r.length < r.base) return Status::Malformed;  // wraps
         // A map longer than we can hold costs the memory it describes, not the boot.
         if (out.region_count == BootInfo::MAX_REGIONS)
@@ -84,6 +86,14 @@ Status parse_drtm(const uint8_t* tag, size_t size, BootInfo& out) {
 }
 
 }  // namespace
+
+size_t memory_map_entries(const BootInfo& info) {
+    return info.memory_map_entry_size ? info.memory_map_size / info.memory_map_entry_size : 0;
+}
+
+MemoryRegion memory_map_entry(const BootInfo& info, size_t i) {
+    return decode_region(info.memory_map + i * info.memory_map_entry_size);
+}
 
 const char* memory_type_name(uint32_t type) {
     switch (MemoryType(type)) {

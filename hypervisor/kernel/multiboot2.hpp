@@ -75,6 +75,11 @@ struct BootInfo {
     DrtmLaunch drtm = {};
 };
 
+// The map tag's entries as the loader wrote them, all of them (BootInfo's
+// regions stop at MAX_REGIONS): how many, and the i-th decoded.
+size_t memory_map_entries(const BootInfo& info);
+MemoryRegion memory_map_entry(const BootInfo& info, size_t i);
+
 // Parses the information block at `data`, of which at most `available`
 // bytes may be read. On success `out` points into `data` for strings.
 Status parse(const uint8_t* data, size_t available, BootInfo& out);

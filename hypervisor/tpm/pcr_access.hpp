@@ -11,6 +11,13 @@
 
 namespace keel::tpm {
 
+// A DRTM PCR that reads all ones was never reset by a dynamic launch.
+inline bool is_all_ones(const uint8_t* digest, size_t size) {
+    for (size_t i = 0; i < size; ++i)
+        if (digest[i] != 0xff) return false;
+    return size != 0;
+}
+
 [[nodiscard]] Status read_banks(Tis& tis, BankList& out);
 [[nodiscard]] Status read_pcr(Tis& tis, uint16_t alg, uint32_t pcr, uint8_t* digest, size_t& size);
 // Unsupported, with the TPM's response code in `rc`, when the TPM refuses.

@@ -134,6 +134,13 @@ void edu_write(uint64_t bar, EduReg r, uint64_t v) {
     *reinterpret_cast<volatile uint32_t*>(bar + r + 4) = uint32_t(v >> 32);
 }
 
+// Turns on an edu device's registers and its DMA; returns where BAR 0 is.
+uint64_t enable_edu(x86::pci::Address a) {
+    x86::pci::write32(a, x86::pci::COMMAND,
+                      x86::pci::read32(a, x86::pci::COMMAND) | x86::pci::COMMAND_MEMORY | x86::pci::COMMAND_BUS_MASTER);
+    return x86::pci::read32(a, x86::pci::BAR0) & ~0xfull;
+}
+
 bool edu_busy(uint64_t bar) { return *reinterpret_cast<volatile uint32_t*>(bar + EDU_CMD) & EDU_RUN; }
 
 // Test-only, with "test-attack-dma-stale-iotlb": before the attack, turn
@@ -148,7 +155,9 @@ void prime_iotlb(uint64_t bar, uint64_t target, uint64_t tables) {
     auto* dte = reinterpret_cast<volatile uint64_t*>(tables);
     for (unsigned id = 0; id < 256; ++id) {  // bus 0: V, TV, IR, IW
         dte[id * 4] = 0x3ull | 1ull << 61 | 1ull << 62;
-        dte[id * 4 + 1] = dte[id * 4 + 2] = dte[id * 4 + 3] = 0;
+        dte[id * 4 + 1] = 0;
+        dte[id * 4 + 2] = 0;
+        dte[id * 4 + 3] = 0;
     }
     auto* iommu = reinterpret_cast<volatile uint32_t*>(QEMU_IOMMU);
     iommu[0] = uint32_t(tables) | 1;  // two pages: 256 entries
@@ -178,10 +187,7 @@ void attack_with_msi_init() {
         if (id != EDU_ID) return true;
         uint32_t cap = x86::pci::find_capability(a, CAP_MSI);
         if (!cap) return true;
-        uint64_t bar = x86::pci::read32(a, x86::pci::BAR0) & ~0xfull;
-        x86::pci::write32(a, x86::pci::COMMAND,
-                          x86::pci::read32(a, x86::pci::COMMAND) | x86::pci::COMMAND_MEMORY |
-                              x86::pci::COMMAND_BUS_MASTER);
+        uint64_t bar = enable_edu(a);
         uint32_t control = x86::pci::read32(a, cap);
         bool wide = control & (1u << 23);  // 64-bit message address
         x86::pci::write32(a, cap + 4, 0xfee00000);
@@ -223,10 +229,7 @@ void attack_with_dma(uint64_t event_log, uint64_t tables) {
     x86::pci::for_each_function([&](x86::pci::Address a, uint32_t id, uint32_t) {
         while (next < 3 && !targets[next].at) ++next;
         if (id != EDU_ID || next == 3) return next < 3;
-        uint64_t bar = x86::pci::read32(a, x86::pci::BAR0) & ~0xfull;
-        x86::pci::write32(a, x86::pci::COMMAND,
-                          x86::pci::read32(a, x86::pci::COMMAND) | x86::pci::COMMAND_MEMORY |
-                              x86::pci::COMMAND_BUS_MASTER);
+        uint64_t bar = enable_edu(a);
         if (next == 0 && has_word(boot_info.cmdline, ATTACK_DMA_STALE_IOTLB)) prime_iotlb(bar, targets[0].at, tables);
         size_t n = 0;
         while (targets[next].text[n] && n < sizeof dma_payload[next]) {
