@@ -5,6 +5,7 @@
 
 #include "attestation/eventlog/describe.hpp"
 #include "attestation/eventlog/hex.hpp"
+#include "attestation/eventlog/host_specific.hpp"
 
 namespace keel::eventlog {
 namespace {
@@ -22,7 +23,7 @@ std::string where(std::size_t position, const Event& e) {
            std::to_string(e.pcr) + ")";
 }
 
-void compare_one(const ReferenceComponent& ref, const Event& e, ComponentComparison& out) {
+void compare_one(const EventLog& log, const ReferenceComponent& ref, const Event& e, ComponentComparison& out) {
     const auto name = label(ref);
     if (!e.keel) {
         out.problems.push_back(name + ": the event log's " + where(ref.index, e) + " is malformed: " + e.problem);
@@ -37,6 +38,13 @@ void compare_one(const ReferenceComponent& ref, const Event& e, ComponentCompari
     if (e.type != ref.event_type)
         out.problems.push_back(name + ": event type " + type_label(e.type) + " differs: reference " +
                                type_label(ref.event_type));
+    if (ref.host_specific) {
+        std::vector<AlgorithmId> banks;
+        for (const auto& a : log.algorithms) banks.push_back(a.id);
+        if (auto why = detail_digest_problem(e, banks); !why.empty())
+            out.problems.push_back(name + ": host-specific, but " + why);
+        return;
+    }
     if (e.keel->detail != ref.detail)
         out.problems.push_back(name + ": detail differs: reference " + quoted(ref.detail) + ", event log " +
                                quoted(e.keel->detail));
@@ -72,7 +80,7 @@ ComponentReport compare_components(const EventLog& log, const ReferenceValues& r
         ComponentComparison out{ref.index, ref.name, ref.pcr, std::nullopt, {}, {}};
         if (ref.index < keel_events.size()) {
             out.event = keel_events[ref.index]->index;
-            compare_one(ref, *keel_events[ref.index], out);
+            compare_one(log, ref, *keel_events[ref.index], out);
         } else {
             out.problems.push_back(label(ref) + ": missing from the event log");
         }

@@ -114,4 +114,9 @@ std::string quoted(std::string_view text) {
     return out + "\"";
 }
 
+std::string escaped(std::string_view text) {
+    auto q = quoted(text);
+    return q.substr(1, q.size() - 2);
+}
+
 }  // namespace keel::eventlog

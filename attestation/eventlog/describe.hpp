@@ -15,5 +15,7 @@ std::string describe(const EventLog& log, const Event& event);
 // `text` in double quotes, with quotes, backslashes and non-printable bytes
 // escaped (\n, \xNN); UTF-8 sequences above ASCII pass unchanged.
 std::string quoted(std::string_view text);
+// The same escapes without the quotes around: for a name in a sentence.
+std::string escaped(std::string_view text);
 
 }  // namespace keel::eventlog

@@ -59,6 +59,7 @@ constexpr std::array named_types = std::to_array<NamedType>({
     {keel_ev_component, "KEEL_EV_COMPONENT"},
     {keel_ev_launch_method, "KEEL_EV_LAUNCH_METHOD"},
     {keel_ev_dma_protection, "KEEL_EV_DMA_PROTECTION"},
+    {keel_ev_memory_map, "KEEL_EV_MEMORY_MAP"},
     {0x80000000, "EV_EFI_EVENT_BASE"},
     {0x80000001, "EV_EFI_VARIABLE_DRIVER_CONFIG"},
     {0x80000002, "EV_EFI_VARIABLE_BOOT"},

@@ -20,8 +20,9 @@ inline constexpr EventType keel_ev_launch_manifest = 0x601;  // the launch manif
 inline constexpr EventType keel_ev_component = 0x602;  // hypervisor, guest image, ...
 inline constexpr EventType keel_ev_launch_method = 0x603;  // SKINIT or the emulator's (PCR 18)
 inline constexpr EventType keel_ev_dma_protection = 0x604;  // DMA blocked by the IOMMU, or not (PCR 18)
+inline constexpr EventType keel_ev_memory_map = 0x605;  // the memory map the hypervisor is handed (PCR 18)
 
-constexpr bool is_keel_event(EventType t) { return t >= keel_ev_skinit && t <= keel_ev_dma_protection; }
+constexpr bool is_keel_event(EventType t) { return t >= keel_ev_skinit && t <= keel_ev_memory_map; }
 
 // "EV_SEPARATOR", "KEEL_EV_COMPONENT", ...; "unknown" for types no table names.
 std::string event_type_name(EventType type);

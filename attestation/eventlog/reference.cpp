@@ -92,8 +92,22 @@ ReferenceComponent component(const json& c, std::size_t position, const std::str
     out.pcr = static_cast<std::uint32_t>(pcr);
     const auto type = number_member(c, "event_type", where);
     if (type > UINT32_MAX || !is_keel_event(static_cast<EventType>(type)))
-        fail(where + ".event_type", std::to_string(type) + " is not a Keel event type (1536-1538)");
+        fail(where + ".event_type", std::to_string(type) + " is not a Keel event type (" +
+                                        std::to_string(keel_ev_skinit) + "-" + std::to_string(keel_ev_memory_map) +
+                                        ")");
     out.event_type = static_cast<EventType>(type);
+    if (auto it = c.find("host_specific"); it != c.end()) {
+        if (!it->is_boolean()) fail(where + ".host_specific", "must be true or false");
+        out.host_specific = it->get<bool>();
+    }
+    if (out.host_specific) {
+        if (out.event_type != keel_ev_memory_map)
+            fail(where + ".host_specific",
+                 "only the memory map (event type " + std::to_string(keel_ev_memory_map) + ") can be host-specific");
+        if (c.contains("detail") || c.contains("digests"))
+            fail(where, "a host-specific component pins no detail and no digests");
+        return out;
+    }
     out.detail = string_member(c, "detail", where);
     const auto& digests = member(c, "digests", where);
     if (!digests.is_object() || digests.empty()) fail(where + ".digests", "must be an object with at least one bank");

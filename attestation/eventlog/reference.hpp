@@ -3,6 +3,10 @@
 //   {"components": [{"index", "name", "pcr", "event_type", "detail",
 //                    "digests": {"sha256": "<hex>", ...}}, ...],
 //    "pcrs": {"sha256": {"17": "<hex>", ...}, ...}}
+// A component may instead be {"index", "name", "pcr", "event_type",
+// "host_specific": true}: each host measures its own (only the memory map
+// is), so no detail or digest is pinned, and the PCR it extends is left out
+// of "pcrs". See host_specific.hpp for what is still checked.
 // The "pcrs" shape alone is also how PCR values read from a TPM are given.
 // Both parsers validate everything and throw ReferenceError naming the member.
 #pragma once
@@ -24,8 +28,9 @@ struct ReferenceComponent {
     std::string name;
     std::uint32_t pcr = 0;
     EventType event_type = 0;
+    bool host_specific = false;  // then detail and digests are empty
     std::string detail;
-    std::map<AlgorithmId, Bytes> digests;  // at least one bank
+    std::map<AlgorithmId, Bytes> digests;  // at least one bank, unless host-specific
 };
 
 struct ReferenceValues {

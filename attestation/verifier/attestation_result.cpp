@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/describe.hpp"
 #include "attestation/eventlog/hex.hpp"
 
 namespace keel::verifier {
@@ -45,8 +46,9 @@ std::string result_text(const AttestationResult& r) {
     if (!r.components.empty()) {
         out += "Measured components (DRTM event log):\n";
         for (const auto& m : r.components) {
-            out += "  PCR " + std::to_string(m.pcr) + "  " + m.name;
-            if (!m.detail.empty()) out += " \"" + m.detail + "\"";
+            out += "  PCR " + std::to_string(m.pcr) + "  " + eventlog::escaped(m.name);
+            // The log's text, escaped: evidence must not drive the reader's terminal.
+            if (!m.detail.empty()) out += " " + eventlog::quoted(m.detail);
             out += m.in_reference ? "  (in the reference values)\n" : "  (NOT in the reference values)\n";
         }
     }

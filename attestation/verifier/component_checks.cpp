@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <string_view>
 
+#include "attestation/eventlog/describe.hpp"
 #include "attestation/eventlog/event_types.hpp"
+#include "attestation/eventlog/host_specific.hpp"
 #include "attestation/eventlog/parser.hpp"
 #include "attestation/verifier/checks.hpp"
 
@@ -26,7 +28,8 @@ std::string event_label(const eventlog::Event& ev) {
 }
 
 std::string component_label(const MeasuredComponent& m) {
-    return "component \"" + m.name + "\" (PCR " + std::to_string(m.pcr) + ", event " + std::to_string(m.event) + ")";
+    return "component \"" + eventlog::escaped(m.name) + "\" (PCR " + std::to_string(m.pcr) + ", event " +
+           std::to_string(m.event) + ")";
 }
 
 bool contains(const std::vector<std::uint16_t>& banks, std::uint16_t bank) {
@@ -38,8 +41,10 @@ std::string mismatch(const eventlog::Event& ev, const MeasuredComponent& m, cons
                      const std::vector<std::uint16_t>& verified_banks) {
     if (ref.pcr != m.pcr) return "the reference values have it in PCR " + std::to_string(ref.pcr);
     if (ref.event_type != ev.type) return "the reference values give it another event type";
+    if (ref.host_specific) return eventlog::detail_digest_problem(ev, verified_banks);
     if (ref.detail != m.detail)
-        return "its detail \"" + m.detail + "\" differs from the reference values' \"" + ref.detail + "\"";
+        return "its detail " + eventlog::quoted(m.detail) + " differs from the reference values' " +
+               eventlog::quoted(ref.detail);
     bool compared = false;
     for (const auto& [bank, expected] : ref.digests) {
         if (!contains(verified_banks, bank)) continue;

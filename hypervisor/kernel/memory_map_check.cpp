@@ -60,4 +60,10 @@ uint64_t usable_top_below(const BootInfo& info, uint64_t limit) {
     return top;
 }
 
+TopMem compare_with_top_mem(const BootInfo& info, uint64_t top_mem) {
+    constexpr uint64_t low_memory = 1ull << 20, limit = 1ull << 32;
+    if (top_mem <= low_memory || top_mem > limit) return TopMem::NotImplemented;
+    return usable_top_below(info, limit) > top_mem ? TopMem::MapAbove : TopMem::Agrees;
+}
+
 }  // namespace keel::mb2

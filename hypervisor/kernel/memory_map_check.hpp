@@ -40,4 +40,11 @@ bool is_usable_ram(const BootInfo& info, uint64_t base, uint64_t size);
 // `limit`; 0 if there is none.
 uint64_t usable_top_below(const BootInfo& info, uint64_t limit);
 
+// On AMD everything below TOP_MEM (MSR C001_001Ah) is DRAM and the range
+// from it to 4 GiB is the MMIO hole: a map that calls memory in the hole
+// usable was changed. NotImplemented: `top_mem` is no value a CPU leaves
+// (0 from an emulator without the MSR, or beyond 4 GiB).
+enum class TopMem { Agrees, MapAbove, NotImplemented };
+TopMem compare_with_top_mem(const BootInfo& info, uint64_t top_mem);
+
 }  // namespace keel::mb2

@@ -37,6 +37,9 @@ Status read_string(const uint8_t* p, size_t room, StringView& out) {
 MemoryRegion decode_region(const uint8_t* e) { return {load64(e), load64(e + 8), load32(e + 16)}; }
 
 Status parse_memory_map(const uint8_t* tag, uint32_t size, BootInfo& out) {
+    // Two maps would let one reader use the first and another the last: the
+    // SLB measures exactly one, the one the hypervisor uses.
+    if (out.has_memory_map) return Status::Malformed;
     if (size < MMAP_HEADER) return Status::Malformed;
     uint32_t entry_size = load32(tag + 8);
     if (entry_size < MMAP_ENTRY_MIN || entry_size % 8) return Status::Malformed;

@@ -58,16 +58,32 @@ Status EventLogWriter::init(uint8_t* buf, size_t cap, const uint16_t* algs, cons
     return Status::Ok;
 }
 
-Status EventLogWriter::append(uint32_t pcr, uint32_t type, const DigestList& digests, const uint8_t* data,
-                              size_t size) {
-    if (!buf_) return Status::BadArgument;
-    if (digests.count != count_) return Status::BadArgument;
-    size_t need = 4 + 4 + 4 + 4 + size;
-    for (size_t i = 0; i < count_; ++i) {
-        if (digests.digests[i].alg != algs_[i]) return Status::BadArgument;
-        need += 2 + sizes_[i];
-    }
-    if (size > UINT32_MAX || need > cap_ - len_) return Status::OutOfMemory;
+// TCG_PCR_EVENT2 up to its data: PCR, type, digest count, each digest with
+// its algorithm, the data's size.
+size_t EventLogWriter::header_size() const {
+    size_t n = 4 + 4 + 4 + 4;
+    for (size_t i = 0; i < count_; ++i) n += 2 + sizes_[i];
+    return n;
+}
+
+uint8_t* EventLogWriter::data_slot(size_t& room) const {
+    room = 0;
+    if (!buf_ || header_size() > cap_ - len_) return nullptr;
+    room = cap_ - len_ - header_size();
+    return buf_ + len_ + header_size();
+}
+
+bool EventLogWriter::matches_banks(const DigestList& digests) const {
+    if (!buf_ || digests.count != count_) return false;
+    for (size_t i = 0; i < count_; ++i)
+        if (digests.digests[i].alg != algs_[i]) return false;
+    return true;
+}
+
+Status EventLogWriter::append_in_place(uint32_t pcr, uint32_t type, const DigestList& digests, size_t size) {
+    if (!matches_banks(digests)) return Status::BadArgument;
+    size_t room;
+    if (!data_slot(room) || size > room || size > UINT32_MAX) return Status::OutOfMemory;
     put_u32(pcr);
     put_u32(type);
     put_u32(uint32_t(count_));
@@ -76,8 +92,18 @@ Status EventLogWriter::append(uint32_t pcr, uint32_t type, const DigestList& dig
         put(digests.digests[i].bytes, sizes_[i]);
     }
     put_u32(uint32_t(size));
-    put(data, size);
+    len_ += size;  // the data is in place already
     return Status::Ok;
+}
+
+Status EventLogWriter::append(uint32_t pcr, uint32_t type, const DigestList& digests, const uint8_t* data,
+                              size_t size) {
+    if (!matches_banks(digests)) return Status::BadArgument;
+    size_t room;
+    uint8_t* slot = data_slot(room);
+    if (!slot || size > room) return Status::OutOfMemory;
+    for (size_t i = 0; i < size; ++i) slot[i] = data[i];
+    return append_in_place(pcr, type, digests, size);
 }
 
 }  // namespace keel::tpm

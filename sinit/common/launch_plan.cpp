@@ -1,5 +1,7 @@
 #include "launch_plan.hpp"
 
+#include "hypervisor/kernel/multiboot2.hpp"
+
 namespace keel::launch {
 namespace {
 
@@ -9,7 +11,31 @@ bool append(char* out, size_t cap, size_t& len, StringView s) {
     return true;
 }
 
+bool append_number(char* out, size_t cap, size_t& len, uint64_t v, unsigned radix) {
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = "0123456789abcdef"[v % radix];
+        v /= radix;
+    } while (v);
+    if (n > cap - len) return false;
+    while (n) out[len++] = digits[--n];
+    return true;
+}
+
 }  // namespace
+
+bool write_memory_map_line(uint64_t base, uint64_t length, uint32_t type, char* out, size_t cap, size_t& len) {
+    size_t n = len;
+    const char* name = mb2::memory_type_name(type);
+    bool ok =
+        append(out, cap, n, "0x") && append_number(out, cap, n, base, 16) && append(out, cap, n, "-0x") &&
+        append_number(out, cap, n, base + length - 1, 16) && append(out, cap, n, " ") &&
+        (name ? append(out, cap, n, name) : append(out, cap, n, "type ") && append_number(out, cap, n, type, 10)) &&
+        append(out, cap, n, "\n");
+    if (ok) len = n;
+    return ok;
+}
 
 Component plan_module(size_t index, StringView cmdline) {
     if (index == 0) return {HYPERVISOR_NAME, cmdline, PCR_DRTM};

@@ -56,6 +56,13 @@ constexpr uint32_t KEEL_EV_DMA_PROTECTION = 0x604;
 constexpr char DMA_PROTECTION_NAME[] = "dma-protection";
 constexpr char DMA_PROTECTED[] = "AMD-Vi: all device DMA blocked";
 constexpr char DMA_UNPROTECTED[] = "none: switched off by dma-unprotected";
+// Then, into PCR 18 too, the memory map the hypervisor is handed (after the
+// SLB has checked it): one line per entry, "0x<base>-0x<last> <type>\n",
+// in the map's order, with Multiboot2's type names (mb2::memory_type_name)
+// or "type <n>". A host's map is its own: `keel measure` predicts it from a
+// map file, or leaves it to the verifier as host-specific.
+constexpr uint32_t KEEL_EV_MEMORY_MAP = 0x605;
+constexpr char MEMORY_MAP_NAME[] = "memory-map";
 // The pre-launch stage's command-line word that allows the emulated one.
 constexpr char EMULATOR_OPTION[] = "platform-emulator";
 
@@ -72,6 +79,10 @@ Component plan_module(size_t index, StringView cmdline);
 // "hypervisor@17 guest@19": the manifest measured into PCR 18. Returns the
 // length, or 0 if it does not fit in `cap`.
 size_t write_manifest(const Component* components, size_t count, char* out, size_t cap);
+
+// One entry of the memory-map event's text, appended at out[len]; false
+// (len unchanged) if it does not fit in `cap`. The entry must not be empty.
+bool write_memory_map_line(uint64_t base, uint64_t length, uint32_t type, char* out, size_t cap, size_t& len);
 
 // Event data of Keel's events: the name, a NUL, then the detail (command
 // line, manifest text). Returns the length, or 0 if it does not fit.

@@ -78,7 +78,7 @@ void claim(uint64_t base, uint64_t size, const char* what) {
 // that calls memory above it RAM was changed. An emulator that does not
 // implement TOP_MEM (it reads 0) is allowed only on an emulated launch, which
 // the launch-method event says; RAM then ends where the checked map says.
-void check_memory_map(launch::LaunchMethod method) {
+void check_memory_map(launch::LaunchMethod method, bool report) {
     uint64_t apic = x86::rdmsr(MSR_APIC_BASE) & 0x000ffffffffff000ull;
     mb2::DeviceWindow apic_window{apic, apic + 0x1000, "the local APIC"};
     mb2::MapProblem p;
@@ -88,20 +88,25 @@ void check_memory_map(launch::LaunchMethod method) {
         fatal("checking the memory map", Status::Malformed);
     }
     uint64_t top_mem = x86::rdmsr(MSR_TOP_MEM), map_top = mb2::usable_top_below(boot_info, LIMIT);
-    if (top_mem > LOW_MEMORY && top_mem <= LIMIT) {
-        if (map_top > top_mem) {
-            print("keel-slb: the memory map says RAM up to 0x%lx, above TOP_MEM = 0x%lx\n", map_top, top_mem);
-            fatal("checking the memory map against TOP_MEM", Status::Malformed);
-        }
+    switch (mb2::compare_with_top_mem(boot_info, top_mem)) {
+    case mb2::TopMem::MapAbove:
+        print("keel-slb: the memory map says RAM up to 0x%lx, above TOP_MEM = 0x%lx\n", map_top, top_mem);
+        fatal("checking the memory map against TOP_MEM", Status::Malformed);
+    case mb2::TopMem::Agrees:
         ram_ceiling = top_mem;
-        print("keel-slb: memory map checked; RAM below TOP_MEM = 0x%lx\n", ram_ceiling);
-    } else if (method == launch::LaunchMethod::Emulated) {
+        if (report) print("keel-slb: memory map checked; RAM below TOP_MEM = 0x%lx\n", ram_ceiling);
+        break;
+    case mb2::TopMem::NotImplemented:
+        if (method != launch::LaunchMethod::Emulated) {
+            print("keel-slb: TOP_MEM reads 0x%lx, which no AMD CPU that ran SKINIT leaves\n", top_mem);
+            fatal("checking the memory map against TOP_MEM", Status::Unsupported);
+        }
         ram_ceiling = map_top;
-        print("keel-slb: memory map checked; TOP_MEM not implemented (an emulator): RAM below 0x%lx as the map says\n",
-              ram_ceiling);
-    } else {
-        print("keel-slb: TOP_MEM reads 0x%lx, which no AMD CPU that ran SKINIT leaves\n", top_mem);
-        fatal("checking the memory map against TOP_MEM", Status::Unsupported);
+        if (report)
+            print("keel-slb: memory map checked; TOP_MEM not implemented (an emulator): RAM below 0x%lx as the map "
+                  "says\n",
+                  ram_ceiling);
+        break;
     }
     for (size_t i = 0; i < region_count; ++i) require_ram(regions[i]);
 }
@@ -147,7 +152,6 @@ StringView protect_from_dma(const launch::Handoff& h, IommuFound& found) {
 
 template <typename T> T* at(uint64_t pa) { return reinterpret_cast<T*>(pa); }
 
-
 }  // namespace
 }  // namespace keel::slb
 
@@ -174,9 +178,14 @@ extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* co
     if (h.dma_tables % 4096) fatal("checking the memory layout", Status::BadArgument);
 
     check(mb2::parse(at<uint8_t>(h.boot_info), h.boot_info_size, boot_info), "parsing the boot information");
-    check_memory_map(h.method);
+    check_memory_map(h.method, false);
     IommuFound iommus;
     StringView dma = protect_from_dma(h, iommus);
+    // Until now a device could rewrite the boot information after it was
+    // checked: read and check it again from bytes no device can change any
+    // more. All the SLB measures, copies and uses from here on is this.
+    check(mb2::parse(at<uint8_t>(h.boot_info), h.boot_info_size, boot_info), "parsing the boot information");
+    check_memory_map(h.method, true);
     if (boot_info.module_count == 0) fatal("finding the hypervisor (module 0)", Status::NotFound);
     for (size_t i = 0; i < boot_info.module_count; ++i) {
         const auto& m = boot_info.modules[i];
@@ -241,6 +250,10 @@ extern "C" [[noreturn]] void slb_loader_main(uint64_t base, const CoreResult* co
     check(measurer.measure_text(launch::PCR_MANIFEST, launch::KEEL_EV_DMA_PROTECTION, launch::DMA_PROTECTION_NAME, dma),
           "measuring the DMA protection");
     print("keel-slb: DMA protection \"%.*s\" into PCR %u\n", int(dma.size), dma.data, launch::PCR_MANIFEST);
+    // The map the hypervisor gets is byte for byte this one (copied above,
+    // with no device and no other CPU able to write either).
+    check(measurer.measure_memory_map(boot_info), "measuring the memory map");
+    print("keel-slb: memory map (%zu entries) into PCR %u\n", mb2::memory_map_entries(boot_info), launch::PCR_MANIFEST);
     *tag = {launch::MB2_TAG_KEEL_DRTM,
             sizeof(launch::DrtmTag),
             h.event_log,

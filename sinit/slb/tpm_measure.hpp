@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../hypervisor/kernel/multiboot2.hpp"
 #include "../../hypervisor/lib/crypto/digest.hpp"
 #include "../../hypervisor/lib/string.hpp"
 #include "../../hypervisor/tpm/event_log_writer.hpp"
@@ -27,10 +28,17 @@ public:
     // H(text) per bank into `pcr`, logged with `name` and `text` as detail.
     Status measure_text(uint32_t pcr, uint32_t type, StringView name, StringView text);
 
+    // The memory-map event (launch_plan.hpp) for every entry of `info`'s
+    // map, written straight into the log: a map can be larger than any
+    // buffer the SLB could spare.
+    Status measure_memory_map(const mb2::BootInfo& info);
+
     size_t bank_count() const { return count_; }
     size_t log_size() const { return log_.size(); }
 
 private:
+    tpm::DigestList digest_all(const void* data, size_t size) const;
+    Status extend(uint32_t pcr, const tpm::DigestList& d);
     Status extend_and_log(uint32_t pcr, uint32_t type, const tpm::DigestList& d, StringView name, StringView detail,
                           bool extend);
 

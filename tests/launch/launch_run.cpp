@@ -153,12 +153,27 @@ LaunchResult launch(const std::string& iso, const std::string& banks, const std:
     return r;
 }
 
-std::string measure(const std::string& iso_tree, const std::string& banks, const std::string& name) {
+std::string measure(const std::string& iso_tree, const std::string& banks, const std::string& name,
+                    const std::string& memory_map) {
     std::string out = scratch_dir("measure-" + name) + "/reference.json";
-    auto r = run_process(
-        {env("KEEL_CLI"), "measure", "--grub-cfg", iso_tree + "/boot/grub/grub.cfg", "--banks", banks, "-o", out});
+    std::vector<std::string> argv = {env("KEEL_CLI"), "measure", "--grub-cfg", iso_tree + "/boot/grub/grub.cfg",
+                                     "--banks",       banks,     "-o",         out};
+    if (!memory_map.empty()) argv.insert(argv.end(), {"--memory-map", memory_map});
+    auto r = run_process(argv);
     if (r.status != 0) throw std::runtime_error("keel measure failed: " + r.output);
     return out;
+}
+
+std::string hypervisor_memory_map(const LaunchResult& r, const std::string& name) {
+    std::string path = scratch_dir("memory-map-" + name) + "/memory-map.txt";
+    std::ofstream out(path);
+    std::regex entry(R"(^mem: (0x[0-9a-f]+-0x[0-9a-f]+ .*?)\r?$)");
+    std::istringstream in(r.serial);
+    for (std::string l; std::getline(in, l);) {
+        std::smatch m;
+        if (std::regex_match(l, m, entry)) out << m[1] << "\n";
+    }
+    return path;
 }
 
 }  // namespace keel::test

@@ -31,8 +31,14 @@ struct LaunchResult {
 LaunchResult launch(const std::string& iso, const std::string& banks, const std::string& name,
                     const std::vector<std::string>& extra = {}, int timeout_s = 120);
 
-// The reference values `keel measure` writes for an ISO tree's grub.cfg.
-std::string measure(const std::string& iso_tree, const std::string& banks, const std::string& name);
+// The reference values `keel measure` writes for an ISO tree's grub.cfg;
+// with a memory-map file, PCR 18 is predicted too.
+std::string measure(const std::string& iso_tree, const std::string& banks, const std::string& name,
+                    const std::string& memory_map = "");
+
+// The memory map the hypervisor printed ("mem: 0x<base>-0x<last> <type>"),
+// the map it was handed and uses, as a `keel measure --memory-map` file.
+std::string hypervisor_memory_map(const LaunchResult& r, const std::string& name);
 
 // The event log the hypervisor printed (dump-eventlog) on the console, as bytes.
 std::string event_log_bytes(const std::string& serial);

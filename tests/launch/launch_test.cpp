@@ -100,9 +100,11 @@ std::map<std::string, std::map<std::string, std::string>> tpm2_eventlog_pcrs(con
 void expect_launch_matches_prediction(const std::string& banks, const std::vector<std::string>& extra = {}) {
     // swtpm takes its state directory in a comma-separated option: no commas in names.
     std::string name = std::regex_replace(banks, std::regex(","), "-") + (extra.empty() ? "" : "-uefi");
-    std::string reference = measure(tree("keel-drtm-guest"), banks, name);
     LaunchResult r = launch(iso("keel-drtm-guest"), banks, "chain-" + name, extra);
     ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    // PCR 18 ends with the memory map: predicted from the map the hypervisor
+    // printed, so it matches only if the SLB measured the map it was handed.
+    std::string reference = measure(tree("keel-drtm-guest"), banks, name, hypervisor_memory_map(r, name));
     EXPECT_NE(r.serial.find("EMULATED SKINIT: entering the SLB"), std::string::npos);
     EXPECT_NE(r.platform.find("emulated SKINIT: SLB at"), std::string::npos) << r.platform;
     EXPECT_NE(r.serial.find("drtm: dynamic launch confirmed by the TPM"), std::string::npos) << r.serial;
@@ -128,6 +130,7 @@ void expect_launch_matches_prediction(const std::string& banks, const std::vecto
     EXPECT_NE(check.output.find("guest (PCR 19): ok"), std::string::npos) << check.output;
     // The log says how the SLB was started, and the prediction expected it.
     EXPECT_NE(check.output.find("launch-method (PCR 18): ok"), std::string::npos) << check.output;
+    EXPECT_NE(check.output.find("memory-map (PCR 18): ok"), std::string::npos) << check.output;
     EXPECT_NE(r.serial.find("keel-slb: launch method \"emulated SKINIT (keel-platform)\" into PCR 18"),
               std::string::npos);
 
@@ -243,9 +246,9 @@ TEST(HonestReport, LaunchWithoutLocality4ResetIsNotConfirmed) {
 }
 
 TEST(Cap, PanicCapsPcr17To19) {
-    std::string reference = measure(tree("keel-drtm-panic"), "sha256", "panic");
     LaunchResult r = launch(iso("keel-drtm-panic"), "sha256", "panic");
     ASSERT_EQ(r.status, 35) << r.platform << r.serial;  // the kernel's exception path
+    std::string reference = measure(tree("keel-drtm-panic"), "sha256", "panic", hypervisor_memory_map(r, "panic"));
     EXPECT_NE(r.serial.find("*** KEEL EXCEPTION: #UD invalid opcode"), std::string::npos) << r.serial;
     EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19 in 1 banks (panic)"), std::string::npos) << r.serial;
     Json predicted = json_file(reference)["pcrs"];
@@ -256,8 +259,8 @@ TEST(Cap, PanicCapsPcr17To19) {
 // Without a debug-exit port the kernel halts for good (real hardware): the
 // cap comes first, and the platform's time-out ends QEMU.
 TEST(Cap, HaltCapsPcr17To19) {
-    std::string reference = measure(tree("keel-drtm-halt"), "sha256,sha384", "halt");
     LaunchResult r = launch(iso("keel-drtm-halt"), "sha256,sha384", "halt", {}, 25);
+    std::string reference = measure(tree("keel-drtm-halt"), "sha256,sha384", "halt", hypervisor_memory_map(r, "halt"));
     EXPECT_NE(r.serial.find("keel: halting"), std::string::npos) << r.platform << r.serial;
     EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19 in 2 banks (halt)"), std::string::npos) << r.serial;
     Json predicted = json_file(reference)["pcrs"], tpm = json_file(r.pcrs_file);
@@ -266,9 +269,10 @@ TEST(Cap, HaltCapsPcr17To19) {
 }
 
 TEST(Interrupts, StrayVectorsAndNmiStormAreSurvived) {
-    std::string reference = measure(tree("keel-drtm-interrupts"), "sha256", "interrupts");
     LaunchResult r = launch(iso("keel-drtm-interrupts"), "sha256", "interrupts");
     ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    std::string reference =
+        measure(tree("keel-drtm-interrupts"), "sha256", "interrupts", hypervisor_memory_map(r, "interrupts"));
     // 223 vectors; the timer's and the PIC's spurious IRQ 7 and 15 have handlers.
     EXPECT_NE(r.serial.find("selftest: 223 interrupts sent on vectors 32-254, 223 arrived (220 without a handler), "
                             "223 arrived again; 1000 NMIs sent, 1000 counted; timer still ticking: yes"),
@@ -320,6 +324,48 @@ TEST(BootData, DeviceWindowMarkedRamStopsTheLaunch) {
     expect_map_refused("map-device-ram", "usable RAM in a device window");
 }
 
+// A map changed in a way no check can object to (GRUB's cutmem takes 4 MiB
+// out of RAM): the launch goes on, PCR 17 and 19 are as predicted, and PCR
+// 18 is not: the memory-map event records the hole.
+TEST(BootData, CutMemoryMapChangesPcr18) {
+    LaunchResult plain = launch(iso("keel-drtm-guest"), "sha256", "uncut");
+    ASSERT_EQ(plain.status, 33) << plain.platform << plain.serial;
+    std::string uncut_map = hypervisor_memory_map(plain, "uncut");
+    std::string reference = measure(tree("keel-drtm-guest"), "sha256", "uncut", uncut_map);
+    EXPECT_EQ(json_file(serial_pcrs(plain))["sha256"]["18"], json_file(reference)["pcrs"]["sha256"]["18"]);
+
+    LaunchResult r = launch(iso("keel-drtm-cutmem"), "sha256", "cut");
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    std::string cut_map = hypervisor_memory_map(r, "cut");
+    EXPECT_NE(read_file(cut_map), read_file(uncut_map));
+    EXPECT_NE(read_file(cut_map).find("-0x000000000fffffff usable\n0x0000000010400000-"), std::string::npos)
+        << read_file(cut_map);
+    std::string running = serial_pcrs(r);
+    Json predicted = json_file(reference)["pcrs"]["sha256"], seen = json_file(running)["sha256"];
+    EXPECT_EQ(seen["17"], predicted["17"]);
+    EXPECT_EQ(seen["19"], predicted["19"]);
+    EXPECT_NE(seen["18"], predicted["18"]) << "a changed memory map must change PCR 18";
+    // The change is the map and nothing else: predicted with the cut map, PCR 18 matches.
+    EXPECT_EQ(seen["18"],
+              json_file(measure(tree("keel-drtm-cutmem"), "sha256", "cut", cut_map))["pcrs"]["sha256"]["18"]);
+    // keel measure can take the map from a launch's event log as well.
+    std::string from_log = scratch_dir("measure-from-log") + "/reference.json";
+    auto m = run_process({env("KEEL_CLI"), "measure", "--grub-cfg", tree("keel-drtm-cutmem") + "/boot/grub/grub.cfg",
+                          "--banks", "sha256", "--memory-map-from-log", r.event_log_file, "-o", from_log});
+    ASSERT_EQ(m.status, 0) << m.output;
+    EXPECT_EQ(seen["18"], json_file(from_log)["pcrs"]["sha256"]["18"]);
+
+    auto check =
+        run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", running});
+    EXPECT_EQ(check.status, 1) << check.output;
+    EXPECT_NE(check.output.find("memory-map (PCR 18): detail differs"), std::string::npos) << check.output;
+    // Reference values that leave the map host-specific accept it, and say so.
+    check = run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference",
+                         measure(tree("keel-drtm-cutmem"), "sha256", "any-map")});
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_NE(check.output.find("memory-map (PCR 18): ok"), std::string::npos) << check.output;
+}
+
 // Three QEMU "edu" devices, programmed by a hostile pre-launch stage to
 // write ~100 ms later over the guest module, the hypervisor's loaded image
 // and the DRTM event log: after the SLB measured them, before they are used
@@ -327,9 +373,10 @@ TEST(BootData, DeviceWindowMarkedRamStopsTheLaunch) {
 const std::vector<std::string> EDU_DEVICES = {"--", "-device", "edu", "-device", "edu", "-device", "edu"};
 
 TEST(Dma, AttackFromDevicesIsBlockedByTheIommu) {
-    std::string reference = measure(tree("keel-drtm-dma-attack"), "sha256", "dma-attack");
     LaunchResult r = launch(iso("keel-drtm-dma-attack"), "sha256", "dma-attack", EDU_DEVICES);
     ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    std::string reference =
+        measure(tree("keel-drtm-dma-attack"), "sha256", "dma-attack", hypervisor_memory_map(r, "dma-attack"));
     EXPECT_NE(r.serial.find("over the guest at 0x"), std::string::npos) << r.serial;
     EXPECT_NE(r.serial.find("over the hypervisor's code and data at 0x"), std::string::npos) << r.serial;
     EXPECT_NE(r.serial.find("over the event log at 0x"), std::string::npos) << r.serial;
@@ -352,9 +399,10 @@ TEST(Dma, AttackFromDevicesIsBlockedByTheIommu) {
 // The same attack with the protection switched off by the boot option: it
 // works, silently as far as the PCRs go, which is why the log must say so.
 TEST(Dma, AttackSucceedsWithProtectionSwitchedOffAndTheLogSaysSo) {
-    std::string reference = measure(tree("keel-drtm-dma-attack-unprotected"), "sha256", "dma-attack-off");
     LaunchResult r = launch(iso("keel-drtm-dma-attack-unprotected"), "sha256", "dma-attack-off", EDU_DEVICES);
     ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    std::string reference = measure(tree("keel-drtm-dma-attack-unprotected"), "sha256", "dma-attack-off",
+                                    hypervisor_memory_map(r, "dma-attack-off"));
     EXPECT_NE(r.serial.find("DMA protection switched off by 'dma-unprotected'"), std::string::npos) << r.serial;
     EXPECT_NE(r.serial.find("DMA protection \"none: switched off by dma-unprotected\" into PCR 18"), std::string::npos);
     EXPECT_NE(r.serial.find("iommu: device DMA is NOT blocked"), std::string::npos) << r.serial;
@@ -381,9 +429,10 @@ TEST(Dma, NoIommuStopsTheLaunchUnlessSwitchedOff) {
         << r.serial;
     EXPECT_EQ(r.serial.find("Keel microhypervisor"), std::string::npos) << "the hypervisor must not start";
 
-    std::string reference = measure(tree("keel-drtm-dma-unprotected"), "sha256", "no-iommu-allowed");
     r = launch(iso("keel-drtm-dma-unprotected"), "sha256", "no-iommu-allowed", {"--no-iommu"});
     ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    std::string reference = measure(tree("keel-drtm-dma-unprotected"), "sha256", "no-iommu-allowed",
+                                    hypervisor_memory_map(r, "no-iommu-allowed"));
     EXPECT_NE(r.serial.find("drtm: dynamic launch confirmed"), std::string::npos) << r.serial;
     auto check = run_process(
         {env("KEEL_CLI"), "eventlog", r.event_log_file, "--reference", reference, "--pcrs", serial_pcrs(r)});

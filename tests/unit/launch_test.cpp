@@ -23,7 +23,10 @@ using namespace keel::launch;
 
 // The loader writes these event types and the attestation parser decodes them.
 static_assert(KEEL_EV_SKINIT == eventlog::keel_ev_skinit && KEEL_EV_COMPONENT == eventlog::keel_ev_component &&
-              KEEL_EV_LAUNCH_MANIFEST == eventlog::keel_ev_launch_manifest);
+              KEEL_EV_LAUNCH_MANIFEST == eventlog::keel_ev_launch_manifest &&
+              KEEL_EV_LAUNCH_METHOD == eventlog::keel_ev_launch_method &&
+              KEEL_EV_DMA_PROTECTION == eventlog::keel_ev_dma_protection &&
+              KEEL_EV_MEMORY_MAP == eventlog::keel_ev_memory_map);
 
 namespace {
 
@@ -174,4 +177,46 @@ TEST(EventLogWriter, RefusesWhatDoesNotFitOrDoesNotMatchItsBanks) {
     EXPECT_EQ(w.append(17, KEEL_EV_COMPONENT, d, data, 1), Status::OutOfMemory);  // 100 bytes are too few
     EXPECT_EQ(w.size(), before);
     EXPECT_EQ(w.init(buf.data(), 20, algs, sizes, 2), Status::OutOfMemory);
+}
+
+// Data written straight into the log (the SLB's memory map, larger than any
+// buffer it has) ends up exactly where append() would have put it.
+TEST(EventLogWriter, DataWrittenInPlaceIsTheSameRecordAsAppended) {
+    uint16_t algs[] = {0x000b};
+    size_t sizes[] = {32};
+    std::vector<uint8_t> a(400), b(400);
+    tpm::EventLogWriter wa, wb;
+    ASSERT_EQ(wa.init(a.data(), a.size(), algs, sizes, 1), Status::Ok);
+    ASSERT_EQ(wb.init(b.data(), b.size(), algs, sizes, 1), Status::Ok);
+    tpm::DigestList d{};
+    d.count = 1;
+    d.digests[0].alg = 0x000b;
+    d.digests[0].bytes[0] = 0xab;
+    const uint8_t data[] = {'m', 0, 'x', 'y'};
+    ASSERT_EQ(wa.append(18, KEEL_EV_MEMORY_MAP, d, data, sizeof data), Status::Ok);
+    size_t room = 0;
+    uint8_t* slot = wb.data_slot(room);
+    ASSERT_NE(slot, nullptr);
+    EXPECT_EQ(room, b.size() - wb.size() - (4 * 4 + 2 + 32));
+    std::copy(std::begin(data), std::end(data), slot);
+    ASSERT_EQ(wb.append_in_place(18, KEEL_EV_MEMORY_MAP, d, sizeof data), Status::Ok);
+    EXPECT_EQ(wa.size(), wb.size());
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(wb.append_in_place(18, KEEL_EV_MEMORY_MAP, d, room + 1), Status::OutOfMemory);
+    d.count = 2;
+    EXPECT_EQ(wb.append_in_place(18, KEEL_EV_MEMORY_MAP, d, 1), Status::BadArgument);
+}
+
+TEST(LaunchPlan, MemoryMapLinesAreHexRangesWithMultiboot2TypeNames) {
+    char out[128];
+    size_t len = 0;
+    ASSERT_TRUE(write_memory_map_line(0, 0x9fc00, 1, out, sizeof out, len));
+    ASSERT_TRUE(write_memory_map_line(0x100000, 0x1fecf000, 4, out, sizeof out, len));
+    ASSERT_TRUE(write_memory_map_line(0xfd00000000, 0x300000000, 20, out, sizeof out, len));
+    EXPECT_EQ(std::string(out, len),
+              "0x0-0x9fbff usable\n0x100000-0x1ffcefff ACPI NVS\n0xfd00000000-0xffffffffff type 20\n");
+    // A line that does not fit is not written at all.
+    size_t before = len;
+    EXPECT_FALSE(write_memory_map_line(0xfffffffffffff000, 0x1000, 2, out, len + 20, len));
+    EXPECT_EQ(len, before);
 }

@@ -136,3 +136,21 @@ TEST(MemoryMapCheck, UsableRamIsOneUsableEntry) {
     EXPECT_EQ(keel::mb2::usable_top_below(*p.info, 1ull << 32), 0x1ffcf000u);
     EXPECT_EQ(keel::mb2::usable_top_below(*p.info, 0x80000), 0x80000u);
 }
+
+// TOP_MEM is where DRAM below 4 GiB ends on AMD: usable RAM above it is a
+// changed map, and stops the launch. (QEMU has no TOP_MEM, so only here.)
+TEST(MemoryMapCheck, UsableRamAboveTopMemIsAChangedMap) {
+    using keel::mb2::TopMem;
+    Parsed p = parse(QEMU_MAP);
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*p.info, 0x20000000), TopMem::Agrees);
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*p.info, 0x1ffcf000), TopMem::Agrees);  // exactly the map's top
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*p.info, 0x1ffce000), TopMem::MapAbove);
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*p.info, 0x10000000), TopMem::MapAbove);
+    // Usable RAM above 4 GiB is not DRAM below TOP_MEM's concern.
+    auto high = QEMU_MAP;
+    high.back() = {0x100000000, 0x100000000, USABLE};
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*parse(high).info, 0x20000000), TopMem::Agrees);
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*p.info, 0), TopMem::NotImplemented);
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*p.info, 0x100000), TopMem::NotImplemented);
+    EXPECT_EQ(keel::mb2::compare_with_top_mem(*p.info, 0x100001000), TopMem::NotImplemented);
+}

@@ -82,6 +82,14 @@ TEST(Multiboot2, RejectsBadMemoryMapEntrySizeAndWrappingRegions) {
     EXPECT_EQ(parse(Mb2Builder().memory_map({{~0ull - 0xfff, 0x2000, 1}}).build(), info), Status::Malformed);
 }
 
+// One reader could use the first map and another the last: the SLB measures
+// the one map the hypervisor uses, so a second is malformed.
+TEST(Multiboot2, RejectsASecondMemoryMap) {
+    BootInfo info;
+    auto bytes = Mb2Builder().memory_map({{0x100000, 0x1000, 1}}).memory_map({{0x100000, 0x100000, 1}}).build();
+    EXPECT_EQ(parse(bytes, info), Status::Malformed);
+}
+
 TEST(Multiboot2, RejectsAModuleThatEndsBeforeItStarts) {
     BootInfo info;
     EXPECT_EQ(parse(Mb2Builder().module(0x3000, 0x2000, "m").build(), info), Status::Malformed);

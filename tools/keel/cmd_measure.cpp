@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <set>
 #include <sstream>
 
 #include "attestation/eventlog/evp.hpp"
@@ -22,6 +23,7 @@
 #include "tools/keel/elf_section.hpp"
 #include "tools/keel/file_io.hpp"
 #include "tools/keel/grub_config.hpp"
+#include "tools/keel/memory_map_file.hpp"
 
 namespace keel::cli {
 namespace {
@@ -53,6 +55,7 @@ struct Event {
     std::string name, detail;
     std::uint32_t pcr, type;
     std::map<std::string, Bytes> digests;
+    bool host_specific = false;  // no detail, no digests: each host measures its own
 };
 
 std::string_view view(StringView s) { return {s.data, s.size}; }
@@ -63,6 +66,7 @@ struct Options {
     std::size_t entry = 0;
     bool json = false;
     std::string launch_method;  // empty: from the pre-launch stage's command line
+    std::string memory_map, memory_map_log;  // neither: the map is left host-specific
 };
 
 bool has_word(const std::string& line, const std::string& word) {
@@ -149,23 +153,42 @@ void run(const Options& o) {
     Event dma{launch::DMA_PROTECTION_NAME, dma_text, launch::PCR_MANIFEST, launch::KEEL_EV_DMA_PROTECTION, {}};
     for (const auto& b : banks) dma.digests[b.name] = b.digest(dma_text);
     events.push_back(dma);
+    // Last, the host's memory map: predicted from a map given, else left to
+    // the verifier as host-specific, and PCR 18 cannot be predicted.
+    Event map{launch::MEMORY_MAP_NAME, "", launch::PCR_MANIFEST, launch::KEEL_EV_MEMORY_MAP, {}, true};
+    if (!o.memory_map.empty() || !o.memory_map_log.empty()) {
+        map.detail =
+            o.memory_map.empty() ? memory_map_from_event_log(o.memory_map_log) : read_memory_map_file(o.memory_map);
+        map.host_specific = false;
+        for (const auto& b : banks) map.digests[b.name] = b.digest(map.detail);
+    }
+    events.push_back(map);
 
     // After a dynamic launch PCR 17-22 start from zero.
     std::map<std::string, std::map<std::uint32_t, Bytes>> pcrs;
     for (const auto& b : banks)
         for (std::uint32_t pcr : {launch::PCR_DRTM, launch::PCR_MANIFEST, launch::PCR_MODULES})
             pcrs[b.name][pcr] = Bytes(EVP_MD_get_size(b.md.get()), 0);
-    for (const auto& e : events)
-        for (const auto& b : banks) pcrs[b.name][e.pcr] = b.concat(pcrs[b.name][e.pcr], e.digests.at(b.name));
+    std::set<std::uint32_t> unpredictable;
+    for (const auto& e : events) {
+        if (e.host_specific) unpredictable.insert(e.pcr);
+        for (const auto& b : banks)
+            if (!e.host_specific) pcrs[b.name][e.pcr] = b.concat(pcrs[b.name][e.pcr], e.digests.at(b.name));
+    }
+    for (auto pcr : unpredictable)
+        for (const auto& b : banks) pcrs[b.name].erase(pcr);
 
     nlohmann::ordered_json doc = {{"format", "keel-reference-values"}, {"version", 1}};
     doc["components"] = nlohmann::json::array();
     for (std::size_t i = 0; i < events.size(); ++i) {
-        nlohmann::ordered_json c = {{"index", i},
-                                    {"name", events[i].name},
-                                    {"pcr", events[i].pcr},
-                                    {"event_type", events[i].type},
-                                    {"detail", events[i].detail}};
+        nlohmann::ordered_json c = {
+            {"index", i}, {"name", events[i].name}, {"pcr", events[i].pcr}, {"event_type", events[i].type}};
+        if (events[i].host_specific) {
+            c["host_specific"] = true;
+            doc["components"].push_back(c);
+            continue;
+        }
+        c["detail"] = events[i].detail;
         for (const auto& b : banks) c["digests"][b.name] = eventlog::to_hex(events[i].digests.at(b.name));
         doc["components"].push_back(c);
     }
@@ -188,7 +211,17 @@ void run(const Options& o) {
     for (std::size_t i = 0; i < events.size(); ++i) {
         const auto& e = events[i];
         std::cout << "  #" << i << "  PCR " << e.pcr << "  " << e.name;
-        if (!e.detail.empty()) std::cout << "  \"" << e.detail << "\"";
+        if (e.host_specific) {
+            std::cout << "  host-specific: each host measures its own (--memory-map predicts it)\n";
+            continue;
+        }
+        if (e.type == launch::KEEL_EV_MEMORY_MAP) {
+            std::cout << "\n";
+            std::istringstream lines(e.detail);
+            for (std::string line; std::getline(lines, line);) std::cout << "        " << line << "\n";
+        } else if (!e.detail.empty()) {
+            std::cout << "  \"" << e.detail << "\"";
+        }
         std::cout << "\n";
         for (const auto& b : banks)
             std::cout << "        " << b.name << ": " << eventlog::to_hex(e.digests.at(b.name)) << "\n";
@@ -197,6 +230,9 @@ void run(const Options& o) {
     for (const auto& b : banks)
         for (const auto& [pcr, value] : pcrs[b.name])
             std::cout << "  PCR " << pcr << " " << b.name << ": " << eventlog::to_hex(value) << "\n";
+    for (auto pcr : unpredictable)
+        std::cout << "  PCR " << pcr << ": depends on the host's memory map (give --memory-map or "
+                  << "--memory-map-from-log to predict it)\n";
     if (!o.output.empty()) std::cout << "\nReference values written to " << o.output << "\n";
 }
 
@@ -216,6 +252,14 @@ void add_measure_command(CLI::App& app) {
                     "skinit or emulated (default: emulated if the pre-launch stage's command line has "
                     "'platform-emulator', else skinit)")
         ->check(CLI::IsMember({"skinit", "emulated"}));
+    auto* map_file = cmd->add_option("--memory-map", o->memory_map,
+                                     "the host's memory map, one \"0x<base>-0x<last> <type>\" per line (default: "
+                                     "host-specific, PCR 18 not predicted)")
+                         ->check(CLI::ExistingFile);
+    cmd->add_option("--memory-map-from-log", o->memory_map_log,
+                    "take the memory map from the DRTM event log of an earlier launch of the host")
+        ->check(CLI::ExistingFile)
+        ->excludes(map_file);
     cmd->add_flag("--json", o->json, "print the reference values as JSON instead of text");
     cmd->callback([o] {
         try {

@@ -74,7 +74,7 @@ TEST(PlatformAttestation, MeasuredBootIsEnrolledAndTrusted) {
     std::vector<std::string> names;
     for (const auto& c : result["measured_components"]) names.push_back(c["name"]);
     EXPECT_EQ(names, (std::vector<std::string>{"slb", "slb-loader", "hypervisor", "launch-manifest", "guest",
-                                               "launch-method", "dma-protection"}));
+                                               "launch-method", "dma-protection", "memory-map"}));
 
     // A second quote: its counters are compared with the first one's.
     auto second = run_process(verify);

@@ -276,6 +276,45 @@ TEST_F(VerifyTest, ComponentDigestDiffersFromReference) {
     EXPECT_NE(message(r, "reference.components").find("is not the reference value"), std::string::npos);
 }
 
+// The memory map is each host's own: reference values that leave it
+// host-specific accept any map, but only one whose detail (what a verifier
+// shows) is what the PCR was extended with.
+TEST_F(VerifyTest, HostSpecificMemoryMapIsTrustedOnlyIfItsDetailWasMeasured) {
+    const std::string map = "0x0-0x9fbff usable\n0x100000-0x1ffcefff usable\n";
+    auto s = scenario();
+    Component memory_map{"memory-map", 18, 0x605, map, Bytes(map.begin(), map.end())};
+    s.log_components.push_back(memory_map);
+    s.measured.push_back(memory_map);
+    s.reference.push_back(memory_map);
+    auto host_specific = [](eventlog::ReferenceValues& ref) {
+        auto& c = ref.components.back();
+        c.host_specific = true;
+        c.detail.clear();
+        c.digests.clear();
+        for (auto& [bank, pcrs] : ref.pcrs) pcrs.erase(18);
+    };
+    auto r = run(s, {}, host_specific);
+    EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+
+    s.log_components.back().detail = "0x0-0x9fbff usable\n0x100000-0x7fffffff usable\n";  // measured: the old map
+    r = run(s, {}, host_specific);
+    expect_failures(r, {"reference.components"});
+    EXPECT_NE(message(r, "reference.components").find("is not the hash of its detail"), std::string::npos)
+        << message(r, "reference.components");
+}
+
+// A detail is the log's text, and the log is the attacker's: printed raw, an
+// escape sequence in it would drive the reader's terminal (clear the screen,
+// rewrite the verdict line).
+TEST_F(VerifyTest, ComponentDetailsAreEscapedInTheTextResult) {
+    auto s = scenario();
+    s.log_components[2].detail = "debug-exit=0xf4\x1b[2J\x1b[1AVerdict: trusted\n";
+    s.log_components[4].name = "guest\x1b[8m";
+    auto text = verifier::result_text(run(s));
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_NE(text.find("hypervisor \"debug-exit=0xf4\\x1b[2J"), std::string::npos) << text;
+}
+
 TEST_F(VerifyTest, RequiredComponentMissing) {
     policy_.required_components = std::vector<std::string>{"slb", "hypervisor", "initrd"};
     auto r = run(scenario());

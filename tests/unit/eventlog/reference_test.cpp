@@ -244,3 +244,66 @@ TEST(EventlogCompare, ComparesTheReplayWithPcrValues) {
 }
 
 }  // namespace
+
+// The memory map is each host's own: reference values may leave it
+// host-specific (keel measure does without --memory-map), and nothing else.
+json host_specific_map(std::size_t index) {
+    return {{"index", index},
+            {"name", "memory-map"},
+            {"pcr", 18},
+            {"event_type", keel_ev_memory_map},
+            {"host_specific", true}};
+}
+
+TEST(EventlogReference, OnlyTheMemoryMapCanBeHostSpecific) {
+    auto doc = matching_reference();
+    doc["components"].push_back(host_specific_map(4));
+    auto ref = parse_reference_values(doc.dump());
+    EXPECT_TRUE(ref.components[4].host_specific);
+    EXPECT_FALSE(ref.components[3].host_specific);
+
+    auto other = matching_reference();
+    other["components"][3]["host_specific"] = true;
+    other["components"][3].erase("detail");
+    other["components"][3].erase("digests");
+    EXPECT_NE(reference_error(other).find("only the memory map"), std::string::npos);
+    auto pinned_too = doc;
+    pinned_too["components"][4]["detail"] = "0x0-0x9ffff usable\n";
+    EXPECT_NE(reference_error(pinned_too).find("pins no detail and no digests"), std::string::npos);
+    pinned_too = doc;
+    pinned_too["components"][4]["digests"] = {{"sha256", std::string(64, '0')}};
+    EXPECT_NE(reference_error(pinned_too).find("pins no detail and no digests"), std::string::npos);
+    auto not_bool = doc;
+    not_bool["components"][4]["host_specific"] = "yes";
+    EXPECT_NE(reference_error(not_bool).find("must be true or false"), std::string::npos);
+    auto missing = doc;  // host_specific false: a pinned component needs its detail and digests
+    missing["components"][4]["host_specific"] = false;
+    EXPECT_NE(reference_error(missing).find("\"detail\" is missing"), std::string::npos);
+}
+
+// The log's memory-map event as the SLB writes it: each digest the hash of
+// the detail (the map's text), or of `measured` if the detail lies.
+keel::test::LogBuilder log_with_map(const std::string& detail, const std::string& measured) {
+    auto b = keel_drtm_log();
+    std::vector<std::pair<AlgorithmId, Bytes>> digests;
+    for (const auto& bank : keel::test::LogBuilder::drtm_banks())
+        digests.emplace_back(bank.id, hash(bank.id, keel::test::bytes(measured)));
+    b.event(18, keel_ev_memory_map, digests, keel_data("memory-map", detail));
+    return b;
+}
+
+TEST(EventlogCompare, AHostSpecificMapIsAcceptedOnlyIfItsDetailIsWhatWasMeasured) {
+    auto doc = matching_reference();
+    doc["components"].push_back(host_specific_map(4));
+    const auto ref = parse_reference_values(doc.dump());
+    const std::string map = "0x0-0x9fbff usable\n0x100000-0x1ffcefff usable\n";
+    auto report = compare_components(parse(log_with_map(map, map).build()), ref);
+    EXPECT_TRUE(report.ok()) << (report.components[4].problems.empty() ? "" : report.components[4].problems[0]);
+
+    // A log that shows one map while the PCR was extended with another.
+    report = compare_components(parse(log_with_map(map, "0x0-0x9fbff usable\n").build()), ref);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.components[4].problems,
+              std::vector<std::string>{"memory-map (PCR 18): host-specific, but its sha1 digest is not the hash of "
+                                       "its detail: the detail is not what was measured"});
+}
