@@ -49,7 +49,9 @@ std::string result_text(const AttestationResult& r) {
             out += "  PCR " + std::to_string(m.pcr) + "  " + eventlog::escaped(m.name);
             // The log's text, escaped: evidence must not drive the reader's terminal.
             if (!m.detail.empty()) out += " " + eventlog::quoted(m.detail);
-            out += m.in_reference ? "  (in the reference values)\n" : "  (NOT in the reference values)\n";
+            out += !m.in_reference   ? "  (NOT in the reference values)\n"
+                   : m.host_specific ? "  (host-specific in the reference values: this host's own, as measured)\n"
+                                     : "  (in the reference values)\n";
         }
     }
     out += r.trusted() ? "Verdict: trusted\n" : "Verdict: NOT trusted\n";
@@ -71,6 +73,7 @@ std::string result_json(const AttestationResult& r) {
                               {"detail", m.detail},
                               {"digests", digests},
                               {"in_reference", m.in_reference}});
+        if (m.host_specific) components.back()["host_specific"] = true;
     }
     json failed = json::array();
     for (const auto& c : r.checks)

@@ -50,6 +50,7 @@ struct MeasuredComponent {
     std::string detail;
     std::span<const eventlog::Digest> digests;  // the log's, kept alive by AttestationResult::drtm_log
     bool in_reference = false;
+    bool host_specific = false;  // matched a reference component that pins no detail or digest
 
     const eventlog::Digest* digest(std::uint16_t bank) const {
         for (const auto& d : digests)

@@ -121,8 +121,10 @@ Check reference_components(const Evidence& e, const Expectations& x, const std::
             // try that one first, and search only when it does not match.
             const auto position = components.size();
             if (position < refs.size() && refs[position].name == m.name &&
-                mismatch(ev, m, refs[position], banks).empty())
+                mismatch(ev, m, refs[position], banks).empty()) {
                 m.in_reference = true;
+                m.host_specific = refs[position].host_specific;
+            }
             std::string why = "it is not in the reference values";
             for (const auto& ref : refs) {
                 if (m.in_reference) break;
@@ -130,6 +132,7 @@ Check reference_components(const Evidence& e, const Expectations& x, const std::
                 auto reason = mismatch(ev, m, ref, banks);
                 if (reason.empty()) {
                     m.in_reference = true;
+                    m.host_specific = ref.host_specific;
                     break;
                 }
                 why = reason;

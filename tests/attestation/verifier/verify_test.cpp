@@ -295,6 +295,14 @@ TEST_F(VerifyTest, HostSpecificMemoryMapIsTrustedOnlyIfItsDetailWasMeasured) {
     };
     auto r = run(s, {}, host_specific);
     EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
+    ASSERT_EQ(r.components.size(), 6u);
+    EXPECT_TRUE(r.components[5].host_specific);
+    EXPECT_FALSE(r.components[2].host_specific);
+    EXPECT_NE(verifier::result_text(r).find("memory-map \"0x0-0x9fbff usable\\n0x100000-0x1ffcefff usable\\n\"  "
+                                            "(host-specific in the reference values"),
+              std::string::npos)
+        << verifier::result_text(r);
+    EXPECT_NE(verifier::result_json(r).find("\"host_specific\": true"), std::string::npos);
 
     s.log_components.back().detail = "0x0-0x9fbff usable\n0x100000-0x7fffffff usable\n";  // measured: the old map
     r = run(s, {}, host_specific);
