@@ -1,0 +1,47 @@
+// The hypervisor information page: what the kernel tells the root task at
+// start-up (mapped read-only in the root PD; the root task's first EC finds
+// its address in RDI). Everything the root task may hand out is in its
+// spaces already; this page says where.
+#pragma once
+#include <stdint.h>
+
+namespace keel::abi {
+
+inline constexpr uint32_t HIP_SIGNATURE = 0x4c45454b;  // "KEEL"
+inline constexpr uint16_t ABI_VERSION = 1;
+
+enum class HipFeature : uint32_t {
+    Svm = 1 << 0,
+    NestedPaging = 1 << 1,
+    NextRip = 1 << 2,  // the hardware reports the exiting instruction's length
+    Iommu = 1 << 3,  // device DMA goes through guest memory spaces (assign_dev)
+    DrtmLaunch = 1 << 4,  // started by Keel's secure loader after a dynamic launch
+};
+
+// A range the root task received, or a boot module.
+struct HipMemory {
+    uint64_t address;  // in the root task's host space
+    uint64_t size;
+    uint32_t kind;  // HipMemoryKind
+    uint32_t aux;  // for a module: its index (0 = the root task itself)
+};
+enum class HipMemoryKind : uint32_t { Ram = 1, Module = 2, ModuleCommandLine = 3 };
+
+struct Hip {
+    uint32_t signature;
+    uint16_t abi_version;
+    uint16_t size;  // of the whole page in use
+    uint32_t features;  // HipFeature bits
+    uint16_t cpu_count;
+    uint16_t hypercall_count;
+    uint64_t selector_count;  // capacity of every object space
+    uint32_t vcpu_events;  // VCPU_EVENT_COUNT
+    uint32_t thread_events;  // THREAD_EVENT_COUNT
+    uint64_t tsc_khz;  // TSC frequency, for deadlines and budgets
+    uint32_t memory_count;
+    uint32_t reserved;
+    HipMemory memory[168];  // memory_count used
+};
+static_assert(sizeof(Hip) <= 4096, "the HIP is one page");
+
+}  // namespace keel::abi
