@@ -21,6 +21,15 @@ Capability* ObjectSpace::slot(abi::Selector sel, bool create) {
     return &page[sel % SLOTS_PER_PAGE];
 }
 
+void ObjectSpace::removed(MdbNode& node) {
+    auto& cap = static_cast<Capability&>(node);
+    KEEL_ASSERT(!cap.empty() && cap.object->capabilities > 0);
+    Kobject* object = cap.object;
+    cap.object = nullptr;
+    cap.perms = 0;
+    if (--object->capabilities == 0 && object->destroy) object->destroy(*object);
+}
+
 Capability* ObjectSpace::lookup(abi::Selector sel, abi::ObjectType type, uint8_t perms) {
     Capability* c = slot(sel, false);
     if (!c || c->empty() || c->object->type != type || (c->perms & perms) != perms) return nullptr;

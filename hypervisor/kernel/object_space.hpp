@@ -22,8 +22,11 @@ public:
     ObjectSpace(const ObjectSpace&) = delete;
     ObjectSpace& operator=(const ObjectSpace&) = delete;
 
-    Capability* slot(abi::Selector sel, bool create) override;
-    void removed(Capability&) override {}
+    // The slot for `sel`, creating its page when `create`; nullptr beyond
+    // the space or when kernel memory is exhausted.
+    Capability* slot(abi::Selector sel, bool create);
+    // The object loses a reference; the last one destroys it.
+    void removed(MdbNode& node) override;
 
     // The capability at `sel` if it names an object of `type` with all of
     // `perms`; else nullptr (the hypercall answers BadCapability).

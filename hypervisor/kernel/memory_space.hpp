@@ -1,0 +1,80 @@
+// A PD's host or guest memory space: which frames it may use, at which page
+// numbers, with which permissions. Every mapping is a node of the
+// derivation tree: memory reaches a space only by delegation from a space
+// that holds it (a whitelist), and revoking a mapping unmaps it and all
+// that was delegated from it, everywhere, before the call returns. The
+// kernel creates the only roots, for the root task's memory at start-up,
+// and never from what it keeps for itself.
+//
+// The page tables behind a space (the PD's own, or a nested page table) are
+// the Hardware's: it maps, and on unmap leaves no stale translation behind
+// (INVLPG, or a flush of the guest's ASID).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/status.hpp"
+#include "hypervisor/kernel/capability.hpp"
+#include "hypervisor/kernel/range_tree.hpp"
+#include "hypervisor/kernel/slab.hpp"
+
+namespace keel {
+
+// A node of the derivation tree (MdbNode) and of its space's tree of pages
+// (RangeNode: base and count are pages of the space).
+struct MemoryMapping : MdbNode, RangeNode {
+    uint64_t frame = 0;  // the first frame
+};
+
+class MemorySpace final : public Space {
+public:
+    class Hardware {
+    public:
+        // Maps `count` pages from `page` to frames from `frame`; false when
+        // page-table memory ran out (nothing stays mapped then).
+        virtual bool map(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) = 0;
+        // Changes the permissions of mapped pages (fewer only).
+        virtual void protect(uint64_t page, uint64_t count, uint8_t perms) = 0;
+        // Unmaps, and returns only when no CPU can use the old translation.
+        virtual void unmap(uint64_t page, uint64_t count) = 0;
+
+    protected:
+        ~Hardware() = default;
+    };
+
+    // `pages`: how many page numbers the space has (the user half of the
+    // address space for a host space, the guest-physical size for a guest
+    // space). `nodes` is the slab cache all memory spaces share.
+    MemorySpace(SlabCache& nodes, Hardware& hardware, uint64_t pages) : nodes_(nodes), hw_(hardware), pages_(pages) {}
+    ~MemorySpace();  // revokes what is left
+    MemorySpace(const MemorySpace&) = delete;
+    MemorySpace& operator=(const MemorySpace&) = delete;
+
+    // The kernel, at start-up only: `count` frames from `frame` into this
+    // space at `page`, as a root of the derivation tree.
+    abi::Status grant_root(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms);
+    // Delegates [page, page + count) of this space (it must lie within one
+    // mapping) into `to` at `to_page`, with perms & the mapping's.
+    abi::Status delegate(MemorySpace& to, uint64_t page, uint64_t count, uint64_t to_page, uint8_t perms);
+    // Revokes the mappings in [page, page + count) (each whole; one that
+    // sticks out is BadParameter), and all delegated from them: with
+    // perms == ALL they go, else those permissions are taken away.
+    // children_only keeps this space's own mappings.
+    abi::Status revoke(uint64_t page, uint64_t count, uint8_t perms, bool children_only);
+
+    const MemoryMapping* lookup(uint64_t page) const;
+    size_t mappings() const { return tree_.size(); }
+
+    void removed(MdbNode& node) override;
+
+private:
+    bool in_range(uint64_t page, uint64_t count) const { return count && page < pages_ && count <= pages_ - page; }
+    MemoryMapping* make(uint64_t page, uint64_t frame, uint64_t count);
+
+    SlabCache& nodes_;
+    Hardware& hw_;
+    const uint64_t pages_;
+    RangeTree tree_;
+};
+
+}  // namespace keel
