@@ -61,7 +61,7 @@ int run(const EnrollOptions& o) {
             verifier::parse_policy(policy_text);
         } catch (const verifier::PolicyError& e) { throw InputError(o.policy + ": " + e.what()); }
     }
-    verifier::HostStore store(o.db);
+    verifier::HostStore store(o.db, verifier::StoreOpening::create_if_missing);
     if (!o.replace && store.find(o.host_id))
         throw InputError("host \"" + o.host_id + "\" is already enrolled in " + o.db + " (--replace starts it over)");
 
@@ -121,6 +121,9 @@ void add_enroll_command(CLI::App& app) {
             rc = run(*options);
         } catch (const InputError& e) {
             std::cerr << "keel enroll: " << e.what() << "\n";
+            rc = exit_bad_input;
+        } catch (const verifier::EnrollmentConflict& e) {
+            std::cerr << "keel enroll: not enrolled: " << e.what() << "\n";
             rc = exit_bad_input;
         } catch (const verifier::StoreError& e) {
             std::cerr << "keel enroll: " << e.what() << "\n";

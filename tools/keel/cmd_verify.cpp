@@ -185,7 +185,7 @@ int run_evidence_file(const VerifyOptions& o) {
 int run_enrolled(const VerifyOptions& o) {
     if (o.host_id.empty()) throw InputError("--db needs --host-id");
     if (o.agent.empty() == o.evidence.empty()) throw InputError("--db needs one of --agent or --evidence");
-    verifier::HostStore store(o.db);
+    verifier::HostStore store(o.db, verifier::StoreOpening::existing);
     auto host = store.find(o.host_id);
     if (!host) throw InputError("host \"" + o.host_id + "\" is not enrolled in " + o.db + " (keel enroll)");
     LoadedKey key;
