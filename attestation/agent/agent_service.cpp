@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "attestation/agent/log_files.hpp"
 #include "attestation/eventlog/hex.hpp"
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/evidence/identity_document.hpp"
@@ -11,21 +12,6 @@ namespace keel::agent {
 namespace {
 
 constexpr std::size_t max_nonce_bytes = 64;  // TPM2B_DATA holds a TPMT_HA: SHA-512 at most
-constexpr std::uintmax_t max_log_bytes = 32u << 20;
-
-// Logs are read on every request: the platform may append to them.
-evidence::Bytes read_log(const std::filesystem::path& path) {
-    std::error_code ec;
-    auto size = std::filesystem::file_size(path, ec);
-    if (ec) throw std::runtime_error("cannot read event log " + path.string() + ": " + ec.message());
-    if (size > max_log_bytes)
-        throw std::runtime_error("event log " + path.string() + " is larger than " + std::to_string(max_log_bytes) +
-                                 " bytes");
-    std::ifstream in(path, std::ios::binary);
-    evidence::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) throw std::runtime_error("cannot read event log " + path.string());
-    return bytes;
-}
 
 }  // namespace
 

@@ -15,6 +15,7 @@
 
 #include "attestation/agent/agent_service.hpp"
 #include "attestation/agent/http_server.hpp"
+#include "attestation/agent/log_files.hpp"
 
 namespace {
 
@@ -126,6 +127,8 @@ int main(int argc, char** argv) {
     try {
         std::optional<std::string> challenge;
         if (*activate) challenge = read_text(in);  // before touching the TPM: bad input is exit 2
+        if (options.drtm_log) keel::agent::check_drtm_log(*options.drtm_log);
+        if (options.boot_log) keel::agent::check_boot_log(*options.boot_log);
         AgentService service(options);
         if (*serve) {
             running_server = std::make_unique<keel::agent::HttpServer>(service, listen);

@@ -1,7 +1,9 @@
 #include "attestation/eventlog/reference.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "attestation/eventlog/error.hpp"
 #include "attestation/eventlog/hex.hpp"
@@ -18,6 +20,17 @@ constexpr int reference_version = 1;
 
 [[noreturn]] void fail(const std::string& where, const std::string& problem) {
     throw ReferenceError(where + ": " + problem);
+}
+
+// A member the reader does not know is an error: a misspelt "host_specfic"
+// or "digest" would otherwise drop the rule its writer meant.
+void only_members(const json& object, std::initializer_list<std::string_view> known, const std::string& where) {
+    for (const auto& [key, value] : object.items())
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+            std::string list;
+            for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+            fail(where, "unknown member \"" + key + "\" (known: " + list + ")");
+        }
 }
 
 const json& member(const json& object, const std::string& key, const std::string& where) {
@@ -78,6 +91,7 @@ PcrValues pcr_values(const json& object, const std::string& where) {
 
 ReferenceComponent component(const json& c, std::size_t position, const std::string& where) {
     if (!c.is_object()) fail(where, "must be an object");
+    only_members(c, {"index", "name", "pcr", "event_type", "detail", "digests", "host_specific"}, where);
     ReferenceComponent out;
     out.index = number_member(c, "index", where);
     if (out.index != position)
@@ -131,6 +145,7 @@ json parse_json(std::string_view text, const std::string& what) {
 ReferenceValues parse_reference_values(std::string_view json_text) {
     const auto doc = parse_json(json_text, "reference values");
     if (!doc.is_object()) fail("reference values", "must be a JSON object");
+    only_members(doc, {"format", "version", "components", "pcrs"}, "reference values");
     if (string_member(doc, "format", "reference values") != reference_format)
         fail("reference values.format", "must be \"" + std::string(reference_format) + "\"");
     if (number_member(doc, "version", "reference values") != reference_version)

@@ -1,8 +1,10 @@
 #include "attestation/evidence/tpm2_tools_files.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
+#include "attestation/eventlog/algorithm.hpp"
 #include "attestation/evidence/pcr_selection_rules.hpp"
 
 namespace keel::evidence {
@@ -94,6 +96,82 @@ Tpm2ToolsPcrs parse_tpm2_tools_pcrs(std::span<const std::uint8_t> bytes) {
         out.values = pcr_values_from_lists(out.selection, std::move(digests));
     } catch (const ParseError& e) { fail(e.what()); }
     return out;
+}
+
+namespace {
+
+constexpr std::uint32_t max_listed_pcr = 23;  // tpm2-tools takes PCRs 0-23
+
+[[noreturn]] void list_fail(std::string_view text, const std::string& problem) {
+    throw ParseError("PCR list \"" + std::string(text) + "\": " + problem);
+}
+
+std::uint32_t listed_pcr(std::string_view whole, std::string_view item) {
+    if (item.empty() || item.size() > 2 || item.find_first_not_of("0123456789") != std::string_view::npos)
+        list_fail(whole, "\"" + std::string(item) + "\" is not a PCR index (0-" + std::to_string(max_listed_pcr) + ")");
+    const auto pcr = static_cast<std::uint32_t>(std::stoul(std::string(item)));
+    if (pcr > max_listed_pcr)
+        list_fail(whole, "\"" + std::string(item) + "\" is not a PCR index (0-" + std::to_string(max_listed_pcr) + ")");
+    return pcr;
+}
+
+}  // namespace
+
+std::vector<PcrSelection> parse_pcr_list(std::string_view text) {
+    std::vector<PcrSelection> selection;
+    std::string_view rest = text;
+    while (true) {
+        const auto plus = rest.find('+');
+        const auto bank_text = rest.substr(0, plus);
+        const auto colon = bank_text.find(':');
+        if (colon == std::string_view::npos)
+            list_fail(text,
+                      "\"" + std::string(bank_text) + "\" names no bank (write it as BANK:PCRS, e.g. sha256:16,17,18)");
+        const auto name = bank_text.substr(0, colon);
+        const auto bank = eventlog::algorithm_from_name(name);
+        if (!bank || eventlog::known_digest_size(*bank) == 0)
+            list_fail(text, "unknown bank \"" + std::string(name) + "\" (sha1, sha256, sha384, sha512)");
+        std::vector<std::uint32_t> pcrs;
+        std::string_view items = bank_text.substr(colon + 1);
+        while (true) {
+            const auto comma = items.find(',');
+            const auto pcr = listed_pcr(text, items.substr(0, comma));
+            if (std::find(pcrs.begin(), pcrs.end(), pcr) != pcrs.end())
+                list_fail(text, "PCR " + std::to_string(pcr) + " is listed twice in bank " + std::string(name));
+            pcrs.push_back(pcr);
+            if (comma == std::string_view::npos) break;
+            items.remove_prefix(comma + 1);
+        }
+        // A selection is a bitmap: the TPM quotes (and tpm2_quote writes) PCRs ascending.
+        std::sort(pcrs.begin(), pcrs.end());
+        selection.push_back({*bank, std::move(pcrs)});
+        if (plus == std::string_view::npos) break;
+        rest.remove_prefix(plus + 1);
+    }
+    try {
+        check_selection(selection, "PCR list");
+    } catch (const ParseError& e) { list_fail(text, e.what()); }
+    return selection;
+}
+
+PcrValues parse_pcr_values_file(std::span<const std::uint8_t> bytes, const std::vector<PcrSelection>& selection) {
+    std::size_t expected = 0;
+    for (const auto& bank : selection) expected += bank.pcrs.size() * eventlog::known_digest_size(bank.hash_alg);
+    if (bytes.size() != expected)
+        throw ParseError("tpm2-tools PCR values file: " + std::to_string(bytes.size()) +
+                         " bytes, but the PCR list (-l) selects " + std::to_string(expected) +
+                         " bytes of digests (tpm2_quote -F values writes exactly those)");
+    PcrValues values;
+    std::size_t at = 0;
+    for (const auto& bank : selection) {
+        const auto size = eventlog::known_digest_size(bank.hash_alg);
+        for (auto pcr : bank.pcrs) {
+            values[bank.hash_alg][pcr] = Bytes(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                                               bytes.begin() + static_cast<std::ptrdiff_t>(at + size));
+            at += size;
+        }
+    }
+    return values;
 }
 
 }  // namespace keel::evidence

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "attestation/evidence/quote_check.hpp"
@@ -34,5 +35,16 @@ struct Tpm2ToolsPcrs {
 
 // Throws ParseError on anything but an exact, self-consistent file.
 Tpm2ToolsPcrs parse_tpm2_tools_pcrs(std::span<const std::uint8_t> bytes);
+
+// A PCR selection as tpm2_quote -l and tpm2_checkquote -l take it:
+// BANK:PCR[,PCR...] with banks joined by '+', e.g. "sha256:16,17,18" or
+// "sha1:0,1+sha256:17" (a bank is always named: tpm2_checkquote refuses
+// "16,17,18" too). Throws ParseError naming the part that is wrong.
+std::vector<PcrSelection> parse_pcr_list(std::string_view text);
+
+// The PCR file of tpm2_quote -F values (also tpm2_pcrread -o): the digests
+// of `selection` and nothing else, bank after bank in selection order, PCRs
+// ascending. Throws ParseError unless the size is exactly theirs.
+PcrValues parse_pcr_values_file(std::span<const std::uint8_t> bytes, const std::vector<PcrSelection>& selection);
 
 }  // namespace keel::evidence

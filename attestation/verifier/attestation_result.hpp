@@ -67,10 +67,19 @@ struct AttestationResult {
     // into (copying them would cost the verifier an allocation per component).
     std::shared_ptr<const eventlog::LogStorage> drtm_log;
     std::optional<evidence::ClockInfo> clock;  // from the quote, once its signature verified
+    // False in tpm2_checkquote mode (no policy): the checks made are about
+    // the quote, and the host itself was not appraised. The result then
+    // never says "trusted": it says what was established and what was not
+    // checked.
+    bool appraisal = true;
+    // Set when a quoted PCR 17 whose value the PCR digest verified reads all
+    // ones (the reset value of a TPM that saw no dynamic launch): why.
+    std::optional<std::string> no_dynamic_launch;
 
-    // Trusted when no check failed. Checks are skipped only where the caller
-    // asked for less (no reference values in tpm2_checkquote mode), never
-    // because evidence is missing: missing evidence fails.
+    // No check failed: trusted after an appraisal; in tpm2_checkquote mode,
+    // the quote verified. Checks are skipped only where the caller asked
+    // for less (no reference values in tpm2_checkquote mode), never because
+    // evidence is missing: missing evidence fails.
     bool trusted() const;
     const Check* find(const std::string& id) const;
 };

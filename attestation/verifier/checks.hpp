@@ -3,6 +3,8 @@
 // on bad evidence, only on internal failure (OpenSSL).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "attestation/verifier/verifier.hpp"
@@ -18,6 +20,8 @@ Check quote_clock(const Evidence& e, const Expectations& x);
 
 Check policy_banks(const Evidence& e, const Policy& policy);
 Check drtm_launched(const Evidence& e, const Policy* policy);
+// Why a quoted PCR 17 shows no dynamic launch (all ones in some bank), if it does.
+std::optional<std::string> pcr17_all_ones(const Evidence& e);
 // `verified_banks`: the banks whose replay of the DRTM log matched the quote
 // (only their digests are evidence for the component checks).
 Check eventlog_drtm(const Evidence& e, const Policy* policy, std::vector<std::uint16_t>& verified_banks);

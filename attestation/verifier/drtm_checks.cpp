@@ -157,8 +157,29 @@ Check policy_banks(const Evidence& e, const Policy& policy) {
     return pass(check::policy_banks, "the quote covers the required banks (" + join_banks(policy.required_banks) + ")");
 }
 
+std::optional<std::string> pcr17_all_ones(const Evidence& e) {
+    for (const auto& s : e.pcr_selection) {
+        if (!quotes(s, first_drtm_pcr)) continue;
+        auto bank = e.pcr_values.find(s.hash_alg);
+        if (bank == e.pcr_values.end()) continue;
+        auto value = bank->second.find(first_drtm_pcr);
+        if (value == bank->second.end()) continue;
+        const auto& v = value->second;
+        if (!v.empty() && std::all_of(v.begin(), v.end(), [](auto b) { return b == 0xff; }))
+            return bank_name(s.hash_alg) + " PCR 17 reads all ones, its value when no dynamic launch reset it";
+    }
+    return std::nullopt;
+}
+
 Check drtm_launched(const Evidence& e, const Policy* policy) {
-    if (!policy) return skipped(check::drtm_launched, "no policy: tpm2_checkquote mode checks the quote only");
+    if (!policy) {
+        // Not part of the verdict without a policy, but what the values say
+        // is said: a quote of PCR 17 = all ones shows a boot without DRTM.
+        const std::string not_required = "not required without --policy (tpm2_checkquote mode)";
+        if (auto none = pcr17_all_ones(e))
+            return skipped(check::drtm_launched, not_required + "; " + *none + ": no dynamic launch took place");
+        return skipped(check::drtm_launched, not_required);
+    }
     if (!policy->require_drtm) return skipped(check::drtm_launched, "the policy does not require a dynamic launch");
     std::vector<std::uint16_t> launched;
     std::vector<std::string> problems;

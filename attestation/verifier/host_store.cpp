@@ -1,5 +1,7 @@
 #include "attestation/verifier/host_store.hpp"
 
+#include <filesystem>
+
 #include "attestation/verifier/sqlite_library.hpp"
 
 namespace keel::verifier {
@@ -74,56 +76,114 @@ private:
 
 }  // namespace
 
-HostStore::HostStore(const std::string& path) : path_(path) {
-    if (sqlite().open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                         nullptr) != SQLITE_OK) {
+HostStore::HostStore(const std::string& path, StoreOpening opening) : path_(path) {
+    const bool create = opening == StoreOpening::create_if_missing;
+    std::error_code ec;
+    if (!create && !std::filesystem::exists(path, ec))
+        throw StoreError("host store " + path + ": no such file (keel enroll creates a store; check --db)");
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite().open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
         std::string why = db_ ? sqlite().errmsg(db_) : "out of memory";
         sqlite().close(db_);
         throw StoreError("host store " + path + ": cannot open: " + why);
     }
     // Verifiers for many hosts may share the file: wait for a writer rather than fail.
     sqlite().busy_timeout(db_, 5000);
+    try {
+        check_schema(create);
+    } catch (...) {
+        sqlite().close(db_);
+        throw;
+    }
+}
+
+// An empty database (a new file) gets the schema when the store may be
+// created; anything else must already be a Keel host store of this version:
+// a verifier never adds a table to someone else's database.
+void HostStore::check_schema(bool create) {
+    std::int64_t tables = 0, version = 0, hosts = 0;
+    {
+        Statement s(db_, "SELECT count(*) FROM sqlite_master", path_);
+        s.step();
+        tables = s.integer(0);
+    }
+    {
+        Statement s(db_, "PRAGMA user_version", path_);
+        s.step();
+        version = s.integer(0);
+    }
+    if (tables == 0 && version == 0) {
+        if (!create)
+            throw StoreError("host store " + path_ +
+                             ": an empty file, not a Keel host store (keel enroll "
+                             "creates one)");
+        return create_schema();
+    }
+    {
+        Statement s(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'hosts'", path_);
+        s.step();
+        hosts = s.integer(0);
+    }
+    if (hosts != 1 || version == 0)
+        throw StoreError("host store " + path_ + ": an SQLite database, but not a Keel host store");
+    if (version != schema_version)
+        throw StoreError("host store " + path_ + ": schema version " + std::to_string(version) +
+                         " is not the version this keel reads (" + std::to_string(schema_version) + ")");
+}
+
+void HostStore::create_schema() {
     char* error = nullptr;
-    if (sqlite().exec(db_, schema, nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string sql = std::string(schema) + "PRAGMA user_version = " + std::to_string(schema_version) + ";";
+    if (sqlite().exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
         std::string why = error ? error : "unknown error";
         sqlite().free(error);
-        sqlite().close(db_);
-        throw StoreError("host store " + path + ": not a Keel host store or not writable: " + why);
-    }
-    Statement version(db_, "PRAGMA user_version", path_);
-    version.step();
-    auto found = version.integer(0);
-    if (found == 0) {
-        sqlite().exec(db_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str(), nullptr, nullptr,
-                      nullptr);
-    } else if (found != schema_version) {
-        sqlite().close(db_);
-        throw StoreError("host store " + path + ": schema version " + std::to_string(found) +
-                         " is not the version this keel reads (" + std::to_string(schema_version) + ")");
+        throw StoreError("host store " + path_ + ": cannot create the tables: " + why);
     }
 }
 
 HostStore::~HostStore() { sqlite().close(db_); }
 
 void HostStore::enroll(const HostRecord& h, bool replace) {
-    if (!replace && find(h.host_id))
-        throw StoreError("host \"" + h.host_id + "\" is already enrolled in " + path_ +
-                         " (enrol again with --replace to start over)");
-    Statement s(db_,
-                "INSERT OR REPLACE INTO hosts (host_id, ek_public, ek_certificate, ak_public, ak_name, "
-                "reference_json, policy_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                path_);
-    s.bind(1, h.host_id);
-    s.bind(2, h.ek_public);
-    if (h.ek_certificate)
-        s.bind(3, *h.ek_certificate);
-    else
-        s.bind_null(3);
-    s.bind(4, h.ak_public);
-    s.bind(5, h.ak_name);
-    s.bind(6, h.reference_json);
-    s.bind(7, h.policy_json);
-    s.step();
+    // The checks and the insert in one IMMEDIATE transaction, so two
+    // enrolments sharing the file cannot both pass the checks.
+    if (sqlite().exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw StoreError("host store " + path_ + ": cannot begin a transaction: " + sqlite().errmsg(db_));
+    try {
+        Statement taken(db_, "SELECT 1 FROM hosts WHERE host_id = ?", path_);
+        taken.bind(1, h.host_id);
+        if (!replace && taken.step())
+            throw EnrollmentConflict("host \"" + h.host_id + "\" is already enrolled in " + path_ +
+                                     " (--replace enrols it again)");
+        // One TPM is one host: under two ids, a quote from it would be
+        // trusted as either host's.
+        Statement same_ek(db_, "SELECT host_id FROM hosts WHERE ek_public = ? AND host_id != ?", path_);
+        same_ek.bind(1, h.ek_public);
+        same_ek.bind(2, h.host_id);
+        if (same_ek.step())
+            throw EnrollmentConflict("this EK is already enrolled as host \"" + same_ek.text(0) + "\" in " + path_ +
+                                     ": one TPM cannot be two hosts (--replace with --host-id " + same_ek.text(0) +
+                                     " enrols it again)");
+        Statement s(db_,
+                    "INSERT OR REPLACE INTO hosts (host_id, ek_public, ek_certificate, ak_public, ak_name, "
+                    "reference_json, policy_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    path_);
+        s.bind(1, h.host_id);
+        s.bind(2, h.ek_public);
+        if (h.ek_certificate)
+            s.bind(3, *h.ek_certificate);
+        else
+            s.bind_null(3);
+        s.bind(4, h.ak_public);
+        s.bind(5, h.ak_name);
+        s.bind(6, h.reference_json);
+        s.bind(7, h.policy_json);
+        s.step();
+        if (sqlite().exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw StoreError("host store " + path_ + ": cannot commit: " + sqlite().errmsg(db_));
+    } catch (...) {
+        sqlite().exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 std::optional<HostRecord> HostStore::find(const std::string& host_id) {

@@ -19,10 +19,24 @@ namespace keel::verifier {
 
 using evidence::Bytes;
 
+// The store could not be opened, read or written (a missing or foreign
+// file, no permission, a locked or damaged database): a local fault.
 class StoreError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// An enrolment the store refuses: the host id is taken, or the EK is
+// already enrolled under another host id (one TPM is one host).
+class EnrollmentConflict : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Whether opening a store may create it: only enrolment does. A verifier
+// given a mistyped path must say so, not create an empty store and then
+// report that the host is not enrolled.
+enum class StoreOpening { existing, create_if_missing };
 
 struct HostRecord {
     std::string host_id;
@@ -39,14 +53,17 @@ struct HostRecord {
 
 class HostStore {
 public:
-    // Opens or creates the file; throws StoreError naming the file.
-    explicit HostStore(const std::string& path);
+    // Opens the file, or creates it with create_if_missing; throws
+    // StoreError naming the file, also when an existing file is not a Keel
+    // host store (it is then left as it was).
+    HostStore(const std::string& path, StoreOpening opening);
     ~HostStore();
     HostStore(const HostStore&) = delete;
     HostStore& operator=(const HostStore&) = delete;
 
     // Adds a host; with `replace`, an enrolled host of the same id is
-    // replaced (its counters start over). Without, an existing id throws.
+    // replaced (its counters start over). Throws EnrollmentConflict when the
+    // id is taken (without `replace`) or another host id has the same EK.
     void enroll(const HostRecord& host, bool replace);
     std::optional<HostRecord> find(const std::string& host_id);
     std::vector<std::string> host_ids();
@@ -56,6 +73,9 @@ public:
     bool record_quote(const std::string& host_id, const evidence::ClockInfo& clock);
 
 private:
+    void check_schema(bool create);
+    void create_schema();
+
     sqlite3* db_ = nullptr;
     std::string path_;
 };

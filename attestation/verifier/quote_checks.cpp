@@ -72,7 +72,10 @@ Check quote_signature(const Evidence& e, const Expectations& x) {
         }
     }
     std::string note;
-    if (x.signature_hash && *x.signature_hash != e.signature.hash_alg)
+    if (x.plain_signature)
+        note = " (a bare signature, tpm2_quote -f plain: its hash is " + bank_name(e.signature.hash_alg) +
+               (x.signature_hash ? " as -g names" : ", -g's default") + ")";
+    else if (x.signature_hash && *x.signature_hash != e.signature.hash_alg)
         note = " (-g named " + bank_name(*x.signature_hash) +
                "; the signature's own hash was used, as "
                "tpm2_checkquote does)";
@@ -90,8 +93,8 @@ Check quote_nonce(const Evidence& e, const Expectations& x) {
         // own appraisal never does: such a quote can be replayed forever.
         if (x.policy) return fail(check::quote_nonce, "no nonce was asked for: nothing shows this quote is fresh");
         if (e.attest.extra_data.empty())
-            return pass(check::quote_nonce, "no nonce given and none in the quote (as tpm2_checkquote accepts): "
-                                            "nothing shows the quote is fresh");
+            return skipped(check::quote_nonce, "no nonce given (-q) and none in the quote (as tpm2_checkquote "
+                                               "accepts): nothing shows the quote is fresh");
     }
     if (e.attest.extra_data != x.nonce)
         return fail(check::quote_nonce,

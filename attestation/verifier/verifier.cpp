@@ -80,6 +80,11 @@ AttestationResult verify(const Evidence& e, const Expectations& x) {
     // Report the clock only from a quote whose signature holds: it feeds the
     // store's monotonic counters.
     if (r.find(check::quote_signature)->status == Status::pass) r.clock = e.attest.clock_info;
+    r.appraisal = x.policy != nullptr;
+    // Said only of values the quote's signature and PCR digest vouch for.
+    if (r.find(check::quote_signature)->status == Status::pass &&
+        r.find(check::quote_pcr_digest)->status == Status::pass)
+        r.no_dynamic_launch = checks::pcr17_all_ones(e);
     return r;
 }
 

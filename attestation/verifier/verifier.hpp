@@ -73,6 +73,9 @@ struct Expectations {
     // refused: the signature says which hash it used, and the digest covers
     // it); without -f no PCR values are given, so the PCR digest is not checked.
     std::optional<std::uint16_t> signature_hash;
+    // The signature was a bare one (tpm2_quote -f plain): its scheme and hash
+    // came from the key and -g (or its default), not from the file.
+    bool plain_signature = false;
     bool pcr_values_given = true;
 };
 

@@ -5,7 +5,9 @@ add_executable(keel-unit-verifier
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/verify_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/documents_test.cpp
-  ${KEEL_ATTESTATION_TEST_DIR}/verifier/cli_test.cpp)
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/cli_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/cli_usage_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/cli_checkquote_test.cpp)
 target_link_libraries(keel-unit-verifier PRIVATE keel_verifier keel_json keel_kernel_host PkgConfig::TSS2_MU
   nlohmann_json::nlohmann_json GTest::gtest_main)
 target_include_directories(keel-unit-verifier PRIVATE ${PROJECT_SOURCE_DIR})

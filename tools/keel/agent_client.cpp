@@ -30,10 +30,10 @@ const Plugin& plugin() {
         auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
         auto path = (ec ? std::filesystem::path(plugin_name) : self.parent_path() / plugin_name).string();
         void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (!handle) throw AgentError("cannot load " + path + " (keel's HTTP client): " + dlerror());
+        if (!handle) throw AgentError("cannot load " + path + " (keel's HTTP client): " + dlerror(), true);
         Plugin p{reinterpret_cast<Request>(dlsym(handle, "keel_http_request")),
                  reinterpret_cast<Free>(dlsym(handle, "keel_http_free"))};
-        if (!p.request || !p.free) throw AgentError(path + " is not keel's HTTP client");
+        if (!p.request || !p.free) throw AgentError(path + " is not keel's HTTP client", true);
         return p;
     }();
     return loaded;
@@ -52,11 +52,12 @@ std::string call(const std::string& url, const char* method, const std::string& 
     const auto& http = plugin();
     keel_http_response response{};
     if (http.request(url.c_str(), method, path.c_str(), body.data(), body.size(), timeout_seconds, &response) != 0)
-        throw AgentError("out of memory talking to " + url);
-    std::string text(response.body, response.status ? response.body_size : std::strlen(response.body));
+        throw AgentError("out of memory talking to " + url, true);
+    std::string text(response.body, response.status > 0 ? response.body_size : std::strlen(response.body));
     const int status = response.status;
     http.free(&response);
-    if (status == 0) throw AgentError("cannot reach the agent at " + url + path + ": " + printable(text));
+    if (status == 0) throw AgentError("cannot reach the agent at " + url + path + ": " + printable(text), true);
+    if (status < 0) throw AgentError("the agent at " + url + path + " misbehaved: " + printable(text), false);
     if (status != 200) {
         // The agent's own words when it sent {"error": "..."} (read exactly, as
         // everything from an agent: a repeated member leaves the raw text).
@@ -65,7 +66,8 @@ std::string call(const std::string& url, const char* method, const std::string& 
             if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
                 text = doc["error"].get<std::string>();
         } catch (const keel::json::RepeatedMember&) {}
-        throw AgentError("the agent at " + url + path + " answered " + std::to_string(status) + ": " + printable(text));
+        throw AgentError("the agent at " + url + path + " answered " + std::to_string(status) + ": " + printable(text),
+                         false);
     }
     return text;
 }
@@ -73,7 +75,7 @@ std::string call(const std::string& url, const char* method, const std::string& 
 }  // namespace
 
 AgentClient::AgentClient(std::string url) : url_(std::move(url)) {
-    if (url_.rfind("http://", 0) != 0) throw AgentError("--agent " + url_ + ": expected http://HOST:PORT");
+    if (url_.rfind("http://", 0) != 0) throw AgentError("--agent " + url_ + ": expected http://HOST:PORT", false);
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
 }
 

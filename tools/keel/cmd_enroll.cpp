@@ -3,10 +3,14 @@
 // Enrols a host: fetches the agent's identity, checks the EK certificate and
 // the AK's attributes, proves the AK is on the EK's TPM with a credential
 // only that TPM can activate, and stores the host with its reference values
-// and policy. Exit 0 enrolled, 1 refused (a named check failed), 2 bad input.
+// and policy. Exit 0 enrolled, 1 refused (a named check failed, or the agent
+// answered with an error), 2 bad input or usage (also a host id or an EK
+// already enrolled), 3 a local fault (a file or the store cannot be opened,
+// the agent cannot be reached): nothing was learnt about the host.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "attestation/eventlog/error.hpp"
 #include "attestation/eventlog/reference.hpp"
@@ -61,14 +65,17 @@ int run(const EnrollOptions& o) {
             verifier::parse_policy(policy_text);
         } catch (const verifier::PolicyError& e) { throw InputError(o.policy + ": " + e.what()); }
     }
-    verifier::HostStore store(o.db);
+    verifier::HostStore store(o.db, verifier::StoreOpening::create_if_missing);
     if (!o.replace && store.find(o.host_id))
         throw InputError("host \"" + o.host_id + "\" is already enrolled in " + o.db + " (--replace starts it over)");
 
-    AgentClient agent(o.agent);
+    std::optional<AgentClient> agent;
+    try {
+        agent.emplace(o.agent);
+    } catch (const AgentError& e) { throw InputError(e.what()); }
     evidence::IdentityDocument identity;
     try {
-        identity = evidence::parse_identity(agent.identity());
+        identity = evidence::parse_identity(agent->identity());
     } catch (const evidence::ParseError& e) { throw InputError("the agent's identity: " + std::string(e.what())); }
     verifier::Enrollment enrollment;
     try {
@@ -76,9 +83,10 @@ int run(const EnrollOptions& o) {
     } catch (const evidence::ParseError& e) { throw InputError("the agent's identity: " + std::string(e.what())); }
     if (enrollment.challenge) {
         try {
-            auto answer = evidence::parse_answer(agent.activate(evidence::write_challenge(*enrollment.challenge)));
+            auto answer = evidence::parse_answer(agent->activate(evidence::write_challenge(*enrollment.challenge)));
             verifier::finish_enrollment(enrollment, answer);
         } catch (const AgentError& e) {
+            if (e.local()) throw;
             verifier::credential_not_activated(enrollment, e.what());
         } catch (const evidence::ParseError& e) { throw InputError("the agent's answer: " + std::string(e.what())); }
     }
@@ -119,15 +127,26 @@ void add_enroll_command(CLI::App& app) {
         int rc;
         try {
             rc = run(*options);
+        } catch (const FileError& e) {
+            std::cerr << "keel enroll: could not enrol (local fault): " << e.what() << "\n";
+            rc = exit_local_fault;
         } catch (const InputError& e) {
             std::cerr << "keel enroll: " << e.what() << "\n";
             rc = exit_bad_input;
-        } catch (const verifier::StoreError& e) {
-            std::cerr << "keel enroll: " << e.what() << "\n";
-            rc = exit_bad_input;
-        } catch (const AgentError& e) {
+        } catch (const verifier::EnrollmentConflict& e) {
             std::cerr << "keel enroll: not enrolled: " << e.what() << "\n";
-            rc = exit_mismatch;
+            rc = exit_bad_input;
+        } catch (const verifier::StoreError& e) {
+            std::cerr << "keel enroll: could not enrol (local fault): " << e.what() << "\n";
+            rc = exit_local_fault;
+        } catch (const AgentError& e) {
+            if (e.local()) {
+                std::cerr << "keel enroll: could not enrol (local fault): " << e.what() << "\n";
+                rc = exit_local_fault;
+            } else {
+                std::cerr << "keel enroll: not enrolled: " << e.what() << "\n";
+                rc = exit_mismatch;
+            }
         }
         if (rc != exit_ok) throw CLI::RuntimeError(rc);
     });

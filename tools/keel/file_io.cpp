@@ -16,7 +16,7 @@ struct FileCloser {
 
 std::vector<std::uint8_t> read_binary_file(const std::string& path, std::size_t max_bytes) {
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    if (!file) throw FileError(path + ": cannot open: " + std::strerror(errno));
     std::vector<std::uint8_t> bytes;
     std::uint8_t chunk[65536];
     while (true) {
@@ -26,7 +26,7 @@ std::vector<std::uint8_t> read_binary_file(const std::string& path, std::size_t 
             throw InputError(path + ": larger than the limit of " + std::to_string(max_bytes) + " bytes");
         if (n < sizeof chunk) break;
     }
-    if (std::ferror(file.get())) throw InputError(path + ": cannot read: " + std::strerror(errno));
+    if (std::ferror(file.get())) throw FileError(path + ": cannot read: " + std::strerror(errno));
     return bytes;
 }
 

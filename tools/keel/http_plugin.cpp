@@ -52,7 +52,7 @@ extern "C" KEEL_HTTP_EXPORT int keel_http_request(const char* url, const char* m
         };
         httplib::Result result = client.send(request);
         if (!stopped.empty()) {
-            *out = {0, copy(stopped), 0};
+            *out = {-1, copy(stopped), 0};
         } else if (!result) {
             *out = {0, copy(httplib::to_string(result.error())), 0};
         } else {

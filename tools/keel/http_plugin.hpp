@@ -12,8 +12,11 @@ extern "C" {
 #define KEEL_HTTP_EXPORT __attribute__((visibility("default")))
 
 struct keel_http_response {
-    int status;  // HTTP status; 0 when there was no answer
-    char* body;  // malloc'd, NUL-terminated; the error's description when status is 0
+    // HTTP status; 0 when there was no answer (no connection, no answer in
+    // time); -1 when the answer was cut off for being larger or slower than
+    // a verifier accepts (the agent's doing, not the network's)
+    int status;
+    char* body;  // malloc'd, NUL-terminated; the error's description when status is 0 or -1
     std::size_t body_size;
 };
 

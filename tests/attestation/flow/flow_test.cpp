@@ -459,7 +459,6 @@ TEST_F(Flow, MalformedInputIsExitStatusTwo) {
     }
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"verify", "--db", db(), "--host-id", "nobody", "--agent", host().url()},
-             {"verify", "--db", db(), "--host-id", "node-1", "--evidence", "/nonexistent", "--nonce", nonce_a},
              {"verify", "--db", db(), "--host-id", "node-1", "--evidence", db(), "--nonce", "xyz"},
              {"verify", "--db", db(), "--host-id", "node-1"},
              {"verify", "--db", db(), "--host-id", "node-1", "--agent", "ftp://127.0.0.1:1"},
@@ -470,6 +469,29 @@ TEST_F(Flow, MalformedInputIsExitStatusTwo) {
         auto r = keel(args);
         EXPECT_EQ(r.status, 2) << args.back() << ": " << r.output;
     }
+    // A file that cannot be opened is the verifier's own fault (exit 3), not bad input.
+    auto r = keel({"verify", "--db", db(), "--host-id", "node-1", "--evidence", "/nonexistent", "--nonce", nonce_a});
+    EXPECT_EQ(r.status, 3) << r.output;
+}
+
+// One TPM is one host: enrolled as "node-1", the same EK is refused under
+// "node-2" (a quote from it would be trusted as either host's), and nothing
+// is stored for "node-2". An agent that cannot be reached is a local fault.
+TEST_F(Flow, TheSameTpmCannotBeEnrolledUnderTwoHostIds) {
+    boot();
+    ASSERT_EQ(enroll("node-1").status, 0);
+    auto r = enroll("node-2");
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("keel enroll: not enrolled: this EK is already enrolled as host \"node-1\""),
+              std::string::npos)
+        << r.output;
+    auto v = keel({"verify", "--db", db(), "--host-id", "node-2", "--agent", host().url()});
+    EXPECT_EQ(v.status, 2) << "node-2 is not enrolled: " << v.output;
+    EXPECT_EQ(enroll("node-1", {"--replace"}).status, 0);  // the same host again is fine
+
+    r = enroll("node-3", {}, "http://127.0.0.1:1");
+    EXPECT_EQ(r.status, 3) << r.output;
+    EXPECT_NE(r.output.find("could not enrol (local fault): cannot reach the agent"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -125,6 +125,40 @@ TEST_P(Interop, AcceptsExactlyWhatTpm2CheckquoteAccepts) {
     EXPECT_NE(r.output.find("(`openssl errstr "), std::string::npos) << r.output;
 }
 
+// tpm2_quote's other formats: a bare signature (-f plain: RSA bytes, ECDSA
+// DER) and a PCR file of bare digests (-F values), read with -l. Both tools
+// read the same files alike; -g is the bare signature's hash, as in
+// tpm2_checkquote. On swtpm PCR 17 reads all ones: keel verify says so, and
+// says it verified a quote, not that the host is trusted.
+TEST_P(Interop, ReadsPlainSignaturesAndValuesFiles) {
+    auto q = make_quote(GetParam());
+    const auto t = tpm_.tcti();
+    const auto in = [&](const std::string& name) { return q.dir + "/" + name; };
+    run_ok({"tpm2_quote",   "-T", t,           "-c", in("ak.ctx"), "-l", "sha256:16,17,18", "-q",
+            nonce,          "-m", in("p.msg"), "-s", in("p.sig"),  "-f", "plain",           "-o",
+            in("p.values"), "-F", "values",    "-g", "sha256"});
+    const std::vector<std::string> base = {"-u", q.ak, "-m", in("p.msg"), "-s", in("p.sig"), "-q", nonce};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    };
+    expect_agreement("plain, values", with({"-f", in("p.values"), "-l", "sha256:16,17,18"}), true);
+    expect_agreement("plain, values, -F", with({"-f", in("p.values"), "-l", "sha256:16,17,18", "-F", "values"}), true);
+    expect_agreement("plain, -g sha256", with({"-f", in("p.values"), "-l", "sha256:16,17,18", "-g", "sha256"}), true);
+    expect_agreement("plain, -g sha1", with({"-f", in("p.values"), "-l", "sha256:16,17,18", "-g", "sha1"}), false);
+
+    std::vector<std::string> keel = {env("KEEL_CLI"), "verify"};
+    auto args = with({"-f", in("p.values"), "-l", "sha256:16,17,18"});
+    keel.insert(keel.end(), args.begin(), args.end());
+    auto r = run_process(keel);
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("No dynamic launch took place: sha256 PCR 17 reads all ones"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("Verdict: quote verified; the host was NOT appraised"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("Verdict: trusted"), std::string::npos) << r.output;
+}
+
 // A forged quote: a TPMS_ATTEST made outside the TPM (the genuine quote with
 // its PCR digest changed) signed by a key the TPM made without `restricted`.
 // Such a key signs whatever it is given, so the signature verifies and shows

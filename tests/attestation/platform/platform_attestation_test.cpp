@@ -91,11 +91,12 @@ TEST(PlatformAttestation, MeasuredBootIsEnrolledAndTrusted) {
     for (std::size_t i = 0; i < components.size(); ++i) components[i]["index"] = i;  // indices stay dense
     auto short_reference = (dir / "reference-without-guest.json").string();
     std::ofstream(short_reference) << ref.dump(2);
-    enroll[5] = "qemu-host-2";
+    // One TPM is one host (its EK enrols under one host id): enrolled again with them.
     enroll[9] = short_reference;
+    enroll.push_back("--replace");
     ASSERT_EQ(run_process(enroll).status, 0);
     auto unknown = run_process(
-        {env("KEEL_CLI"), "verify", "--db", db, "--host-id", "qemu-host-2", "--agent", agent.url(), "--json"});
+        {env("KEEL_CLI"), "verify", "--db", db, "--host-id", "qemu-host", "--agent", agent.url(), "--json"});
     EXPECT_EQ(unknown.status, 1) << unknown.output;
     EXPECT_EQ(failed_checks(parse_json(unknown.output)), std::vector<std::string>{"reference.components"});
 }

@@ -14,6 +14,7 @@
 #include "attestation/json/exact_json.hpp"
 #include "attestation/verifier/host_store.hpp"
 #include "attestation/verifier/policy.hpp"
+#include "attestation/verifier/sqlite_library.hpp"
 
 namespace keel::test {
 namespace {
@@ -263,7 +264,7 @@ protected:
     verifier::HostRecord host(const std::string& id) {
         verifier::HostRecord h;
         h.host_id = id;
-        h.ek_public = {1, 2, 3};
+        h.ek_public = {1, 2, static_cast<std::uint8_t>(id.back())};  // each host its own TPM
         h.ak_public = {4, 5};
         h.ak_name = {0, 0x0b, 7};
         h.reference_json = "{}";
@@ -276,13 +277,13 @@ protected:
 TEST_F(HostStoreTest, KeepsHostsAcrossOpens) {
     auto path = (dir_ / "hosts.sqlite").string();
     {
-        verifier::HostStore store(path);
+        verifier::HostStore store(path, verifier::StoreOpening::create_if_missing);
         auto h = host("node-1");
         h.ek_certificate = Bytes{0x30, 0x82};
         store.enroll(h, false);
         store.enroll(host("node-2"), false);
     }
-    verifier::HostStore store(path);
+    verifier::HostStore store(path, verifier::StoreOpening::existing);
     EXPECT_EQ(store.host_ids(), (std::vector<std::string>{"node-1", "node-2"}));
     auto h = store.find("node-1");
     ASSERT_TRUE(h);
@@ -294,9 +295,9 @@ TEST_F(HostStoreTest, KeepsHostsAcrossOpens) {
 }
 
 TEST_F(HostStoreTest, RefusesToEnrolTwiceUnlessReplacing) {
-    verifier::HostStore store((dir_ / "hosts.sqlite").string());
+    verifier::HostStore store((dir_ / "hosts.sqlite").string(), verifier::StoreOpening::create_if_missing);
     store.enroll(host("node-1"), false);
-    EXPECT_THROW(store.enroll(host("node-1"), false), verifier::StoreError);
+    EXPECT_THROW(store.enroll(host("node-1"), false), verifier::EnrollmentConflict);
     auto h = host("node-1");
     h.ak_name = {0, 0x0b, 8};
     store.enroll(h, true);
@@ -304,7 +305,7 @@ TEST_F(HostStoreTest, RefusesToEnrolTwiceUnlessReplacing) {
 }
 
 TEST_F(HostStoreTest, CountersOnlyMoveForward) {
-    verifier::HostStore store((dir_ / "hosts.sqlite").string());
+    verifier::HostStore store((dir_ / "hosts.sqlite").string(), verifier::StoreOpening::create_if_missing);
     store.enroll(host("node-1"), false);
     EXPECT_TRUE(store.record_quote("node-1", {1000, 3, 0, true}));
     EXPECT_TRUE(store.record_quote("node-1", {1500, 3, 0, true}));
@@ -319,7 +320,7 @@ TEST_F(HostStoreTest, CountersOnlyMoveForward) {
 }
 
 TEST_F(HostStoreTest, ClockBeyondTwoToTheSixtyThreeStillCompares) {
-    verifier::HostStore store((dir_ / "hosts.sqlite").string());
+    verifier::HostStore store((dir_ / "hosts.sqlite").string(), verifier::StoreOpening::create_if_missing);
     store.enroll(host("node-1"), false);
     const std::uint64_t huge = (1ull << 63) + 5;  // TPM2_ClockSet can move the clock there
     EXPECT_TRUE(store.record_quote("node-1", {huge, 3, 0, true}));
@@ -331,8 +332,69 @@ TEST_F(HostStoreTest, ClockBeyondTwoToTheSixtyThreeStillCompares) {
 TEST_F(HostStoreTest, RejectsAFileThatIsNotAStore) {
     auto path = dir_ / "not-a-db";
     std::ofstream(path) << "this is not an SQLite file, it is text that is long enough to have a header";
-    EXPECT_THROW(verifier::HostStore(path.string()), verifier::StoreError);
-    EXPECT_THROW(verifier::HostStore((dir_ / "missing-dir" / "x.sqlite").string()), verifier::StoreError);
+    for (auto opening : {verifier::StoreOpening::existing, verifier::StoreOpening::create_if_missing}) {
+        EXPECT_THROW(verifier::HostStore(path.string(), opening), verifier::StoreError);
+        EXPECT_THROW(verifier::HostStore((dir_ / "missing-dir" / "x.sqlite").string(), opening), verifier::StoreError);
+    }
+}
+
+// keel verify opens a store as existing: a mistyped --db is an error naming
+// the file, and no empty store appears in its place.
+TEST_F(HostStoreTest, OpeningAnExistingStoreNeverCreatesOne) {
+    const auto path = dir_ / "hosts.sqlite";
+    try {
+        verifier::HostStore store(path.string(), verifier::StoreOpening::existing);
+        FAIL() << "opened a store that does not exist";
+    } catch (const verifier::StoreError& e) {
+        EXPECT_NE(std::string(e.what()).find(path.string() + ": no such file"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// Someone else's SQLite database is refused and left as it was: no hosts
+// table is added to it.
+TEST_F(HostStoreTest, AnotherSqliteDatabaseIsNotAStoreAndIsNotChanged) {
+    const auto path = (dir_ / "app.sqlite").string();
+    const auto& sql = verifier::sqlite();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sql.open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr), SQLITE_OK);
+    ASSERT_EQ(sql.exec(db, "CREATE TABLE notes (text TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sql.close(db);
+    for (auto opening : {verifier::StoreOpening::existing, verifier::StoreOpening::create_if_missing}) {
+        try {
+            verifier::HostStore store(path, opening);
+            ADD_FAILURE() << "opened another application's database as a host store";
+        } catch (const verifier::StoreError& e) {
+            EXPECT_NE(std::string(e.what()).find("not a Keel host store"), std::string::npos) << e.what();
+        }
+    }
+    ASSERT_EQ(sql.open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* count = nullptr;
+    ASSERT_EQ(sql.prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &count, nullptr), SQLITE_OK);
+    ASSERT_EQ(sql.step(count), SQLITE_ROW);
+    EXPECT_EQ(sql.column_int64(count, 0), 1) << "a table was added";
+    sql.finalize(count);
+    sql.close(db);
+}
+
+// One TPM, one host id: the same EK under a second id would make a quote
+// from that TPM trusted as either host's.
+TEST_F(HostStoreTest, TheSameEkCannotBeEnrolledUnderTwoHostIds) {
+    verifier::HostStore store((dir_ / "hosts.sqlite").string(), verifier::StoreOpening::create_if_missing);
+    store.enroll(host("node-1"), false);
+    auto twin = host("node-2");
+    twin.ek_public = host("node-1").ek_public;
+    for (bool replace : {false, true}) {
+        try {
+            store.enroll(twin, replace);
+            FAIL() << "the same EK was enrolled twice";
+        } catch (const verifier::EnrollmentConflict& e) {
+            EXPECT_NE(std::string(e.what()).find("this EK is already enrolled as host \"node-1\""), std::string::npos)
+                << e.what();
+        }
+    }
+    EXPECT_EQ(store.host_ids(), (std::vector<std::string>{"node-1"}));
+    store.enroll(host("node-1"), true);  // the same host again is fine
 }
 
 }  // namespace

@@ -512,6 +512,11 @@ TEST_F(VerifyTest, Tpm2CheckquoteModeChecksTheQuoteOnly) {
     auto r = verifier::verify(e, x);
     EXPECT_TRUE(r.trusted()) << verifier::result_text(r);
     EXPECT_EQ(r.find("drtm.launched")->status, Status::skipped);
+    // Without a policy the host was not appraised, and the result never says "trusted".
+    EXPECT_FALSE(r.appraisal);
+    EXPECT_NE(verifier::result_text(r).find("Verdict: quote verified; the host was NOT appraised"), std::string::npos);
+    EXPECT_EQ(verifier::result_text(r).find("Verdict: trusted"), std::string::npos);
+    EXPECT_NE(verifier::result_json(r).find("\"verdict\": \"quote-verified\""), std::string::npos);
     x.signature_hash = sha1;
     auto noted = verifier::verify(e, x);
     EXPECT_TRUE(noted.trusted());

@@ -135,6 +135,24 @@ TEST(EventlogReference, RejectsARepeatedMemberAtAnyDepth) {
     }
 }
 
+// A member the reader does not know would be ignored, and with it what its
+// writer meant: a misspelt "host_specific" or "digests", a "pcr" meant for
+// the top level. Each is an error naming the member.
+TEST(EventlogReference, RejectsUnknownMembers) {
+    const auto doc = matching_reference();
+    auto d = doc;
+    d["generator"] = "keel measure 2";
+    EXPECT_EQ(reference_error(d),
+              "reference values: unknown member \"generator\" (known: format, version, components, pcrs)");
+    d = doc;
+    d["components"][1]["host_specfic"] = true;
+    EXPECT_EQ(reference_error(d), "components[1]: unknown member \"host_specfic\" (known: index, name, pcr, "
+                                  "event_type, detail, digests, host_specific)");
+    d = doc;
+    d["components"][2]["digest"] = d["components"][2]["digests"];
+    EXPECT_NE(reference_error(d).find("components[2]: unknown member \"digest\""), std::string::npos);
+}
+
 TEST(EventlogReference, ReadsPcrValuesAsATpmReportsThem) {
     const auto pcrs = parse_pcr_values(R"({"sha256": {"17": "0x)" + std::string(64, 'A') + R"("}})");
     EXPECT_EQ(pcrs.at(alg_sha256).at(17), Bytes(32, 0xAA));

@@ -1,0 +1,64 @@
+// keel-agent checks its event-log files when it starts, before it touches
+// the TPM: a --drtm-log that is not a TCG log, or that extends PCRs outside
+// 17-22 (the firmware's log given in its place), is bad input (exit 2)
+// naming the option, instead of a failure at the first verifier's quote.
+// The TCTI points at a port where no TPM listens, so getting as far as the
+// TPM shows as a TPM failure (exit 1).
+#include <gtest/gtest.h>
+
+#include "tests/attestation/verifier/synthetic_launch.hpp"
+#include "tests/unit/eventlog/run_command.hpp"
+
+namespace keel::test {
+namespace {
+
+constexpr std::uint16_t sha256 = 0x000B;
+const std::string no_tpm = "swtpm:host=127.0.0.1,port=1";
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string as_text(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+CommandResult agent(const std::string& command, const std::string& option, const std::string& log) {
+    std::vector<std::string> args = {command, "--tcti", no_tpm, option, log};
+    if (command == "quote") args.insert(args.end(), {"--nonce", "00"});
+    if (command == "serve") args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    return run_command(KEEL_AGENT, args);
+}
+
+TEST(AgentStartUp, ADrtmLogThatIsNotATcgLogIsRefusedAtOnce) {
+    ScratchDir dir;
+    const auto garbage = dir.write("drtm.log", "this is the console output, not the log").string();
+    for (const char* command : {"serve", "quote"}) {
+        auto r = agent(command, "--drtm-log", garbage);
+        EXPECT_EQ(r.status, 2) << command << ": " << r.out << r.err;
+        EXPECT_TRUE(contains(r.err, "keel-agent: --drtm-log " + garbage + ": not a TCG event log")) << r.err;
+    }
+    auto r = agent("serve", "--boot-log", garbage);
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "keel-agent: --boot-log " + garbage + ": not a TCG event log")) << r.err;
+}
+
+TEST(AgentStartUp, TheFirmwaresLogIsNotADrtmLog) {
+    ScratchDir dir;
+    auto firmware = keel_components();
+    firmware[1].pcr = 0;
+    const auto log = dir.write("firmware.log", as_text(drtm_log({sha256}, firmware))).string();
+    auto r = agent("quote", "--drtm-log", log);
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "--drtm-log " + log + ": event 2 extends PCR 0, not a DRTM PCR (17-22)")) << r.err;
+    // As the boot log it is fine: the agent goes on to the TPM, which is not there.
+    r = agent("quote", "--boot-log", log);
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+}
+
+TEST(AgentStartUp, AGenuineDrtmLogPassesTheCheck) {
+    ScratchDir dir;
+    const auto log = dir.write("drtm.log", as_text(drtm_log({sha256}, keel_components()))).string();
+    auto r = agent("quote", "--drtm-log", log);
+    EXPECT_EQ(r.status, 1) << "only the missing TPM stops it: " << r.out << r.err;
+    EXPECT_FALSE(contains(r.err, "--drtm-log")) << r.err;
+}
+
+}  // namespace
+}  // namespace keel::test
