@@ -34,15 +34,22 @@ struct MdbNode {
     MdbNode *next = nullptr, *prev = nullptr;  // siblings
 };
 
-// The base of every kernel object: its type, and how many capabilities name
-// it. When the last one is revoked, `destroy` (the type's own, which returns
-// the object to its slab) runs: nothing can name the object any more.
+// The base of every kernel object: its type, and how many references it has:
+// the capabilities that name it (all in the derivation tree under the one
+// made when it was created), plus the kernel's own holds (the root task's PD,
+// which no revocation may destroy while it runs). When the last goes,
+// `destroy` (the type's own, which returns the object to its slab) runs.
 class Kobject {
 public:
     using Destroy = void (*)(Kobject&);
     const abi::ObjectType type;
     const Destroy destroy;
     uint64_t capabilities = 0;
+
+    void hold() { ++capabilities; }
+    void release() {
+        if (--capabilities == 0 && destroy) destroy(*this);
+    }
 
 protected:
     Kobject(abi::ObjectType t, Destroy d) : type(t), destroy(d) {}

@@ -27,7 +27,7 @@ void ObjectSpace::removed(MdbNode& node) {
     Kobject* object = cap.object;
     cap.object = nullptr;
     cap.perms = 0;
-    if (--object->capabilities == 0 && object->destroy) object->destroy(*object);
+    object->release();
 }
 
 Capability* ObjectSpace::lookup(abi::Selector sel, abi::ObjectType type, uint8_t perms) {

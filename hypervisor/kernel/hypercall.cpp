@@ -1,0 +1,164 @@
+#include "hypervisor/kernel/hypercall.hpp"
+
+#include "hypervisor/kernel/sm.hpp"
+
+namespace keel {
+namespace {
+
+using abi::Status;
+namespace perm = abi::perm;
+
+Pd* lookup_pd(Pd& caller, abi::Selector sel, uint8_t perms) {
+    Capability* c = caller.objects.lookup(sel, abi::ObjectType::Pd, perms);
+    return c ? static_cast<Pd*>(c->object) : nullptr;
+}
+
+// A new object goes into an empty slot of the caller's object space.
+Status place(Pd& caller, abi::Selector sel, Capability*& slot) {
+    if (sel >= ObjectSpace::SELECTORS) return Status::BadParameter;
+    slot = caller.objects.slot(sel, true);
+    if (!slot) return Status::OutOfMemory;
+    return slot->empty() ? Status::Success : Status::Busy;
+}
+
+Status create_pd(HypercallContext& k, Pd& caller, const abi::Args& a) {
+    if (!lookup_pd(caller, a.p1, perm::PD_CREATE)) return Status::BadCapability;
+    Capability* slot;
+    if (Status s = place(caller, a.sel(), slot); s != Status::Success) return s;
+    Status s;
+    Pd* pd = Pd::create(k.memory, k.hardware, s);
+    if (!pd) return s;
+    mdb::insert_root(*slot, *pd, perm::ALL);
+    return Status::Success;
+}
+
+Status create_sm(HypercallContext& k, Pd& caller, const abi::Args& a) {
+    if (!lookup_pd(caller, a.p1, perm::PD_CREATE)) return Status::BadCapability;
+    Capability* slot;
+    if (Status s = place(caller, a.sel(), slot); s != Status::Success) return s;
+    Status s;
+    Sm* sm = Sm::create(k.memory, a.p2, s);
+    if (!sm) return s;
+    mdb::insert_root(*slot, *sm, perm::ALL);
+    return Status::Success;
+}
+
+Status ctrl_sm(Pd& caller, const abi::Args& a) {
+    bool up = abi::SmOp(a.flags()) == abi::SmOp::Up;
+    if (!up && abi::SmOp(a.flags()) != abi::SmOp::Down) return Status::BadParameter;
+    Capability* c = caller.objects.lookup(a.sel(), abi::ObjectType::Sm, up ? perm::SM_UP : perm::SM_DOWN);
+    if (!c) return Status::BadCapability;
+    auto* sm = static_cast<Sm*>(c->object);
+    if (up) {
+        sm->up();
+        return Status::Success;
+    }
+    return sm->try_down();  // blocking downs come with the scheduler
+}
+
+// Object capabilities in [base, base + 2^order): each occupied source slot
+// into the empty destination slot at the same offset (occupied ones are
+// skipped, as in NOVA).
+Status delegate_objects(Pd& src, Pd& dst, abi::Crd what, uint64_t dst_base) {
+    uint64_t count = uint64_t(1) << what.order();
+    if (what.base() >= ObjectSpace::SELECTORS || count > ObjectSpace::SELECTORS - what.base() ||
+        dst_base >= ObjectSpace::SELECTORS || count > ObjectSpace::SELECTORS - dst_base)
+        return Status::BadParameter;
+    for (uint64_t i = 0; i < count; ++i) {
+        Capability* from = src.objects.slot(what.base() + i, false);
+        if (!from || from->empty()) continue;
+        Capability* to = dst.objects.slot(dst_base + i, true);
+        if (!to) return Status::OutOfMemory;
+        if (to->empty() && (from->perms & what.perms())) mdb::derive(*from, *to, what.perms());
+    }
+    return Status::Success;
+}
+
+Status revoke_objects(Pd& pd, abi::Crd what, bool children_only) {
+    uint64_t count = uint64_t(1) << what.order();
+    if (what.base() >= ObjectSpace::SELECTORS || count > ObjectSpace::SELECTORS - what.base())
+        return Status::BadParameter;
+    for (uint64_t i = 0; i < count; ++i) {
+        Capability* c = pd.objects.slot(what.base() + i, false);
+        if (!c || c->empty()) continue;
+        if (what.perms() == perm::ALL)
+            mdb::revoke(*c, children_only);
+        else if (children_only)
+            for (MdbNode* child = c->first_child; child; child = child->next) mdb::reduce(*child, what.perms());
+        else
+            mdb::reduce(*c, what.perms());
+    }
+    return Status::Success;
+}
+
+Status ctrl_pd(Pd& caller, abi::Args& a) {
+    Pd* src = lookup_pd(caller, a.sel(), perm::PD_DELEGATE);
+    if (!src) return Status::BadCapability;
+    abi::Crd what(a.p2);
+    if (!what.valid()) return Status::BadParameter;
+    const uint64_t count = uint64_t(1) << what.order();
+    switch (abi::PdOp(a.flags())) {
+    case abi::PdOp::Delegate: {
+        Pd* dst = lookup_pd(caller, a.p1, perm::PD_DELEGATE);
+        if (!dst) return Status::BadCapability;
+        switch (what.kind()) {
+        case abi::SpaceKind::Object: return delegate_objects(*src, *dst, what, a.p3);
+        case abi::SpaceKind::HostMemory: return src->host.delegate(dst->host, what.base(), count, a.p3, what.perms());
+        case abi::SpaceKind::GuestMemory:
+            // A VMM gives its guest memory it holds in its own host space.
+            return src->host.delegate(dst->guest, what.base(), count, a.p3, what.perms());
+        default: return Status::BadFeature;  // I/O port and MSR spaces come with user level
+        }
+    }
+    case abi::PdOp::Revoke:
+    case abi::PdOp::RevokeChildren: {
+        bool children = abi::PdOp(a.flags()) == abi::PdOp::RevokeChildren;
+        switch (what.kind()) {
+        case abi::SpaceKind::Object: return revoke_objects(*src, what, children);
+        case abi::SpaceKind::HostMemory: return src->host.revoke(what.base(), count, what.perms(), children);
+        case abi::SpaceKind::GuestMemory: return src->guest.revoke(what.base(), count, what.perms(), children);
+        default: return Status::BadFeature;
+        }
+    }
+    case abi::PdOp::Lookup: {
+        a.p1 = 0;
+        if (what.kind() == abi::SpaceKind::Object) {
+            Capability* c = src->objects.slot(what.base(), false);
+            if (c && !c->empty()) a.p1 = abi::Crd(abi::SpaceKind::Object, what.base(), 0, c->perms).raw;
+        } else if (what.kind() == abi::SpaceKind::HostMemory || what.kind() == abi::SpaceKind::GuestMemory) {
+            const MemorySpace& space = what.kind() == abi::SpaceKind::HostMemory ? src->host : src->guest;
+            if (const MemoryMapping* m = space.lookup(what.base()))
+                a.p1 = abi::Crd(what.kind(), what.base(), 0, m->perms).raw;
+        } else {
+            return Status::BadFeature;
+        }
+        return Status::Success;
+    }
+    }
+    return Status::BadParameter;
+}
+
+Status ctrl_hw(HypercallContext& k, Pd& caller, const abi::Args& a) {
+    if (&caller != k.root) return Status::BadCapability;
+    switch (abi::HwOp(a.flags())) {
+    case abi::HwOp::Health: return k.healthy(k.ctx) ? Status::Success : Status::Aborted;
+    case abi::HwOp::PowerOff: k.power_off(k.ctx); return Status::Success;
+    }
+    return Status::BadParameter;
+}
+
+}  // namespace
+
+Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
+    if ((a.p0 & 0xf) >= abi::HYPERCALL_COUNT) return Status::BadHypercall;
+    switch (a.number()) {
+    case abi::Hypercall::CreatePd: return create_pd(k, caller, a);
+    case abi::Hypercall::CreateSm: return create_sm(k, caller, a);
+    case abi::Hypercall::CtrlPd: return ctrl_pd(caller, a);
+    case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
+    case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
+    default: return Status::BadFeature;  // ECs, SCs, portals and interrupts come with the user-level step
+    }
+}
+
+}  // namespace keel

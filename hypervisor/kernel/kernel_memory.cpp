@@ -1,0 +1,12 @@
+#include "hypervisor/kernel/kernel_memory.hpp"
+
+#include "hypervisor/kernel/pd.hpp"
+#include "hypervisor/kernel/sm.hpp"
+
+namespace keel {
+
+KernelMemory::KernelMemory(PageSource& source)
+    : pages(source), pds(source, sizeof(Pd), alignof(Pd)), sms(source, sizeof(Sm), alignof(Sm)),
+      mappings(source, sizeof(MemoryMapping), alignof(MemoryMapping)) {}
+
+}  // namespace keel

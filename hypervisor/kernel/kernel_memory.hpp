@@ -1,0 +1,19 @@
+// Where kernel objects come from: one slab cache per object type, over one
+// page source (the frame allocator; the heap in host tests). Created once.
+#pragma once
+#include "hypervisor/kernel/memory_space.hpp"
+#include "hypervisor/kernel/slab.hpp"
+
+namespace keel {
+
+class Pd;
+class Sm;
+
+struct KernelMemory {
+    explicit KernelMemory(PageSource& source);
+
+    PageSource& pages;
+    SlabCache pds, sms, mappings;
+};
+
+}  // namespace keel

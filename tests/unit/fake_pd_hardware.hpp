@@ -1,0 +1,58 @@
+// Page tables for PDs in host tests and fuzzing: each records what is mapped,
+// and checks that the kernel never maps a page twice or unmaps a hole.
+#pragma once
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "hypervisor/kernel/pd.hpp"
+
+namespace keel::test {
+
+class RecordingTable final : public MemorySpace::Hardware {
+public:
+    bool map(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) override {
+        for (uint64_t i = 0; i < count; ++i)
+            if (!pages.emplace(page + i, std::make_pair(frame + i, perms)).second) std::abort();
+        return true;
+    }
+    void protect(uint64_t page, uint64_t count, uint8_t perms) override {
+        for (uint64_t i = 0; i < count; ++i) {
+            auto it = pages.find(page + i);
+            if (it == pages.end() || (perms & ~it->second.second)) std::abort();
+            it->second.second = perms;
+        }
+    }
+    void unmap(uint64_t page, uint64_t count) override {
+        for (uint64_t i = 0; i < count; ++i)
+            if (pages.erase(page + i) != 1) std::abort();
+    }
+    std::map<uint64_t, std::pair<uint64_t, uint8_t>> pages;
+};
+
+class FakePdHardware final : public PdHardware {
+public:
+    MemorySpace::Hardware* host_table() override { return make(); }
+    MemorySpace::Hardware* guest_table() override { return make(); }
+    void release(MemorySpace::Hardware* table) override {
+        if (live.erase(static_cast<RecordingTable*>(table)) != 1) std::abort();
+        delete static_cast<RecordingTable*>(table);
+    }
+    ~FakePdHardware() {
+        for (auto* t : live) delete t;
+    }
+    std::set<RecordingTable*> live;
+    bool exhausted = false;
+
+private:
+    MemorySpace::Hardware* make() {
+        if (exhausted) return nullptr;
+        auto* t = new RecordingTable;
+        live.insert(t);
+        return t;
+    }
+};
+
+}  // namespace keel::test

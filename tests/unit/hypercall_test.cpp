@@ -1,0 +1,176 @@
+// The hypercall layer on the host (hypervisor/kernel/hypercall): every
+// selector and permission checked against the caller's PD; a PD can use only
+// what it was given, and nothing after it was revoked.
+#include <gtest/gtest.h>
+
+#include "fake_pd_hardware.hpp"
+#include "heap_pages.hpp"
+#include "hypervisor/kernel/hypercall.hpp"
+#include "hypervisor/kernel/sm.hpp"
+
+using namespace keel;
+namespace kabi = keel::abi;
+using keel::abi::Crd;
+using keel::abi::SpaceKind;
+using keel::abi::Status;
+namespace enc = keel::abi::encode;
+namespace perm = keel::abi::perm;
+
+namespace {
+
+constexpr kabi::Selector OWN = kabi::SEL_OWN_PD;
+constexpr uint8_t RW = perm::MEM_R | perm::MEM_W;
+
+class Hypercalls : public ::testing::Test {
+protected:
+    void SetUp() override {
+        Status s;
+        root = Pd::create(memory, hardware, s);
+        ASSERT_EQ(s, Status::Success);
+        mdb::insert_root(*root->objects.slot(OWN, true), *root, perm::ALL);
+        root->hold();  // the kernel's: the root task cannot destroy itself
+        k.root = root;
+        ASSERT_EQ(root->host.grant_root(0x1000, 0x1000, 0x100, RW | perm::MEM_X), Status::Success);
+    }
+    void TearDown() override {
+        mdb::revoke(*root->objects.slot(OWN, false), false);
+        root->release();  // the root goes, and everything with it
+        EXPECT_EQ(memory.pds.objects_in_use(), 0u);
+        EXPECT_EQ(memory.sms.objects_in_use(), 0u);
+        EXPECT_EQ(memory.mappings.objects_in_use(), 0u);
+        EXPECT_TRUE(hardware.live.empty());
+    }
+    Status call(Pd& caller, kabi::Args a) { return hypercall(k, caller, a); }
+    Status call_for(Pd& caller, kabi::Args& a) { return hypercall(k, caller, a); }
+    static uint64_t frame(const MemorySpace& s, uint64_t page) {
+        const MemoryMapping* m = s.lookup(page);
+        return m ? m->frame + (page - m->base) : ~uint64_t(0);
+    }
+    // A child PD at `sel` in the root's space, holding a capability to itself.
+    Pd* child(kabi::Selector sel) {
+        EXPECT_EQ(call(*root, enc::create_pd(sel, OWN)), Status::Success);
+        EXPECT_EQ(call(*root, enc::delegate(OWN, sel, Crd(SpaceKind::Object, sel, 0, perm::ALL), OWN)),
+                  Status::Success);
+        return static_cast<Pd*>(root->objects.slot(sel, false)->object);
+    }
+
+    test::HeapPages pages;
+    KernelMemory memory{pages};
+    test::FakePdHardware hardware;
+    Pd* root = nullptr;
+    int power_offs = 0;
+    bool health = true;
+    HypercallContext k{memory,
+                       hardware,
+                       nullptr,
+                       [](void* c) { return static_cast<Hypercalls*>(c)->health; },
+                       [](void* c) { ++static_cast<Hypercalls*>(c)->power_offs; },
+                       this};
+};
+
+}  // namespace
+
+TEST_F(Hypercalls, NumbersBeyondTheFifteenAreBadHypercalls) {
+    kabi::Args a;
+    a.p0 = 0xf;
+    EXPECT_EQ(call(*root, a), Status::BadHypercall);
+    a.p0 = 0xfff | (uint64_t(5) << 12);
+    EXPECT_EQ(call(*root, a), Status::BadHypercall);
+    EXPECT_EQ(call(*root, enc::call(40, 0)), Status::BadFeature) << "portals come with the user-level step";
+}
+
+TEST_F(Hypercalls, CreatingNeedsTheOwnersCreatePermissionAndAnEmptySlot) {
+    EXPECT_EQ(call(*root, enc::create_sm(40, OWN, 2)), Status::Success);
+    EXPECT_EQ(call(*root, enc::create_sm(40, OWN, 2)), Status::Busy);
+    EXPECT_EQ(call(*root, enc::create_sm(41, 40, 2)), Status::BadCapability) << "40 is a semaphore, not a PD";
+    EXPECT_EQ(call(*root, enc::create_sm(41, 99, 2)), Status::BadCapability) << "an empty selector";
+    EXPECT_EQ(call(*root, enc::create_pd(ObjectSpace::SELECTORS, OWN)), Status::BadParameter);
+    Pd* vmm = child(50);
+    // Without PD_CREATE on itself the VMM creates nothing.
+    EXPECT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::PD_CREATE), true)), Status::Success);
+    EXPECT_EQ(call(*vmm, enc::create_sm(40, OWN, 0)), Status::BadCapability);
+}
+
+// Isolation: a PD can use only capabilities it was given, with the
+// permissions it was given, and none after they were revoked.
+TEST_F(Hypercalls, APdUsesOnlyWhatItWasGivenAndNothingAfterRevocation) {
+    ASSERT_EQ(call(*root, enc::create_sm(40, OWN, 1)), Status::Success);
+    Pd* vmm = child(50);
+    EXPECT_EQ(call(*vmm, enc::sm_up(40)), Status::BadCapability) << "never given";
+    EXPECT_EQ(call(*vmm, enc::sm_up(60)), Status::BadCapability);
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::Object, 40, 0, perm::SM_UP), 60)), Status::Success);
+    EXPECT_EQ(call(*vmm, enc::sm_up(60)), Status::Success);
+    EXPECT_EQ(call(*vmm, enc::sm_down(60, 0)), Status::BadCapability) << "no DOWN permission was given";
+    EXPECT_EQ(static_cast<Sm*>(root->objects.slot(40, false)->object)->count(), 2u);
+    ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 40, 0, perm::ALL), true)), Status::Success);
+    EXPECT_EQ(call(*vmm, enc::sm_up(60)), Status::BadCapability) << "revoked";
+    EXPECT_EQ(call(*root, enc::sm_down(40, 0)), Status::Success) << "the root keeps its own";
+}
+
+TEST_F(Hypercalls, MemoryGoesOnlyWhereItIsDelegatedAndComesBackOnRevocation) {
+    Pd* vmm = child(50);
+    auto host = [](uint64_t page, unsigned order, uint8_t p) { return Crd(SpaceKind::HostMemory, page, order, p); };
+    // The VMM holds nothing: it can give its guest nothing.
+    EXPECT_EQ(call(*vmm, enc::delegate(OWN, OWN, Crd(SpaceKind::GuestMemory, 0x1000, 4, RW), 0)),
+              Status::BadCapability);
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, host(0x1000, 4, RW), 0x40000)), Status::Success);
+    EXPECT_EQ(frame(vmm->host, 0x4000f), 0x100fu);
+    // The VMM puts 8 of its 16 pages into its guest space.
+    ASSERT_EQ(call(*vmm, enc::delegate(OWN, OWN, Crd(SpaceKind::GuestMemory, 0x40000, 3, RW), 0x0)), Status::Success);
+    EXPECT_EQ(frame(vmm->guest, 7), 0x1007u);
+    kabi::Args look = enc::lookup(OWN, Crd(SpaceKind::HostMemory, 0x40003, 0, 0));
+    ASSERT_EQ(call_for(*vmm, look), Status::Success);
+    EXPECT_EQ(Crd(look.p1).perms(), RW);
+    // Frames outside the root's memory were never delegable.
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(0x2000, 0, RW), 0x50000)), Status::BadCapability);
+    // The root takes its memory back: the VMM's and the guest's mappings go.
+    ASSERT_EQ(call(*root, enc::revoke(OWN, host(0x1000, 8, perm::ALL), true)), Status::Success);
+    EXPECT_EQ(vmm->host.lookup(0x40000), nullptr);
+    EXPECT_EQ(vmm->guest.lookup(0), nullptr);
+}
+
+// The root task revoking its own PD capability must not pull the PD from
+// under itself: the kernel holds it.
+TEST_F(Hypercalls, TheRootTaskCannotDestroyItself) {
+    EXPECT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, OWN, 0, perm::ALL), false)), Status::Success);
+    EXPECT_EQ(memory.pds.objects_in_use(), 1u);
+    EXPECT_EQ(call(*root, enc::create_sm(40, OWN, 0)), Status::BadCapability) << "its capability is gone";
+    mdb::insert_root(*root->objects.slot(OWN, true), *root, perm::ALL);  // for TearDown
+}
+
+TEST_F(Hypercalls, OnlyTheRootTaskControlsTheMachine) {
+    Pd* vmm = child(50);
+    EXPECT_EQ(call(*vmm, enc::hw_health()), Status::BadCapability);
+    EXPECT_EQ(call(*vmm, enc::hw_power_off()), Status::BadCapability);
+    EXPECT_EQ(power_offs, 0);
+    EXPECT_EQ(call(*root, enc::hw_health()), Status::Success);
+    health = false;
+    EXPECT_EQ(call(*root, enc::hw_health()), Status::Aborted);
+}
+
+// Revoking the last capability to a PD destroys it and all it held; what it
+// delegated onwards goes too (TearDown checks nothing is left at the end).
+TEST_F(Hypercalls, ADestroyedPdTakesItsDelegationsWithIt) {
+    Pd* vmm = child(50);
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::HostMemory, 0x1000, 2, RW), 0x40000)), Status::Success);
+    ASSERT_EQ(call(*vmm, enc::create_pd(70, OWN)), Status::Success);
+    ASSERT_EQ(call(*vmm, enc::delegate(OWN, 70, Crd(SpaceKind::HostMemory, 0x40000, 1, RW), 0x1000)), Status::Success);
+    size_t tables = hardware.live.size();
+    EXPECT_EQ(tables, 6u) << "three PDs, two tables each";
+    ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::ALL), false)), Status::Success);
+    EXPECT_EQ(hardware.live.size(), 2u) << "the VMM and the PD it made are gone";
+    EXPECT_EQ(memory.pds.objects_in_use(), 1u);
+    EXPECT_EQ(root->host.lookup(0x1000)->first_child, nullptr);
+}
+
+TEST_F(Hypercalls, RunningOutOfKernelMemoryIsAStatus) {
+    pages.set_limit(pages.live());
+    Status last = Status::Success;
+    for (kabi::Selector sel = 40; sel < 40 + 10000 && last == Status::Success; ++sel)
+        last = call(*root, enc::create_sm(sel, OWN, 0));
+    EXPECT_EQ(last, Status::OutOfMemory);
+    pages.set_limit(~size_t(0));
+    hardware.exhausted = true;
+    EXPECT_EQ(call(*root, enc::create_pd(12000, OWN)), Status::OutOfMemory);
+    hardware.exhausted = false;
+}
