@@ -21,25 +21,16 @@ Status place(Pd& caller, abi::Selector sel, Capability*& slot) {
     return slot->empty() ? Status::Success : Status::Busy;
 }
 
-Status create_pd(HypercallContext& k, Pd& caller, const abi::Args& a) {
+// create_*: the owner PD in p1 must grant PD_CREATE, the selector must be
+// empty; `make` builds the object from kernel memory.
+template <typename Make> Status create_object(Pd& caller, const abi::Args& a, Make make) {
     if (!lookup_pd(caller, a.p1, perm::PD_CREATE)) return Status::BadCapability;
     Capability* slot;
     if (Status s = place(caller, a.sel(), slot); s != Status::Success) return s;
     Status s;
-    Pd* pd = Pd::create(k.memory, k.hardware, s);
-    if (!pd) return s;
-    mdb::insert_root(*slot, *pd, perm::ALL);
-    return Status::Success;
-}
-
-Status create_sm(HypercallContext& k, Pd& caller, const abi::Args& a) {
-    if (!lookup_pd(caller, a.p1, perm::PD_CREATE)) return Status::BadCapability;
-    Capability* slot;
-    if (Status s = place(caller, a.sel(), slot); s != Status::Success) return s;
-    Status s;
-    Sm* sm = Sm::create(k.memory, a.p2, s);
-    if (!sm) return s;
-    mdb::insert_root(*slot, *sm, perm::ALL);
+    Kobject* object = make(s);
+    if (!object) return s;
+    mdb::insert_root(*slot, *object, perm::ALL);
     return Status::Success;
 }
 
@@ -152,8 +143,10 @@ Status ctrl_hw(HypercallContext& k, Pd& caller, const abi::Args& a) {
 Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
     if ((a.p0 & 0xf) >= abi::HYPERCALL_COUNT) return Status::BadHypercall;
     switch (a.number()) {
-    case abi::Hypercall::CreatePd: return create_pd(k, caller, a);
-    case abi::Hypercall::CreateSm: return create_sm(k, caller, a);
+    case abi::Hypercall::CreatePd:
+        return create_object(caller, a, [&](Status& s) -> Kobject* { return Pd::create(k.memory, k.hardware, s); });
+    case abi::Hypercall::CreateSm:
+        return create_object(caller, a, [&](Status& s) -> Kobject* { return Sm::create(k.memory, a.p2, s); });
     case abi::Hypercall::CtrlPd: return ctrl_pd(caller, a);
     case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
     case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
