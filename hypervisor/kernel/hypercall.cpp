@@ -92,36 +92,25 @@ Status ctrl_pd(Pd& caller, abi::Args& a) {
     case abi::PdOp::Delegate: {
         Pd* dst = lookup_pd(caller, a.p1, perm::PD_DELEGATE);
         if (!dst) return Status::BadCapability;
-        switch (what.kind()) {
-        case abi::SpaceKind::Object: return delegate_objects(*src, *dst, what, a.p3);
-        case abi::SpaceKind::HostMemory: return src->host.delegate(dst->host, what.base(), count, a.p3, what.perms());
-        case abi::SpaceKind::GuestMemory:
-            // A VMM gives its guest memory it holds in its own host space.
-            return src->host.delegate(dst->guest, what.base(), count, a.p3, what.perms());
-        default: return Status::BadFeature;  // I/O port and MSR spaces come with user level
-        }
+        if (what.kind() == abi::SpaceKind::Object) return delegate_objects(*src, *dst, what, a.p3);
+        // Guest memory comes from the source's host memory: a VMM gives its
+        // guest what it holds itself. Ports and MSRs keep their number.
+        ResourceSpace* from = what.kind() == abi::SpaceKind::GuestMemory ? &src->host : src->space(what.kind());
+        return from->delegate(*dst->space(what.kind()), what.base(), count, a.p3, what.perms());
     }
     case abi::PdOp::Revoke:
     case abi::PdOp::RevokeChildren: {
         bool children = abi::PdOp(a.flags()) == abi::PdOp::RevokeChildren;
-        switch (what.kind()) {
-        case abi::SpaceKind::Object: return revoke_objects(*src, what, children);
-        case abi::SpaceKind::HostMemory: return src->host.revoke(what.base(), count, what.perms(), children);
-        case abi::SpaceKind::GuestMemory: return src->guest.revoke(what.base(), count, what.perms(), children);
-        default: return Status::BadFeature;
-        }
+        if (what.kind() == abi::SpaceKind::Object) return revoke_objects(*src, what, children);
+        return src->space(what.kind())->revoke(what.base(), count, what.perms(), children);
     }
     case abi::PdOp::Lookup: {
         a.p1 = 0;
         if (what.kind() == abi::SpaceKind::Object) {
             Capability* c = src->objects.slot(what.base(), false);
             if (c && !c->empty()) a.p1 = abi::Crd(abi::SpaceKind::Object, what.base(), 0, c->perms).raw;
-        } else if (what.kind() == abi::SpaceKind::HostMemory || what.kind() == abi::SpaceKind::GuestMemory) {
-            const MemorySpace& space = what.kind() == abi::SpaceKind::HostMemory ? src->host : src->guest;
-            if (const MemoryMapping* m = space.lookup(what.base()))
-                a.p1 = abi::Crd(what.kind(), what.base(), 0, m->perms).raw;
-        } else {
-            return Status::BadFeature;
+        } else if (const ResourceMapping* m = src->space(what.kind())->lookup(what.base())) {
+            a.p1 = abi::Crd(what.kind(), what.base(), 0, m->perms).raw;
         }
         return Status::Success;
     }

@@ -7,6 +7,6 @@ namespace keel {
 
 KernelMemory::KernelMemory(PageSource& source)
     : pages(source), pds(source, sizeof(Pd), alignof(Pd)), sms(source, sizeof(Sm), alignof(Sm)),
-      mappings(source, sizeof(MemoryMapping), alignof(MemoryMapping)) {}
+      mappings(source, sizeof(ResourceMapping), alignof(ResourceMapping)) {}
 
 }  // namespace keel

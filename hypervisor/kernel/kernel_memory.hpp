@@ -1,7 +1,7 @@
 // Where kernel objects come from: one slab cache per object type, over one
 // page source (the frame allocator; the heap in host tests). Created once.
 #pragma once
-#include "hypervisor/kernel/memory_space.hpp"
+#include "hypervisor/kernel/resource_space.hpp"
 #include "hypervisor/kernel/slab.hpp"
 
 namespace keel {

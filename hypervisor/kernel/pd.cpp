@@ -3,25 +3,43 @@
 #include <new>
 
 namespace keel {
+namespace {
 
-Pd::Pd(KernelMemory& memory, PdHardware& hardware, MemorySpace::Hardware& host_table,
-       MemorySpace::Hardware& guest_table)
-    : Kobject(abi::ObjectType::Pd, destroy), objects(memory.pages), host(memory.mappings, host_table, HOST_PAGES),
-      guest(memory.mappings, guest_table, GUEST_PAGES), memory_(memory), hardware_(hardware), host_table_(host_table),
-      guest_table_(guest_table) {}
+constexpr abi::SpaceKind TABLE_KINDS[Pd::TABLES] = {abi::SpaceKind::HostMemory, abi::SpaceKind::GuestMemory,
+                                                    abi::SpaceKind::Pio, abi::SpaceKind::Msr};
+
+}  // namespace
+
+Pd::Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES])
+    : Kobject(abi::ObjectType::Pd, destroy), objects(memory.pages), host(memory.mappings, *tables[0], HOST_PAGES),
+      guest(memory.mappings, *tables[1], GUEST_PAGES), pio(memory.mappings, *tables[2], PORTS, true),
+      msr(memory.mappings, *tables[3], MSRS, true), memory_(memory),
+      hardware_(hardware), tables_{tables[0], tables[1], tables[2], tables[3]} {}
 
 Pd* Pd::create(KernelMemory& memory, PdHardware& hardware, abi::Status& status) {
     void* p = memory.pds.allocate();
-    MemorySpace::Hardware* host = p ? hardware.host_table() : nullptr;
-    MemorySpace::Hardware* guest = host ? hardware.guest_table() : nullptr;
-    if (!guest) {
-        if (host) hardware.release(host);
+    ResourceSpace::Hardware* tables[TABLES] = {};
+    bool complete = p != nullptr;
+    for (unsigned i = 0; complete && i < TABLES; ++i) complete = (tables[i] = hardware.table(TABLE_KINDS[i]));
+    if (!complete) {
+        for (auto* t : tables)
+            if (t) hardware.release(t);
         if (p) memory.pds.free(p);
         status = abi::Status::OutOfMemory;
         return nullptr;
     }
     status = abi::Status::Success;
-    return new (p) Pd(memory, hardware, *host, *guest);
+    return new (p) Pd(memory, hardware, tables);
+}
+
+ResourceSpace* Pd::space(abi::SpaceKind kind) {
+    switch (kind) {
+    case abi::SpaceKind::HostMemory: return &host;
+    case abi::SpaceKind::GuestMemory: return &guest;
+    case abi::SpaceKind::Pio: return &pio;
+    case abi::SpaceKind::Msr: return &msr;
+    default: return nullptr;
+    }
 }
 
 // The last capability to the PD is gone: what it holds goes too, and with
@@ -30,11 +48,11 @@ void Pd::destroy(Kobject& self) {
     auto& pd = static_cast<Pd&>(self);
     KernelMemory& memory = pd.memory_;
     PdHardware& hardware = pd.hardware_;
-    MemorySpace::Hardware *host = &pd.host_table_, *guest = &pd.guest_table_;
+    ResourceSpace::Hardware* tables[TABLES];
+    for (unsigned i = 0; i < TABLES; ++i) tables[i] = pd.tables_[i];
     pd.objects.revoke_all();
-    pd.~Pd();  // the memory spaces revoke what is left in them
-    hardware.release(host);
-    hardware.release(guest);
+    pd.~Pd();  // the resource spaces revoke what is left in them
+    for (auto* t : tables) hardware.release(t);
     memory.pds.free(&pd);
 }
 

@@ -1,22 +1,22 @@
-// A protection domain: the unit of isolation. It owns an object space and
-// host and guest memory spaces (I/O port and MSR spaces come with the
-// user-level step). Created empty; it holds only what is delegated to it.
+// A protection domain: the unit of isolation. It owns an object space, host
+// and guest memory spaces, an I/O port space and an MSR space. Created
+// empty; it holds only what is delegated to it.
 #pragma once
 #include "abi/status.hpp"
 #include "hypervisor/kernel/capability.hpp"
 #include "hypervisor/kernel/kernel_memory.hpp"
-#include "hypervisor/kernel/memory_space.hpp"
 #include "hypervisor/kernel/object_space.hpp"
+#include "hypervisor/kernel/resource_space.hpp"
 
 namespace keel {
 
-// Page tables for a new PD's memory spaces: the PD's own (host) and a nested
-// page table (guest); fakes in host tests.
+// The tables behind a new PD's spaces: its page table (host memory), a
+// nested page table (guest memory), I/O and MSR permission bitmaps; fakes
+// in host tests. nullptr when memory for one ran out.
 class PdHardware {
 public:
-    virtual MemorySpace::Hardware* host_table() = 0;
-    virtual MemorySpace::Hardware* guest_table() = 0;
-    virtual void release(MemorySpace::Hardware* table) = 0;
+    virtual ResourceSpace::Hardware* table(abi::SpaceKind kind) = 0;
+    virtual void release(ResourceSpace::Hardware* table) = 0;
 
 protected:
     ~PdHardware() = default;
@@ -26,20 +26,25 @@ class Pd final : public Kobject {
 public:
     static constexpr uint64_t HOST_PAGES = uint64_t(1) << 35;  // the lower half of a 48-bit address space
     static constexpr uint64_t GUEST_PAGES = uint64_t(1) << 40;  // 52-bit guest-physical addresses
+    static constexpr uint64_t PORTS = uint64_t(1) << 16;
+    static constexpr uint64_t MSRS = uint64_t(1) << 32;
+    static constexpr unsigned TABLES = 4;  // host, guest, pio, msr
 
     static Pd* create(KernelMemory& memory, PdHardware& hardware, abi::Status& status);
 
     ObjectSpace objects;
-    MemorySpace host, guest;
+    ResourceSpace host, guest, pio, msr;
+
+    // The space of a range descriptor's kind; nullptr for objects and null.
+    ResourceSpace* space(abi::SpaceKind kind);
 
 private:
-    Pd(KernelMemory& memory, PdHardware& hardware, MemorySpace::Hardware& host_table,
-       MemorySpace::Hardware& guest_table);
+    Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES]);
     static void destroy(Kobject& self);
 
     KernelMemory& memory_;
     PdHardware& hardware_;
-    MemorySpace::Hardware &host_table_, &guest_table_;
+    ResourceSpace::Hardware* tables_[TABLES];
 };
 
 }  // namespace keel

@@ -11,7 +11,7 @@
 
 namespace keel::test {
 
-class RecordingTable final : public MemorySpace::Hardware {
+class RecordingTable final : public ResourceSpace::Hardware {
 public:
     bool map(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) override {
         for (uint64_t i = 0; i < count; ++i)
@@ -34,9 +34,8 @@ public:
 
 class FakePdHardware final : public PdHardware {
 public:
-    MemorySpace::Hardware* host_table() override { return make(); }
-    MemorySpace::Hardware* guest_table() override { return make(); }
-    void release(MemorySpace::Hardware* table) override {
+    ResourceSpace::Hardware* table(abi::SpaceKind) override { return make(); }
+    void release(ResourceSpace::Hardware* table) override {
         if (live.erase(static_cast<RecordingTable*>(table)) != 1) std::abort();
         delete static_cast<RecordingTable*>(table);
     }
@@ -47,7 +46,7 @@ public:
     bool exhausted = false;
 
 private:
-    MemorySpace::Hardware* make() {
+    ResourceSpace::Hardware* make() {
         if (exhausted) return nullptr;
         auto* t = new RecordingTable;
         live.insert(t);

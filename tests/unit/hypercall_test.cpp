@@ -42,8 +42,8 @@ protected:
     }
     Status call(Pd& caller, kabi::Args a) { return hypercall(k, caller, a); }
     Status call_for(Pd& caller, kabi::Args& a) { return hypercall(k, caller, a); }
-    static uint64_t frame(const MemorySpace& s, uint64_t page) {
-        const MemoryMapping* m = s.lookup(page);
+    static uint64_t frame(const ResourceSpace& s, uint64_t page) {
+        const ResourceMapping* m = s.lookup(page);
         return m ? m->frame + (page - m->base) : ~uint64_t(0);
     }
     // A child PD at `sel` in the root's space, holding a capability to itself.
@@ -138,6 +138,25 @@ TEST_F(Hypercalls, TheRootTaskCannotDestroyItself) {
     mdb::insert_root(*root->objects.slot(OWN, true), *root, perm::ALL);  // for TearDown
 }
 
+TEST_F(Hypercalls, PortsAndMsrsAreDelegatedAtTheirOwnNumbers) {
+    ASSERT_EQ(root->pio.grant_root(0x2f8, 0x2f8, 8, perm::PIO_ACCESS), Status::Success);
+    ASSERT_EQ(root->msr.grant_root(0x174, 0x174, 4, perm::MSR_R | perm::MSR_W), Status::Success);
+    Pd* vmm = child(50);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::Pio, 0x2f8, 3, perm::PIO_ACCESS), 0x3f8)),
+              Status::BadParameter)
+        << "COM2's ports are not COM1's";
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::Pio, 0x3f8, 3, perm::PIO_ACCESS), 0x3f8)),
+              Status::BadCapability)
+        << "the root was not given COM1 (the kernel's console)";
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::Pio, 0x2f8, 3, perm::PIO_ACCESS), 0x2f8)),
+              Status::Success);
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::Msr, 0x174, 2, perm::MSR_R), 0x174)), Status::Success);
+    EXPECT_NE(vmm->pio.lookup(0x2ff), nullptr);
+    EXPECT_EQ(vmm->msr.lookup(0x175)->perms, perm::MSR_R);
+    ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Pio, 0x2f8, 3, perm::ALL), true)), Status::Success);
+    EXPECT_EQ(vmm->pio.lookup(0x2ff), nullptr);
+}
+
 TEST_F(Hypercalls, OnlyTheRootTaskControlsTheMachine) {
     Pd* vmm = child(50);
     EXPECT_EQ(call(*vmm, enc::hw_health()), Status::BadCapability);
@@ -156,9 +175,9 @@ TEST_F(Hypercalls, ADestroyedPdTakesItsDelegationsWithIt) {
     ASSERT_EQ(call(*vmm, enc::create_pd(70, OWN)), Status::Success);
     ASSERT_EQ(call(*vmm, enc::delegate(OWN, 70, Crd(SpaceKind::HostMemory, 0x40000, 1, RW), 0x1000)), Status::Success);
     size_t tables = hardware.live.size();
-    EXPECT_EQ(tables, 6u) << "three PDs, two tables each";
+    EXPECT_EQ(tables, 3 * Pd::TABLES) << "three PDs";
     ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::ALL), false)), Status::Success);
-    EXPECT_EQ(hardware.live.size(), 2u) << "the VMM and the PD it made are gone";
+    EXPECT_EQ(hardware.live.size(), Pd::TABLES) << "the VMM and the PD it made are gone";
     EXPECT_EQ(memory.pds.objects_in_use(), 1u);
     EXPECT_EQ(root->host.lookup(0x1000)->first_child, nullptr);
 }

@@ -1,4 +1,4 @@
-#include "hypervisor/kernel/memory_space.hpp"
+#include "hypervisor/kernel/resource_space.hpp"
 
 #include <new>
 
@@ -7,15 +7,15 @@
 namespace keel {
 namespace {
 
-// Every RangeNode in a memory space's tree is a MemoryMapping's.
-MemoryMapping& mapping_of(RangeNode* n) { return static_cast<MemoryMapping&>(*n); }
+// Every RangeNode in a memory space's tree is a ResourceMapping's.
+ResourceMapping& mapping_of(RangeNode* n) { return static_cast<ResourceMapping&>(*n); }
 
 }  // namespace
 
-MemoryMapping* MemorySpace::make(uint64_t page, uint64_t frame, uint64_t count) {
+ResourceMapping* ResourceSpace::make(uint64_t page, uint64_t frame, uint64_t count) {
     void* memory = nodes_.allocate();
     if (!memory) return nullptr;
-    auto* m = new (memory) MemoryMapping;
+    auto* m = new (memory) ResourceMapping;
     m->space = this;
     m->base = page;
     m->count = count;
@@ -23,11 +23,12 @@ MemoryMapping* MemorySpace::make(uint64_t page, uint64_t frame, uint64_t count) 
     return m;
 }
 
-abi::Status MemorySpace::grant_root(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) {
-    if (!in_range(page, count) || frame + count < frame || (perms & abi::perm::ALL) == 0)
+abi::Status ResourceSpace::grant_root(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) {
+    if (!in_range(page, count) || frame + count < frame || (perms & abi::perm::ALL) == 0 ||
+        (identity_ && frame != page))
         return abi::Status::BadParameter;
     if (tree_.find_overlap(page, count)) return abi::Status::Busy;
-    MemoryMapping* m = make(page, frame, count);
+    ResourceMapping* m = make(page, frame, count);
     if (!m) return abi::Status::OutOfMemory;
     m->perms = perms & abi::perm::ALL;
     if (!hw_.map(page, frame, count, m->perms)) {
@@ -38,16 +39,17 @@ abi::Status MemorySpace::grant_root(uint64_t page, uint64_t frame, uint64_t coun
     return abi::Status::Success;
 }
 
-abi::Status MemorySpace::delegate(MemorySpace& to, uint64_t page, uint64_t count, uint64_t to_page, uint8_t perms) {
+abi::Status ResourceSpace::delegate(ResourceSpace& to, uint64_t page, uint64_t count, uint64_t to_page, uint8_t perms) {
     if (!in_range(page, count) || !to.in_range(to_page, count)) return abi::Status::BadParameter;
+    if (to.identity_ != identity_ || (identity_ && to_page != page)) return abi::Status::BadParameter;
     RangeNode* src = tree_.find(page);
     if (!src) return abi::Status::BadCapability;  // this space does not hold it
     if (count > src->count - (page - src->base)) return abi::Status::BadParameter;  // runs past the mapping
-    MemoryMapping& from = mapping_of(src);
+    ResourceMapping& from = mapping_of(src);
     uint8_t granted = from.perms & perms & abi::perm::ALL;
     if (granted == 0) return abi::Status::BadParameter;
     if (to.tree_.find_overlap(to_page, count)) return abi::Status::Busy;
-    MemoryMapping* m = to.make(to_page, from.frame + (page - src->base), count);
+    ResourceMapping* m = to.make(to_page, from.frame + (page - src->base), count);
     if (!m) return abi::Status::OutOfMemory;
     mdb::link(from, *m, granted);
     if (!to.hw_.map(to_page, m->frame, count, m->perms)) {
@@ -58,7 +60,7 @@ abi::Status MemorySpace::delegate(MemorySpace& to, uint64_t page, uint64_t count
     return abi::Status::Success;
 }
 
-abi::Status MemorySpace::revoke(uint64_t page, uint64_t count, uint8_t perms, bool children_only) {
+abi::Status ResourceSpace::revoke(uint64_t page, uint64_t count, uint8_t perms, bool children_only) {
     if (!in_range(page, count)) return abi::Status::BadParameter;
     // Every mapping in the range must lie within it: a partial revoke would
     // need a split, and revoking more than was named would surprise.
@@ -73,7 +75,7 @@ abi::Status MemorySpace::revoke(uint64_t page, uint64_t count, uint8_t perms, bo
         RangeNode* n = tree_.find_overlap(at, page + count - at);
         if (!n) break;
         uint64_t next = n->base + n->count;
-        MemoryMapping& m = mapping_of(n);
+        ResourceMapping& m = mapping_of(n);
         if (remove) {
             mdb::revoke(m, children_only);
         } else {
@@ -84,8 +86,8 @@ abi::Status MemorySpace::revoke(uint64_t page, uint64_t count, uint8_t perms, bo
                 // Walk c's subtree again to tell each space's hardware.
                 MdbNode* at_node = c;
                 for (;;) {
-                    auto& mm = static_cast<MemoryMapping&>(*at_node);
-                    static_cast<MemorySpace*>(mm.space)->hw_.protect(mm.base, mm.count, mm.perms);
+                    auto& mm = static_cast<ResourceMapping&>(*at_node);
+                    static_cast<ResourceSpace*>(mm.space)->hw_.protect(mm.base, mm.count, mm.perms);
                     if (at_node->first_child) {
                         at_node = at_node->first_child;
                         continue;
@@ -101,23 +103,23 @@ abi::Status MemorySpace::revoke(uint64_t page, uint64_t count, uint8_t perms, bo
     return abi::Status::Success;
 }
 
-const MemoryMapping* MemorySpace::lookup(uint64_t page) const {
+const ResourceMapping* ResourceSpace::lookup(uint64_t page) const {
     RangeNode* n = tree_.find(page);
     return n ? &mapping_of(n) : nullptr;
 }
 
-void MemorySpace::removed(MdbNode& node) {
-    auto& m = static_cast<MemoryMapping&>(node);
+void ResourceSpace::removed(MdbNode& node) {
+    auto& m = static_cast<ResourceMapping&>(node);
     KEEL_ASSERT(m.space == this);
     if (tree_.find(m.base) == static_cast<RangeNode*>(&m)) {
         tree_.remove(m);
         hw_.unmap(m.base, m.count);
     }
-    m.~MemoryMapping();
+    m.~ResourceMapping();
     nodes_.free(&m);
 }
 
-MemorySpace::~MemorySpace() {
+ResourceSpace::~ResourceSpace() {
     while (RangeNode* n = tree_.find_overlap(0, pages_)) mdb::revoke(mapping_of(n), false);
 }
 

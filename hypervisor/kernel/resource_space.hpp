@@ -1,14 +1,17 @@
-// A PD's host or guest memory space: which frames it may use, at which page
-// numbers, with which permissions. Every mapping is a node of the
-// derivation tree: memory reaches a space only by delegation from a space
-// that holds it (a whitelist), and revoking a mapping unmaps it and all
-// that was delegated from it, everywhere, before the call returns. The
-// kernel creates the only roots, for the root task's memory at start-up,
-// and never from what it keeps for itself.
+// One family for every space of ranges a PD holds: host and guest memory
+// (page number -> frame), I/O ports and MSRs (a port or MSR is itself:
+// "identity" spaces). Which resources a PD may use, at which selectors, with
+// which permissions. Every mapping is a node of the derivation tree: a
+// resource reaches a space only by delegation from a space that holds it (a
+// whitelist), and revoking a mapping undoes it and all that was delegated
+// from it, everywhere, before the call returns. The kernel creates the only
+// roots, for the root task at start-up, and never from what it keeps for
+// itself: so a rule such as "TPM localities 1-4 are never mapped" or "the
+// PCI configuration ports are the kernel's" is kept in one place.
 //
-// The page tables behind a space (the PD's own, or a nested page table) are
-// the Hardware's: it maps, and on unmap leaves no stale translation behind
-// (INVLPG, or a flush of the guest's ASID).
+// The tables behind a space (the PD's page table, a nested page table, an
+// I/O or MSR permission bitmap) are the Hardware's: it maps, and on unmap
+// leaves no stale permission behind (INVLPG, a flush of the guest's ASID).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -20,13 +23,13 @@
 
 namespace keel {
 
-// A node of the derivation tree (MdbNode) and of its space's tree of pages
-// (RangeNode: base and count are pages of the space).
-struct MemoryMapping : MdbNode, RangeNode {
-    uint64_t frame = 0;  // the first frame
+// A node of the derivation tree (MdbNode) and of its space's tree of
+// selectors (RangeNode: base and count are pages, ports or MSRs).
+struct ResourceMapping : MdbNode, RangeNode {
+    uint64_t frame = 0;  // the first frame (port, MSR) it stands for
 };
 
-class MemorySpace final : public Space {
+class ResourceSpace final : public Space {
 public:
     class Hardware {
     public:
@@ -45,35 +48,39 @@ public:
     // `pages`: how many page numbers the space has (the user half of the
     // address space for a host space, the guest-physical size for a guest
     // space). `nodes` is the slab cache all memory spaces share.
-    MemorySpace(SlabCache& nodes, Hardware& hardware, uint64_t pages) : nodes_(nodes), hw_(hardware), pages_(pages) {}
-    ~MemorySpace();  // revokes what is left
-    MemorySpace(const MemorySpace&) = delete;
-    MemorySpace& operator=(const MemorySpace&) = delete;
+    // `identity`: a selector always stands for itself (ports, MSRs), so
+    // delegation keeps it and a root must map it to itself.
+    ResourceSpace(SlabCache& nodes, Hardware& hardware, uint64_t pages, bool identity = false)
+        : nodes_(nodes), hw_(hardware), pages_(pages), identity_(identity) {}
+    ~ResourceSpace();  // revokes what is left
+    ResourceSpace(const ResourceSpace&) = delete;
+    ResourceSpace& operator=(const ResourceSpace&) = delete;
 
     // The kernel, at start-up only: `count` frames from `frame` into this
     // space at `page`, as a root of the derivation tree.
     abi::Status grant_root(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms);
     // Delegates [page, page + count) of this space (it must lie within one
     // mapping) into `to` at `to_page`, with perms & the mapping's.
-    abi::Status delegate(MemorySpace& to, uint64_t page, uint64_t count, uint64_t to_page, uint8_t perms);
+    abi::Status delegate(ResourceSpace& to, uint64_t page, uint64_t count, uint64_t to_page, uint8_t perms);
     // Revokes the mappings in [page, page + count) (each whole; one that
     // sticks out is BadParameter), and all delegated from them: with
     // perms == ALL they go, else those permissions are taken away.
     // children_only keeps this space's own mappings.
     abi::Status revoke(uint64_t page, uint64_t count, uint8_t perms, bool children_only);
 
-    const MemoryMapping* lookup(uint64_t page) const;
+    const ResourceMapping* lookup(uint64_t page) const;
     size_t mappings() const { return tree_.size(); }
 
     void removed(MdbNode& node) override;
 
 private:
     bool in_range(uint64_t page, uint64_t count) const { return count && page < pages_ && count <= pages_ - page; }
-    MemoryMapping* make(uint64_t page, uint64_t frame, uint64_t count);
+    ResourceMapping* make(uint64_t page, uint64_t frame, uint64_t count);
 
     SlabCache& nodes_;
     Hardware& hw_;
     const uint64_t pages_;
+    const bool identity_;
     RangeTree tree_;
 };
 

@@ -1,6 +1,6 @@
 // Memory spaces: memory reaches a PD only by delegation from a PD that holds
 // it, never with more permissions, and revocation unmaps everything derived,
-// in every space, before it returns (hypervisor/kernel/memory_space).
+// in every space, before it returns (hypervisor/kernel/resource_space).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "heap_pages.hpp"
-#include "hypervisor/kernel/memory_space.hpp"
+#include "hypervisor/kernel/resource_space.hpp"
 
 using namespace keel;
 using keel::abi::Status;
@@ -17,7 +17,7 @@ namespace perm = keel::abi::perm;
 namespace {
 
 // A page table as the space drives it: page -> (frame, permissions).
-class FakeTable final : public MemorySpace::Hardware {
+class FakeTable final : public ResourceSpace::Hardware {
 public:
     bool map(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) override {
         if (fail_next_map) {
@@ -49,20 +49,20 @@ public:
 constexpr uint64_t SPACE = uint64_t(1) << 35;  // the user half of a 48-bit address space, in pages
 constexpr uint8_t RW = perm::MEM_R | perm::MEM_W, RWX = RW | perm::MEM_X;
 
-class MemorySpaces : public ::testing::Test {
+class ResourceSpaces : public ::testing::Test {
 protected:
     test::HeapPages pages;
-    SlabCache nodes{pages, sizeof(MemoryMapping), alignof(MemoryMapping)};
+    SlabCache nodes{pages, sizeof(ResourceMapping), alignof(ResourceMapping)};
     FakeTable root_hw, vmm_hw, guest_hw;
-    std::unique_ptr<MemorySpace> root = std::make_unique<MemorySpace>(nodes, root_hw, SPACE),
-                                 vmm = std::make_unique<MemorySpace>(nodes, vmm_hw, SPACE),
-                                 guest = std::make_unique<MemorySpace>(nodes, guest_hw, SPACE);
+    std::unique_ptr<ResourceSpace> root = std::make_unique<ResourceSpace>(nodes, root_hw, SPACE),
+                                   vmm = std::make_unique<ResourceSpace>(nodes, vmm_hw, SPACE),
+                                   guest = std::make_unique<ResourceSpace>(nodes, guest_hw, SPACE);
     void SetUp() override { ASSERT_EQ(root->grant_root(0x100, 0x100, 0x1000, RWX), Status::Success); }
 };
 
 }  // namespace
 
-TEST_F(MemorySpaces, DelegatedFramesAreMappedWithAtMostTheSourcesPermissions) {
+TEST_F(ResourceSpaces, DelegatedFramesAreMappedWithAtMostTheSourcesPermissions) {
     ASSERT_EQ(root->delegate(*vmm, 0x200, 0x10, 0x4000, RW), Status::Success);
     EXPECT_EQ(vmm_hw.pages.size(), 0x10u);
     EXPECT_EQ(vmm_hw.pages[0x4000], std::make_pair(uint64_t(0x200), RW));
@@ -75,7 +75,7 @@ TEST_F(MemorySpaces, DelegatedFramesAreMappedWithAtMostTheSourcesPermissions) {
 }
 
 // The whitelist: a space can pass on only what it holds.
-TEST_F(MemorySpaces, NothingIsDelegatedThatTheSourceDoesNotHold) {
+TEST_F(ResourceSpaces, NothingIsDelegatedThatTheSourceDoesNotHold) {
     EXPECT_EQ(vmm->delegate(*guest, 0x4000, 1, 0, RW), Status::BadCapability) << "the VMM holds nothing yet";
     EXPECT_EQ(root->delegate(*vmm, 0x50, 1, 0, RW), Status::BadCapability) << "below the root's memory";
     EXPECT_EQ(root->delegate(*vmm, 0x10ff, 2, 0, RW), Status::BadParameter) << "runs past the mapping";
@@ -88,7 +88,7 @@ TEST_F(MemorySpaces, NothingIsDelegatedThatTheSourceDoesNotHold) {
     EXPECT_EQ(vmm_hw.pages.size(), 2u);
 }
 
-TEST_F(MemorySpaces, RevocationUnmapsEverythingDerivedInEverySpace) {
+TEST_F(ResourceSpaces, RevocationUnmapsEverythingDerivedInEverySpace) {
     ASSERT_EQ(root->delegate(*vmm, 0x200, 0x10, 0x4000, RW), Status::Success);
     ASSERT_EQ(vmm->delegate(*guest, 0x4000, 8, 0x0, RW), Status::Success);
     ASSERT_EQ(vmm->delegate(*guest, 0x4008, 8, 0x100, RW), Status::Success);
@@ -106,7 +106,7 @@ TEST_F(MemorySpaces, RevocationUnmapsEverythingDerivedInEverySpace) {
     EXPECT_EQ(nodes.objects_in_use(), 1u) << "only the root's own mapping is left";
 }
 
-TEST_F(MemorySpaces, TakingAPermissionAwayReachesEveryDescendantsPageTable) {
+TEST_F(ResourceSpaces, TakingAPermissionAwayReachesEveryDescendantsPageTable) {
     ASSERT_EQ(root->delegate(*vmm, 0x200, 4, 0x4000, RWX), Status::Success);
     ASSERT_EQ(vmm->delegate(*guest, 0x4000, 4, 0x0, RWX), Status::Success);
     ASSERT_EQ(vmm->revoke(0x4000, 4, perm::MEM_W, false), Status::Success);
@@ -118,7 +118,7 @@ TEST_F(MemorySpaces, TakingAPermissionAwayReachesEveryDescendantsPageTable) {
     EXPECT_EQ(root_hw.pages[0x200].second, RWX);
 }
 
-TEST_F(MemorySpaces, ARevocationThatCutsAMappingIsRefusedWhole) {
+TEST_F(ResourceSpaces, ARevocationThatCutsAMappingIsRefusedWhole) {
     ASSERT_EQ(root->delegate(*vmm, 0x200, 8, 0x4000, RW), Status::Success);
     EXPECT_EQ(vmm->revoke(0x4000, 4, perm::ALL, false), Status::BadParameter);
     EXPECT_EQ(vmm->revoke(0x4004, 8, perm::ALL, false), Status::BadParameter);
@@ -128,7 +128,7 @@ TEST_F(MemorySpaces, ARevocationThatCutsAMappingIsRefusedWhole) {
     EXPECT_EQ(vmm->revoke(0x3000, 0x2000, perm::ALL, false), Status::Success) << "nothing left to revoke";
 }
 
-TEST_F(MemorySpaces, RunningOutOfKernelMemoryChangesNothing) {
+TEST_F(ResourceSpaces, RunningOutOfKernelMemoryChangesNothing) {
     pages.set_limit(pages.live());  // the slab's current pages are all there is
     size_t made = 0;
     while (root->delegate(*vmm, 0x200 + made, 1, made, RW) == Status::Success) ++made;
@@ -144,7 +144,7 @@ TEST_F(MemorySpaces, RunningOutOfKernelMemoryChangesNothing) {
     EXPECT_EQ(vmm->lookup(0x800), nullptr);
 }
 
-TEST_F(MemorySpaces, ADestroyedSpaceTakesWhatItDelegatedWithIt) {
+TEST_F(ResourceSpaces, ADestroyedSpaceTakesWhatItDelegatedWithIt) {
     ASSERT_EQ(root->delegate(*vmm, 0x200, 4, 0x4000, RW), Status::Success);
     ASSERT_EQ(vmm->delegate(*guest, 0x4000, 4, 0x0, RW), Status::Success);
     vmm.reset();
@@ -153,8 +153,27 @@ TEST_F(MemorySpaces, ADestroyedSpaceTakesWhatItDelegatedWithIt) {
     EXPECT_EQ(root_hw.pages.size(), 0x1000u);
 }
 
-TEST_F(MemorySpaces, KernelRootsAreCheckedToo) {
+TEST_F(ResourceSpaces, KernelRootsAreCheckedToo) {
     EXPECT_EQ(vmm->grant_root(SPACE - 1, 0, 2, RW), Status::BadParameter);
     EXPECT_EQ(vmm->grant_root(0, ~uint64_t(0), 2, RW), Status::BadParameter) << "frames wrap";
     EXPECT_EQ(root->grant_root(0x800, 0, 1, RW), Status::Busy);
+}
+
+// I/O ports and MSRs are themselves: a delegated port keeps its number, and
+// no range moves between a memory space and a port space.
+TEST_F(ResourceSpaces, PortsAndMsrsKeepTheirNumbers) {
+    FakeTable root_ports_hw, vmm_ports_hw;
+    ResourceSpace root_ports(nodes, root_ports_hw, 1 << 16, true), vmm_ports(nodes, vmm_ports_hw, 1 << 16, true);
+    EXPECT_EQ(root_ports.grant_root(0x3f8, 0x2f8, 8, perm::PIO_ACCESS), Status::BadParameter) << "a port is itself";
+    ASSERT_EQ(root_ports.grant_root(0x2f8, 0x2f8, 8, perm::PIO_ACCESS), Status::Success);
+    EXPECT_EQ(root_ports.delegate(vmm_ports, 0x2f8, 8, 0x3f8, perm::PIO_ACCESS), Status::BadParameter);
+    EXPECT_EQ(root_ports.delegate(*vmm, 0x2f8, 8, 0x2f8, perm::PIO_ACCESS), Status::BadParameter)
+        << "ports into a memory space";
+    EXPECT_EQ(root->delegate(vmm_ports, 0x100, 1, 0x100, perm::MEM_R), Status::BadParameter)
+        << "memory into a port space";
+    ASSERT_EQ(root_ports.delegate(vmm_ports, 0x2f8, 8, 0x2f8, perm::PIO_ACCESS), Status::Success);
+    EXPECT_EQ(vmm_ports_hw.pages[0x2fd].first, 0x2fdu);
+    EXPECT_EQ(vmm_ports.delegate(vmm_ports, 0x2f8, 1, 0x2f8, perm::PIO_ACCESS), Status::Busy);
+    ASSERT_EQ(root_ports.revoke(0x2f8, 8, perm::ALL, true), Status::Success);
+    EXPECT_TRUE(vmm_ports_hw.pages.empty());
 }
