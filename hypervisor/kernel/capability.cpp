@@ -51,11 +51,14 @@ size_t revoke(MdbNode& node, bool children_only) {
     return removed;
 }
 
-void reduce(MdbNode& node, uint8_t perms) {
+void reduce(MdbNode& node, uint8_t perms, bool children_only) {
     // Pre-order walk of the subtree, again without recursion.
     MdbNode* at = &node;
     for (;;) {
-        at->perms &= uint8_t(~perms);
+        if (at != &node || !children_only) {
+            at->perms &= uint8_t(~perms);
+            at->space->reduced(*at);
+        }
         if (at->first_child) {
             at = at->first_child;
             continue;

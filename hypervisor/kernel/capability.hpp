@@ -21,6 +21,9 @@ struct MdbNode;
 class Space {
 public:
     virtual void removed(MdbNode& node) = 0;
+    // A node of this space lost permissions (mdb::reduce): a memory, port
+    // or MSR space makes its tables follow.
+    virtual void reduced(MdbNode& node) = 0;
 
 protected:
     ~Space() = default;
@@ -72,8 +75,9 @@ void link(MdbNode& parent, MdbNode& child, uint8_t perms);
 // `children_only`; returns how many nodes were removed. Iterative: a deep
 // chain of delegations cannot overflow the kernel stack.
 size_t revoke(MdbNode& node, bool children_only);
-// Takes `perms` away from `node` and from everything derived from it.
-void reduce(MdbNode& node, uint8_t perms);
+// Takes `perms` away from everything derived from `node`, and from `node`
+// itself unless `children_only`; each node's space is told.
+void reduce(MdbNode& node, uint8_t perms, bool children_only);
 
 // Object capabilities: `object` into the empty slot `to` as a root (how the
 // kernel hands out what it creates), or a copy of `from` as its child.

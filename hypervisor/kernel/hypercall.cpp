@@ -74,10 +74,8 @@ Status revoke_objects(Pd& pd, abi::Crd what, bool children_only) {
         if (!c || c->empty()) continue;
         if (what.perms() == perm::ALL)
             mdb::revoke(*c, children_only);
-        else if (children_only)
-            for (MdbNode* child = c->first_child; child; child = child->next) mdb::reduce(*child, what.perms());
         else
-            mdb::reduce(*c, what.perms());
+            mdb::reduce(*c, what.perms(), children_only);
     }
     return Status::Success;
 }

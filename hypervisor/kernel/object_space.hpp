@@ -27,6 +27,7 @@ public:
     Capability* slot(abi::Selector sel, bool create);
     // The object loses a reference; the last one destroys it.
     void removed(MdbNode& node) override;
+    void reduced(MdbNode&) override {}  // permissions are read at each use
 
     // The capability at `sel` if it names an object of `type` with all of
     // `perms`; else nullptr (the hypercall answers BadCapability).

@@ -76,28 +76,10 @@ abi::Status ResourceSpace::revoke(uint64_t page, uint64_t count, uint8_t perms, 
         if (!n) break;
         uint64_t next = n->base + n->count;
         ResourceMapping& m = mapping_of(n);
-        if (remove) {
+        if (remove)
             mdb::revoke(m, children_only);
-        } else {
-            // Fewer permissions for the subtree (children_only: below it),
-            // then each page table follows.
-            for (MdbNode* c = children_only ? m.first_child : &m; c; c = children_only ? c->next : nullptr) {
-                mdb::reduce(*c, perms);
-                // Walk c's subtree again to tell each space's hardware.
-                MdbNode* at_node = c;
-                for (;;) {
-                    auto& mm = static_cast<ResourceMapping&>(*at_node);
-                    static_cast<ResourceSpace*>(mm.space)->hw_.protect(mm.base, mm.count, mm.perms);
-                    if (at_node->first_child) {
-                        at_node = at_node->first_child;
-                        continue;
-                    }
-                    while (at_node != c && !at_node->next) at_node = at_node->parent;
-                    if (at_node == c) break;
-                    at_node = at_node->next;
-                }
-            }
-        }
+        else
+            mdb::reduce(m, perms, children_only);
         at = next;
     }
     return abi::Status::Success;
@@ -106,6 +88,11 @@ abi::Status ResourceSpace::revoke(uint64_t page, uint64_t count, uint8_t perms, 
 const ResourceMapping* ResourceSpace::lookup(uint64_t page) const {
     RangeNode* n = tree_.find(page);
     return n ? &mapping_of(n) : nullptr;
+}
+
+void ResourceSpace::reduced(MdbNode& node) {
+    auto& m = static_cast<ResourceMapping&>(node);
+    hw_.protect(m.base, m.count, m.perms);
 }
 
 void ResourceSpace::removed(MdbNode& node) {

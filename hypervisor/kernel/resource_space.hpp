@@ -72,6 +72,7 @@ public:
     size_t mappings() const { return tree_.size(); }
 
     void removed(MdbNode& node) override;
+    void reduced(MdbNode& node) override;
 
 private:
     bool in_range(uint64_t page, uint64_t count) const { return count && page < pages_ && count <= pages_ - page; }

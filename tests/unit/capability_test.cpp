@@ -87,7 +87,7 @@ TEST_F(Capabilities, ReducingPermissionsReachesEveryDescendant) {
     mdb::derive(at(root, 40), at(vmm, 50), perm::ALL);
     mdb::derive(at(vmm, 50), at(guest, 60), perm::ALL);
     mdb::derive(at(root, 40), at(vmm, 51), perm::SM_DOWN);
-    mdb::reduce(at(vmm, 50), perm::SM_DOWN);
+    mdb::reduce(at(vmm, 50), perm::SM_DOWN, false);
     EXPECT_EQ(at(root, 40).perms, perm::SM_UP | perm::SM_DOWN) << "the parent keeps what it has";
     EXPECT_EQ(at(vmm, 50).perms, perm::SM_UP);
     EXPECT_EQ(at(guest, 60).perms, perm::SM_UP);
