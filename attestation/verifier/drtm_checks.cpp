@@ -157,17 +157,27 @@ Check policy_banks(const Evidence& e, const Policy& policy) {
     return pass(check::policy_banks, "the quote covers the required banks (" + join_banks(policy.required_banks) + ")");
 }
 
-std::optional<std::string> pcr17_all_ones(const Evidence& e) {
+// PCR 17's quoted value in each bank that quotes it, in selection order.
+std::vector<std::pair<std::uint16_t, const Bytes*>> quoted_pcr17(const Evidence& e) {
+    std::vector<std::pair<std::uint16_t, const Bytes*>> out;
     for (const auto& s : e.pcr_selection) {
         if (!quotes(s, first_drtm_pcr)) continue;
         auto bank = e.pcr_values.find(s.hash_alg);
         if (bank == e.pcr_values.end()) continue;
         auto value = bank->second.find(first_drtm_pcr);
-        if (value == bank->second.end()) continue;
-        const auto& v = value->second;
-        if (!v.empty() && std::all_of(v.begin(), v.end(), [](auto b) { return b == 0xff; }))
-            return bank_name(s.hash_alg) + " PCR 17 reads all ones, its value when no dynamic launch reset it";
+        if (value != bank->second.end()) out.emplace_back(s.hash_alg, &value->second);
     }
+    return out;
+}
+
+bool all_bytes(const Bytes& v, std::uint8_t b) {
+    return std::all_of(v.begin(), v.end(), [b](auto x) { return x == b; });
+}
+
+std::optional<std::string> pcr17_all_ones(const Evidence& e) {
+    for (const auto& [bank, v] : quoted_pcr17(e))
+        if (!v->empty() && all_bytes(*v, 0xff))
+            return bank_name(bank) + " PCR 17 reads all ones, its value when no dynamic launch reset it";
     return std::nullopt;
 }
 
@@ -183,20 +193,14 @@ Check drtm_launched(const Evidence& e, const Policy* policy) {
     if (!policy->require_drtm) return skipped(check::drtm_launched, "the policy does not require a dynamic launch");
     std::vector<std::uint16_t> launched;
     std::vector<std::string> problems;
-    for (const auto& s : e.pcr_selection) {
-        if (!quotes(s, first_drtm_pcr)) continue;
-        auto bank = e.pcr_values.find(s.hash_alg);
-        if (bank == e.pcr_values.end()) continue;
-        auto value = bank->second.find(first_drtm_pcr);
-        if (value == bank->second.end()) continue;
-        const auto& v = value->second;
-        if (std::all_of(v.begin(), v.end(), [](auto b) { return b == 0xff; }))
-            problems.push_back(bank_name(s.hash_alg) + " PCR 17 reads " + short_hex(v) +
+    for (const auto& [bank, v] : quoted_pcr17(e)) {
+        if (all_bytes(*v, 0xff))
+            problems.push_back(bank_name(bank) + " PCR 17 reads " + short_hex(*v) +
                                ": no dynamic launch took place (a boot without DRTM is never trusted)");
-        else if (std::all_of(v.begin(), v.end(), [](auto b) { return b == 0; }))
-            problems.push_back(bank_name(s.hash_alg) + " PCR 17 reads all zeros: a launch began but measured nothing");
+        else if (all_bytes(*v, 0))
+            problems.push_back(bank_name(bank) + " PCR 17 reads all zeros: a launch began but measured nothing");
         else
-            launched.push_back(s.hash_alg);
+            launched.push_back(bank);
     }
     if (!problems.empty()) return fail(check::drtm_launched, join(problems));
     if (launched.empty()) return fail(check::drtm_launched, "the quote does not cover PCR 17");
