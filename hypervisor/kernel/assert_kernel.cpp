@@ -1,7 +1,7 @@
 // The kernel: a broken invariant is a panic, with the PCRs capped on the way out.
 #include "hypervisor/kernel/console.hpp"
 #include "hypervisor/kernel/power.hpp"
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <stdint.h>
 
-#include "../lib/string.hpp"
+#include "lib/string.hpp"
 
 namespace keel {
 

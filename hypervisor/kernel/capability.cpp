@@ -1,6 +1,6 @@
 #include "hypervisor/kernel/capability.hpp"
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel::mdb {
 namespace {

@@ -1,7 +1,7 @@
 // The kernel's console: formatted lines to the serial port. Every line the
 // tests assert on goes through here.
 #pragma once
-#include "../lib/format.hpp"
+#include "lib/format.hpp"
 
 namespace keel::console {
 

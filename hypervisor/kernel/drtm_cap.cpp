@@ -1,8 +1,8 @@
 #include "hypervisor/kernel/drtm_cap.hpp"
 
 #include "hypervisor/kernel/console.hpp"
-#include "hypervisor/lib/crypto/digest.hpp"
 #include "hypervisor/tpm/pcr_access.hpp"
+#include "lib/crypto/digest.hpp"
 
 namespace keel::drtm {
 namespace {

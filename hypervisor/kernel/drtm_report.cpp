@@ -1,9 +1,9 @@
 #include "hypervisor/kernel/drtm_report.hpp"
 
 #include "hypervisor/kernel/console.hpp"
-#include "hypervisor/lib/crypto/digest.hpp"
 #include "hypervisor/tpm/drtm_log_replay.hpp"
 #include "hypervisor/tpm/pcr_access.hpp"
+#include "lib/crypto/digest.hpp"
 
 namespace keel {
 namespace {

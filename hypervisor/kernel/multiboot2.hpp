@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/status.hpp"
-#include "../lib/string.hpp"
+#include "lib/status.hpp"
+#include "lib/string.hpp"
 
 namespace keel::mb2 {
 

@@ -1,6 +1,6 @@
 #include "hypervisor/kernel/object_space.hpp"
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 

@@ -1,6 +1,6 @@
 #include "hypervisor/kernel/range_tree.hpp"
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 namespace {

@@ -1,6 +1,6 @@
 #include "hypervisor/kernel/ready_queue.hpp"
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 

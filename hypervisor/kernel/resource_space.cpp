@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 namespace {

@@ -1,6 +1,6 @@
 #include "hypervisor/kernel/root_grant.hpp"
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 namespace {

@@ -1,6 +1,6 @@
 #include "hypervisor/kernel/slab.hpp"
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 

@@ -3,8 +3,8 @@
 #pragma once
 #include <stdint.h>
 
-#include "../lib/status.hpp"
 #include "frame_allocator.hpp"
+#include "lib/status.hpp"
 #include "vm_exit.hpp"
 
 namespace keel::virt {

@@ -1,6 +1,6 @@
 #include "hypervisor/tpm/drtm_log_replay.hpp"
 
-#include "hypervisor/lib/crypto/digest.hpp"
+#include "lib/crypto/digest.hpp"
 
 namespace keel::tpm {
 namespace {

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hypervisor/lib/status.hpp"
 #include "hypervisor/tpm/tpm2_command.hpp"
+#include "lib/status.hpp"
 
 namespace keel::tpm {
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/status.hpp"
+#include "lib/status.hpp"
 #include "tpm2_command.hpp"
 
 namespace keel::tpm {

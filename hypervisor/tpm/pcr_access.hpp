@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hypervisor/lib/status.hpp"
 #include "hypervisor/tpm/tis.hpp"
 #include "hypervisor/tpm/tpm2_command.hpp"
+#include "lib/status.hpp"
 
 namespace keel::tpm {
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/status.hpp"
+#include "lib/status.hpp"
 
 namespace keel::tpm {
 

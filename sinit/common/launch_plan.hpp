@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../hypervisor/lib/string.hpp"
+#include "lib/string.hpp"
 
 namespace keel::launch {
 

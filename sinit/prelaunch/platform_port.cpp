@@ -1,7 +1,7 @@
 #include "platform_port.hpp"
 
 #include "../../hypervisor/arch/x86/cpu.hpp"
-#include "../../hypervisor/lib/format.hpp"
+#include "lib/format.hpp"
 
 namespace keel::prelaunch {
 namespace {

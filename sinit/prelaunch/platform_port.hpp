@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../hypervisor/lib/string.hpp"
+#include "lib/string.hpp"
 
 namespace keel::prelaunch {
 

@@ -6,7 +6,7 @@
 #include "../../hypervisor/arch/x86/serial.hpp"
 #include "../../hypervisor/kernel/console.hpp"
 #include "../../hypervisor/kernel/multiboot2.hpp"
-#include "../common/elf64.hpp"
+#include "lib/elf64.hpp"
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
 #include "dma_protection.hpp"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hypervisor/lib/status.hpp"
+#include "lib/status.hpp"
 #include "sinit/common/handoff.hpp"
 
 namespace keel::slb {

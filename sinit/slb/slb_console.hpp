@@ -1,8 +1,8 @@
 // The SLB's console lines (COM1), and its way of giving up: after SKINIT
 // there is nothing to return to, so a fatal error halts with the reason.
 #pragma once
-#include "../../hypervisor/lib/format.hpp"
-#include "../../hypervisor/lib/status.hpp"
+#include "lib/format.hpp"
+#include "lib/status.hpp"
 
 namespace keel::slb {
 

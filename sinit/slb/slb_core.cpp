@@ -6,7 +6,7 @@
 // outside itself but the loader's entry: sinit/slb/check_position_independent.sh
 // checks that at build time.
 #include "../../hypervisor/arch/x86/serial.hpp"
-#include "../../hypervisor/lib/crypto/digest.hpp"
+#include "lib/crypto/digest.hpp"
 #include "../../hypervisor/tpm/tis.hpp"
 #include "hypervisor/tpm/pcr_access.hpp"
 #include "../common/handoff.hpp"

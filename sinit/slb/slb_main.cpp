@@ -9,7 +9,7 @@
 #include "../../hypervisor/kernel/multiboot2.hpp"
 #include "../common/boot_info_builder.hpp"
 #include "../common/drtm_tag.hpp"
-#include "../common/elf64.hpp"
+#include "lib/elf64.hpp"
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
 #include "core_result.hpp"

@@ -5,8 +5,8 @@
 #include <stdint.h>
 
 #include "../../hypervisor/kernel/multiboot2.hpp"
-#include "../../hypervisor/lib/crypto/digest.hpp"
-#include "../../hypervisor/lib/string.hpp"
+#include "lib/crypto/digest.hpp"
+#include "lib/string.hpp"
 #include "../../hypervisor/tpm/event_log_writer.hpp"
 #include "../../hypervisor/tpm/tis.hpp"
 #include "core_result.hpp"

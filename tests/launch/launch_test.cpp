@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "hypervisor/kernel/drtm_cap.hpp"
-#include "hypervisor/lib/crypto/digest.hpp"
 #include "launch_run.hpp"
+#include "lib/crypto/digest.hpp"
 
 using namespace keel::test;
 using Json = nlohmann::json;

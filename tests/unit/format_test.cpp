@@ -1,4 +1,4 @@
-#include "hypervisor/lib/format.hpp"
+#include "lib/format.hpp"
 
 #include <gtest/gtest.h>
 

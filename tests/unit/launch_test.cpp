@@ -13,9 +13,9 @@
 #include "attestation/eventlog/replay.hpp"
 #include "hypervisor/kernel/multiboot2.hpp"
 #include "hypervisor/tpm/event_log_writer.hpp"
+#include "lib/elf64.hpp"
 #include "mb2_builder.hpp"
 #include "sinit/common/boot_info_builder.hpp"
-#include "sinit/common/elf64.hpp"
 #include "sinit/common/launch_plan.hpp"
 
 using namespace keel;

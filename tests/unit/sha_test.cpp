@@ -1,7 +1,7 @@
-#include "hypervisor/lib/crypto/digest.hpp"
-#include "hypervisor/lib/crypto/sha1.hpp"
-#include "hypervisor/lib/crypto/sha256.hpp"
-#include "hypervisor/lib/crypto/sha512.hpp"
+#include "lib/crypto/digest.hpp"
+#include "lib/crypto/sha1.hpp"
+#include "lib/crypto/sha256.hpp"
+#include "lib/crypto/sha512.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>

@@ -7,7 +7,7 @@
 #pragma once
 #include "../../hypervisor/kernel/frame_allocator.hpp"
 #include "../../hypervisor/kernel/vm.hpp"
-#include "../../hypervisor/lib/string.hpp"
+#include "lib/string.hpp"
 
 namespace keel::vmm {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <stdint.h>
 
-#include "../../lib/status.hpp"
+#include "lib/status.hpp"
 
 namespace keel::x86::lapic {
 

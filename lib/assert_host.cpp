@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "hypervisor/lib/assert.hpp"
+#include "lib/assert.hpp"
 
 namespace keel {
 

@@ -1,13 +1,13 @@
-#include "elf64.hpp"
+#include "lib/elf64.hpp"
 
 namespace keel::launch {
 namespace {
 
 constexpr uint32_t PT_LOAD = 1;
 constexpr uint32_t PF_X = 1;
+constexpr uint32_t PF_W = 2;
 constexpr uint16_t ET_EXEC = 2;
 constexpr uint16_t EM_X86_64 = 62;
-constexpr uint64_t LIMIT = 1ull << 32;  // the loader hands over in 32-bit mode
 
 template <typename T> T read(const uint8_t* p) {
     T v = 0;
@@ -17,7 +17,7 @@ template <typename T> T read(const uint8_t* p) {
 
 }  // namespace
 
-Status parse_elf64(const uint8_t* image, size_t size, ElfImage& out) {
+Status parse_elf64(const uint8_t* image, size_t size, ElfImage& out, ElfLimits limits) {
     out = {};
     if (size < 64) return Status::Truncated;
     if (!(image[0] == 0x7f && image[1] == 'E' && image[2] == 'L' && image[3] == 'F')) return Status::Malformed;
@@ -34,12 +34,18 @@ Status parse_elf64(const uint8_t* image, size_t size, ElfImage& out) {
     for (uint16_t i = 0; i < phnum; ++i) {
         const uint8_t* ph = image + phoff + uint64_t(i) * phentsize;
         if (read<uint32_t>(ph) != PT_LOAD) continue;
-        Segment s{read<uint64_t>(ph + 24), read<uint64_t>(ph + 8), read<uint64_t>(ph + 32), read<uint64_t>(ph + 40),
-                  (read<uint32_t>(ph + 4) & PF_X) != 0};
+        uint32_t flags = read<uint32_t>(ph + 4);
+        Segment s{read<uint64_t>(ph + (limits.virtual_addresses ? 16 : 24)),
+                  read<uint64_t>(ph + 8),
+                  read<uint64_t>(ph + 32),
+                  read<uint64_t>(ph + 40),
+                  (flags & PF_X) != 0,
+                  (flags & PF_W) != 0};
         if (s.mem_size == 0) continue;
         if (s.file_size > s.mem_size) return Status::Malformed;
         if (s.file_offset > size || s.file_size > size - s.file_offset) return Status::Truncated;
-        if (s.paddr >= LIMIT || s.mem_size > LIMIT - s.paddr) return Status::Unsupported;
+        if (s.paddr < limits.low || s.paddr >= limits.high || s.mem_size > limits.high - s.paddr)
+            return Status::Unsupported;
         if (out.segment_count == ElfImage::MAX_SEGMENTS) return Status::Unsupported;
         if (s.executable && entry >= s.paddr && entry < s.paddr + s.mem_size) entry_ok = true;
         out.segments[out.segment_count++] = s;
