@@ -40,7 +40,8 @@ struct Hip {
     uint64_t tsc_khz;  // TSC frequency, for deadlines and budgets
     uint32_t memory_count;
     uint32_t reserved;
-    HipMemory memory[168];  // memory_count used
+    char root_cmdline[256];  // the root task's own module command line, NUL-terminated (cut to fit)
+    HipMemory memory[156];  // memory_count used
 };
 static_assert(sizeof(Hip) <= 4096, "the HIP is one page");
 

@@ -39,7 +39,10 @@ inline constexpr unsigned HYPERCALL_COUNT = 15;
 // Sub-operations in p0's flags.
 enum class PdOp : uint8_t { Delegate = 0, Revoke = 1, RevokeChildren = 2, Lookup = 3 };
 enum class SmOp : uint8_t { Up = 0, Down = 1 };
-enum class HwOp : uint8_t { Health = 0, PowerOff = 1 };
+// Console: p1 bytes from the caller's UTCB words to the kernel's console
+// (the kernel escapes control characters; it is the only writer of the
+// serial port, so no line is torn or forged).
+enum class HwOp : uint8_t { Health = 0, PowerOff = 1, Console = 2 };
 enum class EcFlag : uint8_t { Local = 0, Global = 1, Vcpu = 2 };  // create_ec: a portal handler, a thread, a vCPU
 
 struct Args {
@@ -111,6 +114,7 @@ constexpr Args sm_down(Selector sm, uint64_t deadline) {
 }
 constexpr Args hw_health() { return {p0(Hypercall::CtrlHw, uint8_t(HwOp::Health), 0)}; }
 constexpr Args hw_power_off() { return {p0(Hypercall::CtrlHw, uint8_t(HwOp::PowerOff), 0)}; }
+constexpr Args hw_console(uint64_t bytes) { return {p0(Hypercall::CtrlHw, uint8_t(HwOp::Console), 0), bytes}; }
 // assign_int(sm, cpu, gsi): interrupt `gsi` ups `sm`, handled on `cpu`.
 constexpr Args assign_int(Selector sm, uint16_t cpu, uint32_t gsi) {
     return {p0(Hypercall::AssignInt, 0, sm), cpu, gsi};

@@ -121,6 +121,11 @@ Status ctrl_hw(HypercallContext& k, Pd& caller, const abi::Args& a) {
     switch (abi::HwOp(a.flags())) {
     case abi::HwOp::Health: return k.healthy(k.ctx) ? Status::Success : Status::Aborted;
     case abi::HwOp::PowerOff: k.power_off(k.ctx); return Status::Success;
+    case abi::HwOp::Console:
+        if (!k.utcb) return Status::BadFeature;
+        if (a.p1 > sizeof k.utcb->word) return Status::BadParameter;
+        k.console(k.ctx, reinterpret_cast<const char*>(k.utcb->word), a.p1);
+        return Status::Success;
     }
     return Status::BadParameter;
 }

@@ -5,6 +5,7 @@
 // kernel, where the SYSCALL entry will call it with the current PD.
 #pragma once
 #include "abi/hypercall.hpp"
+#include "abi/utcb.hpp"
 #include "hypervisor/kernel/kernel_memory.hpp"
 #include "hypervisor/kernel/pd.hpp"
 
@@ -14,10 +15,15 @@ struct HypercallContext {
     KernelMemory& memory;
     PdHardware& hardware;
     Pd* root;  // the root task's PD: only it may use ctrl_hw
-    // ctrl_hw: the kernel's own consistency checks, and power off.
+    // ctrl_hw: the kernel's own consistency checks, power off, and the
+    // console (text is the caller's UTCB, `bytes` at most its words' size).
     bool (*healthy)(void* ctx);
     void (*power_off)(void* ctx);
+    void (*console)(void* ctx, const char* text, size_t bytes);
     void* ctx;
+    // The calling thread's UTCB as the kernel reaches it; nullptr where the
+    // caller has none (host tests without ECs).
+    abi::Utcb* utcb = nullptr;
 };
 
 // Performs `args` for `caller`; results go back into args (p1-p4).

@@ -6,6 +6,7 @@
 
 namespace keel {
 
+class Ec;
 class Pd;
 class Sm;
 
@@ -13,7 +14,7 @@ struct KernelMemory {
     explicit KernelMemory(PageSource& source);
 
     PageSource& pages;
-    SlabCache pds, sms, mappings;
+    SlabCache pds, ecs, sms, mappings;
 };
 
 }  // namespace keel

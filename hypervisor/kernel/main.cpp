@@ -1,5 +1,7 @@
 // The boot sequence: console, boot information, memory, CPU tables, paging,
 // timer, then virtualization and the built-in test guest.
+#include <new>
+
 #include "../../vmm/realmode/realmode_vmm.hpp"
 #include "../arch/x86/cpu.hpp"
 #include "../arch/x86/gdt.hpp"
@@ -10,17 +12,24 @@
 #include "../arch/x86/pic.hpp"
 #include "../arch/x86/pit.hpp"
 #include "../arch/x86/serial.hpp"
+#include "abi/hip.hpp"
 #include "boot_options.hpp"
 #include "console.hpp"
 #include "drtm_report.hpp"
 #include "frame_allocator.hpp"
+#include "hypervisor/arch/x86/pd_tables.hpp"
+#include "hypervisor/arch/x86/user_mode.hpp"
+#include "hypervisor/kernel/frame_pages.hpp"
 #include "hypervisor/kernel/memory_map_check.hpp"
+#include "hypervisor/kernel/root_task.hpp"
+#include "hypervisor/kernel/user.hpp"
+#include "lib/crypto/sha256.hpp"
 #include "multiboot2.hpp"
 #include "power.hpp"
 #include "virt.hpp"
 
-extern "C" char __image_start[], __image_end[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
-    __stack_guard[], __stack_bottom[], __stack_top[];
+extern "C" char __image_start[], __image_end[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
+    __data_start[], __stack_guard[], __stack_bottom[], __stack_top[];
 extern "C" void (*__init_array_start[])(), (*__init_array_end[])();
 
 namespace keel {
@@ -254,6 +263,114 @@ void nmi_selftest() {
     power::halt(code);
 }
 
+// What ctrl_hw's health check looks at: the kernel's code and read-only
+// data are as they were at boot, and the protections the CPU enforces for
+// it (write protection, no-execute, SMEP/SMAP) are still on.
+struct HealthBaseline {
+    uint8_t image[crypto::Sha256::DIGEST_SIZE];
+    uint64_t cr0, cr4, efer;
+};
+constinit HealthBaseline health_baseline = {};
+
+void image_digest(uint8_t out[crypto::Sha256::DIGEST_SIZE]) {
+    crypto::Sha256 h;
+    h.init();
+    h.update(__text_start, addr(__text_end) - addr(__text_start));
+    h.update(__rodata_start, addr(__rodata_end) - addr(__rodata_start));
+    h.finish(out);
+}
+
+void record_health_baseline() {
+    image_digest(health_baseline.image);
+    health_baseline.cr0 = x86::read_cr0();
+    health_baseline.cr4 = x86::read_cr4();
+    health_baseline.efer = x86::rdmsr(x86::msr::EFER);
+}
+
+bool kernel_healthy(void*) {
+    uint8_t now[crypto::Sha256::DIGEST_SIZE];
+    image_digest(now);
+    bool image = true;
+    for (size_t i = 0; i < sizeof now; ++i) image = image && now[i] == health_baseline.image[i];
+    bool cpu = x86::read_cr0() == health_baseline.cr0 && x86::read_cr4() == health_baseline.cr4 &&
+               x86::rdmsr(x86::msr::EFER) == health_baseline.efer;
+    console::print("keel: health check: kernel text and rodata %s, CPU protections %s: %s\n",
+                   image ? "unchanged" : "CHANGED", cpu ? "as at boot" : "CHANGED",
+                   image && cpu ? "healthy" : "NOT HEALTHY");
+    return image && cpu;
+}
+
+// The root task's console: its lines, marked as its own, with control
+// characters escaped so it can neither forge a kernel line nor drive the
+// terminal.
+constinit bool root_line_start = true;
+void root_console(void*, const char* text, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        auto c = uint8_t(text[i]);
+        if (root_line_start) console::print("[root] ");
+        root_line_start = c == '\n';
+        if (c == '\n' || (c >= 0x20 && c < 0x7f))
+            console::print("%c", c);
+        else
+            console::print("\\x%02x", c);
+    }
+}
+
+bool is_ram(uint64_t phys) { return mb2::is_usable_ram(boot_info, phys, PAGE_SIZE); }
+
+// The kernel's objects and tables, made once the root task is loaded.
+alignas(FramePages) uint8_t frame_pages_storage[sizeof(FramePages)];
+alignas(KernelMemory) uint8_t kernel_memory_storage[sizeof(KernelMemory)];
+alignas(x86::PdTables) uint8_t pd_tables_storage[sizeof(x86::PdTables)];
+
+void run_root_task(const BootOptions& options, uint64_t info_pa) {
+    const mb2::Module* module = find_root_module(boot_info);
+    if (!module) return;
+    auto* pages = new (frame_pages_storage) FramePages(frames);
+    auto* memory = new (kernel_memory_storage) KernelMemory(*pages);
+    uint64_t kernel_half = reinterpret_cast<const uint64_t*>(x86::read_cr3() & x86::pte::ADDR_MASK)[0];
+    auto* tables = new (pd_tables_storage) x86::PdTables(*pages, kernel_half, is_ram);
+    GrantRange kept[] = {
+        {0, LOW_MEMORY},
+        {addr(__image_start), addr(__image_end)},
+        {info_pa, info_pa + boot_info.total_size},
+        {boot_info.drtm.dma_tables, boot_info.drtm.dma_tables + boot_info.drtm.dma_tables_size},
+        {boot_info.drtm.event_log, boot_info.drtm.event_log + boot_info.drtm.event_log_capacity},
+    };
+    virt::Support svm = virt::probe();
+    uint32_t features = (svm.usable ? uint32_t(abi::HipFeature::Svm) | uint32_t(abi::HipFeature::NestedPaging) : 0) |
+                        (boot_info.drtm.present ? uint32_t(abi::HipFeature::DrtmLaunch) : 0);
+    RootTaskSetup setup{
+        boot_info, frames, *memory, *tables, kept, sizeof kept / sizeof kept[0], options.debug_exit_port, features, 0};
+    RootTaskReport report;
+    Ec* ec = nullptr;
+    if (abi::Status s = create_root_task(setup, *module, ec, report); s != abi::Status::Success) {
+        console::print("root: not started: %s failed (%s)\n", report.failure, abi::status_name(s));
+        return;
+    }
+    console::print("root: '%.*s' loaded: %zu segments, entry 0x%lx\n", int(module->cmdline.size), module->cmdline.data,
+                   report.segments, report.entry);
+    console::print("root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules, TPM locality 0, "
+                   "%zu port ranges; the kernel keeps a pool of %lu KiB%s\n",
+                   report.ram_pages * PAGE_SIZE >> 20, report.ram_ranges, abi::ROOT_PHYS_BASE, report.modules,
+                   report.port_ranges, report.pool_pages * PAGE_SIZE >> 10,
+                   report.hip_truncated ? " (the information page lists only part of it)" : "");
+    console::print("root: ring 3 with SMEP %s, SMAP %s\n", x86::user::smep() ? "on" : "not offered by this CPU",
+                   x86::user::smap() ? "on" : "not offered by this CPU");
+    HypercallContext k{*memory,      *tables, &ec->pd, kernel_healthy, [](void*) { user::power_off(); },
+                       root_console, nullptr};
+    user::Outcome o = user::run(*ec, k);
+    if (!root_line_start) console::print("\n");
+    if (o.kind == user::Outcome::Kind::PoweredOff) {
+        console::print("root: the root task powered the machine off\n");
+        finish(options, power::ExitCode::Success);
+    }
+    console::print("root: the root task faulted (vector %lu, error 0x%lx) at rip 0x%lx, address 0x%lx; it was "
+                   "stopped and the kernel carries on\n",
+                   o.vector, o.error, o.rip, o.address);
+    kernel_healthy(nullptr);
+}
+
 // A module whose command line starts with the word "guest" replaces the
 // built-in test guest.
 vmm::GuestImage guest_image() {
@@ -317,11 +434,14 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
 
     x86::gdt::init();
     x86::idt::init();
+    user::init();
     report_init_redirect(x86::set_global_interrupt_flag());  // only now: our IDT is in place
     setup_paging();
     setup_timer();
     report_drtm(boot_info, options.dump_event_log);
     run_selftest(options.selftest);
+    record_health_baseline();
+    run_root_task(options, info_pa);
     run_guest(options);
 }
 

@@ -11,10 +11,10 @@ constexpr abi::SpaceKind TABLE_KINDS[Pd::TABLES] = {abi::SpaceKind::HostMemory, 
 }  // namespace
 
 Pd::Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES])
-    : Kobject(abi::ObjectType::Pd, destroy), objects(memory.pages), host(memory.mappings, *tables[0], HOST_PAGES),
-      guest(memory.mappings, *tables[1], GUEST_PAGES), pio(memory.mappings, *tables[2], PORTS, true),
-      msr(memory.mappings, *tables[3], MSRS, true), memory_(memory),
-      hardware_(hardware), tables_{tables[0], tables[1], tables[2], tables[3]} {}
+    : Kobject(abi::ObjectType::Pd, destroy), objects(memory.pages),
+      host(memory.mappings, *tables[0], HOST_FIRST, HOST_END), guest(memory.mappings, *tables[1], 0, GUEST_PAGES),
+      pio(memory.mappings, *tables[2], 0, PORTS, true), msr(memory.mappings, *tables[3], 0, MSRS, true),
+      memory_(memory), hardware_(hardware), tables_{tables[0], tables[1], tables[2], tables[3]} {}
 
 Pd* Pd::create(KernelMemory& memory, PdHardware& hardware, abi::Status& status) {
     void* p = memory.pds.allocate();
@@ -22,8 +22,8 @@ Pd* Pd::create(KernelMemory& memory, PdHardware& hardware, abi::Status& status) 
     bool complete = p != nullptr;
     for (unsigned i = 0; complete && i < TABLES; ++i) complete = (tables[i] = hardware.table(TABLE_KINDS[i]));
     if (!complete) {
-        for (auto* t : tables)
-            if (t) hardware.release(t);
+        for (unsigned i = 0; i < TABLES; ++i)
+            if (tables[i]) hardware.release(TABLE_KINDS[i], tables[i]);
         if (p) memory.pds.free(p);
         status = abi::Status::OutOfMemory;
         return nullptr;
@@ -52,7 +52,7 @@ void Pd::destroy(Kobject& self) {
     for (unsigned i = 0; i < TABLES; ++i) tables[i] = pd.tables_[i];
     pd.objects.revoke_all();
     pd.~Pd();  // the resource spaces revoke what is left in them
-    for (auto* t : tables) hardware.release(t);
+    for (unsigned i = 0; i < TABLES; ++i) hardware.release(TABLE_KINDS[i], tables[i]);
     memory.pds.free(&pd);
 }
 

@@ -2,6 +2,7 @@
 // and guest memory spaces, an I/O port space and an MSR space. Created
 // empty; it holds only what is delegated to it.
 #pragma once
+#include "abi/layout.hpp"
 #include "abi/status.hpp"
 #include "hypervisor/kernel/capability.hpp"
 #include "hypervisor/kernel/kernel_memory.hpp"
@@ -16,7 +17,7 @@ namespace keel {
 class PdHardware {
 public:
     virtual ResourceSpace::Hardware* table(abi::SpaceKind kind) = 0;
-    virtual void release(ResourceSpace::Hardware* table) = 0;
+    virtual void release(abi::SpaceKind kind, ResourceSpace::Hardware* table) = 0;
 
 protected:
     ~PdHardware() = default;
@@ -24,7 +25,8 @@ protected:
 
 class Pd final : public Kobject {
 public:
-    static constexpr uint64_t HOST_PAGES = uint64_t(1) << 35;  // the lower half of a 48-bit address space
+    // The user half outside the kernel window (abi/layout.hpp).
+    static constexpr uint64_t HOST_FIRST = abi::USER_SPACE_BASE >> 12, HOST_END = abi::USER_END >> 12;
     static constexpr uint64_t GUEST_PAGES = uint64_t(1) << 40;  // 52-bit guest-physical addresses
     static constexpr uint64_t PORTS = uint64_t(1) << 16;
     static constexpr uint64_t MSRS = uint64_t(1) << 32;
@@ -37,6 +39,8 @@ public:
 
     // The space of a range descriptor's kind; nullptr for objects and null.
     ResourceSpace* space(abi::SpaceKind kind);
+    // The table behind a space (host, guest, pio, msr in that order).
+    ResourceSpace::Hardware& table(unsigned index) const { return *tables_[index]; }
 
 private:
     Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES]);

@@ -107,7 +107,7 @@ void ResourceSpace::removed(MdbNode& node) {
 }
 
 ResourceSpace::~ResourceSpace() {
-    while (RangeNode* n = tree_.find_overlap(0, pages_)) mdb::revoke(mapping_of(n), false);
+    while (RangeNode* n = tree_.find_overlap(first_, end_ - first_)) mdb::revoke(mapping_of(n), false);
 }
 
 }  // namespace keel

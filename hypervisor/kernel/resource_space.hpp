@@ -45,13 +45,13 @@ public:
         ~Hardware() = default;
     };
 
-    // `pages`: how many page numbers the space has (the user half of the
-    // address space for a host space, the guest-physical size for a guest
-    // space). `nodes` is the slab cache all memory spaces share.
+    // Selectors [first, end): the pages of the user half outside the
+    // kernel window for a host space, guest-physical pages for a guest
+    // space, every port or MSR. `nodes` is the slab cache all spaces share.
     // `identity`: a selector always stands for itself (ports, MSRs), so
     // delegation keeps it and a root must map it to itself.
-    ResourceSpace(SlabCache& nodes, Hardware& hardware, uint64_t pages, bool identity = false)
-        : nodes_(nodes), hw_(hardware), pages_(pages), identity_(identity) {}
+    ResourceSpace(SlabCache& nodes, Hardware& hardware, uint64_t first, uint64_t end, bool identity = false)
+        : nodes_(nodes), hw_(hardware), first_(first), end_(end), identity_(identity) {}
     ~ResourceSpace();  // revokes what is left
     ResourceSpace(const ResourceSpace&) = delete;
     ResourceSpace& operator=(const ResourceSpace&) = delete;
@@ -75,12 +75,14 @@ public:
     void reduced(MdbNode& node) override;
 
 private:
-    bool in_range(uint64_t page, uint64_t count) const { return count && page < pages_ && count <= pages_ - page; }
+    bool in_range(uint64_t page, uint64_t count) const {
+        return count && page >= first_ && page < end_ && count <= end_ - page;
+    }
     ResourceMapping* make(uint64_t page, uint64_t frame, uint64_t count);
 
     SlabCache& nodes_;
     Hardware& hw_;
-    const uint64_t pages_;
+    const uint64_t first_, end_;
     const bool identity_;
     RangeTree tree_;
 };

@@ -33,14 +33,15 @@ struct Input {
     uint64_t arg() {
         uint8_t tag = u8();
         if (tag < 160) return tag;
-        if (tag < 200) return 0x1000 + u8();  // pages of the root's memory
+        if (tag < 200) return (tag & 1 ? Pd::HOST_FIRST : 0) + 0x1000 + u8();  // host or guest pages of the root's
         if (tag < 240) {
             auto kind = abi::SpaceKind(u8() % abi::SPACE_KIND_COUNT);
             uint8_t b = u8();
-            uint64_t base = kind == abi::SpaceKind::Object ? b
-                            : kind == abi::SpaceKind::Pio  ? 0x2f0 + (b & 31)
-                            : kind == abi::SpaceKind::Msr  ? 0x170 + (b & 31)
-                                                           : 0x1000 + b;
+            uint64_t base = kind == abi::SpaceKind::Object       ? b
+                            : kind == abi::SpaceKind::Pio        ? 0x2f0 + (b & 31)
+                            : kind == abi::SpaceKind::Msr        ? 0x170 + (b & 31)
+                            : kind == abi::SpaceKind::HostMemory ? Pd::HOST_FIRST + 0x1000 + b
+                                                                 : 0x1000 + b;
             unsigned order = u8() % 6;
             return abi::Crd(kind, base & ~((uint64_t(1) << order) - 1), order, u8()).raw;
         }
@@ -66,13 +67,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!root) std::abort();
         mdb::insert_root(*root->objects.slot(abi::SEL_OWN_PD, true), *root, abi::perm::ALL);
         root->hold();  // the kernel's: the root task cannot destroy itself
-        if (root->host.grant_root(0x1000, 0x1000, 0x100, abi::perm::ALL) != abi::Status::Success ||
+        if (root->host.grant_root(Pd::HOST_FIRST + 0x1000, 0x1000, 0x100, abi::perm::ALL) != abi::Status::Success ||
             root->pio.grant_root(0x2f8, 0x2f8, 8, abi::perm::ALL) != abi::Status::Success ||
             root->msr.grant_root(0x174, 0x174, 4, abi::perm::ALL) != abi::Status::Success)
             std::abort();
         int power_offs = 0;
-        HypercallContext k{
-            memory, hardware, root, [](void*) { return true; }, [](void* c) { ++*static_cast<int*>(c); }, &power_offs};
+        HypercallContext k{memory,
+                           hardware,
+                           root,
+                           [](void*) { return true; },
+                           [](void* c) { ++*static_cast<int*>(c); },
+                           [](void*, const char*, size_t) {},
+                           &power_offs};
         Input in{data, size};
         for (int calls = 0; in.size && calls < 256; ++calls) {
             Pd* caller = actor(*root, in.u8());

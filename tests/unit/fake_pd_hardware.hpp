@@ -35,7 +35,7 @@ public:
 class FakePdHardware final : public PdHardware {
 public:
     ResourceSpace::Hardware* table(abi::SpaceKind) override { return make(); }
-    void release(ResourceSpace::Hardware* table) override {
+    void release(keel::abi::SpaceKind, ResourceSpace::Hardware* table) override {
         if (live.erase(static_cast<RecordingTable*>(table)) != 1) std::abort();
         delete static_cast<RecordingTable*>(table);
     }

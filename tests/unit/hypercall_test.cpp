@@ -3,6 +3,10 @@
 // what it was given, and nothing after it was revoked.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
+#include <string>
+
 #include "fake_pd_hardware.hpp"
 #include "heap_pages.hpp"
 #include "hypervisor/kernel/hypercall.hpp"
@@ -20,6 +24,7 @@ namespace {
 
 constexpr kabi::Selector OWN = kabi::SEL_OWN_PD;
 constexpr uint8_t RW = perm::MEM_R | perm::MEM_W;
+constexpr uint64_t H = Pd::HOST_FIRST;  // the first page of every host space
 
 class Hypercalls : public ::testing::Test {
 protected:
@@ -30,7 +35,7 @@ protected:
         mdb::insert_root(*root->objects.slot(OWN, true), *root, perm::ALL);
         root->hold();  // the kernel's: the root task cannot destroy itself
         k.root = root;
-        ASSERT_EQ(root->host.grant_root(0x1000, 0x1000, 0x100, RW | perm::MEM_X), Status::Success);
+        ASSERT_EQ(root->host.grant_root(H + 0x1000, 0x1000, 0x100, RW | perm::MEM_X), Status::Success);
     }
     void TearDown() override {
         mdb::revoke(*root->objects.slot(OWN, false), false);
@@ -60,12 +65,15 @@ protected:
     Pd* root = nullptr;
     int power_offs = 0;
     bool health = true;
-    HypercallContext k{memory,
-                       hardware,
-                       nullptr,
-                       [](void* c) { return static_cast<Hypercalls*>(c)->health; },
-                       [](void* c) { ++static_cast<Hypercalls*>(c)->power_offs; },
-                       this};
+    std::string console;
+    HypercallContext k{
+        memory,
+        hardware,
+        nullptr,
+        [](void* c) { return static_cast<Hypercalls*>(c)->health; },
+        [](void* c) { ++static_cast<Hypercalls*>(c)->power_offs; },
+        [](void* c, const char* text, size_t n) { static_cast<Hypercalls*>(c)->console.append(text, n); },
+        this};
 };
 
 }  // namespace
@@ -111,22 +119,37 @@ TEST_F(Hypercalls, MemoryGoesOnlyWhereItIsDelegatedAndComesBackOnRevocation) {
     Pd* vmm = child(50);
     auto host = [](uint64_t page, unsigned order, uint8_t p) { return Crd(SpaceKind::HostMemory, page, order, p); };
     // The VMM holds nothing: it can give its guest nothing.
-    EXPECT_EQ(call(*vmm, enc::delegate(OWN, OWN, Crd(SpaceKind::GuestMemory, 0x1000, 4, RW), 0)),
+    EXPECT_EQ(call(*vmm, enc::delegate(OWN, OWN, Crd(SpaceKind::GuestMemory, H + 0x1000, 4, RW), 0)),
               Status::BadCapability);
-    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, host(0x1000, 4, RW), 0x40000)), Status::Success);
-    EXPECT_EQ(frame(vmm->host, 0x4000f), 0x100fu);
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x1000, 4, RW), H + 0x40000)), Status::Success);
+    EXPECT_EQ(frame(vmm->host, H + 0x4000f), 0x100fu);
     // The VMM puts 8 of its 16 pages into its guest space.
-    ASSERT_EQ(call(*vmm, enc::delegate(OWN, OWN, Crd(SpaceKind::GuestMemory, 0x40000, 3, RW), 0x0)), Status::Success);
+    ASSERT_EQ(call(*vmm, enc::delegate(OWN, OWN, Crd(SpaceKind::GuestMemory, H + 0x40000, 3, RW), 0x0)),
+              Status::Success);
     EXPECT_EQ(frame(vmm->guest, 7), 0x1007u);
-    kabi::Args look = enc::lookup(OWN, Crd(SpaceKind::HostMemory, 0x40003, 0, 0));
+    kabi::Args look = enc::lookup(OWN, Crd(SpaceKind::HostMemory, H + 0x40003, 0, 0));
     ASSERT_EQ(call_for(*vmm, look), Status::Success);
     EXPECT_EQ(Crd(look.p1).perms(), RW);
     // Frames outside the root's memory were never delegable.
-    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(0x2000, 0, RW), 0x50000)), Status::BadCapability);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x2000, 0, RW), H + 0x50000)), Status::BadCapability);
     // The root takes its memory back: the VMM's and the guest's mappings go.
-    ASSERT_EQ(call(*root, enc::revoke(OWN, host(0x1000, 8, perm::ALL), true)), Status::Success);
-    EXPECT_EQ(vmm->host.lookup(0x40000), nullptr);
+    ASSERT_EQ(call(*root, enc::revoke(OWN, host(H + 0x1000, 8, perm::ALL), true)), Status::Success);
+    EXPECT_EQ(vmm->host.lookup(H + 0x40000), nullptr);
     EXPECT_EQ(vmm->guest.lookup(0), nullptr);
+}
+
+// The kernel window (UTCBs, the HIP) and the kernel's own half are outside
+// every host space: nothing can be delegated there.
+TEST_F(Hypercalls, NothingIsDelegatedIntoTheKernelWindow) {
+    Pd* vmm = child(50);
+    auto host = [](uint64_t page) { return Crd(SpaceKind::HostMemory, page, 0, RW); };
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x1000), kabi::UTCB_AREA >> 12)), Status::BadParameter);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x1000), kabi::HIP_ADDRESS >> 12)), Status::BadParameter);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x1000), 0x100)), Status::BadParameter);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x1000), kabi::USER_END >> 12)), Status::BadParameter);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x1000), H - 1)), Status::BadParameter);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, host(H + 0x1000), H)), Status::Success);
+    EXPECT_EQ(vmm->host.mappings(), 1u);
 }
 
 // The root task revoking its own PD capability must not pull the PD from
@@ -167,19 +190,35 @@ TEST_F(Hypercalls, OnlyTheRootTaskControlsTheMachine) {
     EXPECT_EQ(call(*root, enc::hw_health()), Status::Aborted);
 }
 
+TEST_F(Hypercalls, OnlyTheRootTaskWritesTheConsoleAndOnlyFromItsUtcb) {
+    Pd* vmm = child(50);
+    auto utcb = std::make_unique<kabi::Utcb>();
+    std::memcpy(utcb->word, "hello", 5);
+    EXPECT_EQ(call(*root, enc::hw_console(5)), Status::BadFeature) << "a caller without a UTCB";
+    k.utcb = utcb.get();
+    EXPECT_EQ(call(*vmm, enc::hw_console(5)), Status::BadCapability);
+    EXPECT_EQ(call(*root, enc::hw_console(sizeof utcb->word + 1)), Status::BadParameter) << "beyond the UTCB";
+    EXPECT_EQ(call(*root, enc::hw_console(~0ull)), Status::BadParameter);
+    EXPECT_EQ(console, "");
+    EXPECT_EQ(call(*root, enc::hw_console(5)), Status::Success);
+    EXPECT_EQ(console, "hello");
+}
+
 // Revoking the last capability to a PD destroys it and all it held; what it
 // delegated onwards goes too (TearDown checks nothing is left at the end).
 TEST_F(Hypercalls, ADestroyedPdTakesItsDelegationsWithIt) {
     Pd* vmm = child(50);
-    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::HostMemory, 0x1000, 2, RW), 0x40000)), Status::Success);
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::HostMemory, H + 0x1000, 2, RW), H + 0x40000)),
+              Status::Success);
     ASSERT_EQ(call(*vmm, enc::create_pd(70, OWN)), Status::Success);
-    ASSERT_EQ(call(*vmm, enc::delegate(OWN, 70, Crd(SpaceKind::HostMemory, 0x40000, 1, RW), 0x1000)), Status::Success);
+    ASSERT_EQ(call(*vmm, enc::delegate(OWN, 70, Crd(SpaceKind::HostMemory, H + 0x40000, 1, RW), H + 0x1000)),
+              Status::Success);
     size_t tables = hardware.live.size();
     EXPECT_EQ(tables, 3 * Pd::TABLES) << "three PDs";
     ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::ALL), false)), Status::Success);
     EXPECT_EQ(hardware.live.size(), Pd::TABLES) << "the VMM and the PD it made are gone";
     EXPECT_EQ(memory.pds.objects_in_use(), 1u);
-    EXPECT_EQ(root->host.lookup(0x1000)->first_child, nullptr);
+    EXPECT_EQ(root->host.lookup(H + 0x1000)->first_child, nullptr);
 }
 
 TEST_F(Hypercalls, RunningOutOfKernelMemoryIsAStatus) {

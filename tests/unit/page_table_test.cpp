@@ -27,7 +27,14 @@ struct Arena {
     static uint64_t* access(void* ctx, uint64_t phys) {
         return static_cast<Arena*>(ctx)->pages.at((phys >> 12) - 1).get();
     }
-    PageTableMemory memory() { return {allocate, access, this}; }
+    size_t freed = 0;
+    static void free(void* ctx, uint64_t phys) {
+        auto* a = static_cast<Arena*>(ctx);
+        ASSERT_TRUE(a->pages.at((phys >> 12) - 1)) << "table freed twice";
+        a->pages.at((phys >> 12) - 1).reset();
+        ++a->freed;
+    }
+    PageTableMemory memory() { return {allocate, access, this, free}; }
 };
 
 TEST(PageTable, MapsAndTranslates4KAnd2MPages) {
@@ -113,3 +120,44 @@ TEST(PageTable, EnumeratesLeavesInOrderWithCanonicalHighAddresses) {
 }
 
 }  // namespace
+
+TEST(PageTable, UnmapAndProtectChangeOnlyTheirLeaves) {
+    Arena arena;
+    PageTable pt(arena.memory());
+    ASSERT_EQ(pt.init(), Status::Ok);
+    constexpr uint64_t VA = 0x8000000000;  // a user address: root slot 1
+    ASSERT_EQ(pt.map(VA, 0x200000, 4 * SIZE_4K, pte::USER | pte::WRITE, SIZE_4K), Status::Ok);
+    pt.protect(VA + SIZE_4K, SIZE_4K, pte::USER | pte::NX);
+    pt.unmap(VA + 2 * SIZE_4K, SIZE_4K);
+    pt.unmap(VA + 100 * SIZE_4K, SIZE_4K);  // a hole: nothing happens
+    uint64_t pa, flags;
+    ASSERT_EQ(pt.lookup(VA, pa, flags), Status::Ok);
+    EXPECT_TRUE(flags & pte::WRITE);
+    ASSERT_EQ(pt.lookup(VA + SIZE_4K, pa, flags), Status::Ok);
+    EXPECT_EQ(pa, 0x201000u) << "protect keeps the frame";
+    EXPECT_FALSE(flags & pte::WRITE);
+    EXPECT_TRUE(flags & pte::NX);
+    EXPECT_EQ(pt.lookup(VA + 2 * SIZE_4K, pa, flags), Status::NotFound);
+    ASSERT_EQ(pt.lookup(VA + 3 * SIZE_4K, pa, flags), Status::Ok);
+    EXPECT_EQ(pt.map(VA + 2 * SIZE_4K, 0x300000, SIZE_4K, pte::USER, SIZE_4K), Status::Ok) << "free again";
+}
+
+// A PD's page table shares the kernel's root slot 0; releasing the PD's
+// tables must free its own and never the shared ones.
+TEST(PageTable, ReleaseFreesOnlyTheSlotsItIsGiven) {
+    Arena arena;
+    PageTable kernel(arena.memory()), user(arena.memory());
+    ASSERT_EQ(kernel.init(), Status::Ok);
+    ASSERT_EQ(kernel.map(0x100000, 0x100000, SIZE_4K, 0, SIZE_4K), Status::Ok);
+    size_t kernel_tables = arena.pages.size();
+    ASSERT_EQ(user.init(), Status::Ok);
+    user.set_root_entry(0, kernel.root_entry(0));
+    ASSERT_EQ(user.map(0x8000000000, 0x200000, SIZE_4K, pte::USER, SIZE_4K), Status::Ok);
+    ASSERT_EQ(user.map(0x7f0000000000, 0x201000, SIZE_4K, pte::USER, SIZE_4K), Status::Ok);
+    size_t user_tables = arena.pages.size() - kernel_tables;  // root + 2 x 3 levels
+    EXPECT_EQ(user_tables, 7u);
+    user.release(1, 255, true);
+    EXPECT_EQ(arena.freed, user_tables);
+    uint64_t pa, flags;
+    EXPECT_EQ(kernel.lookup(0x100000, pa, flags), Status::Ok) << "the kernel's tables are intact";
+}

@@ -54,9 +54,9 @@ protected:
     test::HeapPages pages;
     SlabCache nodes{pages, sizeof(ResourceMapping), alignof(ResourceMapping)};
     FakeTable root_hw, vmm_hw, guest_hw;
-    std::unique_ptr<ResourceSpace> root = std::make_unique<ResourceSpace>(nodes, root_hw, SPACE),
-                                   vmm = std::make_unique<ResourceSpace>(nodes, vmm_hw, SPACE),
-                                   guest = std::make_unique<ResourceSpace>(nodes, guest_hw, SPACE);
+    std::unique_ptr<ResourceSpace> root = std::make_unique<ResourceSpace>(nodes, root_hw, 0, SPACE),
+                                   vmm = std::make_unique<ResourceSpace>(nodes, vmm_hw, 0, SPACE),
+                                   guest = std::make_unique<ResourceSpace>(nodes, guest_hw, 0, SPACE);
     void SetUp() override { ASSERT_EQ(root->grant_root(0x100, 0x100, 0x1000, RWX), Status::Success); }
 };
 
@@ -163,7 +163,7 @@ TEST_F(ResourceSpaces, KernelRootsAreCheckedToo) {
 // no range moves between a memory space and a port space.
 TEST_F(ResourceSpaces, PortsAndMsrsKeepTheirNumbers) {
     FakeTable root_ports_hw, vmm_ports_hw;
-    ResourceSpace root_ports(nodes, root_ports_hw, 1 << 16, true), vmm_ports(nodes, vmm_ports_hw, 1 << 16, true);
+    ResourceSpace root_ports(nodes, root_ports_hw, 0, 1 << 16, true), vmm_ports(nodes, vmm_ports_hw, 0, 1 << 16, true);
     EXPECT_EQ(root_ports.grant_root(0x3f8, 0x2f8, 8, perm::PIO_ACCESS), Status::BadParameter) << "a port is itself";
     ASSERT_EQ(root_ports.grant_root(0x2f8, 0x2f8, 8, perm::PIO_ACCESS), Status::Success);
     EXPECT_EQ(root_ports.delegate(vmm_ports, 0x2f8, 8, 0x3f8, perm::PIO_ACCESS), Status::BadParameter);

@@ -1,6 +1,9 @@
-// The kernel's GDT and TSS. The TSS exists for its interrupt stack table:
-// double fault, NMI and machine check run on stacks of their own, so a
-// kernel stack overflow still ends in a readable register dump.
+// The kernel's GDT and TSS. The TSS gives ring 3's entries into the kernel
+// their stack (RSP0), the current PD's I/O permission bitmap, and the
+// interrupt stack table: double fault, NMI and machine check run on stacks
+// of their own, so a kernel stack overflow still ends in a readable
+// register dump. The user selectors are laid out as SYSCALL/SYSRET need
+// them (STAR: user 32-bit code, user data, user 64-bit code in a row).
 #pragma once
 #include <stdint.h>
 
@@ -8,12 +11,27 @@ namespace keel::x86::gdt {
 
 constexpr uint16_t KERNEL_CODE = 0x08;
 constexpr uint16_t KERNEL_DATA = 0x10;
-constexpr uint16_t TSS = 0x18;
+constexpr uint16_t USER_CODE32 = 0x18 | 3;  // never used; SYSRET's layout wants it
+constexpr uint16_t USER_DATA = 0x20 | 3;
+constexpr uint16_t USER_CODE = 0x28 | 3;
+constexpr uint16_t TSS = 0x30;
+constexpr unsigned IO_BITMAP_BYTES = 8192;  // one bit per port, 1 = no access
 
 constexpr uint8_t IST_DOUBLE_FAULT = 1;
 constexpr uint8_t IST_NMI = 2;
 constexpr uint8_t IST_MACHINE_CHECK = 3;
 
 void init();
+
+// Where the CPU puts a ring-3 entry's frame (RSP0): 16-byte aligned.
+void set_kernel_stack(uint64_t top);
+// The current PD's I/O bitmap, in two halves of IO_BITMAP_BYTES / 2; null:
+// no port at all.
+void load_io_bitmap(const uint8_t* low, const uint8_t* high);
+// That bitmap changed: if it is the loaded one, the TSS's copy is renewed
+// now, so a revoked port is gone before the revocation returns.
+void refresh_io_bitmap(const uint8_t* low, const uint8_t* high);
+// That bitmap is freed: if it is loaded, no port is allowed from now on.
+void unload_io_bitmap(const uint8_t* low);
 
 }  // namespace keel::x86::gdt

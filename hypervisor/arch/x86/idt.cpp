@@ -31,6 +31,7 @@ constexpr uint8_t INTERRUPT_GATE = 0x8e;  // present, DPL 0, 64-bit interrupt ga
 
 alignas(16) constinit Gate table[256] = {};
 constinit Handler handlers[256] = {};
+constinit Handler user_fault = nullptr;
 constinit volatile uint64_t nmis = 0;
 constinit volatile uint64_t strays = 0;
 constinit volatile uint32_t arrivals[256] = {};
@@ -111,6 +112,7 @@ void init() {
 }
 
 void set_handler(uint8_t vector, Handler handler) { handlers[vector] = handler; }
+void set_user_fault_handler(Handler handler) { user_fault = handler; }
 
 uint64_t nmi_count() { return nmis; }
 uint64_t stray_count() { return strays; }
@@ -138,6 +140,7 @@ extern "C" void interrupt_dispatch(keel::x86::InterruptFrame* frame) {
         keel::console::print("keel: INIT redirected to #SX at rip 0x%lx; ignored\n", frame->rip);
         return;
     }
+    if (frame->vector < 32 && (frame->cs & 3) == 3 && idt::user_fault) return idt::user_fault(*frame);
     if (frame->vector < 32) idt::dump_and_halt(*frame);
     idt::arrivals[frame->vector & 255] = idt::arrivals[frame->vector & 255] + 1;
     if (idt::Handler h = idt::handlers[frame->vector & 255]) return h(*frame);

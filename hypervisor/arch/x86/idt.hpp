@@ -22,5 +22,8 @@ uint32_t arrival_count(uint8_t vector);
 uint64_t init_count();
 // Routes a non-exception vector (>= 32) to `handler`.
 void set_handler(uint8_t vector, Handler handler);
+// Exceptions raised in ring 3 go to `handler` (the fault is the user
+// thread's, not the kernel's); it does not return to the frame.
+void set_user_fault_handler(Handler handler);
 
 }  // namespace keel::x86::idt

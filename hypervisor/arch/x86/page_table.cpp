@@ -49,6 +49,50 @@ Status PageTable::map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags, u
     return Status::Ok;
 }
 
+uint64_t* PageTable::leaf(uint64_t va) const {
+    if (!root_ || !canonical(va)) return nullptr;
+    uint64_t* table = mem_.access(mem_.ctx, root_);
+    for (unsigned level = 4; level > 1; --level) {
+        uint64_t e = table[index_at(va, level)];
+        if (!(e & pte::PRESENT) || (e & pte::HUGE)) return nullptr;
+        table = mem_.access(mem_.ctx, e & pte::ADDR_MASK);
+    }
+    uint64_t* e = &table[index_at(va, 1)];
+    return (*e & pte::PRESENT) ? e : nullptr;
+}
+
+void PageTable::unmap(uint64_t va, uint64_t size) {
+    for (uint64_t off = 0; off < size; off += SIZE_4K)
+        if (uint64_t* e = leaf(va + off)) *e = 0;
+}
+
+void PageTable::protect(uint64_t va, uint64_t size, uint64_t flags) {
+    for (uint64_t off = 0; off < size; off += SIZE_4K)
+        if (uint64_t* e = leaf(va + off)) *e = (*e & pte::ADDR_MASK) | (flags & ~pte::ADDR_MASK) | pte::PRESENT;
+}
+
+void PageTable::release_table(uint64_t table_pa, unsigned level) {
+    if (level > 1) {
+        const uint64_t* t = mem_.access(mem_.ctx, table_pa);
+        for (unsigned i = 0; i < 512; ++i)
+            if ((t[i] & pte::PRESENT) && !(t[i] & pte::HUGE)) release_table(t[i] & pte::ADDR_MASK, level - 1);
+    }
+    mem_.free(mem_.ctx, table_pa);
+}
+
+void PageTable::release(unsigned first, unsigned last, bool root) {
+    if (!root_ || !mem_.free) return;
+    uint64_t* t = mem_.access(mem_.ctx, root_);
+    for (unsigned i = first; i <= last && i < 512; ++i) {
+        if (t[i] & pte::PRESENT) release_table(t[i] & pte::ADDR_MASK, 3);
+        t[i] = 0;
+    }
+    if (root) {
+        mem_.free(mem_.ctx, root_);
+        root_ = 0;
+    }
+}
+
 Status PageTable::lookup(uint64_t va, uint64_t& pa, uint64_t& flags) const {
     if (!root_ || !canonical(va)) return Status::BadArgument;
     const uint64_t* table = mem_.access(mem_.ctx, root_);

@@ -31,6 +31,9 @@ struct PageTableMemory {
     // Gives a pointer through which the table at `phys` can be read and written.
     uint64_t* (*access)(void* ctx, uint64_t phys);
     void* ctx;
+    // Takes a table frame back (release()); may be null for tables that
+    // live as long as the kernel.
+    void (*free)(void* ctx, uint64_t phys) = nullptr;
 };
 
 class PageTable {
@@ -47,6 +50,19 @@ public:
     // decides, which nested paging requires (all its walks are user walks).
     [[nodiscard]] Status map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags, uint64_t page_size);
 
+    // Clears the 4 KiB leaves in [va, va + size); holes are skipped. The
+    // caller flushes the TLBs.
+    void unmap(uint64_t va, uint64_t size);
+    // Replaces the flags of the present 4 KiB leaves in [va, va + size).
+    void protect(uint64_t va, uint64_t size, uint64_t flags);
+    // Frees every table reached from root slots [first, last] and, if
+    // `root` too, the root itself. Leaves are not freed: they were never
+    // the table's.
+    void release(unsigned first, unsigned last, bool root);
+    // The raw entry of a root slot (to share the kernel's half).
+    uint64_t root_entry(unsigned slot) const { return mem_.access(mem_.ctx, root_)[slot & 511]; }
+    void set_root_entry(unsigned slot, uint64_t e) { mem_.access(mem_.ctx, root_)[slot & 511] = e; }
+
     // Finds the leaf for va: pa is the translated address, flags the leaf's.
     [[nodiscard]] Status lookup(uint64_t va, uint64_t& pa, uint64_t& flags) const;
 
@@ -55,6 +71,8 @@ public:
 
 private:
     [[nodiscard]] Status next_table(uint64_t* table, unsigned index, uint64_t*& out);
+    uint64_t* leaf(uint64_t va) const;  // the present 4 KiB leaf entry for va, or nullptr
+    void release_table(uint64_t table_pa, unsigned level);
 
     template <typename Fn> void walk(uint64_t table_pa, unsigned level, uint64_t va_base, Fn& fn) const {
         const uint64_t* t = mem_.access(mem_.ctx, table_pa);

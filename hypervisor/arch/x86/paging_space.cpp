@@ -1,0 +1,82 @@
+#include "hypervisor/arch/x86/paging_space.hpp"
+
+#include "abi/capability.hpp"
+#include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/tpm/tpm_mmio.hpp"
+#include "lib/assert.hpp"
+
+namespace keel::x86 {
+namespace {
+constexpr uint64_t PAGE = 4096;
+constexpr unsigned KERNEL_SLOT = 0, LAST_USER_SLOT = 255;
+// Above this many pages one CR3 reload is cheaper than INVLPG each.
+constexpr uint64_t INVLPG_LIMIT = 32;
+}  // namespace
+
+PagingSpace::~PagingSpace() {
+    if (kind_ == Kind::Host)
+        table_.release(KERNEL_SLOT + 1, LAST_USER_SLOT, true);
+    else
+        table_.release(0, 511, true);
+}
+
+bool PagingSpace::init(uint64_t kernel_half) {
+    if (table_.init() != Status::Ok) return false;
+    if (kind_ == Kind::Host) table_.set_root_entry(KERNEL_SLOT, kernel_half);
+    return true;
+}
+
+uint64_t PagingSpace::flags(uint64_t frame, uint8_t perms) const {
+    uint64_t f = pte::USER;
+    if (perms & abi::perm::MEM_W) f |= pte::WRITE;
+    if (!(perms & abi::perm::MEM_X)) f |= pte::NX;
+    if (!is_ram_(frame * PAGE)) f |= pte::PCD | pte::PWT;
+    return f;
+}
+
+bool PagingSpace::map(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) {
+    // ResourceSpace never lets these through (the root task never holds
+    // them); were it to, the hypervisor's measurements would be forgeable.
+    KEEL_ASSERT(!tpm::touches_privileged_localities(frame * PAGE, count * PAGE));
+    if (!(perms & abi::perm::MEM_R)) return true;  // x86 cannot map without read: such a page stays absent
+    for (uint64_t i = 0; i < count; ++i) {
+        Status s = table_.map((page + i) * PAGE, (frame + i) * PAGE, PAGE, flags(frame + i, perms), SIZE_4K);
+        if (s != Status::Ok) {
+            KEEL_ASSERT(s == Status::OutOfMemory);  // the space never maps a page twice
+            table_.unmap(page * PAGE, i * PAGE);
+            flush(page, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+void PagingSpace::protect(uint64_t page, uint64_t count, uint8_t perms) {
+    if (!(perms & abi::perm::MEM_R)) return unmap(page, count);
+    for (uint64_t i = 0; i < count; ++i) {
+        uint64_t pa, f;
+        if (table_.lookup((page + i) * PAGE, pa, f) == Status::Ok)
+            table_.protect((page + i) * PAGE, PAGE, flags(pa / PAGE, perms));
+    }
+    flush(page, count);
+}
+
+void PagingSpace::unmap(uint64_t page, uint64_t count) {
+    table_.unmap(page * PAGE, count * PAGE);
+    flush(page, count);
+}
+
+// One CPU so far: only the loaded table can have cached entries (a CR3
+// load drops all user entries, none is global). Nested entries are tagged
+// by the vCPU's ASID: its next entry flushes it (generation).
+void PagingSpace::flush(uint64_t page, uint64_t count) {
+    ++generation_;
+    if (kind_ != Kind::Host || read_cr3() != table_.root()) return;
+    if (count > INVLPG_LIMIT) {
+        write_cr3(table_.root());
+        return;
+    }
+    for (uint64_t i = 0; i < count; ++i) asm volatile("invlpg (%0)" ::"r"((page + i) * PAGE) : "memory");
+}
+
+}  // namespace keel::x86

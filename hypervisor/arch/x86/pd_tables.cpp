@@ -1,0 +1,92 @@
+#include "hypervisor/arch/x86/pd_tables.hpp"
+
+#include <new>
+
+#include "lib/assert.hpp"
+
+namespace keel::x86 {
+namespace {
+
+// Tables live in kernel memory, reached through the identity map.
+Status allocate_table(void* ctx, uint64_t& phys) {
+    void* page = static_cast<PageSource*>(ctx)->allocate_page();
+    if (!page) return Status::OutOfMemory;
+    phys = reinterpret_cast<uint64_t>(page);
+    return Status::Ok;
+}
+uint64_t* access_table(void*, uint64_t phys) { return reinterpret_cast<uint64_t*>(phys); }
+void free_table(void* ctx, uint64_t phys) { static_cast<PageSource*>(ctx)->free_page(reinterpret_cast<void*>(phys)); }
+
+// The root task receives no MSR (root_grant.hpp), so no MSR ever reaches a
+// PD's space: a vCPU's MSR accesses all exit to its VMM.
+class NoMsrPassThrough final : public ResourceSpace::Hardware {
+public:
+    bool map(uint64_t, uint64_t, uint64_t, uint8_t) override {
+        KEEL_ASSERT(!"an MSR reached a PD, but the root task was given none");
+        return false;
+    }
+    void protect(uint64_t, uint64_t, uint8_t) override {}
+    void unmap(uint64_t, uint64_t) override {}
+};
+constinit NoMsrPassThrough no_msrs;
+
+}  // namespace
+
+PdTables::PdTables(PageSource& pages, uint64_t kernel_half, PagingSpace::IsRam is_ram)
+    : pages_(pages), kernel_half_(kernel_half), is_ram_(is_ram), paging_(pages, sizeof(PagingSpace), 64),
+      io_(pages, sizeof(IoBitmap), 16) {}
+
+ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind) {
+    switch (kind) {
+    case abi::SpaceKind::HostMemory:
+    case abi::SpaceKind::GuestMemory: {
+        void* p = paging_.allocate();
+        if (!p) return nullptr;
+        auto* space = new (p) PagingSpace(
+            {allocate_table, access_table, &pages_, free_table},
+            kind == abi::SpaceKind::HostMemory ? PagingSpace::Kind::Host : PagingSpace::Kind::Nested, is_ram_);
+        if (!space->init(kernel_half_)) {
+            space->~PagingSpace();
+            paging_.free(p);
+            return nullptr;
+        }
+        return space;
+    }
+    case abi::SpaceKind::Pio: {
+        void* p = io_.allocate();
+        auto* low = static_cast<uint8_t*>(pages_.allocate_page());
+        auto* high = static_cast<uint8_t*>(pages_.allocate_page());
+        if (!p || !low || !high) {
+            if (p) io_.free(p);
+            if (low) pages_.free_page(low);
+            if (high) pages_.free_page(high);
+            return nullptr;
+        }
+        return new (p) IoBitmap(low, high);
+    }
+    case abi::SpaceKind::Msr: return &no_msrs;
+    default: return nullptr;
+    }
+}
+
+void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table) {
+    if (kind == abi::SpaceKind::Msr) return;
+    if (kind == abi::SpaceKind::Pio) {
+        auto* io = static_cast<IoBitmap*>(table);
+        uint8_t *low = io->low(), *high = io->high();
+        gdt::unload_io_bitmap(low);  // the pages may come back as another PD's bitmap
+        io->~IoBitmap();
+        io_.free(io);
+        pages_.free_page(low);
+        pages_.free_page(high);
+        return;
+    }
+    auto* space = static_cast<PagingSpace*>(table);
+    space->~PagingSpace();
+    paging_.free(space);
+}
+
+PagingSpace& PdTables::host_table(Pd& pd) { return static_cast<PagingSpace&>(pd.table(0)); }
+IoBitmap& PdTables::io_bitmap(Pd& pd) { return static_cast<IoBitmap&>(pd.table(2)); }
+
+}  // namespace keel::x86

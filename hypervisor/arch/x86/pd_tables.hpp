@@ -1,0 +1,30 @@
+// The kernel's PdHardware on x86: a new PD's host page table (sharing the
+// kernel's half), its nested page table, its I/O permission bitmap, and
+// its MSR space's table. Their memory comes from the kernel's page source.
+#pragma once
+#include "hypervisor/arch/x86/io_bitmap.hpp"
+#include "hypervisor/arch/x86/paging_space.hpp"
+#include "hypervisor/kernel/pd.hpp"
+#include "hypervisor/kernel/slab.hpp"
+
+namespace keel::x86 {
+
+class PdTables final : public PdHardware {
+public:
+    PdTables(PageSource& pages, uint64_t kernel_half, PagingSpace::IsRam is_ram);
+
+    ResourceSpace::Hardware* table(abi::SpaceKind kind) override;
+    void release(abi::SpaceKind kind, ResourceSpace::Hardware* table) override;
+
+    // The page table and I/O bitmap a thread of `pd` runs with.
+    static PagingSpace& host_table(Pd& pd);
+    static IoBitmap& io_bitmap(Pd& pd);
+
+private:
+    PageSource& pages_;
+    const uint64_t kernel_half_;
+    const PagingSpace::IsRam is_ram_;
+    SlabCache paging_, io_;
+};
+
+}  // namespace keel::x86

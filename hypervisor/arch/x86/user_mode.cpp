@@ -1,0 +1,69 @@
+#include "hypervisor/arch/x86/user_mode.hpp"
+
+#include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/gdt.hpp"
+
+extern "C" {
+void syscall_entry();
+void run_user(keel::x86::InterruptFrame* frame);
+[[noreturn]] void user_exit();
+extern uint64_t kernel_entry_stack;
+void syscall_dispatch(keel::x86::InterruptFrame* frame);
+}
+
+namespace keel::x86::user {
+namespace {
+
+constexpr uint32_t MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082, MSR_FMASK = 0xc0000084;
+constexpr uint64_t EFER_SCE = 1 << 0;
+// Cleared on SYSCALL: interrupts (until the kernel stack is in place),
+// single-step, direction, alignment checks, nested task.
+constexpr uint64_t FMASK = (1 << 9) | (1 << 8) | (1 << 10) | (1 << 18) | (1 << 14);
+constexpr uint64_t CR4_SMEP = 1 << 20, CR4_SMAP = 1 << 21;
+constexpr uint64_t ENTRY_STACK_SIZE = 16384;
+
+alignas(16) constinit uint8_t entry_stack[ENTRY_STACK_SIZE] = {};
+constinit SyscallHandler syscall_handler = nullptr;
+constinit bool has_smep = false, has_smap = false;
+
+void write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
+}  // namespace
+
+void init(SyscallHandler handler) {
+    syscall_handler = handler;
+    uint64_t top = reinterpret_cast<uint64_t>(entry_stack + ENTRY_STACK_SIZE);
+    kernel_entry_stack = top;
+    gdt::set_kernel_stack(top);
+    wrmsr(msr::EFER, rdmsr(msr::EFER) | EFER_SCE);
+    // SYSCALL: CS = STAR[47:32], SS = that + 8. (SYSRET's half, STAR[63:48],
+    // is set to the user selectors though the kernel returns with IRETQ.)
+    wrmsr(MSR_STAR, uint64_t(gdt::KERNEL_CODE) << 32 | uint64_t(gdt::USER_CODE32) << 48);
+    wrmsr(MSR_LSTAR, reinterpret_cast<uint64_t>(&syscall_entry));
+    wrmsr(MSR_FMASK, FMASK);
+    CpuidResult leaf7 = cpuid(0).eax >= 7 ? cpuid(7) : CpuidResult{};
+    has_smep = leaf7.ebx >> 7 & 1;
+    has_smap = leaf7.ebx >> 20 & 1;
+    write_cr4(read_cr4() | (has_smep ? CR4_SMEP : 0) | (has_smap ? CR4_SMAP : 0));
+}
+
+InterruptFrame& frame() {
+    return *reinterpret_cast<InterruptFrame*>(entry_stack + ENTRY_STACK_SIZE - sizeof(InterruptFrame));
+}
+
+void run() {
+    InterruptFrame& f = frame();
+    f.cs = gdt::USER_CODE;
+    f.ss = gdt::USER_DATA;
+    f.rflags = (f.rflags & 0xcd5) | INITIAL_RFLAGS;  // arithmetic flags only: no IOPL, no TF, IF on
+    run_user(&f);
+}
+
+void leave() { user_exit(); }
+
+bool smep() { return has_smep; }
+bool smap() { return has_smap; }
+
+}  // namespace keel::x86::user
+
+extern "C" void syscall_dispatch(keel::x86::InterruptFrame* frame) { keel::x86::user::syscall_handler(*frame); }

@@ -1,0 +1,52 @@
+#include "hypervisor/kernel/ec.hpp"
+
+#include <new>
+
+#include "abi/layout.hpp"
+
+namespace keel {
+namespace {
+constexpr unsigned HOST_TABLE = 0;
+constexpr uint64_t PAGE = 4096;
+
+bool in_utcb_area(uint64_t address) {
+    return address % PAGE == 0 && address >= abi::UTCB_AREA && address < abi::USER_SPACE_BASE;
+}
+}  // namespace
+
+Ec::Ec(KernelMemory& memory, Pd& pd, abi::Utcb& utcb, uint64_t utcb_address)
+    : Kobject(abi::ObjectType::Ec, destroy), pd(pd), utcb(utcb), utcb_address(utcb_address), memory_(memory) {}
+
+Ec* Ec::create(KernelMemory& memory, Pd& pd, uint64_t utcb_address, abi::Status& status) {
+    status = abi::Status::BadParameter;
+    if (!in_utcb_area(utcb_address)) return nullptr;
+    status = abi::Status::OutOfMemory;
+    void* p = memory.ecs.allocate();
+    void* page = memory.pages.allocate_page();
+    // The kernel window is outside the PD's delegable space: only the kernel
+    // maps there, so a UTCB can be neither delegated nor revoked away.
+    if (!p || !page ||
+        !pd.table(HOST_TABLE)
+             .map(utcb_address / PAGE, reinterpret_cast<uint64_t>(page) / PAGE, 1,
+                  abi::perm::MEM_R | abi::perm::MEM_W)) {
+        if (page) memory.pages.free_page(page);
+        if (p) memory.ecs.free(p);
+        return nullptr;
+    }
+    pd.hold();
+    status = abi::Status::Success;
+    return new (p) Ec(memory, pd, *static_cast<abi::Utcb*>(page), utcb_address);
+}
+
+void Ec::destroy(Kobject& self) {
+    auto& ec = static_cast<Ec&>(self);
+    KernelMemory& memory = ec.memory_;
+    Pd& pd = ec.pd;
+    pd.table(HOST_TABLE).unmap(ec.utcb_address / PAGE, 1);
+    memory.pages.free_page(&ec.utcb);
+    ec.~Ec();
+    memory.ecs.free(&ec);
+    pd.release();
+}
+
+}  // namespace keel

@@ -1,0 +1,177 @@
+#include "hypervisor/kernel/root_task.hpp"
+
+#include "abi/event.hpp"
+#include "abi/hip.hpp"
+#include "abi/hypercall.hpp"
+#include "abi/layout.hpp"
+#include "hypervisor/kernel/memory_map_check.hpp"
+#include "lib/assert.hpp"
+#include "lib/elf64.hpp"
+
+namespace keel {
+namespace {
+
+constexpr uint64_t PAGE = 4096;
+// The kernel keeps an eighth of free RAM for its objects and page tables
+// (at least 16 MiB, at most 256 MiB); the root task gets the rest.
+constexpr uint64_t POOL_MIN = (16ull << 20) / PAGE, POOL_MAX = (256ull << 20) / PAGE;
+constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
+constexpr size_t MAX_GRANTS = FrameAllocator::MAX_RANGES;
+
+uint64_t root_page(uint64_t phys) { return (abi::ROOT_PHYS_BASE + phys) / PAGE; }
+
+abi::Status fail(RootTaskReport& r, const char* what, abi::Status s) {
+    r.failure = what;
+    return s;
+}
+
+// Is [base, end) inside what root_grant says the root task may have?
+bool within(const GrantRange* allowed, size_t n, uint64_t base, uint64_t end) {
+    for (size_t i = 0; i < n; ++i)
+        if (base >= allowed[i].base && end <= allowed[i].end) return true;
+    return false;
+}
+
+void add_hip(abi::Hip& hip, abi::HipMemoryKind kind, uint64_t address, uint64_t size, uint32_t aux, RootTaskReport& r) {
+    constexpr size_t CAP = sizeof hip.memory / sizeof hip.memory[0];
+    if (hip.memory_count == CAP) {
+        r.hip_truncated = true;
+        return;
+    }
+    hip.memory[hip.memory_count++] = {address, size, uint32_t(kind), aux};
+}
+
+// Copies the image's segments into fresh frames from the pool and maps them
+// where they were linked.
+abi::Status load_image(RootTaskSetup& k, const mb2::Module& m, Pd& root, RootTaskReport& r) {
+    const auto* image = reinterpret_cast<const uint8_t*>(uintptr_t(m.start));
+    launch::ElfImage elf;
+    if (launch::parse_elf64(image, m.end - m.start, elf, {abi::USER_SPACE_BASE, abi::USER_END, true}) != Status::Ok)
+        return fail(r, "reading its ELF image (an x86-64 executable linked above abi::USER_SPACE_BASE)",
+                    abi::Status::BadParameter);
+    for (size_t i = 0; i < elf.segment_count; ++i) {
+        const launch::Segment& s = elf.segments[i];
+        if (s.paddr % PAGE)
+            return fail(r, "placing a segment that does not start on a page", abi::Status::BadParameter);
+        uint64_t pages = (s.mem_size + PAGE - 1) / PAGE, frame;
+        if (k.frames.allocate(pages, frame) != Status::Ok)
+            return fail(r, "allocating its image", abi::Status::OutOfMemory);
+        auto* dst = reinterpret_cast<uint8_t*>(frame);
+        for (uint64_t b = 0; b < pages * PAGE; ++b) dst[b] = b < s.file_size ? image[s.file_offset + b] : 0;
+        uint8_t perms = abi::perm::MEM_R | (s.writable ? abi::perm::MEM_W : 0) | (s.executable ? abi::perm::MEM_X : 0);
+        if (abi::Status st = root.host.grant_root(s.paddr / PAGE, frame / PAGE, pages, perms);
+            st != abi::Status::Success)
+            return fail(r, "mapping its image (overlapping segments?)", st);
+    }
+    r.entry = elf.entry;
+    r.segments = elf.segment_count;
+    return abi::Status::Success;
+}
+
+// The kernel keeps the lowest free pages as its pool; the rest of the free
+// RAM becomes the root task's, and leaves the frame allocator for good.
+size_t split_pool(FrameAllocator& frames, GrantRange* out, RootTaskReport& r) {
+    uint64_t pool = frames.free_pages() / 8;
+    if (pool < POOL_MIN) pool = POOL_MIN;
+    if (pool > POOL_MAX) pool = POOL_MAX;
+    if (pool > frames.free_pages() / 2) pool = frames.free_pages() / 2;
+    size_t n = 0;
+    uint64_t kept = 0;
+    for (size_t i = 0; i < frames.range_count() && n < MAX_GRANTS; ++i) {
+        FrameAllocator::Range fr = frames.range(i);
+        uint64_t keep = fr.pages < pool - kept ? fr.pages : pool - kept;
+        kept += keep;
+        if (keep < fr.pages) out[n++] = {fr.base + keep * PAGE, fr.base + fr.pages * PAGE};
+    }
+    for (size_t i = 0; i < n; ++i) {
+        Status s = frames.reserve(out[i].base, out[i].end - out[i].base);
+        KEEL_ASSERT(s == Status::Ok);
+    }
+    r.pool_pages = frames.free_pages();
+    return n;
+}
+
+}  // namespace
+
+const mb2::Module* find_root_module(const mb2::BootInfo& info) {
+    for (size_t i = 0; i < info.module_count; ++i) {
+        const mb2::Module& m = info.modules[i];
+        if (m.cmdline == "root" || m.cmdline.starts_with("root ")) return &m;
+    }
+    return nullptr;
+}
+
+abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& ec, RootTaskReport& r) {
+    ec = nullptr;
+    abi::Status st;
+    Pd* root = Pd::create(k.memory, k.tables, st);
+    if (!root) return fail(r, "creating its PD", st);
+    root->hold();  // the kernel's: the root task cannot destroy itself
+    mdb::insert_root(*root->objects.slot(abi::SEL_OWN_PD, true), *root, abi::perm::ALL);
+    if ((st = load_image(k, module, *root, r)) != abi::Status::Success) return st;
+
+    auto* hip = static_cast<abi::Hip*>(k.memory.pages.allocate_page());
+    if (!hip) return fail(r, "allocating its information page", abi::Status::OutOfMemory);
+    *hip = {};
+    hip->signature = abi::HIP_SIGNATURE;
+    hip->abi_version = abi::ABI_VERSION;
+    hip->size = sizeof(abi::Hip);
+    hip->features = k.hip_features;
+    hip->cpu_count = 1;
+    hip->hypercall_count = abi::HYPERCALL_COUNT;
+    hip->selector_count = ObjectSpace::SELECTORS;
+    hip->vcpu_events = abi::VCPU_EVENT_COUNT;
+    hip->thread_events = abi::THREAD_EVENT_COUNT;
+    hip->tsc_khz = k.tsc_khz;
+    for (size_t i = 0; i < module.cmdline.size && i + 1 < sizeof hip->root_cmdline; ++i)
+        hip->root_cmdline[i] = module.cmdline[i];
+
+    // RAM: what the frame allocator has free beyond the pool, each range
+    // also within root_grant's bound (a kernel bug otherwise).
+    GrantRange ram[MAX_GRANTS], allowed[MAX_GRANTS];
+    size_t allowed_count = root_memory(k.info, k.kept, k.kept_count, allowed, MAX_GRANTS);
+    KEEL_ASSERT(allowed_count <= MAX_GRANTS);
+    size_t ram_count = split_pool(k.frames, ram, r);
+    for (size_t i = 0; i < ram_count; ++i) {
+        KEEL_ASSERT(within(allowed, allowed_count, ram[i].base, ram[i].end));
+        uint64_t pages = (ram[i].end - ram[i].base) / PAGE;
+        if ((st = root->host.grant_root(root_page(ram[i].base), ram[i].base / PAGE, pages, RWX)) !=
+            abi::Status::Success)
+            return fail(r, "mapping its RAM", st);
+        add_hip(*hip, abi::HipMemoryKind::Ram, abi::ROOT_PHYS_BASE + ram[i].base, pages * PAGE, 0, r);
+        r.ram_pages += pages;
+        ++r.ram_ranges;
+    }
+    // The boot modules (VMMs, guest images, the configuration), whole pages.
+    for (size_t i = 0; i < k.info.module_count; ++i) {
+        const mb2::Module& m = k.info.modules[i];
+        uint64_t base = m.start & ~(PAGE - 1), end = (uint64_t(m.end) + PAGE - 1) & ~(PAGE - 1);
+        if (end > base && within(allowed, allowed_count, base, end) &&
+            root->host.grant_root(root_page(base), base / PAGE, (end - base) / PAGE, RWX) == abi::Status::Success)
+            ++r.modules;
+        add_hip(*hip, abi::HipMemoryKind::Module, abi::ROOT_PHYS_BASE + m.start, m.end - m.start, uint32_t(i), r);
+    }
+    // The agent's TPM locality; 1-4 are the kernel's for ever.
+    if ((st = root->host.grant_root(root_page(TPM_LOCALITY0), TPM_LOCALITY0 / PAGE, 1,
+                                    abi::perm::MEM_R | abi::perm::MEM_W)) != abi::Status::Success)
+        return fail(r, "mapping TPM locality 0", st);
+    GrantRange ports[16];
+    size_t port_count = root_ports(k.debug_exit_port, ports, 16);
+    for (size_t i = 0; i < port_count; ++i)
+        if ((st = root->pio.grant_root(ports[i].base, ports[i].base, ports[i].end - ports[i].base,
+                                       abi::perm::PIO_ACCESS)) != abi::Status::Success)
+            return fail(r, "granting its I/O ports", st);
+    r.port_ranges = port_count;
+
+    if (!root->table(0).map(abi::HIP_ADDRESS / PAGE, reinterpret_cast<uint64_t>(hip) / PAGE, 1, abi::perm::MEM_R))
+        return fail(r, "mapping its information page", abi::Status::OutOfMemory);
+    ec = Ec::create(k.memory, *root, abi::UTCB_AREA, st);
+    if (!ec) return fail(r, "creating its first EC", st);
+    mdb::insert_root(*root->objects.slot(abi::SEL_OWN_EC, true), *ec, abi::perm::ALL);
+    ec->regs.rip = r.entry;
+    ec->regs.rdi = abi::UTCB_AREA;
+    ec->regs.rsi = abi::HIP_ADDRESS;
+    return abi::Status::Success;
+}
+
+}  // namespace keel

@@ -1,0 +1,50 @@
+// The root task: the first user-level program, loaded from the boot module
+// whose command line starts with "root" (measured by the secure loader like
+// every module). The kernel gives it its initial capabilities and nothing
+// else: its own PD and EC, all RAM the kernel does not keep (at
+// abi::ROOT_PHYS_BASE + the physical address), the boot modules, TPM
+// locality 0 and every I/O port but the kernel's (root_grant.hpp), and a
+// read-only hypervisor information page that says where all that is.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/status.hpp"
+#include "hypervisor/kernel/ec.hpp"
+#include "hypervisor/kernel/frame_allocator.hpp"
+#include "hypervisor/kernel/multiboot2.hpp"
+#include "hypervisor/kernel/root_grant.hpp"
+
+namespace keel {
+
+struct RootTaskSetup {
+    const mb2::BootInfo& info;
+    // All free RAM on entry; on return only the kernel's pool: the rest went
+    // to the root task.
+    FrameAllocator& frames;
+    KernelMemory& memory;
+    PdHardware& tables;
+    const GrantRange* kept;  // what the kernel keeps besides the pool (root_memory's `kept`)
+    size_t kept_count;
+    uint16_t debug_exit_port;
+    uint32_t hip_features;
+    uint64_t tsc_khz;
+};
+
+struct RootTaskReport {
+    uint64_t entry = 0;
+    size_t segments = 0;
+    uint64_t ram_pages = 0, ram_ranges = 0;  // granted
+    uint64_t pool_pages = 0;  // kept by the kernel for its objects and tables
+    size_t modules = 0, port_ranges = 0;
+    bool hip_truncated = false;
+    const char* failure = nullptr;  // what went wrong, with the status
+};
+
+const mb2::Module* find_root_module(const mb2::BootInfo& info);
+
+// Builds the root PD and its first EC, ready to run. On failure the root
+// task never runs (and the kernel does not try again).
+abi::Status create_root_task(RootTaskSetup& setup, const mb2::Module& module, Ec*& ec, RootTaskReport& report);
+
+}  // namespace keel

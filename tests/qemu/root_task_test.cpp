@@ -1,0 +1,147 @@
+// The root task in ring 3 (vmm/root): one boot per ISO. The fuzzer's boot
+// makes at least 100,000 random hypercalls from a printed seed; each probe
+// boot makes one hostile attempt that must end as documented (a status, or
+// a fault that stops the root task while the kernel carries on, reports
+// itself healthy and still runs its guest).
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+#include "qemu_machine.hpp"
+
+using keel::test::iso_path;
+using keel::test::QemuConfig;
+using keel::test::QemuMachine;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int EXIT_SUCCESS_STATUS = 33;  // kernel/power.hpp's Success, as isa-debug-exit reports it
+const std::string HEALTHY = "keel: health check: kernel text and rodata unchanged, CPU protections as at boot: healthy";
+
+struct Boot {
+    std::string serial;
+    std::optional<int> status;
+};
+
+Boot boot(const std::string& iso) {
+    QemuConfig c;
+    c.iso = iso_path(iso);
+    QemuMachine qemu(std::move(c));
+    qemu.start();
+    Boot b;
+    b.status = qemu.wait_exit(300s);
+    b.serial = qemu.serial();
+    return b;
+}
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+std::string from(const std::string& text, const std::string& marker) {
+    auto at = text.find(marker);
+    return at == std::string::npos ? std::string() : text.substr(at);
+}
+
+TEST(RootTask, RunsInRing3WithWhatTheKernelGaveIt) {
+    Boot b = boot("keel-root-capabilities.iso");
+    EXPECT_TRUE(has(b.serial, "root: 'root probe=capabilities' loaded: 3 segments")) << b.serial;
+    EXPECT_TRUE(
+        std::regex_search(b.serial, std::regex(R"(root: granted \d+ MiB of RAM in \d+ ranges at 0x400000000000 )"
+                                               R"(\+ physical, 1 modules, TPM locality 0, 7 port ranges; )"
+                                               R"(the kernel keeps a pool of \d+ KiB)")))
+        << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: running in ring 3, command line 'root probe=capabilities'")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: ABI 1, 1 CPU(s), 15 hypercalls")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "root: the root task powered the machine off")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+// Each capability misuse answers with its documented status.
+TEST(RootTask, CapabilityMisuseIsRefusedWithTheDocumentedStatus) {
+    Boot b = boot("keel-root-capabilities.iso");
+    for (const char* line :
+         {"semaphore up on an empty selector: bad capability (as documented)",
+          "semaphore up after the revocation: bad capability (as documented)",
+          "delegate RAM into a PD's kernel window: bad parameter (as documented)",
+          "delegate RAM below the user half: bad parameter (as documented)",
+          "delegate TPM locality 1: bad capability (as documented)",
+          "delegate the kernel's image: bad capability (as documented)",
+          "delegate COM1's ports: bad capability (as documented)", "delegate an MSR: bad capability (as documented)"})
+        EXPECT_TRUE(has(b.serial, std::string("[root] probe: ") + line)) << line << "\n" << b.serial;
+    EXPECT_FALSE(has(b.serial, "UNEXPECTED")) << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+}
+
+// The root task's output is marked and escaped: it cannot print a line
+// that looks like the kernel's.
+TEST(RootTask, ItsConsoleLinesAreMarkedAsItsOwn) {
+    Boot b = boot("keel-root-capabilities.iso");
+    std::istringstream lines(b.serial);
+    for (std::string line; std::getline(lines, line);)
+        if (has(line, "probe:")) { EXPECT_EQ(line.rfind("[root] ", 0), 0u) << line; }
+}
+
+struct Probe {
+    const char* name;
+    unsigned vector;  // the exception that stops the root task
+    const char* announce;
+};
+
+class Isolation : public testing::TestWithParam<Probe> {};
+
+TEST_P(Isolation, TheAttemptFaultsAndOnlyTheRootTaskStops) {
+    const Probe& p = GetParam();
+    Boot b = boot(std::string("keel-root-") + p.name + ".iso");
+    EXPECT_TRUE(has(b.serial, std::string("[root] probe: ") + p.announce)) << b.serial;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        b.serial, m,
+        std::regex(R"(root: the root task faulted \(vector (\d+), error 0x[0-9a-f]+\) at rip 0x8040[0-9a-f]+)")))
+        << b.serial;
+    EXPECT_EQ(std::stoul(m[1]), p.vector) << b.serial;
+    EXPECT_FALSE(has(b.serial, "[root] root: done")) << "nothing after the attempt ran\n" << b.serial;
+    EXPECT_TRUE(has(from(b.serial, "root: the root task faulted"), HEALTHY)) << b.serial;
+    EXPECT_FALSE(has(b.serial, "KEEL EXCEPTION")) << b.serial;
+    // The machine goes on: the kernel still runs its guest to the end.
+    EXPECT_TRUE(has(b.serial, "guest passed")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+INSTANTIATE_TEST_SUITE_P(Probes, Isolation,
+                         testing::Values(Probe{"read-kernel", 14, "reading the kernel's image at 0x100000"},
+                                         Probe{"write-kernel", 14, "writing the kernel's image at 0x100000"},
+                                         Probe{"write-hip", 14, "writing the read-only information page"},
+                                         Probe{"tpm-locality1", 14, "reading TPM locality 1"},
+                                         Probe{"port-com1", 13, "reading COM1's line status"},
+                                         Probe{"port-pci", 13, "writing the PCI configuration address"},
+                                         Probe{"msr", 13, "reading MSR EFER"}, Probe{"cli", 13, "executing CLI"}),
+                         [](const testing::TestParamInfo<Probe>& info) {
+                             std::string n = info.param.name;
+                             for (char& c : n)
+                                 if (c == '-') c = '_';
+                             return n;
+                         });
+
+TEST(HypercallFuzzer, RandomHypercallsFromRing3LeaveTheKernelHealthy) {
+    Boot b = boot("keel-root-fuzz.iso");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(b.serial, m, std::regex(R"(\[root\] fuzz: (\d+) hypercalls from seed (\d+))")))
+        << b.serial;
+    uint64_t asked = std::stoull(m[1]);
+    EXPECT_GE(asked, 100000u);
+    ASSERT_TRUE(std::regex_search(b.serial, m, std::regex(R"(\[root\] fuzz: (\d+) calls made, (\d+) skipped)")))
+        << b.serial;
+    EXPECT_EQ(std::stoull(m[1]) + std::stoull(m[2]), asked) << b.serial;
+    EXPECT_GE(std::stoull(m[1]), 100000u * 9 / 10) << "most calls reach the kernel\n" << b.serial;
+    // Every kind of answer shows up: the calls reach deep, not only the decoder.
+    for (const char* status : {"success", "bad hypercall", "bad capability", "bad parameter", "busy"})
+        EXPECT_TRUE(has(from(b.serial, "calls made"), std::string(" ") + status + " ")) << status << "\n" << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_FALSE(has(b.serial, "KEEL EXCEPTION")) << b.serial;
+    EXPECT_FALSE(has(b.serial, "KEEL PANIC")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+}  // namespace

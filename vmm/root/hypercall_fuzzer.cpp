@@ -1,0 +1,96 @@
+#include "vmm/root/hypercall_fuzzer.hpp"
+
+#include "abi/capability.hpp"
+#include "abi/layout.hpp"
+#include "vmm/runtime/console.hpp"
+#include "vmm/runtime/hypercall.hpp"
+
+namespace keel::root {
+namespace {
+
+class Random {
+public:
+    explicit Random(uint64_t seed) : s_(seed ? seed : 0x9e3779b97f4a7c15) {}
+    uint64_t next() {  // xorshift64*
+        s_ ^= s_ >> 12;
+        s_ ^= s_ << 25;
+        s_ ^= s_ >> 27;
+        return s_ * 0x2545f4914f6cdd1d;
+    }
+    uint64_t below(uint64_t n) { return next() % n; }
+
+private:
+    uint64_t s_;
+};
+
+constexpr uint64_t CHILD_PAGE = abi::USER_SPACE_BASE >> 12;
+// The hypercalls the kernel implements so far get three calls in four.
+constexpr abi::Hypercall IMPLEMENTED[] = {abi::Hypercall::CreatePd, abi::Hypercall::CreateSm, abi::Hypercall::CtrlPd,
+                                          abi::Hypercall::CtrlPd, abi::Hypercall::CtrlSm};
+
+uint64_t selector(Random& r) { return r.below(4) ? r.below(64) : r.next() & abi::MAX_SELECTOR; }
+
+abi::Crd crd(Random& r, uint64_t ram_page) {
+    auto kind = abi::SpaceKind(r.below(abi::SPACE_KIND_COUNT + 1));
+    unsigned order = r.below(8) ? unsigned(r.below(6)) : unsigned(r.below(64));
+    uint64_t base;
+    switch (kind) {
+    case abi::SpaceKind::Object: base = r.below(64); break;
+    case abi::SpaceKind::HostMemory: base = (r.below(2) ? ram_page : CHILD_PAGE) + r.below(256); break;
+    case abi::SpaceKind::GuestMemory: base = r.below(512); break;
+    case abi::SpaceKind::Pio: base = r.below(4) ? 0x2f0 + r.below(32) : r.below(0x10000); break;
+    case abi::SpaceKind::Msr: base = r.below(0x200); break;
+    default: base = r.next();
+    }
+    if (order < 64) base &= ~((uint64_t(1) << order) - 1);
+    return abi::Crd(kind, base, order, uint8_t(r.next()));
+}
+
+uint64_t word(Random& r, uint64_t ram_page) {
+    switch (r.below(4)) {
+    case 0: return r.below(64);
+    case 1: return crd(r, ram_page).raw;
+    case 2: return (r.below(2) ? ram_page : CHILD_PAGE) + r.below(256);  // a destination page
+    default: return r.next();
+    }
+}
+
+// Calls that would end the run, not test the kernel: powering off, and
+// taking away this program's own pages or its initial capabilities.
+bool harmful(const abi::Args& a, uint64_t image_first, uint64_t image_end) {
+    if (a.number() == abi::Hypercall::CtrlHw) return true;
+    if (a.number() != abi::Hypercall::CtrlPd) return false;
+    auto op = abi::PdOp(a.flags());
+    if (op != abi::PdOp::Revoke && op != abi::PdOp::RevokeChildren) return false;
+    abi::Crd what(a.p2);
+    if (!what.valid()) return false;
+    uint64_t first = what.base(), last = first + (what.order() >= 52 ? ~0ull >> 12 : (uint64_t(1) << what.order()) - 1);
+    if (what.kind() == abi::SpaceKind::Object) return first < abi::SEL_FIRST_FREE;
+    if (what.kind() == abi::SpaceKind::HostMemory) return first < image_end && last >= image_first;
+    return false;
+}
+
+}  // namespace
+
+void fuzz_hypercalls(uint64_t seed, uint64_t count, const FuzzTarget& t, FuzzStats& stats) {
+    Random r(seed);
+    uint64_t step = count / 10 ? count / 10 : 1;
+    for (uint64_t i = 0; i < count; ++i) {
+        uint64_t number =
+            r.below(4) ? uint64_t(IMPLEMENTED[r.below(sizeof IMPLEMENTED / sizeof IMPLEMENTED[0])]) : r.below(16);
+        uint8_t flags = uint8_t(r.below(4) ? r.below(4) : r.below(16));
+        abi::Args a{abi::p0(abi::Hypercall(number), flags, selector(r)), word(r, t.ram_page), word(r, t.ram_page),
+                    word(r, t.ram_page), word(r, t.ram_page)};
+        if (number == uint64_t(abi::Hypercall::CtrlPd) && r.below(4)) a.p2 = crd(r, t.ram_page).raw;
+        if (harmful(a, t.image_first, t.image_end)) {
+            ++stats.skipped;
+            continue;
+        }
+        abi::Status s = user::hypercall(a);
+        ++stats.calls;
+        ++stats.by_status[uint8_t(s) & 15];
+        if ((i + 1) % step == 0) user::console::print("fuzz: %lu of %lu calls\n", i + 1, count);
+    }
+}
+
+}  // namespace keel::root

@@ -1,0 +1,18 @@
+// Hostile acts the root task performs on request (`probe=NAME` on its
+// command line), one per boot, so the isolation tests see each fail with
+// the documented outcome: a status for a hypercall, or a fault that ends
+// the thread while the kernel carries on and reports itself healthy.
+#pragma once
+#include "abi/hip.hpp"
+#include "lib/string.hpp"
+
+namespace keel::root {
+
+// Runs the probe; false if there is none of that name. A probe that faults
+// does not return.
+bool run_probe(StringView name, const abi::Hip& hip);
+// The address of the root task's first RAM range.
+uint64_t first_ram(const abi::Hip& hip);
+void list_probes();
+
+}  // namespace keel::root

@@ -1,0 +1,34 @@
+#include "vmm/runtime/console.hpp"
+
+#include "lib/format.hpp"
+#include "vmm/runtime/hypercall.hpp"
+
+namespace keel::user::console {
+namespace {
+
+constinit abi::Utcb* utcb = nullptr;
+constinit size_t used = 0;
+
+void flush() {
+    if (used) (void)hypercall(abi::encode::hw_console(used));
+    used = 0;
+}
+
+void put(char c, void*) {
+    reinterpret_cast<char*>(utcb->word)[used++] = c;
+    if (c == '\n' || used == sizeof utcb->word) flush();
+}
+
+}  // namespace
+
+void init(abi::Utcb* u) { utcb = u; }
+
+void print(const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(put, nullptr, fmt, ap);
+    va_end(ap);
+    flush();
+}
+
+}  // namespace keel::user::console
