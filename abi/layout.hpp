@@ -22,6 +22,11 @@ inline constexpr uint64_t ROOT_PHYS_BASE = uint64_t(1) << 46;
 // Where user programs are linked (user/user.ld): above the kernel window.
 inline constexpr uint64_t USER_IMAGE_BASE = USER_SPACE_BASE;
 
+// Where a thread may execute and keep its stack: the user half (the
+// kernel refuses anything else as a portal's IP, a stack, or an event
+// reply's state).
+constexpr bool is_user_address(uint64_t a) { return a >= USER_BASE && a < USER_END; }
+
 // A new thread EC starts with RDI = its UTCB's address and, for the root
 // task's first EC, RSI = the HIP's; RSP = the stack it was created with
 // (0 for the root task: its crt0 sets its own).

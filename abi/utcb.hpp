@@ -56,6 +56,18 @@ struct VcpuState {
     uint64_t ctrl[2];  // CTRL: extra intercepts (vendor bits; the kernel's own are always on)
 };
 
+// A thread event's message (abi/event.hpp: an exception, or a global EC's
+// start-up), in the handler's UTCB words. The handler's reply with at least
+// two words sets rip and rsp (user addresses, or the thread is killed), with
+// three also the arithmetic flags.
+struct ThreadState {
+    uint64_t rip, rsp, rflags;
+    uint64_t event;  // THREAD_EVENT_*: the exception's vector, or THREAD_EVENT_STARTUP
+    uint64_t error;  // the exception's error code
+    uint64_t address;  // #PF: the address that faulted
+};
+inline constexpr uint64_t THREAD_STATE_WORDS = sizeof(ThreadState) / 8;
+
 struct Utcb {
     uint64_t words;  // untyped words in use
     uint64_t reserved;

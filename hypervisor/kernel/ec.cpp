@@ -3,6 +3,7 @@
 #include <new>
 
 #include "abi/layout.hpp"
+#include "hypervisor/kernel/scheduler.hpp"
 
 namespace keel {
 namespace {
@@ -14,32 +15,45 @@ bool in_utcb_area(uint64_t address) {
 }
 }  // namespace
 
-Ec::Ec(KernelMemory& memory, Pd& pd, abi::Utcb& utcb, uint64_t utcb_address)
-    : Kobject(abi::ObjectType::Ec, destroy), pd(pd), utcb(utcb), utcb_address(utcb_address), memory_(memory) {}
+Ec::Ec(KernelMemory& memory, Scheduler& scheduler, Pd& pd, abi::Utcb& utcb, uint64_t utcb_address, Kind kind,
+       uint16_t cpu, uint64_t stack, abi::Selector event_base)
+    : Kobject(abi::ObjectType::Ec, destroy), pd(pd), utcb(utcb), utcb_address(utcb_address), kind(kind), cpu(cpu),
+      stack(stack), event_base(event_base), state(kind == Kind::Local ? State::Idle : State::Runnable),
+      started(kind == Kind::Local), memory_(memory), scheduler_(scheduler) {
+    regs.rsp = stack;
+    regs.rflags = 0x202;
+}
 
-Ec* Ec::create(KernelMemory& memory, Pd& pd, uint64_t utcb_address, abi::Status& status) {
+Ec* Ec::create(KernelMemory& memory, Scheduler& scheduler, Pd& pd, Kind kind, uint16_t cpu, uint64_t utcb_address,
+               uint64_t stack, abi::Selector event_base, abi::Status& status) {
     status = abi::Status::BadParameter;
+    ResourceSpace::Hardware& table = pd.table(HOST_TABLE);
     if (!in_utcb_area(utcb_address)) return nullptr;
+    status = abi::Status::Busy;  // another EC's UTCB is there
+    if (table.mapped(utcb_address / PAGE)) return nullptr;
     status = abi::Status::OutOfMemory;
     void* p = memory.ecs.allocate();
     void* page = memory.pages.allocate_page();
     // The kernel window is outside the PD's delegable space: only the kernel
     // maps there, so a UTCB can be neither delegated nor revoked away.
     if (!p || !page ||
-        !pd.table(HOST_TABLE)
-             .map(utcb_address / PAGE, reinterpret_cast<uint64_t>(page) / PAGE, 1,
-                  abi::perm::MEM_R | abi::perm::MEM_W)) {
+        !table.map(utcb_address / PAGE, reinterpret_cast<uint64_t>(page) / PAGE, 1,
+                   abi::perm::MEM_R | abi::perm::MEM_W)) {
         if (page) memory.pages.free_page(page);
         if (p) memory.ecs.free(p);
         return nullptr;
     }
     pd.hold();
     status = abi::Status::Success;
-    return new (p) Ec(memory, pd, *static_cast<abi::Utcb*>(page), utcb_address);
+    return new (p)
+        Ec(memory, scheduler, pd, *static_cast<abi::Utcb*>(page), utcb_address, kind, cpu, stack, event_base);
 }
 
+// The last reference is gone (its capabilities, and no SC or call chain
+// holds it any more): whoever still waits on it is told.
 void Ec::destroy(Kobject& self) {
     auto& ec = static_cast<Ec&>(self);
+    ec.scheduler_.detach(ec);
     KernelMemory& memory = ec.memory_;
     Pd& pd = ec.pd;
     pd.table(HOST_TABLE).unmap(ec.utcb_address / PAGE, 1);

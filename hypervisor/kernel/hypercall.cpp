@@ -1,5 +1,11 @@
 #include "hypervisor/kernel/hypercall.hpp"
 
+#include "abi/layout.hpp"
+
+#include "hypervisor/kernel/ec.hpp"
+#include "hypervisor/kernel/pt.hpp"
+#include "hypervisor/kernel/sc.hpp"
+#include "hypervisor/kernel/scheduler.hpp"
 #include "hypervisor/kernel/sm.hpp"
 
 namespace keel {
@@ -22,13 +28,14 @@ Status place(Pd& caller, abi::Selector sel, Capability*& slot) {
 }
 
 // create_*: the owner PD in p1 must grant PD_CREATE, the selector must be
-// empty; `make` builds the object from kernel memory.
+// empty; `make` builds the object (in the owner PD) from kernel memory.
 template <typename Make> Status create_object(Pd& caller, const abi::Args& a, Make make) {
-    if (!lookup_pd(caller, a.p1, perm::PD_CREATE)) return Status::BadCapability;
+    Pd* owner = lookup_pd(caller, a.p1, perm::PD_CREATE);
+    if (!owner) return Status::BadCapability;
     Capability* slot;
     if (Status s = place(caller, a.sel(), slot); s != Status::Success) return s;
     Status s;
-    Kobject* object = make(s);
+    Kobject* object = make(*owner, s);
     if (!object) return s;
     mdb::insert_root(*slot, *object, perm::ALL);
     return Status::Success;
@@ -136,14 +143,128 @@ Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
     if ((a.p0 & 0xf) >= abi::HYPERCALL_COUNT) return Status::BadHypercall;
     switch (a.number()) {
     case abi::Hypercall::CreatePd:
-        return create_object(caller, a, [&](Status& s) -> Kobject* { return Pd::create(k.memory, k.hardware, s); });
+        return create_object(caller, a,
+                             [&](Pd&, Status& s) -> Kobject* { return Pd::create(k.memory, k.hardware, s); });
     case abi::Hypercall::CreateSm:
-        return create_object(caller, a, [&](Status& s) -> Kobject* { return Sm::create(k.memory, a.p2, s); });
+        return create_object(caller, a,
+                             [&](Pd&, Status& s) -> Kobject* { return Sm::create(k.memory, k.scheduler, a.p2, s); });
     case abi::Hypercall::CtrlPd: return ctrl_pd(caller, a);
     case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
     case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
     default: return Status::BadFeature;  // ECs, SCs, portals and interrupts come with the user-level step
     }
+}
+
+namespace {
+
+template <typename T> T* lookup(Pd& pd, abi::Selector sel, abi::ObjectType type, uint8_t perms) {
+    Capability* c = pd.objects.lookup(sel, type, perms);
+    return c ? static_cast<T*>(c->object) : nullptr;
+}
+
+// create_ec(sel, pd, kind, cpu | event_base << 16, utcb, sp).
+Status create_ec(HypercallContext& k, Ec& caller, const abi::Args& a) {
+    auto kind = abi::EcFlag(a.flags());
+    if (kind == abi::EcFlag::Vcpu) return Status::BadFeature;  // vCPUs come with the user-level VMM
+    if (kind != abi::EcFlag::Local && kind != abi::EcFlag::Global) return Status::BadParameter;
+    uint16_t cpu = uint16_t(a.p2);
+    if (cpu >= k.cpu_count) return Status::BadCpu;
+    if (!abi::is_user_address(a.p4)) return Status::BadParameter;  // the stack
+    return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
+        return Ec::create(k.memory, *k.scheduler, owner,
+                          kind == abi::EcFlag::Local ? Ec::Kind::Local : Ec::Kind::Global, cpu, a.p3, a.p4, a.p2 >> 16,
+                          s);
+    });
+}
+
+// create_sc(sel, pd, ec, priority | budget << 8).
+Status create_sc(HypercallContext& k, Ec& caller, const abi::Args& a) {
+    Ec* ec = lookup<Ec>(caller.pd, a.p2, abi::ObjectType::Ec, perm::EC_BIND);
+    if (!ec) return Status::BadCapability;
+    return create_object(caller.pd, a, [&](Pd&, Status& s) -> Kobject* {
+        return Sc::create(k.memory, *k.scheduler, *ec, uint8_t(a.p3), uint32_t(a.p3 >> 8), s);
+    });
+}
+
+// create_pt(sel, pd, ec, mtd, ip): the handler must be a local EC of `pd`,
+// the IP a user address (IRETQ to a non-canonical one faults in the kernel).
+Status create_pt(HypercallContext& k, Ec& caller, const abi::Args& a) {
+    if (!abi::is_user_address(a.p4)) return Status::BadParameter;
+    Ec* ec = lookup<Ec>(caller.pd, a.p2, abi::ObjectType::Ec, perm::EC_BIND);
+    if (!ec) return Status::BadCapability;
+    return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
+        if (&ec->pd != &owner) {
+            s = Status::BadCapability;
+            return nullptr;
+        }
+        return Pt::create(k.memory, *ec, a.p3, a.p4, s);
+    });
+}
+
+}  // namespace
+
+void hypercall(HypercallContext& k, Ec& caller) {
+    abi::Args a = caller.args();
+    k.utcb = &caller.utcb;
+    Scheduler& sched = *k.scheduler;
+    Status s;
+    switch (a.number()) {
+    case abi::Hypercall::Call: {
+        Pt* pt = lookup<Pt>(caller.pd, a.sel(), abi::ObjectType::Pt, perm::PT_CALL);
+        if (!pt) {
+            s = Status::BadCapability;
+            break;
+        }
+        s = sched.call(caller, *pt, a.p1);
+        if (s == Status::Success) return;  // the reply brings the result
+        break;
+    }
+    case abi::Hypercall::Reply:
+        s = sched.reply(caller, a.p1);
+        if (s == Status::Success) return;  // the handler waits for its next call
+        break;
+    case abi::Hypercall::CreateEc: s = create_ec(k, caller, a); break;
+    case abi::Hypercall::CreateSc: s = create_sc(k, caller, a); break;
+    case abi::Hypercall::CreatePt: s = create_pt(k, caller, a); break;
+    case abi::Hypercall::CtrlPt: {
+        Pt* pt = lookup<Pt>(caller.pd, a.sel(), abi::ObjectType::Pt, perm::PT_CTRL);
+        s = pt ? Status::Success : Status::BadCapability;
+        if (pt) pt->id = a.p1;
+        break;
+    }
+    case abi::Hypercall::CtrlSc: {
+        Sc* sc = lookup<Sc>(caller.pd, a.sel(), abi::ObjectType::Sc, perm::SC_CTRL);
+        s = sc ? Status::Success : Status::BadCapability;
+        if (sc) a.p1 = sc->consumed_us * 1000;
+        break;
+    }
+    case abi::Hypercall::CtrlSm: {
+        auto op = abi::SmOp(a.flags());
+        if (op != abi::SmOp::Up && op != abi::SmOp::Down) {
+            s = Status::BadParameter;
+            break;
+        }
+        Sm* sm = lookup<Sm>(caller.pd, a.sel(), abi::ObjectType::Sm, op == abi::SmOp::Up ? perm::SM_UP : perm::SM_DOWN);
+        if (!sm) {
+            s = Status::BadCapability;
+            break;
+        }
+        if (op == abi::SmOp::Up) {
+            sched.up(*sm);
+            s = Status::Success;
+            break;
+        }
+        if (a.p1 && a.p1 <= k.now) {
+            s = sm->try_down();  // the deadline has passed: no waiting
+            break;
+        }
+        sched.down(caller, *sm, a.p1);
+        return;  // answered now or when woken
+    }
+    default: s = hypercall(k, caller.pd, a); break;
+    }
+    caller.set_result(s);
+    caller.set_results(a);
 }
 
 }  // namespace keel

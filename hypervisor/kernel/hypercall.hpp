@@ -11,6 +11,9 @@
 
 namespace keel {
 
+class Ec;
+class Scheduler;
+
 struct HypercallContext {
     KernelMemory& memory;
     PdHardware& hardware;
@@ -24,9 +27,21 @@ struct HypercallContext {
     // The calling thread's UTCB as the kernel reaches it; nullptr where the
     // caller has none (host tests without ECs).
     abi::Utcb* utcb = nullptr;
+    // The CPU's scheduler: ECs, SCs, portals, blocking downs (nullptr in
+    // host tests of the PD-level hypercalls: those answer BadFeature).
+    Scheduler* scheduler = nullptr;
+    uint16_t cpu_count = 1;
+    uint64_t now = 0;  // TSC at entry: for a down's deadline
 };
 
-// Performs `args` for `caller`; results go back into args (p1-p4).
+// Performs `args` for `caller`'s PD; results go back into args (p1-p4).
+// The hypercalls that need the calling EC answer BadFeature here.
 abi::Status hypercall(HypercallContext& k, Pd& caller, abi::Args& args);
+
+// The thread `caller` made a hypercall (its arguments in its registers):
+// performs it and writes the status and results into its registers, unless
+// it now waits (a call in progress, a down that blocked): then they are
+// written when it resumes. Who runs next is the scheduler's.
+void hypercall(HypercallContext& k, Ec& caller);
 
 }  // namespace keel

@@ -8,13 +8,15 @@ namespace keel {
 
 class Ec;
 class Pd;
+class Pt;
+class Sc;
 class Sm;
 
 struct KernelMemory {
     explicit KernelMemory(PageSource& source);
 
     PageSource& pages;
-    SlabCache pds, ecs, sms, mappings;
+    SlabCache pds, ecs, scs, pts, sms, mappings;
 };
 
 }  // namespace keel

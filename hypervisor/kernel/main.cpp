@@ -22,6 +22,7 @@
 #include "hypervisor/kernel/frame_pages.hpp"
 #include "hypervisor/kernel/memory_map_check.hpp"
 #include "hypervisor/kernel/root_task.hpp"
+#include "hypervisor/kernel/scheduler.hpp"
 #include "hypervisor/kernel/user.hpp"
 #include "lib/crypto/sha256.hpp"
 #include "multiboot2.hpp"
@@ -322,6 +323,26 @@ bool is_ram(uint64_t phys) { return mb2::is_usable_ram(boot_info, phys, PAGE_SIZ
 alignas(FramePages) uint8_t frame_pages_storage[sizeof(FramePages)];
 alignas(KernelMemory) uint8_t kernel_memory_storage[sizeof(KernelMemory)];
 alignas(x86::PdTables) uint8_t pd_tables_storage[sizeof(x86::PdTables)];
+constinit Scheduler scheduler;
+constinit const Pd* root_pd = nullptr;
+
+constinit uint64_t thread_faults = 0;
+constexpr uint64_t THREAD_FAULTS_REPORTED = 8;  // then counted: a fuzzer's threads must not flood the console
+
+constinit const Ec* root_ec = nullptr;
+
+void report_thread_fault(const Ec& ec, uint64_t vector, uint64_t error, uint64_t address) {
+    if (&ec != root_ec && ++thread_faults > THREAD_FAULTS_REPORTED) return;
+    if (&ec == root_ec)
+        console::print("root: the root task faulted (vector %lu, error 0x%lx) at rip 0x%lx, address 0x%lx; it was "
+                       "stopped and the kernel carries on\n",
+                       vector, error, ec.regs.rip, address);
+    else
+        console::print("user: a thread of %s %p faulted (vector %lu, error 0x%lx) at rip 0x%lx, address 0x%lx, "
+                       "with no portal to handle it; it was stopped\n",
+                       &ec.pd == root_pd ? "the root task's PD" : "PD", static_cast<const void*>(&ec.pd), vector, error,
+                       ec.regs.rip, address);
+}
 
 void run_root_task(const BootOptions& options, uint64_t info_pa) {
     const mb2::Module* module = find_root_module(boot_info);
@@ -341,13 +362,16 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
     uint32_t features = (svm.usable ? uint32_t(abi::HipFeature::Svm) | uint32_t(abi::HipFeature::NestedPaging) : 0) |
                         (boot_info.drtm.present ? uint32_t(abi::HipFeature::DrtmLaunch) : 0);
     RootTaskSetup setup{
-        boot_info, frames, *memory, *tables, kept, sizeof kept / sizeof kept[0], options.debug_exit_port, features, 0};
+        boot_info, frames, *memory, scheduler, *tables, kept, sizeof kept / sizeof kept[0], options.debug_exit_port,
+        features,  0};
     RootTaskReport report;
     Ec* ec = nullptr;
     if (abi::Status s = create_root_task(setup, *module, ec, report); s != abi::Status::Success) {
         console::print("root: not started: %s failed (%s)\n", report.failure, abi::status_name(s));
         return;
     }
+    root_pd = &ec->pd;
+    root_ec = ec;
     console::print("root: '%.*s' loaded: %zu segments, entry 0x%lx\n", int(module->cmdline.size), module->cmdline.data,
                    report.segments, report.entry);
     console::print("root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules, TPM locality 0, "
@@ -359,15 +383,17 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
                    x86::user::smap() ? "on" : "not offered by this CPU");
     HypercallContext k{*memory,      *tables, &ec->pd, kernel_healthy, [](void*) { user::power_off(); },
                        root_console, nullptr};
-    user::Outcome o = user::run(*ec, k);
+    k.scheduler = &scheduler;
+    user::Outcome o = user::run(scheduler, k, report_thread_fault);
     if (!root_line_start) console::print("\n");
-    if (o.kind == user::Outcome::Kind::PoweredOff) {
+    if (thread_faults > THREAD_FAULTS_REPORTED)
+        console::print("user: %lu threads faulted without a portal to handle it (%lu reported above)\n", thread_faults,
+                       THREAD_FAULTS_REPORTED);
+    if (o == user::Outcome::PoweredOff) {
         console::print("root: the root task powered the machine off\n");
         finish(options, power::ExitCode::Success);
     }
-    console::print("root: the root task faulted (vector %lu, error 0x%lx) at rip 0x%lx, address 0x%lx; it was "
-                   "stopped and the kernel carries on\n",
-                   o.vector, o.error, o.rip, o.address);
+    console::print("user: no thread can run any more; the kernel carries on\n");
     kernel_healthy(nullptr);
 }
 
@@ -434,7 +460,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
 
     x86::gdt::init();
     x86::idt::init();
-    user::init();
+    user::init(1000000 / TIMER_HZ);
     report_init_redirect(x86::set_global_interrupt_flag());  // only now: our IDT is in place
     setup_paging();
     setup_timer();

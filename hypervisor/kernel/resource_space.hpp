@@ -40,6 +40,9 @@ public:
         virtual void protect(uint64_t page, uint64_t count, uint8_t perms) = 0;
         // Unmaps, and returns only when no CPU can use the old translation.
         virtual void unmap(uint64_t page, uint64_t count) = 0;
+        // Whether `page` is mapped (the kernel's own mappings in a PD's
+        // kernel window, such as UTCBs, are checked with this).
+        virtual bool mapped(uint64_t page) const = 0;
 
     protected:
         ~Hardware() = default;

@@ -17,6 +17,10 @@ constexpr uint64_t PAGE = 4096;
 constexpr uint64_t POOL_MIN = (16ull << 20) / PAGE, POOL_MAX = (256ull << 20) / PAGE;
 constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
 constexpr size_t MAX_GRANTS = FrameAllocator::MAX_RANGES;
+// The root task's time: a middling priority (it may give its threads more
+// or less) in 10 ms quanta.
+constexpr uint8_t ROOT_PRIORITY = 128;
+constexpr uint32_t ROOT_BUDGET_US = 10000;
 
 uint64_t root_page(uint64_t phys) { return (abi::ROOT_PHYS_BASE + phys) / PAGE; }
 
@@ -165,12 +169,16 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
 
     if (!root->table(0).map(abi::HIP_ADDRESS / PAGE, reinterpret_cast<uint64_t>(hip) / PAGE, 1, abi::perm::MEM_R))
         return fail(r, "mapping its information page", abi::Status::OutOfMemory);
-    ec = Ec::create(k.memory, *root, abi::UTCB_AREA, st);
+    ec = Ec::create(k.memory, k.scheduler, *root, Ec::Kind::Global, 0, abi::UTCB_AREA, 0, 0, st);
     if (!ec) return fail(r, "creating its first EC", st);
     mdb::insert_root(*root->objects.slot(abi::SEL_OWN_EC, true), *ec, abi::perm::ALL);
+    ec->started = true;  // the kernel sets where it starts: no start-up portal
     ec->regs.rip = r.entry;
     ec->regs.rdi = abi::UTCB_AREA;
     ec->regs.rsi = abi::HIP_ADDRESS;
+    Sc* sc = Sc::create(k.memory, k.scheduler, *ec, ROOT_PRIORITY, ROOT_BUDGET_US, st);
+    if (!sc) return fail(r, "creating its first SC", st);
+    mdb::insert_root(*root->objects.slot(abi::SEL_OWN_SC, true), *sc, abi::perm::ALL);
     return abi::Status::Success;
 }
 

@@ -14,6 +14,7 @@
 #include "hypervisor/kernel/frame_allocator.hpp"
 #include "hypervisor/kernel/multiboot2.hpp"
 #include "hypervisor/kernel/root_grant.hpp"
+#include "hypervisor/kernel/scheduler.hpp"
 
 namespace keel {
 
@@ -23,6 +24,7 @@ struct RootTaskSetup {
     // to the root task.
     FrameAllocator& frames;
     KernelMemory& memory;
+    Scheduler& scheduler;
     PdHardware& tables;
     const GrantRange* kept;  // what the kernel keeps besides the pool (root_memory's `kept`)
     size_t kept_count;
@@ -43,7 +45,7 @@ struct RootTaskReport {
 
 const mb2::Module* find_root_module(const mb2::BootInfo& info);
 
-// Builds the root PD and its first EC, ready to run. On failure the root
+// Builds the root PD and its first EC with an SC, ready to run. On failure the root
 // task never runs (and the kernel does not try again).
 abi::Status create_root_task(RootTaskSetup& setup, const mb2::Module& module, Ec*& ec, RootTaskReport& report);
 

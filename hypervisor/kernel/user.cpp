@@ -1,7 +1,9 @@
 #include "hypervisor/kernel/user.hpp"
 
 #include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/gdt.hpp"
 #include "hypervisor/arch/x86/idt.hpp"
+#include "hypervisor/arch/x86/lapic.hpp"
 #include "hypervisor/arch/x86/pd_tables.hpp"
 #include "hypervisor/arch/x86/user_mode.hpp"
 
@@ -9,53 +11,119 @@ namespace keel::user {
 namespace {
 
 constexpr uint8_t PAGE_FAULT = 14;
-constinit Ec* current = nullptr;
+constexpr uint64_t ARITHMETIC_FLAGS = 0xcd5;
+constinit Scheduler* scheduler = nullptr;
 constinit HypercallContext* context = nullptr;
-constinit Outcome outcome = {Outcome::Kind::Faulted};
+constinit FaultReport report_fault = nullptr;
+constinit Ec* loaded = nullptr;  // whose registers are in the entry frame
+constinit const Pd* loaded_pd = nullptr;
+constinit uint32_t tick_us = 0;
+constinit Outcome outcome = Outcome::NothingToRun;
 
-void on_hypercall(x86::InterruptFrame& f) {
-    abi::Args a{f.rdi, f.rsi, f.rdx, f.rax, f.r8};
-    context->utcb = &current->utcb;
-    abi::Status s = hypercall(*context, current->pd, a);
-    f.rdi = uint64_t(s);
-    f.rsi = a.p1;
-    f.rdx = a.p2;
-    f.rax = a.p3;
-    f.r8 = a.p4;
+uint64_t rdtsc() {
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return uint64_t(hi) << 32 | lo;
 }
 
-// The thread's fault, not the kernel's: it ends, the kernel goes on.
+// The thread's registers into the frame ring 3 returns through; its PD's
+// page table and ports. The frame's privileged parts are the kernel's, not
+// the thread's: user code and stack selectors, and of RFLAGS only the
+// arithmetic flags (never IOPL, never IF off).
+void load(Ec& e) {
+    x86::InterruptFrame& f = x86::user::frame();
+    f = e.regs;
+    f.cs = x86::gdt::USER_CODE;
+    f.ss = x86::gdt::USER_DATA;
+    f.rflags = (f.rflags & ARITHMETIC_FLAGS) | x86::user::INITIAL_RFLAGS;
+    if (&e.pd != loaded_pd) {
+        x86::write_cr3(x86::PdTables::host_table(e.pd).root());
+        x86::IoBitmap& io = x86::PdTables::io_bitmap(e.pd);
+        x86::gdt::load_io_bitmap(io.low(), io.high());
+        loaded_pd = &e.pd;
+    }
+    loaded = &e;
+}
+
+// Loads whoever runs next; idles while nobody can, as long as a deadline
+// may still wake someone; otherwise user level is over.
+void dispatch() {
+    for (;;) {
+        if (Ec* next = scheduler->running()) return load(*next);
+        loaded = nullptr;
+        if (!scheduler->timers_pending()) {
+            outcome = Outcome::NothingToRun;
+            x86::user::leave();
+        }
+        x86::sti();
+        x86::hlt();  // the tick wakes downs whose deadline passed
+        x86::cli();
+    }
+}
+
+void on_hypercall(x86::InterruptFrame& f) {
+    Ec& caller = *loaded;
+    caller.regs = f;
+    context->now = rdtsc();
+    // Held across the call: a thread that revokes its own last capability
+    // goes only once the kernel is done with it.
+    caller.hold();
+    hypercall(*context, caller);
+    caller.release();
+    dispatch();
+}
+
 void on_fault(x86::InterruptFrame& f) {
-    outcome = {Outcome::Kind::Faulted, f.vector, f.error, f.rip, f.vector == PAGE_FAULT ? x86::read_cr2() : 0};
-    current->regs = f;
-    x86::user::leave();
+    Ec& ec = *loaded;
+    ec.regs = f;
+    uint64_t address = f.vector == PAGE_FAULT ? x86::read_cr2() : 0;
+    if (!scheduler->fault(ec, f.vector, f.error, address)) report_fault(ec, f.vector, f.error, address);
+    dispatch();
+}
+
+// Preemption: a tick that interrupted ring 3 may end the quantum.
+void on_tick(x86::InterruptFrame& f) {
+    if (!scheduler) return;
+    scheduler->tick(tick_us, rdtsc());
+    if ((f.cs & 3) != 3 || !loaded) return;  // the idle loop looks again itself
+    Ec* next = scheduler->running();
+    if (next == loaded) return;
+    loaded->regs = f;
+    if (next)
+        load(*next);
+    else
+        dispatch();
 }
 
 }  // namespace
 
-void init() {
+void init(uint32_t tick) {
+    tick_us = tick;
     x86::user::init(on_hypercall);
     x86::idt::set_user_fault_handler(on_fault);
+    x86::lapic::set_tick_hook(on_tick);
 }
 
-Outcome run(Ec& ec, HypercallContext& k) {
+Outcome run(Scheduler& s, HypercallContext& k, FaultReport report) {
     uint64_t kernel_cr3 = x86::read_cr3();
-    current = &ec;
+    scheduler = &s;
     context = &k;
-    x86::user::frame() = ec.regs;
-    x86::write_cr3(x86::PdTables::host_table(ec.pd).root());
-    x86::IoBitmap& io = x86::PdTables::io_bitmap(ec.pd);
-    x86::gdt::load_io_bitmap(io.low(), io.high());
-    x86::user::run();
+    report_fault = report;
+    Ec* first = s.running();
+    if (first) {
+        load(*first);
+        x86::user::run();
+    }
+    scheduler = nullptr;
+    loaded = nullptr;
+    loaded_pd = nullptr;
     x86::write_cr3(kernel_cr3);
     x86::gdt::load_io_bitmap(nullptr, nullptr);
-    current = nullptr;
-    return outcome;
+    return first ? outcome : Outcome::NothingToRun;
 }
 
 void power_off() {
-    outcome = {Outcome::Kind::PoweredOff};
-    current->regs = x86::user::frame();
+    outcome = Outcome::PoweredOff;
     x86::user::leave();
 }
 

@@ -1,25 +1,31 @@
-// Running user threads: the hypercall entry and the faults of ring 3. One
-// CPU and one thread so far (the root task's first EC); the scheduler, and
-// with it ECs that block and are preempted, comes next.
+// Running user threads on this CPU: the hypercall entry, ring 3's faults,
+// the timer's preemption, and idling while every thread waits. The
+// scheduler decides who runs; this loads that thread's registers, page
+// table and I/O bitmap into the CPU. One CPU so far.
 #pragma once
 #include <stdint.h>
 
 #include "hypervisor/kernel/ec.hpp"
 #include "hypervisor/kernel/hypercall.hpp"
+#include "hypervisor/kernel/scheduler.hpp"
 
 namespace keel::user {
 
-struct Outcome {
-    enum class Kind { PoweredOff, Faulted } kind;
-    uint64_t vector = 0, error = 0, rip = 0, address = 0;  // of a fault
+enum class Outcome {
+    PoweredOff,  // the root task asked (ctrl_hw)
+    NothingToRun,  // every thread ended or waits with nothing that could wake it
 };
 
-// Hooks the SYSCALL entry and ring 3's exceptions; once, at boot.
-void init();
-// Runs `ec` in ring 3, serving its hypercalls through `k`, until it faults
-// (the thread ends; the kernel carries on) or powers the machine off.
-Outcome run(Ec& ec, HypercallContext& k);
-// For ctrl_hw's power off: ends run() with PoweredOff.
+// What the kernel says about a thread that faulted without a portal to
+// handle it (so tests and operators see it), with the PD's name.
+using FaultReport = void (*)(const Ec& ec, uint64_t vector, uint64_t error, uint64_t address);
+
+// Hooks the SYSCALL entry, ring 3's exceptions and the timer; once, at boot.
+void init(uint32_t tick_us);
+// Runs the threads of `scheduler` until the machine is powered off or none
+// can run any more.
+Outcome run(Scheduler& scheduler, HypercallContext& k, FaultReport report);
+// For ctrl_hw's power off.
 [[noreturn]] void power_off();
 
 }  // namespace keel::user

@@ -29,6 +29,7 @@ public:
         for (uint64_t i = 0; i < count; ++i)
             if (pages.erase(page + i) != 1) std::abort();
     }
+    bool mapped(uint64_t page) const override { return pages.count(page) != 0; }
     std::map<uint64_t, std::pair<uint64_t, uint8_t>> pages;
 };
 

@@ -41,6 +41,7 @@ public:
         for (uint64_t i = 0; i < count; ++i) EXPECT_EQ(pages.erase(page + i), 1u) << "unmapping what is not mapped";
         ++unmaps;
     }
+    bool mapped(uint64_t page) const override { return pages.count(page) != 0; }
     std::map<uint64_t, std::pair<uint64_t, uint8_t>> pages;
     bool fail_next_map = false;
     int unmaps = 0;

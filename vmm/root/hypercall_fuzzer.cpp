@@ -25,8 +25,10 @@ private:
 
 constexpr uint64_t CHILD_PAGE = abi::USER_SPACE_BASE >> 12;
 // The hypercalls the kernel implements so far get three calls in four.
-constexpr abi::Hypercall IMPLEMENTED[] = {abi::Hypercall::CreatePd, abi::Hypercall::CreateSm, abi::Hypercall::CtrlPd,
-                                          abi::Hypercall::CtrlPd, abi::Hypercall::CtrlSm};
+constexpr abi::Hypercall IMPLEMENTED[] = {abi::Hypercall::Call,     abi::Hypercall::CreatePd, abi::Hypercall::CreateEc,
+                                          abi::Hypercall::CreateSc, abi::Hypercall::CreatePt, abi::Hypercall::CreateSm,
+                                          abi::Hypercall::CtrlPd,   abi::Hypercall::CtrlPd,   abi::Hypercall::CtrlPt,
+                                          abi::Hypercall::CtrlSc,   abi::Hypercall::CtrlSm};
 
 uint64_t selector(Random& r) { return r.below(4) ? r.below(64) : r.next() & abi::MAX_SELECTOR; }
 
@@ -47,11 +49,38 @@ abi::Crd crd(Random& r, uint64_t ram_page) {
 }
 
 uint64_t word(Random& r, uint64_t ram_page) {
-    switch (r.below(4)) {
+    switch (r.below(5)) {
     case 0: return r.below(64);
     case 1: return crd(r, ram_page).raw;
     case 2: return (r.below(2) ? ram_page : CHILD_PAGE) + r.below(256);  // a destination page
+    case 3: return abi::UTCB_AREA + (r.below(64) << 12);  // a UTCB address (create_ec)
     default: return r.next();
+    }
+}
+
+// Half of the creations get arguments that can succeed, so that threads,
+// scheduling contexts and portals exist for the other calls to hit.
+void make_plausible(abi::Args& a, Random& r, uint64_t ram_page) {
+    uint64_t pd = r.below(4) ? abi::SEL_OWN_PD : r.below(64);
+    switch (a.number()) {
+    case abi::Hypercall::CreateEc:
+        a.p1 = pd;
+        a.p2 = (r.below(8) ? 0 : r.below(4)) | r.below(64) << 16;
+        a.p3 = abi::UTCB_AREA + (r.below(256) << 12);
+        a.p4 = (ram_page + r.below(256)) << 12;
+        break;
+    case abi::Hypercall::CreateSc:
+        a.p1 = pd;
+        a.p2 = r.below(64);
+        a.p3 = (1 + r.below(255)) | (100 + r.below(100000)) << 8;
+        break;
+    case abi::Hypercall::CreatePt:
+        a.p1 = pd;
+        a.p2 = r.below(64);
+        a.p4 = r.below(2) ? (ram_page + r.below(256)) << 12 : r.next();
+        break;
+    case abi::Hypercall::Call: a.p1 = r.below(8); break;
+    default: break;
     }
 }
 
@@ -82,6 +111,10 @@ void fuzz_hypercalls(uint64_t seed, uint64_t count, const FuzzTarget& t, FuzzSta
         abi::Args a{abi::p0(abi::Hypercall(number), flags, selector(r)), word(r, t.ram_page), word(r, t.ram_page),
                     word(r, t.ram_page), word(r, t.ram_page)};
         if (number == uint64_t(abi::Hypercall::CtrlPd) && r.below(4)) a.p2 = crd(r, t.ram_page).raw;
+        if (r.below(2)) make_plausible(a, r, t.ram_page);
+        // A down that waits would stop the only thread making calls: its
+        // deadline has always passed already (the kernel then never blocks).
+        if (number == uint64_t(abi::Hypercall::CtrlSm) && a.flags() == uint8_t(abi::SmOp::Down)) a.p1 = 1;
         if (harmful(a, t.image_first, t.image_end)) {
             ++stats.skipped;
             continue;
@@ -89,6 +122,7 @@ void fuzz_hypercalls(uint64_t seed, uint64_t count, const FuzzTarget& t, FuzzSta
         abi::Status s = user::hypercall(a);
         ++stats.calls;
         ++stats.by_status[uint8_t(s) & 15];
+        if (s == abi::Status::Success) ++stats.succeeded[number & 15];
         if ((i + 1) % step == 0) user::console::print("fuzz: %lu of %lu calls\n", i + 1, count);
     }
 }

@@ -12,6 +12,7 @@ namespace keel::root {
 struct FuzzStats {
     uint64_t calls = 0, skipped = 0;
     uint64_t by_status[16] = {};
+    uint64_t succeeded[16] = {};  // by hypercall number
 };
 
 struct FuzzTarget {

@@ -97,6 +97,9 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb* utcb, const keel::abi::H
             if (stats.by_status[s])
                 user::console::print(" %s %lu", abi::status_name(abi::Status(s)), stats.by_status[s]);
         user::console::print("\n");
+        user::console::print("fuzz: successes by hypercall:");
+        for (unsigned h = 0; h < abi::HYPERCALL_COUNT; ++h) user::console::print(" %u:%lu", h, stats.succeeded[h]);
+        user::console::print("\n");
     }
     if (!o.probe.empty() && !root::run_probe(o.probe, *hip)) {
         user::console::print("root: no probe '%.*s'; ", int(o.probe.size), o.probe.data);

@@ -20,6 +20,7 @@ public:
     bool map(uint64_t port, uint64_t, uint64_t count, uint8_t perms) override;
     void protect(uint64_t port, uint64_t count, uint8_t perms) override;
     void unmap(uint64_t port, uint64_t count) override;
+    bool mapped(uint64_t port) const override { return port < 0x10000 && allows(uint16_t(port)); }
 
     uint8_t* low() const { return half_[0]; }
     uint8_t* high() const { return half_[1]; }

@@ -30,9 +30,13 @@ constinit volatile uint64_t tick_count = 0;
 uint32_t read(Reg r) { return mmio[r / 4]; }
 void write(Reg r, uint32_t v) { mmio[r / 4] = v; }
 
-void on_timer(InterruptFrame&) {
+using TickHook = void (*)(InterruptFrame&);
+constinit TickHook tick_hook = nullptr;
+
+void on_timer(InterruptFrame& f) {
     tick_count = tick_count + 1;
     write(EOI, 0);
+    if (tick_hook) tick_hook(f);
 }
 // The APIC's own spurious interrupt sets no in-service bit and takes no EOI;
 // an IPI or MSI forged on the same vector does, and is acknowledged.
@@ -78,6 +82,7 @@ Status start_timer(uint32_t hz, TimerInfo& info) {
 }
 
 uint64_t ticks() { return tick_count; }
+void set_tick_hook(void (*hook)(InterruptFrame&)) { tick_hook = hook; }
 
 void eoi_if_in_service(uint8_t vec) {
     constexpr uint32_t ISR_BASE = 0x100;

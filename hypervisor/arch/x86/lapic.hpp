@@ -3,6 +3,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "hypervisor/arch/x86/interrupt_frame.hpp"
 #include "lib/status.hpp"
 
 namespace keel::x86::lapic {
@@ -27,5 +28,8 @@ void send_self_init();
 // Sends this CPU a non-maskable interrupt.
 void send_self_nmi();
 uint64_t ticks();
+// Called on every timer tick after the acknowledgement, with the frame the
+// tick interrupted (the scheduler's clock).
+void set_tick_hook(void (*hook)(InterruptFrame&));
 
 }  // namespace keel::x86::lapic

@@ -66,6 +66,11 @@ void PagingSpace::unmap(uint64_t page, uint64_t count) {
     flush(page, count);
 }
 
+bool PagingSpace::mapped(uint64_t page) const {
+    uint64_t pa, f;
+    return table_.lookup(page * PAGE, pa, f) == Status::Ok;
+}
+
 // One CPU so far: only the loaded table can have cached entries (a CR3
 // load drops all user entries, none is global). Nested entries are tagged
 // by the vCPU's ASID: its next entry flushes it (generation).

@@ -25,6 +25,7 @@ public:
     bool map(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) override;
     void protect(uint64_t page, uint64_t count, uint8_t perms) override;
     void unmap(uint64_t page, uint64_t count) override;
+    bool mapped(uint64_t page) const override;
 
     uint64_t root() const { return table_.root(); }
     // Moves on every unmap and protect: a vCPU that ran on this nested table

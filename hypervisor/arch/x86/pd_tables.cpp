@@ -27,6 +27,7 @@ public:
     }
     void protect(uint64_t, uint64_t, uint8_t) override {}
     void unmap(uint64_t, uint64_t) override {}
+    bool mapped(uint64_t) const override { return false; }
 };
 constinit NoMsrPassThrough no_msrs;
 

@@ -1,0 +1,76 @@
+// One CPU's scheduler: which SC runs (the highest-priority ready one, round
+// robin within a priority by quanta), and which EC runs on it (the end of
+// the call chain from the SC's EC). The IPC and semaphore operations that
+// block and wake ECs live here too, so every change of who runs goes
+// through one place. Pure: the kernel's glue loads the running EC's
+// registers into the CPU; host tests drive it directly.
+#pragma once
+#include <stdint.h>
+
+#include "abi/status.hpp"
+#include "hypervisor/kernel/ec.hpp"
+#include "hypervisor/kernel/pt.hpp"
+#include "hypervisor/kernel/ready_queue.hpp"
+#include "hypervisor/kernel/sc.hpp"
+#include "hypervisor/kernel/sm.hpp"
+
+namespace keel {
+
+class Scheduler {
+public:
+    // The EC to run now, choosing the next SC if none is current; nullptr
+    // when no SC is ready (the CPU idles).
+    Ec* running();
+    Sc* current() const { return current_; }
+
+    // Time passed on this CPU: the current SC's quantum shrinks (at its end
+    // the SC goes to the back of its round), and downs whose deadline
+    // passed (`now`, TSC) wake with Timeout.
+    void tick(uint64_t elapsed_us, uint64_t now);
+    // True while some EC waits with a deadline: idling is not for ever.
+    bool timers_pending() const { return timed_ != nullptr; }
+
+    // IPC (abi: call, reply). `caller` is the running EC.
+    abi::Status call(Ec& caller, Pt& pt, uint64_t words);
+    abi::Status reply(Ec& handler, uint64_t words);
+    // Semaphores (abi: ctrl_sm). A down that cannot proceed blocks `ec`.
+    void up(Sm& sm);
+    void down(Ec& ec, Sm& sm, uint64_t deadline);
+
+    // The running EC raised exception `vector`: the portal at its event
+    // base + vector in its PD is called with its state; without one, the EC
+    // is killed. Returns false if it was killed.
+    bool fault(Ec& ec, uint64_t vector, uint64_t error, uint64_t address);
+    // The EC ends: it runs no more, and its callers are told Aborted.
+    void kill(Ec& ec);
+    // ECs killed so far because they had no portal for an event.
+    uint64_t killed() const { return killed_; }
+
+    // Object lifetimes (sc.cpp, ec.cpp, sm.cpp).
+    void bound(Sc& sc);
+    void unbound(Sc& sc);
+    void detach(Ec& ec);
+    void detach(Sm& sm);
+
+private:
+    static Ec& chain_end(Ec& ec);
+    static Sc* sc_of(Ec& ec);  // the SC the chain `ec` is on runs on, if any
+    void make_ready(Sc& sc, bool front = false);
+    void stop(Sc& sc);  // not ready (its chain blocked)
+    void start_call(Ec& caller, Pt& pt, uint64_t words);
+    abi::Status enter(Ec& caller, Pt& pt, uint64_t words);  // start or queue a call
+    static Pt* event_portal(Ec& ec, uint64_t event);
+    bool raise(Ec& ec, uint64_t event, uint64_t error, uint64_t address);
+    void resume(Ec& caller, abi::Status result);  // a call ends: the caller runs again
+    void unwind(Ec& ec);  // abandon what `ec` was doing for a call chain that is gone
+    void dequeue_caller(Ec& handler, Ec& caller);
+    void untime(Ec& ec);
+    void wake(Ec& ec, abi::Status result);  // from a semaphore
+
+    ReadyQueue queue_;
+    Sc* current_ = nullptr;
+    Ec* timed_ = nullptr;
+    uint64_t killed_ = 0;
+};
+
+}  // namespace keel
