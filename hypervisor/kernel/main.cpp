@@ -45,6 +45,13 @@ constexpr uint32_t TIMER_HZ = 100;
 constexpr uint64_t TIMER_TICKS_TO_SEE = 5;
 constinit mb2::BootInfo boot_info;
 constinit FrameAllocator frames;
+constinit uint64_t tsc_khz = 0;
+
+uint64_t rdtsc() {
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return uint64_t(hi) << 32 | lo;
+}
 
 uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
@@ -155,9 +162,14 @@ void setup_timer() {
         return;
     }
     x86::sti();
-    while (x86::lapic::ticks() < TIMER_TICKS_TO_SEE) x86::hlt();
-    console::print("lapic: at 0x%lx, timer %u Hz (%u bus ticks/ms), %lu ticks seen\n", apic, info.hz,
-                   info.bus_ticks_per_ms, x86::lapic::ticks());
+    // The TSC's rate, measured over the ticks seen: user level's deadlines
+    // are TSC values (the HIP passes the rate on).
+    while (x86::lapic::ticks() < 1) x86::hlt();
+    uint64_t first = x86::lapic::ticks(), tsc0 = rdtsc();
+    while (x86::lapic::ticks() < first + TIMER_TICKS_TO_SEE) x86::hlt();
+    tsc_khz = (rdtsc() - tsc0) * TIMER_HZ / TIMER_TICKS_TO_SEE / 1000;
+    console::print("lapic: at 0x%lx, timer %u Hz (%u bus ticks/ms), %lu ticks seen; TSC %lu kHz\n", apic, info.hz,
+                   info.bus_ticks_per_ms, x86::lapic::ticks(), tsc_khz);
 }
 
 // Each frame keeps a buffer alive across the call, so the stack must grow

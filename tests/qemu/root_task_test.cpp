@@ -123,6 +123,71 @@ INSTANTIATE_TEST_SUITE_P(Probes, Isolation,
                              return n;
                          });
 
+// A PD the root task made, holding only the root task's code and one page
+// of its own: each hostile act stops its thread alone, with the kernel's
+// report, and the root task goes on.
+void expect_child_stopped(const Boot& b, unsigned vector, const std::string& attempt) {
+    std::smatch m;
+    ASSERT_TRUE(
+        std::regex_search(b.serial, m,
+                          std::regex(R"(user: a thread of PD 0x[0-9a-f]+ faulted \(vector (\d+), error 0x[0-9a-f]+\) )"
+                                     R"(at rip 0x8040[0-9a-f]+, address 0x([0-9a-f]+), with no portal to handle it; )"
+                                     R"(it was stopped)")))
+        << b.serial;
+    EXPECT_EQ(std::stoul(m[1]), vector) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] probe: the child ran; its " + attempt + " did not complete (as documented)"))
+        << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "root: the root task powered the machine off")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+TEST(ChildPd, ReadingTheRootTasksMemoryFaultsInTheChildOnly) {
+    Boot b = boot("keel-root-child-reads-root.iso");
+    expect_child_stopped(b, 14, "read");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(b.serial, m, std::regex(R"(reads the root task's data at 0x([0-9a-f]+))")))
+        << b.serial;
+    EXPECT_TRUE(has(b.serial, "address 0x" + m[1].str() + ", with no portal")) << "the fault is at that address\n"
+                                                                               << b.serial;
+}
+
+TEST(ChildPd, PortsNeverDelegatedFaultInTheChildOnly) {
+    Boot b = boot("keel-root-child-ports.iso");
+    expect_child_stopped(b, 13, "port access");
+}
+
+TEST(ChildPd, CapabilitiesNeverGivenOrRevokedAreRefused) {
+    Boot b = boot("keel-root-child-capabilities.iso");
+    for (const char* line :
+         {"child: up on the semaphore it was given: success (as documented)",
+          "child: up on a selector never given: bad capability (as documented)",
+          "child: the kernel's health check: bad capability (as documented)",
+          "child: create a PD: bad capability (as documented)",
+          "child: up on the revoked semaphore: bad capability (as documented)",
+          "the child's one up arrived: success (as documented)", "and only one: timeout (as documented)"})
+        EXPECT_TRUE(has(b.serial, std::string("[root] probe: ") + line)) << line << "\n" << b.serial;
+    EXPECT_FALSE(has(b.serial, "UNEXPECTED")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+// A thread that never stops does not keep the CPU: the timer ends its
+// quantum and the root task, at the same priority, runs in every round.
+TEST(Preemption, ASpinningThreadDoesNotStarveAnotherOfItsPriority) {
+    Boot b = boot("keel-root-spin.iso");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(b.serial, m,
+                                  std::regex(R"(probe: the root task ran again 5 times while the child spun \((\d+) )"
+                                             R"(iterations, advancing in (\d) of 5 rounds\))")))
+        << b.serial;
+    EXPECT_GT(std::stoull(m[1]), 0u) << "the child ran" << b.serial;
+    EXPECT_EQ(m[2], "5") << "and kept running between the root task's turns\n" << b.serial;
+    EXPECT_TRUE(has(b.serial, "probe: without its SC the child stopped (as documented)")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
 TEST(HypercallFuzzer, RandomHypercallsFromRing3LeaveTheKernelHealthy) {
     Boot b = boot("keel-root-fuzz.iso");
     std::smatch m;

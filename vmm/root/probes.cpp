@@ -2,6 +2,7 @@
 
 #include "abi/capability.hpp"
 #include "abi/layout.hpp"
+#include "vmm/root/child.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
 
@@ -100,6 +101,124 @@ void capabilities(const abi::Hip& hip) {
            abi::Status::BadCapability);
 }
 
+// --- probes from a child PD (child.hpp) ---------------------------------
+// The child runs the root task's code but has none of its data: these
+// functions touch only the child's mailbox and make hypercalls inline.
+
+constinit volatile uint64_t root_secret = 0x5ec2e7;  // in the root task's data: never the child's
+
+uint64_t status_of(const abi::Args& a) { return uint64_t(user::hypercall(a)); }
+
+[[noreturn]] void child_reads_root() {
+    Mailbox& m = child_mailbox();
+    m.word[0] = 1;
+    m.word[1] = root_secret;  // faults: the page is not in the child's space
+    m.word[2] = 1;
+    for (;;) {}
+}
+
+[[noreturn]] void child_uses_ports() {
+    Mailbox& m = child_mailbox();
+    m.word[0] = 1;
+    uint8_t v;
+    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(uint16_t(0x2f8)));  // COM2: the root task's, never delegated
+    m.word[2] = 1;
+    for (;;) {}
+}
+
+[[noreturn]] void child_uses_capabilities() {
+    Mailbox& m = child_mailbox();
+    m.word[1] = status_of(enc::sm_up(40));  // delegated to it
+    m.word[2] = status_of(enc::sm_up(41));  // never given
+    m.word[3] = status_of(enc::hw_health());  // the root task's alone
+    m.word[4] = status_of(enc::create_pd(42, abi::SEL_OWN_PD));  // it holds no PD capability, not even its own
+    m.word[0] = 1;
+    while (!m.word[5]) {}  // the root task revokes selector 40
+    m.word[6] = status_of(enc::sm_up(40));
+    m.word[7] = 1;
+    asm volatile("ud2");  // done: the thread ends here
+    for (;;) {}
+}
+
+[[noreturn]] void child_spins() {
+    Mailbox& m = child_mailbox();
+    m.word[0] = 1;
+    for (;;) m.word[1] = m.word[1] + 1;
+}
+
+constexpr uint8_t ROOT_PRIORITY = 128, BELOW_ROOT = 100;
+
+void report_child(const Mailbox& m, const char* attempt) {
+    user::console::print("probe: the child %s; its %s %s\n", m.word[0] ? "ran" : "DID NOT RUN", attempt,
+                         m.word[2] ? "SUCCEEDED (UNEXPECTED)" : "did not complete (as documented)");
+}
+
+void child_reads_root_probe(const abi::Hip& hip) {
+    user::console::print("probe: a child PD reads the root task's data at 0x%lx\n",
+                         reinterpret_cast<uint64_t>(&root_secret));
+    Mailbox* m = start_child(hip, child_reads_root, BELOW_ROOT);
+    if (!m) return;
+    sleep_ms(hip, 50);
+    report_child(*m, "read");
+}
+
+void child_ports_probe(const abi::Hip& hip) {
+    user::console::print("probe: a child PD reads COM2's port 0x2f8, which it was never given\n");
+    Mailbox* m = start_child(hip, child_uses_ports, BELOW_ROOT);
+    if (!m) return;
+    sleep_ms(hip, 50);
+    report_child(*m, "port access");
+}
+
+void child_capabilities_probe(const abi::Hip& hip) {
+    user::console::print("probe: a child PD uses capabilities given, never given and revoked\n");
+    Mailbox* m = start_child(hip, child_uses_capabilities, BELOW_ROOT);
+    if (!m) return;
+    expect("create a semaphore for the child", user::hypercall(enc::create_sm(71, abi::SEL_OWN_PD, 0)),
+           abi::Status::Success);
+    expect(
+        "delegate it (up only) to the child",
+        user::hypercall(enc::delegate(abi::SEL_OWN_PD, CHILD_PD, Crd(SpaceKind::Object, 71, 0, abi::perm::SM_UP), 40)),
+        abi::Status::Success);
+    for (int i = 0; i < 20 && !m->word[0]; ++i) sleep_ms(hip, 10);
+    expect("child: up on the semaphore it was given", abi::Status(m->word[1]), abi::Status::Success);
+    expect("child: up on a selector never given", abi::Status(m->word[2]), abi::Status::BadCapability);
+    expect("child: the kernel's health check", abi::Status(m->word[3]), abi::Status::BadCapability);
+    expect("child: create a PD", abi::Status(m->word[4]), abi::Status::BadCapability);
+    expect("revoke the child's copy",
+           user::hypercall(enc::revoke(abi::SEL_OWN_PD, Crd(SpaceKind::Object, 71, 0, abi::perm::ALL), true)),
+           abi::Status::Success);
+    m->word[5] = 1;
+    for (int i = 0; i < 20 && !m->word[7]; ++i) sleep_ms(hip, 10);
+    expect("child: up on the revoked semaphore", abi::Status(m->word[6]), abi::Status::BadCapability);
+    expect("the child's one up arrived", user::hypercall(enc::sm_down(71, 1)), abi::Status::Success);
+    expect("and only one", user::hypercall(enc::sm_down(71, 1)), abi::Status::Timeout);
+}
+
+// Preemption: a child that never stops, at the root task's own priority;
+// the root task must still get the CPU in every round.
+void spin_probe(const abi::Hip& hip) {
+    user::console::print("probe: a child PD spins on this CPU at the root task's priority\n");
+    Mailbox* m = start_child(hip, child_spins, ROOT_PRIORITY);
+    if (!m) return;
+    uint64_t last = 0, rounds = 0;
+    for (int i = 0; i < 5; ++i) {
+        sleep_ms(hip, 20);
+        if (m->word[1] > last) ++rounds;
+        last = m->word[1];
+    }
+    user::console::print("probe: the root task ran again %d times while the child spun (%lu iterations, advancing in "
+                         "%lu of 5 rounds)\n",
+                         5, last, rounds);
+    expect("revoke the child's SC",
+           user::hypercall(enc::revoke(abi::SEL_OWN_PD, Crd(SpaceKind::Object, CHILD_SC, 0, abi::perm::ALL), false)),
+           abi::Status::Success);
+    uint64_t before = m->word[1];
+    sleep_ms(hip, 30);
+    user::console::print("probe: without its SC the child %s\n",
+                         m->word[1] == before ? "stopped (as documented)" : "RAN ON (UNEXPECTED)");
+}
+
 struct Probe {
     const char* name;
     void (*run)(const abi::Hip&);
@@ -114,6 +233,10 @@ constexpr Probe PROBES[] = {
     {"msr", read_msr},
     {"cli", disable_interrupts},
     {"capabilities", capabilities},
+    {"child-reads-root", child_reads_root_probe},
+    {"child-ports", child_ports_probe},
+    {"child-capabilities", child_capabilities_probe},
+    {"spin", spin_probe},
 };
 
 }  // namespace

@@ -1,0 +1,33 @@
+// A child PD for the isolation probes: it shares the root task's code
+// (text and rodata, read-only) at the same addresses and has one page of
+// its own (stack at the top, a mailbox at the bottom that the root task
+// also sees), and nothing else: no capability, no port, none of the root
+// task's data. Its one thread starts through a start-up portal the root
+// task serves, at `entry`, on an SC of the given priority.
+#pragma once
+#include <stdint.h>
+
+#include "abi/capability.hpp"
+#include "abi/hip.hpp"
+
+namespace keel::root {
+
+inline constexpr uint64_t CHILD_PAGE = 0x9000000000;  // the child's own page, in its space
+inline constexpr abi::Selector CHILD_PD = 64, CHILD_EC = 65, CHILD_SC = 66;
+
+struct Mailbox {
+    volatile uint64_t word[16];
+};
+
+// The mailbox as the child sees it (only valid in the child).
+inline Mailbox& child_mailbox() { return *reinterpret_cast<Mailbox*>(CHILD_PAGE); }
+
+// Starts the child; returns the mailbox as the root task sees it, or
+// nullptr (and says why) if a hypercall failed.
+Mailbox* start_child(const abi::Hip& hip, void (*entry)(), uint8_t priority);
+
+// Waits about `ms` milliseconds (a semaphore down with a deadline), so that
+// other threads run.
+void sleep_ms(const abi::Hip& hip, uint64_t ms);
+
+}  // namespace keel::root
