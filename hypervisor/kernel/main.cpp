@@ -361,8 +361,8 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
     if (!module) return;
     auto* pages = new (frame_pages_storage) FramePages(frames);
     auto* memory = new (kernel_memory_storage) KernelMemory(*pages);
-    uint64_t kernel_half = reinterpret_cast<const uint64_t*>(x86::read_cr3() & x86::pte::ADDR_MASK)[0];
-    auto* tables = new (pd_tables_storage) x86::PdTables(*pages, kernel_half, is_ram);
+    auto* kernel_root = reinterpret_cast<const uint64_t*>(x86::read_cr3() & x86::pte::ADDR_MASK);
+    auto* tables = new (pd_tables_storage) x86::PdTables(*pages, kernel_root, is_ram);
     GrantRange kept[] = {
         {0, LOW_MEMORY},
         {addr(__image_start), addr(__image_end)},

@@ -56,18 +56,25 @@ extern "C" [[noreturn]] void child_startup(uint64_t entry) {
     for (;;) {}  // a reply does not return
 }
 
-Mailbox* start_child(const abi::Hip& hip, void (*entry)(), uint8_t priority) {
+Mailbox* make_child(const abi::Hip& hip) {
     uint64_t ram = first_ram(hip) + CHILD_RAM_OFFSET;
     auto* mailbox = reinterpret_cast<Mailbox*>(ram);
     for (auto& w : mailbox->word) w = 0;
     auto image = reinterpret_cast<uint64_t>(__image_first), text = reinterpret_cast<uint64_t>(__text_end),
          rodata = reinterpret_cast<uint64_t>(__rodata_end);
-    auto* stack_top = startup_stack + sizeof startup_stack - 8;
     if (!ok("creating its PD", user::hypercall(enc::create_pd(CHILD_PD, abi::SEL_OWN_PD))) ||
         !share(image, text, abi::perm::MEM_R | abi::perm::MEM_X) || !share(text, rodata, abi::perm::MEM_R) ||
         !ok("giving it its page",
             user::hypercall(enc::delegate(abi::SEL_OWN_PD, CHILD_PD, Crd(SpaceKind::HostMemory, ram >> 12, 0, RW),
-                                          CHILD_PAGE >> 12))) ||
+                                          CHILD_PAGE >> 12))))
+        return nullptr;
+    return mailbox;
+}
+
+Mailbox* start_child(const abi::Hip& hip, void (*entry)(), uint8_t priority) {
+    Mailbox* mailbox = make_child(hip);
+    auto* stack_top = startup_stack + sizeof startup_stack - 8;
+    if (!mailbox ||
         !ok("creating the start-up handler",
             user::hypercall(enc::create_ec(STARTUP_EC, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, STARTUP_UTCB,
                                            reinterpret_cast<uint64_t>(stack_top), 0))) ||

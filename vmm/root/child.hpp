@@ -22,8 +22,10 @@ struct Mailbox {
 // The mailbox as the child sees it (only valid in the child).
 inline Mailbox& child_mailbox() { return *reinterpret_cast<Mailbox*>(CHILD_PAGE); }
 
-// Starts the child; returns the mailbox as the root task sees it, or
-// nullptr (and says why) if a hypercall failed.
+// Makes the child PD (no thread yet); returns the mailbox as the root task
+// sees it, or nullptr (and says why) if a hypercall failed.
+Mailbox* make_child(const abi::Hip& hip);
+// Makes it and starts its thread at `entry`.
 Mailbox* start_child(const abi::Hip& hip, void (*entry)(), uint8_t priority);
 
 // Waits about `ms` milliseconds (a semaphore down with a deadline), so that

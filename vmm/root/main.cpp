@@ -3,13 +3,14 @@
 // command line asks, runs the hypercall fuzzer or one isolation probe;
 // starting VMM PDs from the boot configuration comes with ECs and portals.
 //
-// Command line (its boot module's): root [fuzz=COUNT] [seed=N] [probe=NAME]
+// Command line (its boot module's): root [fuzz=COUNT] [seed=N] [probe=NAME] [bench=ipc]
 #include "abi/hip.hpp"
 #include "abi/hypercall.hpp"
 #include "abi/layout.hpp"
 #include "abi/utcb.hpp"
 #include "lib/string.hpp"
 #include "vmm/root/hypercall_fuzzer.hpp"
+#include "vmm/root/ipc_bench.hpp"
 #include "vmm/root/probes.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
@@ -21,7 +22,7 @@ namespace {
 
 struct Options {
     uint64_t fuzz = 0, seed = 1;
-    StringView probe;
+    StringView probe, bench;
     bool bad = false;
 };
 
@@ -40,7 +41,12 @@ Options parse(StringView cmdline) {
             o.probe = w.substr(6);
             continue;
         }
-        user::console::print("root: ignoring '%.*s': not fuzz=COUNT, seed=N or probe=NAME\n", int(w.size), w.data);
+        if (w == "bench=ipc") {
+            o.bench = w.substr(6);
+            continue;
+        }
+        user::console::print("root: ignoring '%.*s': not fuzz=COUNT, seed=N, probe=NAME or bench=ipc\n", int(w.size),
+                             w.data);
         o.bad = true;
     }
     return o;
@@ -105,6 +111,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb* utcb, const keel::abi::H
         user::console::print("root: no probe '%.*s'; ", int(o.probe.size), o.probe.data);
         root::list_probes();
     }
+    if (!o.bench.empty()) root::ipc_bench(*hip);
     root::health();
     user::console::print("root: done; powering off\n");
     (void)user::hypercall(abi::encode::hw_power_off());

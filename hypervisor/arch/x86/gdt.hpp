@@ -7,6 +7,12 @@
 #pragma once
 #include <stdint.h>
 
+#include "lib/status.hpp"
+
+namespace keel::x86 {
+class PageTable;
+}
+
 namespace keel::x86::gdt {
 
 constexpr uint16_t KERNEL_CODE = 0x08;
@@ -23,15 +29,24 @@ constexpr uint8_t IST_MACHINE_CHECK = 3;
 
 void init();
 
+// The TSS and the current PD's I/O bitmap appear in a window in the
+// kernel's top root slot (shared by every address space, like the identity
+// map): the TSS's page, then the bitmap's two pages (remapped to the
+// current PD's bitmap on a change of PD), then a page of ones (the CPU
+// reads one byte past the bitmap).
+inline constexpr uint64_t TSS_WINDOW = 0xffffff8000000000;  // root slot 511
+inline constexpr unsigned WINDOW_SLOT = 511;
+
+// Maps the window into the kernel's table and moves the TSS there.
+[[nodiscard]] Status map_window(PageTable& kernel);
+
 // Where the CPU puts a ring-3 entry's frame (RSP0): 16-byte aligned.
 void set_kernel_stack(uint64_t top);
-// The current PD's I/O bitmap, in two halves of IO_BITMAP_BYTES / 2; null:
-// no port at all.
+// The current PD's I/O bitmap: two pages (ports 0-32767, 32768-65535),
+// mapped, not copied, so a change to the bitmap applies at once; null: no
+// port at all.
 void load_io_bitmap(const uint8_t* low, const uint8_t* high);
-// That bitmap changed: if it is the loaded one, the TSS's copy is renewed
-// now, so a revoked port is gone before the revocation returns.
-void refresh_io_bitmap(const uint8_t* low, const uint8_t* high);
-// That bitmap is freed: if it is loaded, no port is allowed from now on.
+// That bitmap's pages are freed: if they are mapped, no port is allowed.
 void unload_io_bitmap(const uint8_t* low);
 
 }  // namespace keel::x86::gdt

@@ -13,7 +13,8 @@ void IoBitmap::set(uint64_t port, uint64_t count, bool denied) {
         uint8_t bit = uint8_t(1 << (p % 8));
         byte(p) = denied ? byte(p) | bit : byte(p) & ~bit;
     }
-    gdt::refresh_io_bitmap(half_[0], half_[1]);  // a revoked port is gone before the revocation returns
+    // The TSS's window maps these very pages: a revoked port is gone
+    // before the revocation returns.
 }
 
 bool IoBitmap::map(uint64_t port, uint64_t, uint64_t count, uint8_t perms) {

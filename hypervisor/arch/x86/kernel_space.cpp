@@ -1,6 +1,7 @@
 #include "kernel_space.hpp"
 
 #include "cpu.hpp"
+#include "gdt.hpp"
 
 extern "C" char __image_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[],
     __stack_guard[], __stack_bottom[];
@@ -71,6 +72,7 @@ Status build_kernel_space(const mb2::BootInfo& info, FrameAllocator& frames, Ker
         if (Status s = pt.map(lo, lo, SIZE_2M, flags, SIZE_2M); s != Status::Ok) return s;
     }
 
+    if (Status s = gdt::map_window(pt); s != Status::Ok) return s;
     write_cr3(pt.root());
 
     report = {};

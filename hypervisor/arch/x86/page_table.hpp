@@ -59,6 +59,8 @@ public:
     // `root` too, the root itself. Leaves are not freed: they were never
     // the table's.
     void release(unsigned first, unsigned last, bool root);
+    // The present 4 KiB leaf entry for va, or nullptr.
+    uint64_t* leaf_entry(uint64_t va) const { return leaf(va); }
     // The raw entry of a root slot (to share the kernel's half).
     uint64_t root_entry(unsigned slot) const { return mem_.access(mem_.ctx, root_)[slot & 511]; }
     void set_root_entry(unsigned slot, uint64_t e) { mem_.access(mem_.ctx, root_)[slot & 511] = e; }

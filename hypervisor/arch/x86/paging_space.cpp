@@ -2,6 +2,7 @@
 
 #include "abi/capability.hpp"
 #include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/gdt.hpp"
 #include "hypervisor/tpm/tpm_mmio.hpp"
 #include "lib/assert.hpp"
 
@@ -20,9 +21,12 @@ PagingSpace::~PagingSpace() {
         table_.release(0, 511, true);
 }
 
-bool PagingSpace::init(uint64_t kernel_half) {
+bool PagingSpace::init(const uint64_t* kernel_root) {
     if (table_.init() != Status::Ok) return false;
-    if (kind_ == Kind::Host) table_.set_root_entry(KERNEL_SLOT, kernel_half);
+    if (kind_ == Kind::Host) {
+        table_.set_root_entry(KERNEL_SLOT, kernel_root[KERNEL_SLOT]);
+        table_.set_root_entry(gdt::WINDOW_SLOT, kernel_root[gdt::WINDOW_SLOT]);
+    }
     return true;
 }
 

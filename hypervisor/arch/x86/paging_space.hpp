@@ -19,8 +19,9 @@ public:
     PagingSpace(PageTableMemory memory, Kind kind, IsRam is_ram) : table_(memory), kind_(kind), is_ram_(is_ram) {}
     ~PagingSpace();  // frees its tables
 
-    // A host table shares `kernel_half` (the kernel's root slot 0).
-    [[nodiscard]] bool init(uint64_t kernel_half);
+    // A host table shares the kernel's root slots (its identity map and
+    // the TSS window) with `kernel_root`, the kernel's top-level table.
+    [[nodiscard]] bool init(const uint64_t* kernel_root);
 
     bool map(uint64_t page, uint64_t frame, uint64_t count, uint8_t perms) override;
     void protect(uint64_t page, uint64_t count, uint8_t perms) override;

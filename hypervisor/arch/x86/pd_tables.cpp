@@ -33,8 +33,8 @@ constinit NoMsrPassThrough no_msrs;
 
 }  // namespace
 
-PdTables::PdTables(PageSource& pages, uint64_t kernel_half, PagingSpace::IsRam is_ram)
-    : pages_(pages), kernel_half_(kernel_half), is_ram_(is_ram), paging_(pages, sizeof(PagingSpace), 64),
+PdTables::PdTables(PageSource& pages, const uint64_t* kernel_root, PagingSpace::IsRam is_ram)
+    : pages_(pages), kernel_root_(kernel_root), is_ram_(is_ram), paging_(pages, sizeof(PagingSpace), 64),
       io_(pages, sizeof(IoBitmap), 16) {}
 
 ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind) {
@@ -46,7 +46,7 @@ ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind) {
         auto* space = new (p) PagingSpace(
             {allocate_table, access_table, &pages_, free_table},
             kind == abi::SpaceKind::HostMemory ? PagingSpace::Kind::Host : PagingSpace::Kind::Nested, is_ram_);
-        if (!space->init(kernel_half_)) {
+        if (!space->init(kernel_root_)) {
             space->~PagingSpace();
             paging_.free(p);
             return nullptr;

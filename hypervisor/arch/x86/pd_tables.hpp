@@ -11,7 +11,7 @@ namespace keel::x86 {
 
 class PdTables final : public PdHardware {
 public:
-    PdTables(PageSource& pages, uint64_t kernel_half, PagingSpace::IsRam is_ram);
+    PdTables(PageSource& pages, const uint64_t* kernel_root, PagingSpace::IsRam is_ram);
 
     ResourceSpace::Hardware* table(abi::SpaceKind kind) override;
     void release(abi::SpaceKind kind, ResourceSpace::Hardware* table) override;
@@ -22,7 +22,7 @@ public:
 
 private:
     PageSource& pages_;
-    const uint64_t kernel_half_;
+    const uint64_t* const kernel_root_;
     const PagingSpace::IsRam is_ram_;
     SlabCache paging_, io_;
 };
