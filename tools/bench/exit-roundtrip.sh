@@ -18,6 +18,7 @@ anchor=${1:-$root/../shared/bench/kvm-exit-anchor}
 [ -f "$anchor/guest.asm" ] || { echo "exit-roundtrip: no guest.asm in $anchor" >&2; exit 2; }
 
 . "$root/tools/build.sh"
+. "$root/tools/bench/icount-boot.sh"
 KEEL_PACKAGES+=(nasm)
 [ $with_kvm = 1 ] && KEEL_PACKAGES+=(cpio xxd)
 keel_prepare >/dev/null
@@ -38,17 +39,7 @@ CFG
 grub-mkrescue --locales= --fonts= --themes= -o "$work/bench.iso" "$work/iso" 2>/dev/null
 
 echo "exit-roundtrip: Keel, guest $(basename "$anchor")/guest.asm, QEMU TCG -icount shift=0" >&2
-set +e
-timeout 600 qemu-system-x86_64 -accel tcg -icount shift=0 -cpu EPYC,+svm,+npt -m 512 -display none -net none \
-  -no-reboot -serial "file:$work/serial.log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-  -cdrom "$work/bench.iso" 2>/dev/null
-status=$?
-set -e
-if [ $status != 33 ]; then
-  echo "exit-roundtrip: Keel run failed (QEMU status $status); serial log:" >&2
-  cat "$work/serial.log" >&2
-  exit 1
-fi
+keel_icount_boot exit-roundtrip "$work/bench.iso" "$work/serial.log"
 value() { sed -n "s/.*vmm: guest wrote 0x\([0-9a-f]*\) to port $1 .*/\1/p" "$work/serial.log" | head -n1; }
 cpuid_hex=$(value 0x10)
 loop_hex=$(value 0x11)

@@ -9,6 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/tools/build.sh"
+. "$root/tools/bench/icount-boot.sh"
 keel_prepare >/dev/null
 
 work=$(mktemp -d /tmp/keel-ipc-bench.XXXXXX)
@@ -27,17 +28,7 @@ CFG
 grub-mkrescue --locales= --fonts= --themes= -o "$work/bench.iso" "$work/iso" 2>/dev/null
 
 echo "ipc-roundtrip: Keel root task, QEMU TCG -icount shift=0" >&2
-set +e
-timeout 600 qemu-system-x86_64 -accel tcg -icount shift=0 -cpu EPYC,+svm,+npt -m 512 -display none -net none \
-  -no-reboot -serial "file:$work/serial.log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-  -cdrom "$work/bench.iso" 2>/dev/null
-status=$?
-set -e
-if [ $status != 33 ]; then
-  echo "ipc-roundtrip: run failed (QEMU status $status); serial log:" >&2
-  cat "$work/serial.log" >&2
-  exit 1
-fi
+keel_icount_boot ipc-roundtrip "$work/bench.iso" "$work/serial.log"
 value() { sed -n "s/.*bench: $1: \([0-9]*\) ticks.*/\1/p" "$work/serial.log" | head -n1; }
 cross=$(value "ipc call+reply to another PD")
 same=$(value "ipc call+reply within the PD")

@@ -2,6 +2,8 @@
  * (error code or 0, vector number, all general registers) and calls
  * interrupt_dispatch(InterruptFrame*). Layout must match interrupt_frame.hpp. */
 
+#include "frame.inc"
+
     .text
     .code64
 
@@ -34,24 +36,16 @@ isr_\vec:
     .endr
 
 isr_common:
-    push %r15
-    push %r14
-    push %r13
-    push %r12
-    push %r11
-    push %r10
-    push %r9
-    push %r8
-    push %rbp
-    push %rdi
-    push %rsi
-    push %rdx
-    push %rcx
-    push %rbx
-    push %rax
+    PUSH_GPRS
     mov %rsp, %rdi
     cld
     call interrupt_dispatch
+    /* fall through */
+
+/* frame_return: unwinds the frame at RSP and returns to where it came from
+ * (any ring): every way out of the kernel's entries. */
+    .global frame_return
+frame_return:
     pop %rax
     pop %rbx
     pop %rcx

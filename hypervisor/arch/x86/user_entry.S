@@ -3,12 +3,14 @@
  * SYSCALL (a hypercall) builds the same frame on the entry stack as an
  * interrupt from ring 3 does (interrupt_frame.hpp), so one frame format
  * holds a user thread's registers whichever way it entered, and one path
- * (user_return: pop, IRETQ) leaves. IRETQ rather than SYSRET: it restores
+ * (frame_return in isr.S: pop, IRETQ) leaves. IRETQ rather than SYSRET: it restores
  * any RIP, RSP and RFLAGS the kernel put in the frame, and it has no
  * non-canonical-RIP trap in ring 0 (CVE-2012-0217).
  *
  * SYSCALL does not switch stacks: FMASK has cleared IF, so nothing can
  * interrupt before RSP is the kernel's; NMI, #DF and #MC use IST stacks. */
+#include "frame.inc"
+
     .text
     .code64
 
@@ -27,25 +29,11 @@ syscall_entry:
     push %rcx               /* RIP */
     push $0                 /* error */
     push $SYSCALL_VECTOR
-    push %r15
-    push %r14
-    push %r13
-    push %r12
-    push %r11
-    push %r10
-    push %r9
-    push %r8
-    push %rbp
-    push %rdi
-    push %rsi
-    push %rdx
-    push %rcx
-    push %rbx
-    push %rax
+    PUSH_GPRS
     mov %rsp, %rdi
     cld
     call syscall_dispatch
-    jmp user_return
+    jmp frame_return
 
 /* run_user(frame): keeps the kernel's own context (callee-saved registers,
  * stack) and enters ring 3 with the registers in `frame`, which lies at the
@@ -60,7 +48,7 @@ run_user:
     push %r15
     mov %rsp, kernel_resume_rsp(%rip)
     mov %rdi, %rsp
-    jmp user_return
+    jmp frame_return
 
 /* user_exit(): back to run_user's caller, abandoning the entry stack. */
     .global user_exit
@@ -73,26 +61,6 @@ user_exit:
     pop %rbp
     pop %rbx
     ret
-
-    .global user_return
-user_return:
-    pop %rax
-    pop %rbx
-    pop %rcx
-    pop %rdx
-    pop %rsi
-    pop %rdi
-    pop %rbp
-    pop %r8
-    pop %r9
-    pop %r10
-    pop %r11
-    pop %r12
-    pop %r13
-    pop %r14
-    pop %r15
-    add $16, %rsp
-    iretq
 
     .bss
     .balign 8
