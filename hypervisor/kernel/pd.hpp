@@ -27,7 +27,10 @@ class Pd final : public Kobject {
 public:
     // The user half outside the kernel window (abi/layout.hpp).
     static constexpr uint64_t HOST_FIRST = abi::USER_SPACE_BASE >> 12, HOST_END = abi::USER_END >> 12;
-    static constexpr uint64_t GUEST_PAGES = uint64_t(1) << 40;  // 52-bit guest-physical addresses
+    // Guest-physical addresses below 128 TiB: what a four-level nested page
+    // table's lower half holds (the table builder takes them as canonical
+    // addresses; a larger guest page would break its invariant).
+    static constexpr uint64_t GUEST_PAGES = uint64_t(1) << 35;
     static constexpr uint64_t PORTS = uint64_t(1) << 16;
     static constexpr uint64_t MSRS = uint64_t(1) << 32;
     static constexpr unsigned TABLES = 4;  // host, guest, pio, msr

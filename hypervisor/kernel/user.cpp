@@ -16,7 +16,6 @@ constinit Scheduler* scheduler = nullptr;
 constinit HypercallContext* context = nullptr;
 constinit FaultReport report_fault = nullptr;
 constinit Ec* loaded = nullptr;  // whose registers are in the entry frame
-constinit const Pd* loaded_pd = nullptr;
 constinit uint32_t tick_us = 0;
 constinit Outcome outcome = Outcome::NothingToRun;
 
@@ -36,12 +35,12 @@ void load(Ec& e) {
     f.cs = x86::gdt::USER_CODE;
     f.ss = x86::gdt::USER_DATA;
     f.rflags = (f.rflags & ARITHMETIC_FLAGS) | x86::user::INITIAL_RFLAGS;
-    if (&e.pd != loaded_pd) {
-        x86::write_cr3(x86::PdTables::host_table(e.pd).root());
-        x86::IoBitmap& io = x86::PdTables::io_bitmap(e.pd);
-        x86::gdt::load_io_bitmap(io.low(), io.high());
-        loaded_pd = &e.pd;
-    }
+    // By the table, not by the PD's address: a PD that went away may have
+    // left its slot to a new one.
+    uint64_t table = x86::PdTables::host_table(e.pd).root();
+    if (x86::read_cr3() != table) x86::write_cr3(table);
+    x86::IoBitmap& io = x86::PdTables::io_bitmap(e.pd);
+    x86::gdt::load_io_bitmap(io.low(), io.high());
     loaded = &e;
 }
 
@@ -116,7 +115,6 @@ Outcome run(Scheduler& s, HypercallContext& k, FaultReport report) {
     }
     scheduler = nullptr;
     loaded = nullptr;
-    loaded_pd = nullptr;
     x86::write_cr3(kernel_cr3);
     x86::gdt::load_io_bitmap(nullptr, nullptr);
     return first ? outcome : Outcome::NothingToRun;

@@ -65,6 +65,8 @@ TEST(RootTask, CapabilityMisuseIsRefusedWithTheDocumentedStatus) {
           "semaphore up after the revocation: bad capability (as documented)",
           "delegate RAM into a PD's kernel window: bad parameter (as documented)",
           "delegate RAM below the user half: bad parameter (as documented)",
+          "delegate RAM to the top of a PD's guest-physical space: success (as documented)",
+          "delegate RAM beyond it: bad parameter (as documented)",
           "delegate TPM locality 1: bad capability (as documented)",
           "delegate the kernel's image: bad capability (as documented)",
           "delegate COM1's ports: bad capability (as documented)", "delegate an MSR: bad capability (as documented)"})
@@ -115,7 +117,10 @@ INSTANTIATE_TEST_SUITE_P(Probes, Isolation,
                                          Probe{"tpm-locality1", 14, "reading TPM locality 1"},
                                          Probe{"port-com1", 13, "reading COM1's line status"},
                                          Probe{"port-pci", 13, "writing the PCI configuration address"},
-                                         Probe{"msr", 13, "reading MSR EFER"}, Probe{"cli", 13, "executing CLI"}),
+                                         Probe{"msr", 13, "reading MSR EFER"}, Probe{"cli", 13, "executing CLI"},
+                                         // No FPU or SIMD state a PD could leave behind for another.
+                                         Probe{"fpu", 7, "loading 1.0 onto the x87 stack"},
+                                         Probe{"sse", 6, "zeroing XMM0"}),
                          [](const testing::TestParamInfo<Probe>& info) {
                              std::string n = info.param.name;
                              for (char& c : n)

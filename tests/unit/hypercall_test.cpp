@@ -138,6 +138,16 @@ TEST_F(Hypercalls, MemoryGoesOnlyWhereItIsDelegatedAndComesBackOnRevocation) {
     EXPECT_EQ(vmm->guest.lookup(0), nullptr);
 }
 
+// A guest-physical space is as large as a four-level nested page table's
+// lower half, not a page more.
+TEST_F(Hypercalls, GuestMemoryEndsWhereANestedPageTableDoes) {
+    child(50);
+    auto guest = [](uint64_t page) { return Crd(SpaceKind::GuestMemory, page, 0, RW); };
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, guest(H + 0x1000), Pd::GUEST_PAGES - 1)), Status::Success);
+    EXPECT_EQ(call(*root, enc::delegate(OWN, 50, guest(H + 0x1001), Pd::GUEST_PAGES)), Status::BadParameter);
+    EXPECT_EQ(Pd::GUEST_PAGES << 12, uint64_t(1) << 47);
+}
+
 // The kernel window (UTCBs, the HIP) and the kernel's own half are outside
 // every host space: nothing can be delegated there.
 TEST_F(Hypercalls, NothingIsDelegatedIntoTheKernelWindow) {

@@ -53,7 +53,9 @@ uint64_t word(Random& r, uint64_t ram_page) {
     case 0: return r.below(64);
     case 1: return crd(r, ram_page).raw;
     case 2: return (r.below(2) ? ram_page : CHILD_PAGE) + r.below(256);  // a destination page
-    case 3: return abi::UTCB_AREA + (r.below(64) << 12);  // a UTCB address (create_ec)
+    case 3:
+        if (r.below(2)) return (uint64_t(1) << 35) - 2 + r.below(4);  // the end of a guest-physical space
+        return abi::UTCB_AREA + (r.below(64) << 12);  // a UTCB address (create_ec)
     default: return r.next();
     }
 }

@@ -55,6 +55,14 @@ void read_msr(const abi::Hip&) {
     uint32_t lo, hi;
     asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000080u));
 }
+void use_fpu(const abi::Hip&) {
+    user::console::print("probe: loading 1.0 onto the x87 stack\n");
+    asm volatile("fld1");
+}
+void use_sse(const abi::Hip&) {
+    user::console::print("probe: zeroing XMM0\n");
+    asm volatile(".byte 0x0f, 0x57, 0xc0");  // xorps %xmm0, %xmm0 (this code is built without SSE)
+}
 void disable_interrupts(const abi::Hip&) {
     user::console::print("probe: executing CLI\n");
     asm volatile("cli");
@@ -77,6 +85,15 @@ void capabilities(const abi::Hip& hip) {
            user::hypercall(
                enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::HostMemory, ram, 0, RW), abi::UTCB_AREA >> 12)),
            abi::Status::BadParameter);
+    // A guest-physical space ends where a nested page table's lower half does.
+    expect("delegate RAM to the top of a PD's guest-physical space",
+           user::hypercall(
+               enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::GuestMemory, ram, 0, RW), (uint64_t(1) << 35) - 1)),
+           abi::Status::Success);
+    expect(
+        "delegate RAM beyond it",
+        user::hypercall(enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::GuestMemory, ram, 0, RW), uint64_t(1) << 35)),
+        abi::Status::BadParameter);
     expect("delegate RAM below the user half",
            user::hypercall(enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::HostMemory, ram, 0, RW), 0x100)),
            abi::Status::BadParameter);
@@ -232,6 +249,8 @@ constexpr Probe PROBES[] = {
     {"port-pci", port_pci},
     {"msr", read_msr},
     {"cli", disable_interrupts},
+    {"fpu", use_fpu},
+    {"sse", use_sse},
     {"capabilities", capabilities},
     {"child-reads-root", child_reads_root_probe},
     {"child-ports", child_ports_probe},

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "hypervisor/arch/x86/cpu.hpp"
 #include "lib/assert.hpp"
 
 namespace keel::x86 {
@@ -83,6 +84,9 @@ void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table) {
         return;
     }
     auto* space = static_cast<PagingSpace*>(table);
+    // The CPU must not go on walking tables that are about to be freed.
+    if (kind == abi::SpaceKind::HostMemory && read_cr3() == space->root())
+        write_cr3(reinterpret_cast<uint64_t>(kernel_root_));
     space->~PagingSpace();
     paging_.free(space);
 }

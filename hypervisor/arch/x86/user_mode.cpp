@@ -19,7 +19,8 @@ constexpr uint64_t EFER_SCE = 1 << 0;
 // Cleared on SYSCALL: interrupts (until the kernel stack is in place),
 // single-step, direction, alignment checks, nested task.
 constexpr uint64_t FMASK = (1 << 9) | (1 << 8) | (1 << 10) | (1 << 18) | (1 << 14);
-constexpr uint64_t CR4_SMEP = 1 << 20, CR4_SMAP = 1 << 21;
+constexpr uint64_t CR4_SMEP = 1 << 20, CR4_SMAP = 1 << 21, CR4_OSFXSR = 1 << 9, CR4_OSXSAVE = 1 << 18;
+constexpr uint64_t CR0_MP = 1 << 1, CR0_EM = 1 << 2;
 constexpr uint64_t ENTRY_STACK_SIZE = 16384;
 
 alignas(16) constinit uint8_t entry_stack[ENTRY_STACK_SIZE] = {};
@@ -27,6 +28,7 @@ constinit SyscallHandler syscall_handler = nullptr;
 constinit bool has_smep = false, has_smap = false;
 
 void write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+void write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 
 }  // namespace
 
@@ -44,7 +46,11 @@ void init(SyscallHandler handler) {
     CpuidResult leaf7 = cpuid(0).eax >= 7 ? cpuid(7) : CpuidResult{};
     has_smep = leaf7.ebx >> 7 & 1;
     has_smap = leaf7.ebx >> 20 & 1;
-    write_cr4(read_cr4() | (has_smep ? CR4_SMEP : 0) | (has_smap ? CR4_SMAP : 0));
+    // No FPU or SIMD state for threads yet, so none can pass from one PD to
+    // another: x87 and MMX raise #NM (EM), SSE and AVX #UD (no OSFXSR or
+    // OSXSAVE). The kernel itself uses general registers only.
+    write_cr4((read_cr4() & ~(CR4_OSFXSR | CR4_OSXSAVE)) | (has_smep ? CR4_SMEP : 0) | (has_smap ? CR4_SMAP : 0));
+    write_cr0(read_cr0() | CR0_EM | CR0_MP);
 }
 
 InterruptFrame& frame() {
