@@ -19,7 +19,8 @@ namespace keel::verifierd {
 void configure_server_tls(SSL_CTX& ctx, const TlsConfig& tls);
 
 // The subject CN of the client's verified certificate; nullopt without one
-// (or with a CN that is missing, repeated, or holds a NUL byte).
+// (or with a CN that is missing, repeated, or holds a NUL byte: a subject
+// "CN=host-a, CN=operator" must not be read as either).
 std::optional<std::string> client_identity(const SSL* ssl);
 
 }  // namespace keel::verifierd

@@ -227,6 +227,8 @@ TEST_F(Fleet, PullAndPushHostsAreAttestedContinuouslyOverMutualTls) {
     EXPECT_EQ(appraisals("pulled")[0]["mode"], "pull");
     EXPECT_EQ(appraisals("pushed")[0]["mode"], "push");
     EXPECT_EQ(host_status("pulled")["agent_url"], pulled.url());
+    // A pull host does not push.
+    EXPECT_EQ(api(pki_->client("pulled"), "POST", "/v1/hosts/pulled/nonce").status, 409);
 
     auto hosts = as_operator("GET", "/v1/hosts");
     ASSERT_EQ(hosts.status, 200);
@@ -373,10 +375,28 @@ TEST_F(Fleet, BadInputAtTheApiIsRefusedAndNothingIsStored) {
     expect_refused(api(std::nullopt, "GET", "/metrics"), 401, "client certificate");
     EXPECT_EQ(api(pki_->client("operator", true), "GET", "/v1/hosts").status, 0);
     EXPECT_EQ(api(pki_->client("host-a", true), "POST", "/v1/hosts/host-a/nonce").status, 0);
+    // A subject with two CNs is nobody.
+    expect_refused(api(pki_->client("host-a/CN=operator"), "GET", "/v1/hosts"), 401, "client certificate");
     // A host is not an operator, and an operator cannot attest as a host.
     expect_refused(api(cert_a, "GET", "/v1/hosts"), 403, "not an operator");
     expect_refused(api(cert_a, "POST", "/v1/enrollments", "{}"), 403, "not an operator");
     expect_refused(as_operator("POST", "/v1/hosts/host-a/nonce"), 403, "only attest as itself");
+
+    // Enrolment: a host id that could not be a path segment; a wrong answer
+    // to a challenge ends it (no second guess) and stores nothing.
+    expect_refused(as_operator("POST", "/v1/enrollments", R"({"host_id": "../a", "mode": "push"})"), 400, "host_id");
+    json again = {{"host_id", "host-a"},
+                  {"mode", "push"},
+                  {"replace", true},
+                  {"identity", agent_get(a.url(), "/v1/identity")},
+                  {"reference_values", json::parse(read_file(a.reference_file()))}};
+    auto begun = as_operator("POST", "/v1/enrollments", again.dump());
+    ASSERT_EQ(begun.status, 201) << begun.body;
+    auto wrong = as_operator("POST", "/v1/enrollments/host-a/answer", R"({"secret": "AAAAAAAAAAAAAAAAAAAAAA=="})");
+    EXPECT_EQ(wrong.status, 422) << wrong.body;
+    EXPECT_EQ(wrong.json["checks"].back()["id"], "ak.credential");
+    auto answer = agent_post(a.url(), "/v1/activate", begun.json["challenge"].dump());
+    expect_refused(as_operator("POST", "/v1/enrollments/host-a/answer", answer.dump()), 404, "no challenge");
 
     // Another host's evidence: host-a's certificate for host-b's endpoints,
     // and host-b's nonce in host-a's evidence.
@@ -416,7 +436,60 @@ TEST_F(Fleet, BadInputAtTheApiIsRefusedAndNothingIsStored) {
     EXPECT_EQ(stored(), 1u);
     const auto m = metrics();
     EXPECT_NE(m.find("keel_evidence_rejected_total{reason=\"nonce\"}"), std::string::npos) << m;
-    EXPECT_NE(m.find("keel_evidence_rejected_total{reason=\"unauthenticated\"} 3"), std::string::npos) << m;
+    EXPECT_NE(m.find("keel_evidence_rejected_total{reason=\"unauthenticated\"} 4"), std::string::npos) << m;
+}
+
+// An HTTP server on a free loopback port playing a hostile agent.
+class HostileAgent {
+public:
+    explicit HostileAgent(std::function<void(httplib::Response&)> answer) {
+        server_.Get("/v1/evidence", [answer](const httplib::Request&, httplib::Response& res) { answer(res); });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+    }
+    ~HostileAgent() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+private:
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+};
+
+TEST_F(Fleet, PulledAgentThatAnswersGarbageOrFloodsIsNotTrusted) {
+    FleetOptions o;
+    o.max_body_bytes = 64 * 1024;
+    auto& garbage_host = boot("garbage");
+    auto& flood_host = boot("flood");
+    HostileAgent garbage(
+        [](httplib::Response& res) { res.set_content("{\"format\": \"keel-evidence\"}", "application/json"); });
+    HostileAgent flood([](httplib::Response& res) { res.set_content(std::string(1u << 20, '['), "application/json"); });
+    start_verifier(o);
+    // Enrolled genuinely (the test runs identity and activation with the real
+    // agents), but the verifier is told to pull from the hostile servers.
+    auto enroll_at = [&](const std::string& id, SimulatedHost& host, const std::string& url) {
+        json request = {{"host_id", id},
+                        {"mode", "pull"},
+                        {"agent_url", url},
+                        {"identity", agent_get(host.url(), "/v1/identity")},
+                        {"reference_values", json::parse(read_file(host.reference_file()))}};
+        auto begun = as_operator("POST", "/v1/enrollments", request.dump());
+        ASSERT_EQ(begun.status, 201) << begun.body;
+        auto answer = agent_post(host.url(), "/v1/activate", begun.json["challenge"].dump());
+        ASSERT_EQ(as_operator("POST", "/v1/enrollments/" + id + "/answer", answer.dump()).status, 201);
+    };
+    enroll_at("garbage", garbage_host, garbage.url());
+    enroll_at("flood", flood_host, flood.url());
+
+    ASSERT_TRUE(eventually([&] { return host_status("garbage")["state"] == "not-trusted"; }));
+    EXPECT_EQ(appraisals("garbage")[0]["failed_checks"], json::array({"evidence.format"}));
+    ASSERT_TRUE(eventually([&] { return host_status("flood").contains("last_error"); }));
+    EXPECT_NE(host_status("flood")["last_error"].get<std::string>().find("sent more than 65536 bytes"),
+              std::string::npos);
+    EXPECT_TRUE(appraisals("flood").empty());
 }
 
 }  // namespace

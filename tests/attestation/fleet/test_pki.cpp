@@ -34,8 +34,10 @@ TestPki::TestPki(const std::filesystem::path& dir) : dir_(dir / "pki") {
 }
 
 ClientCert TestPki::client(const std::string& cn, bool rogue) {
-    return issue(cn, rogue ? rogue_ca_ : ca_, rogue ? rogue_ca_key_ : ca_key_, "extendedKeyUsage=clientAuth\n",
-                 (rogue ? "rogue-" : "client-") + cn);
+    std::string stem = (rogue ? "rogue-" : "client-") + cn;
+    for (auto& c : stem)
+        if (c == '/' || c == '=') c = '_';
+    return issue(cn, rogue ? rogue_ca_ : ca_, rogue ? rogue_ca_key_ : ca_key_, "extendedKeyUsage=clientAuth\n", stem);
 }
 
 ClientCert TestPki::issue(const std::string& cn, const std::string& ca, const std::string& ca_key,

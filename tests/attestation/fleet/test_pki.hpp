@@ -18,7 +18,8 @@ public:
     explicit TestPki(const std::filesystem::path& dir);
     const std::string& ca() const { return ca_; }
     ClientCert server() const { return server_; }
-    // A client certificate with subject CN `cn`, from the fleet's CA (or,
+    // A client certificate with subject CN `cn` (openssl -subj syntax after
+    // "/CN=", so "a/CN=b" gives two CNs), from the fleet's CA (or,
     // with `rogue`, from a CA the verifier does not know).
     ClientCert client(const std::string& cn, bool rogue = false);
 
