@@ -12,27 +12,14 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
 
 #include "attestation/verifier/enrollment.hpp"
 #include "attestation/verifierd/config.hpp"
+#include "attestation/verifierd/enrolment_request.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
 
 namespace keel::verifierd {
-
-// The request is malformed or conflicts with the store: the caller's fault.
-class EnrolmentRefused : public std::runtime_error {
-public:
-    EnrolmentRefused(int status, const std::string& what) : std::runtime_error(what), status_(status) {}
-    int status() const { return status_; }
-
-private:
-    int status_;
-};
-
-// Host ids become URL path segments and log fields: kept to a safe alphabet.
-bool valid_host_id(const std::string& host_id);
 
 class EnrolmentDesk {
 public:

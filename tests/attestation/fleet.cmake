@@ -9,7 +9,8 @@ add_executable(keel-unit-fleet
   ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
 target_link_libraries(keel-unit-fleet PRIVATE keel_verifierd SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(keel-unit-fleet PRIVATE ${PROJECT_SOURCE_DIR})
-target_compile_definitions(keel-unit-fleet PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
+target_compile_definitions(keel-unit-fleet PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>"
+  KEEL_EXAMPLE_CONFIG="${PROJECT_SOURCE_DIR}/tools/verifierd/keel-verifierd.toml")
 add_dependencies(keel-unit-fleet keel-verifierd)
 target_compile_options(keel-unit-fleet PRIVATE -Wall -Wextra)
 gtest_discover_tests(keel-unit-fleet TEST_PREFIX "fleet." PROPERTIES LABELS unit)

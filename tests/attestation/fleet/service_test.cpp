@@ -65,6 +65,14 @@ allow_no_ek_certificate = true
     EXPECT_NO_THROW(check_config(c));
 }
 
+TEST(FleetConfig, TheExampleConfigurationIsValid) {
+    auto c = load_config(KEEL_EXAMPLE_CONFIG);
+    EXPECT_EQ(c.listen, Config{}.listen);
+    EXPECT_EQ(c.default_interval, Config{}.default_interval);
+    EXPECT_EQ(c.operators, (std::vector<std::string>{"operator"}));
+    EXPECT_NO_THROW(check_config(c));
+}
+
 TEST(FleetConfig, UnknownOrMistypedKeysAreErrorsNamingThem) {
     EXPECT_NE(config_error("[tls]\nclient_cert_authority = \"x\"\n").find("tls.client_cert_authority"),
               std::string::npos);

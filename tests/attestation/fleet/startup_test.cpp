@@ -27,7 +27,8 @@ TEST(VerifierdStart, PrintsItsVersion) {
 
 TEST(VerifierdStart, RefusesANonLoopbackAddressWithoutTls) {
     const auto db = scratch("never.sqlite");
-    auto r = run_process({program(), "--listen", "0.0.0.0:0", "--database", db.string()});
+    // A daemon that wrongly starts is ended by timeout (status 124): the test fails, it does not hang.
+    auto r = run_process({"timeout", "30", program(), "--listen", "0.0.0.0:0", "--database", db.string()});
     EXPECT_EQ(r.status, 2) << r.output;
     EXPECT_NE(r.output.find("without TLS"), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(db));  // refused before anything was opened
@@ -36,7 +37,7 @@ TEST(VerifierdStart, RefusesANonLoopbackAddressWithoutTls) {
 TEST(VerifierdStart, RefusesAConfigurationWithAnUnknownKey) {
     const auto config = scratch("typo.toml");
     std::ofstream(config) << "[tls]\ncertificate = \"a\"\nprivate_key = \"b\"\nclient_cert_ca = \"c\"\n";
-    auto r = run_process({program(), "--config", config.string()});
+    auto r = run_process({"timeout", "30", program(), "--config", config.string()});
     EXPECT_EQ(r.status, 2) << r.output;
     EXPECT_NE(r.output.find("tls.client_cert_ca is not a keel-verifierd setting"), std::string::npos) << r.output;
 }
@@ -44,7 +45,7 @@ TEST(VerifierdStart, RefusesAConfigurationWithAnUnknownKey) {
 TEST(VerifierdStart, RefusesADatabaseThatIsNotAKeelStore) {
     const auto db = scratch("foreign.sqlite");
     std::ofstream(db) << "this is not SQLite";
-    auto r = run_process({program(), "--listen", "127.0.0.1:0", "--database", db.string()});
+    auto r = run_process({"timeout", "30", program(), "--listen", "127.0.0.1:0", "--database", db.string()});
     EXPECT_EQ(r.status, 3) << r.output;
 }
 
