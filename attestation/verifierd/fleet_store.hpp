@@ -81,9 +81,14 @@ public:
     virtual Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock) = 0;
     // A try that gave no evidence (the agent could not be reached).
     virtual void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error) = 0;
-    // Marks a host unreachable unless it attested since `silent_since`;
-    // true if the state changed.
-    virtual bool mark_unreachable(const std::string& host_id, Millis silent_since) = 0;
+    // Marks unreachable, in one statement for the whole fleet, every pull or
+    // push host that gave no evidence for `intervals` of its own intervals
+    // before `now`; silence counts from its last appraisal (or enrolment)
+    // and from no earlier than `watching_since` (when this verifier started
+    // watching: its own downtime is not the hosts' silence). Returns the
+    // hosts it marked.
+    virtual std::vector<std::string> mark_silent_hosts_unreachable(Millis now, unsigned intervals,
+                                                                   Millis watching_since) = 0;
     // Newest first, at most `limit`.
     virtual std::vector<Appraisal> appraisals(const std::string& host_id, std::size_t limit) = 0;
     virtual std::int64_t appraisal_count() = 0;

@@ -17,6 +17,7 @@ Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
     const auto now = now_ms();
+    started_ = now;
     const auto steady_now = Clock::now();
     {
         std::lock_guard lock(mutex_);
@@ -51,7 +52,6 @@ void Scheduler::add(const FleetHost& host, Millis now, Clock::time_point steady_
     e.mode = host.mode;
     e.agent_url = host.agent_url;
     e.interval = host.interval;
-    e.watched_since = steady_now;
     // Due one interval after the last try; now if that is past (or never tried).
     const Millis due = host.last_attempt ? *host.last_attempt + host.interval.count() * 1000 : now;
     e.next_due = steady_now + std::chrono::milliseconds(std::max<Millis>(0, due - now));
@@ -142,25 +142,9 @@ void Scheduler::pull(const std::string& host_id) {
 }
 
 void Scheduler::check_unreachable() {
-    struct Due {
-        std::string id;
-        Millis silent_since;
-    };
-    std::vector<Due> due;
-    {
-        std::lock_guard lock(mutex_);
-        const auto now = Clock::now();
-        const auto wall = now_ms();
-        for (const auto& [id, e] : entries_) {
-            const auto silence = e.interval * config_.unreachable_after_intervals;
-            if (now - e.watched_since < silence) continue;  // not watched long enough to tell
-            due.push_back({id, wall - std::chrono::duration_cast<std::chrono::milliseconds>(silence).count()});
-        }
-    }
-    for (const auto& d : due)
-        if (store_.mark_unreachable(d.id, d.silent_since))
-            std::cerr << "keel-verifierd: host \"" << d.id << "\" is unreachable: no evidence for "
-                      << config_.unreachable_after_intervals << " intervals" << std::endl;
+    for (const auto& id : store_.mark_silent_hosts_unreachable(now_ms(), config_.unreachable_after_intervals, started_))
+        std::cerr << "keel-verifierd: host \"" << id << "\" is unreachable: no evidence for "
+                  << config_.unreachable_after_intervals << " intervals" << std::endl;
 }
 
 }  // namespace keel::verifierd

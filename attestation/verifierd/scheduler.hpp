@@ -42,7 +42,6 @@ private:
         std::string agent_url;
         std::chrono::seconds interval{60};
         Clock::time_point next_due;
-        Clock::time_point watched_since;
         bool in_flight = false;
     };
     void add(const FleetHost& host, Millis now, Clock::time_point steady_now);
@@ -60,6 +59,8 @@ private:
     std::map<std::string, Entry> entries_;
     std::deque<std::string> queue_;
     bool stopping_ = false;
+    Millis started_ = 0;  // silence before this is the verifier's, not the hosts'
+
     std::vector<std::thread> threads_;
 };
 

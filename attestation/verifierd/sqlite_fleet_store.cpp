@@ -158,23 +158,22 @@ void SqliteFleetStore::record_failed_attempt(const std::string& host_id, Millis 
     s.step();
 }
 
-bool SqliteFleetStore::mark_unreachable(const std::string& host_id, Millis silent_since) {
+std::vector<std::string> SqliteFleetStore::mark_silent_hosts_unreachable(Millis now, unsigned intervals,
+                                                                         Millis watching_since) {
     std::lock_guard lock(mutex_);
-    auto* db = store_.connection();
-    Transaction t(db, store_.path());
-    // One statement decides: an appraisal recorded meanwhile (by another
-    // thread or process) keeps the host reachable.
-    Statement s(db,
-                "UPDATE hosts SET state = 'unreachable' WHERE host_id = ? AND state != 'unreachable' AND "
-                "coalesce(last_attested_ms, enrolled_ms, 0) < ?",
+    // One statement decides, for every host at once: an appraisal recorded
+    // meanwhile (by another thread or process) keeps its host reachable, and
+    // a fleet of thousands costs one write a second, not thousands.
+    Statement s(store_.connection(),
+                "UPDATE hosts SET state = 'unreachable' WHERE mode != 'manual' AND state != 'unreachable' AND "
+                "max(coalesce(last_attested_ms, enrolled_ms, 0), ?) < ? - interval_seconds * 1000 * ? "
+                "RETURNING host_id",
                 store_.path());
-    s.bind(1, host_id);
-    s.bind(2, silent_since);
-    s.step();
-    Statement changed(db, "SELECT changes()", store_.path());
-    changed.step();
-    const bool marked = changed.integer(0) > 0;
-    t.commit();
+    s.bind(1, watching_since);
+    s.bind(2, now);
+    s.bind(3, static_cast<std::int64_t>(intervals));
+    std::vector<std::string> marked;
+    while (s.step()) marked.push_back(s.text(0));
     return marked;
 }
 

@@ -22,7 +22,8 @@ public:
     std::vector<FleetHost> hosts() override;
     Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock) override;
     void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error) override;
-    bool mark_unreachable(const std::string& host_id, Millis silent_since) override;
+    std::vector<std::string> mark_silent_hosts_unreachable(Millis now, unsigned intervals,
+                                                           Millis watching_since) override;
     std::vector<Appraisal> appraisals(const std::string& host_id, std::size_t limit) override;
     std::int64_t appraisal_count() override;
     int schema_version() override;

@@ -207,29 +207,53 @@ TEST(FleetStore, AppraisalOfAHostNotEnrolledStoresNothing) {
     EXPECT_EQ(store.appraisal_count(), 0);
 }
 
+using Ids = std::vector<std::string>;
+
 TEST(FleetStore, SilentHostBecomesUnreachableAndAnAppraisalBringsItBack) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("a", AttestMode::pull), false);  // every 7 s
+    store.enroll(host("b", AttestMode::push), false);
+    store.record_appraisal(appraisal("a", "trusted", 1000), clock(1, 1));
+    store.record_appraisal(appraisal("b", "trusted", 5000), clock(1, 1));
+    // Two intervals of silence: 14 s after the last appraisal.
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(15000, 2, 0), Ids{});  // a at the limit: not silent
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(15001, 2, 0), Ids{"a"});
+    EXPECT_EQ(store.host("a")->state, HostState::unreachable);
+    EXPECT_EQ(store.host("b")->state, HostState::trusted);
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(19001, 2, 0), Ids{"b"});  // a already
+    store.record_failed_attempt("a", 20000, "cannot reach the agent");
+    EXPECT_EQ(store.host("a")->last_error, "cannot reach the agent");
+    EXPECT_EQ(store.host("a")->state, HostState::unreachable);
+    store.record_appraisal(appraisal("a", "trusted", 21000), clock(2, 1));
+    EXPECT_EQ(store.host("a")->state, HostState::trusted);
+    EXPECT_TRUE(store.host("a")->last_error.empty());
+}
+
+TEST(FleetStore, SilenceCountsOnlyWhileTheVerifierWatches) {
     TempDir dir;
     SqliteFleetStore store(dir.file("s.sqlite"));
     store.enroll(host("a"), false);
     store.record_appraisal(appraisal("a", "trusted", 1000), clock(1, 1));
-    EXPECT_FALSE(store.mark_unreachable("a", 1000));  // attested at the limit: not silent
-    EXPECT_TRUE(store.mark_unreachable("a", 1001));
-    EXPECT_EQ(store.host("a")->state, HostState::unreachable);
-    EXPECT_FALSE(store.mark_unreachable("a", 5000));  // already
-    store.record_failed_attempt("a", 6000, "cannot reach the agent");
-    EXPECT_EQ(store.host("a")->last_error, "cannot reach the agent");
-    EXPECT_EQ(store.host("a")->state, HostState::unreachable);
-    store.record_appraisal(appraisal("a", "trusted", 7000), clock(2, 1));
-    EXPECT_EQ(store.host("a")->state, HostState::trusted);
-    EXPECT_TRUE(store.host("a")->last_error.empty());
+    // A verifier that started at 100 s has not seen 14 s of silence at 110 s.
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(110'000, 2, 100'000), Ids{});
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(114'001, 2, 100'000), Ids{"a"});
 }
 
 TEST(FleetStore, NeverAttestedHostCountsSilenceFromEnrolment) {
     TempDir dir;
     SqliteFleetStore store(dir.file("s.sqlite"));
     store.enroll(host("a"), false);
-    EXPECT_FALSE(store.mark_unreachable("a", now_ms() - 60'000));
-    EXPECT_TRUE(store.mark_unreachable("a", now_ms() + 60'000));
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms(), 2, 0), Ids{});
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms() + 60'000, 2, 0), Ids{"a"});
+}
+
+TEST(FleetStore, ManualHostsAreNeverMarked) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("m", AttestMode::manual), false);
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms() + 600'000, 1, 0), Ids{});
+    EXPECT_EQ(store.host("m")->state, HostState::pending);
 }
 
 }  // namespace
