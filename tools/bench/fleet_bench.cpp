@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
     app.add_option("--dir", o.dir, "scratch directory (default: a new one in /tmp)");
     CLI11_PARSE(app, argc, argv);
     signal(SIGPIPE, SIG_IGN);
-    if (o.dir.empty()) {
+    const bool own_dir = o.dir.empty();
+    if (own_dir) {
         char pattern[] = "/tmp/keel-fleet-bench-XXXXXX";
         o.dir = mkdtemp(pattern);
     }
@@ -310,6 +311,9 @@ int main(int argc, char** argv) {
         if (std::regex_search(text, m, count)) c = std::stod(m[1]);
         if (c > 0) std::cout << "verifier's own appraisal time (received to stored), mean: " << 1000 * s / c << " ms\n";
     }
-    std::cout << "scratch: " << o.dir << "\n";
+    if (own_dir)
+        std::filesystem::remove_all(dir);
+    else
+        std::cout << "scratch: " << o.dir << "\n";
     return 0;
 }
