@@ -22,30 +22,44 @@ verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& d
     }
 }
 
-Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const verifier::Evidence& evidence,
-                              AttestMode mode, std::chrono::steady_clock::time_point received) {
-    const auto& record = host.record;
-    evidence::TpmPublic ak_public;
-    evidence::EvpPkey ak;
-    eventlog::ReferenceValues reference;
-    verifier::Policy policy;
+std::shared_ptr<const Appraiser::Prepared> Appraiser::prepared(const HostRecord& record) {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = prepared_.find(record.host_id);
+        if (it != prepared_.end() && it->second->ak_public_bytes == record.ak_public &&
+            it->second->reference_json == record.reference_json && it->second->policy_json == record.policy_json)
+            return it->second;
+    }
+    auto p = std::make_shared<Prepared>();
+    p->ak_public_bytes = record.ak_public;
+    p->reference_json = record.reference_json;
+    p->policy_json = record.policy_json;
     try {
-        ak_public = evidence::parse_public(record.ak_public);
-        ak = evidence::to_evp_pkey(ak_public);
-        reference = eventlog::parse_reference_values(record.reference_json);
-        policy = verifier::parse_policy(record.policy_json);
+        p->ak_public = evidence::parse_public(record.ak_public);
+        p->ak = evidence::to_evp_pkey(p->ak_public);
+        p->reference = eventlog::parse_reference_values(record.reference_json);
+        p->policy = verifier::parse_policy(record.policy_json);
     } catch (const std::exception& e) {
         throw StoreError("the record of host \"" + record.host_id + "\" is damaged: " + e.what());
     }
+    std::lock_guard lock(mutex_);
+    prepared_[record.host_id] = p;
+    return p;
+}
+
+Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const verifier::Evidence& evidence,
+                              AttestMode mode, std::chrono::steady_clock::time_point received) {
+    const auto& record = host.record;
+    const auto p = prepared(record);
     verifier::Expectations x;
     x.host_id = record.host_id;
     x.nonce = nonce;
-    x.ak = ak.get();
-    x.ak_public = &ak_public;
+    x.ak = p->ak.get();
+    x.ak_public = &p->ak_public;
     x.enrolled_ak_name = record.ak_name;
     x.last_clock = record.last_clock;
-    x.reference = &reference;
-    x.policy = &policy;
+    x.reference = &p->reference;
+    x.policy = &p->policy;
     if (!record.ek_certificate) x.enrollment_note = "; its EK is not certified (enrolled without an EK certificate)";
     const auto result = verifier::verify(evidence, x);
 

@@ -6,9 +6,15 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
 
+#include "attestation/eventlog/reference.hpp"
+#include "attestation/evidence/public_key.hpp"
+#include "attestation/verifier/policy.hpp"
 #include "attestation/verifier/verifier.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
 #include "attestation/verifierd/metrics.hpp"
@@ -29,6 +35,17 @@ verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& d
 
 class Appraiser {
 public:
+    // What an appraisal needs from a host's record, parsed once and kept
+    // while the record says the same (a re-enrolment changes it).
+    struct Prepared {
+        Bytes ak_public_bytes;
+        std::string reference_json, policy_json;
+        evidence::TpmPublic ak_public;
+        evidence::EvpPkey ak;
+        eventlog::ReferenceValues reference;
+        verifier::Policy policy;
+    };
+
     Appraiser(FleetStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
 
     // `nonce` is the one this verifier issued for this evidence; `received`
@@ -38,8 +55,12 @@ public:
                        std::chrono::steady_clock::time_point received);
 
 private:
+    std::shared_ptr<const Prepared> prepared(const HostRecord& record);
+
     FleetStore& store_;
     Metrics& metrics_;
+    std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
 };
 
 }  // namespace keel::verifierd

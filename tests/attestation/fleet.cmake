@@ -6,8 +6,11 @@ add_executable(keel-unit-fleet
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/service_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/startup_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/appraiser_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
   ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
-target_link_libraries(keel-unit-fleet PRIVATE keel_verifierd SQLite::SQLite3 GTest::gtest_main)
+target_link_libraries(keel-unit-fleet PRIVATE keel_verifierd keel_kernel_host PkgConfig::TSS2_MU SQLite::SQLite3
+  GTest::gtest_main)
 target_include_directories(keel-unit-fleet PRIVATE ${PROJECT_SOURCE_DIR})
 target_compile_definitions(keel-unit-fleet PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>"
   KEEL_EXAMPLE_CONFIG="${PROJECT_SOURCE_DIR}/tools/verifierd/keel-verifierd.toml")
