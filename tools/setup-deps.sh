@@ -15,6 +15,7 @@ KEEL_PACKAGES=(
   swtpm swtpm-tools tpm2-tools            # the platform emulator's TPM; tpm2_eventlog/quote/checkquote cross-checks
   libtss2-dev                             # the attestation agent: tpm2-tss ESAPI, TCTI loader, marshalling
   libsqlite3-dev libcpp-httplib-dev       # the verifier's host store; agent and verifier HTTP
+  libtomlplusplus-dev                     # keel-verifierd's configuration file (TOML)
   socat                                   # the agent's TCTI to keel-platform's tpm.sock (tcti-cmd)
   libbenchmark-dev                        # Google Benchmark: verification throughput
 )

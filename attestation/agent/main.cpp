@@ -2,6 +2,8 @@
 // connection (a tpm2-tss TCTI: /dev/tpmrm0 on a real host; under
 // keel-platform, the emulator's tpm.sock) and answers a verifier:
 //   keel-agent serve      HTTP on a loopback address by default
+//   keel-agent push       connects out to keel-verifierd (HTTPS, client
+//                         certificate): no inbound port on the host
 //   keel-agent identity   one-shot: the enrolment identity to a file
 //   keel-agent activate   one-shot: answer a credential challenge file
 //   keel-agent quote      one-shot: evidence for a nonce to a file
@@ -16,6 +18,7 @@
 #include "attestation/agent/agent_service.hpp"
 #include "attestation/agent/http_server.hpp"
 #include "attestation/agent/log_files.hpp"
+#include "attestation/agent/push_client.hpp"
 
 namespace {
 
@@ -73,9 +76,11 @@ void add_log_options(CLI::App& cmd, AgentOptions& o, std::string& drtm_log, std:
 }
 
 std::unique_ptr<keel::agent::HttpServer> running_server;
+std::unique_ptr<keel::agent::PushClient> running_push;
 
 void stop_server(int) {
     if (running_server) running_server->stop();
+    if (running_push) running_push->stop();
 }
 
 }  // namespace
@@ -95,6 +100,22 @@ int main(int argc, char** argv) {
     add_tpm_options(*serve, options, ek, ak, transient);
     add_log_options(*serve, options, drtm_log, boot_log);
     serve->add_option("--listen", listen, "ADDRESS:PORT (default 127.0.0.1:7734; port 0 picks a free one)");
+
+    keel::agent::PushOptions push_options;
+    auto push = app.add_subcommand("push", "submit evidence to keel-verifierd on its schedule (no inbound port)");
+    add_tpm_options(*push, options, ek, ak, transient);
+    add_log_options(*push, options, drtm_log, boot_log);
+    push->add_option("--verifier", push_options.verifier, "keel-verifierd, https://HOST:PORT")->required();
+    push->add_option("--host-id", push_options.host_id, "the id this host is enrolled under")->required();
+    push->add_option("--cert", push_options.certificate, "this host's client certificate (PEM; CN = host id)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    push->add_option("--key", push_options.private_key, "its private key (PEM)")->required()->check(CLI::ExistingFile);
+    push->add_option("--verifier-ca", push_options.verifier_ca, "CA (PEM) the verifier's certificate chains to")
+        ->required()
+        ->check(CLI::ExistingFile);
+    push->add_option("--retry", push_options.retry_seconds, "seconds between tries while the verifier is away")
+        ->check(CLI::Range(1, 3600));
 
     auto identity = app.add_subcommand("identity", "write the enrolment identity (EK, EK certificate, AK)");
     add_tpm_options(*identity, options, ek, ak, transient);
@@ -135,6 +156,14 @@ int main(int argc, char** argv) {
             std::signal(SIGTERM, stop_server);
             std::signal(SIGINT, stop_server);
             running_server->run();
+            return 0;
+        }
+        if (*push) {
+            running_push = std::make_unique<keel::agent::PushClient>(service, push_options);
+            std::signal(SIGTERM, stop_server);
+            std::signal(SIGINT, stop_server);
+            std::signal(SIGPIPE, SIG_IGN);
+            running_push->run();
             return 0;
         }
         if (*identity) write_text(out, service.identity_json());

@@ -1,9 +1,11 @@
 // The verifier's store of enrolled hosts: one SQLite file holding, per host,
 // the EK and AK enrolment accepted, the reference values and policy to
 // appraise it with, and the clock of the last quote accepted (so a replayed
-// or rolled-back quote is caught across verifier restarts).
+// or rolled-back quote is caught across verifier restarts). keel-verifierd
+// keeps its fleet in the same file (store_schema.hpp, verifierd/).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -64,18 +66,24 @@ public:
     // Adds a host; with `replace`, an enrolled host of the same id is
     // replaced (its counters start over). Throws EnrollmentConflict when the
     // id is taken (without `replace`) or another host id has the same EK.
-    void enroll(const HostRecord& host, bool replace);
+    // `also` runs inside the same transaction after the insert (the fleet
+    // verifier's store records how the host is attested).
+    void enroll(const HostRecord& host, bool replace, const std::function<void()>& also = {});
     std::optional<HostRecord> find(const std::string& host_id);
     std::vector<std::string> host_ids();
     // Records the clock of an accepted quote, in one transaction that refuses
     // (returns false) if a quote with later counters was recorded meanwhile,
     // or the host is not enrolled.
     bool record_quote(const std::string& host_id, const evidence::ClockInfo& clock);
+    // The same, for a caller that holds a Transaction on connection().
+    bool record_quote_in_transaction(const std::string& host_id, const evidence::ClockInfo& clock);
+
+    // For stores built on this one (attestation/verifierd): the connection
+    // and the file's name for error messages.
+    sqlite3* connection() { return db_; }
+    const std::string& path() const { return path_; }
 
 private:
-    void check_schema(bool create);
-    void create_schema();
-
     sqlite3* db_ = nullptr;
     std::string path_;
 };

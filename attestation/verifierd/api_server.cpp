@@ -1,0 +1,293 @@
+#include "attestation/verifierd/api_server.hpp"
+
+#include <httplib.h>
+#include <iostream>
+
+#include "attestation/eventlog/hex.hpp"
+#include "attestation/json/exact_json.hpp"
+#include "attestation/verifierd/tls.hpp"
+
+namespace keel::verifierd {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* json_type = "application/json";
+constexpr std::size_t max_history = 1000;
+
+// A refused request: the status, the metrics' reason, the sentence.
+struct ApiError {
+    int status;
+    std::string reason;
+    std::string message;
+};
+
+void send(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump() + "\n", json_type);
+}
+
+json parse_body(const httplib::Request& req) {
+    json body;
+    try {
+        body = keel::json::parse_exact(req.body);
+    } catch (const keel::json::RepeatedMember& e) { throw ApiError{400, "malformed", e.what()}; }
+    if (body.is_discarded()) throw ApiError{400, "malformed", "the body is not JSON"};
+    return body;
+}
+
+json host_json(const FleetHost& h) {
+    json j = {{"host_id", h.record.host_id},
+              {"mode", mode_name(h.mode)},
+              {"interval_seconds", h.interval.count()},
+              {"state", state_name(h.state)},
+              {"enrolled_at", h.record.enrolled_at},
+              {"last_attestation", h.last_attested ? json(iso_time(*h.last_attested)) : json(nullptr)},
+              {"last_attempt", h.last_attempt ? json(iso_time(*h.last_attempt)) : json(nullptr)},
+              {"ek_certified", h.record.ek_certificate.has_value()}};
+    if (h.mode == AttestMode::pull) j["agent_url"] = h.agent_url;
+    if (!h.last_error.empty()) j["last_error"] = h.last_error;
+    return j;
+}
+
+json appraisal_json(const Appraisal& a) {
+    json checks = json::array(), failed = json::array();
+    for (const auto& c : a.checks) {
+        checks.push_back({{"id", c.id}, {"status", c.status}, {"message", c.message}});
+        if (c.status == "fail") failed.push_back(c.id);
+    }
+    return {{"id", a.id},
+            {"host_id", a.host_id},
+            {"time", iso_time(a.at)},
+            {"nonce", eventlog::to_hex(a.nonce)},
+            {"verdict", a.verdict},
+            {"mode", mode_name(a.mode)},
+            {"duration_us", a.duration_us},
+            {"failed_checks", failed},
+            {"checks", checks}};
+}
+
+}  // namespace
+
+ApiServer::ApiServer(const Config& config, Services services) : config_(config), s_(services) {
+    const auto colon = config.listen.rfind(':');
+    address_ = config.listen.substr(0, colon);
+    if (address_.size() > 2 && address_.front() == '[') address_ = address_.substr(1, address_.size() - 2);
+    try {
+        port_ = std::stoi(config.listen.substr(colon + 1));
+    } catch (const std::exception&) { throw ConfigError("listen " + config.listen + ": the port is not a number"); }
+    if (port_ < 0 || port_ > 65535) throw ConfigError("listen " + config.listen + ": the port is out of range");
+
+    if (config.tls.enabled()) {
+        std::string problem;
+        auto tls = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+            try {
+                configure_server_tls(ctx, config.tls);
+                return true;
+            } catch (const ConfigError& e) {
+                problem = e.what();
+                return false;
+            }
+        });
+        if (!tls->is_valid()) throw ConfigError(problem.empty() ? "TLS could not be set up" : problem);
+        server_ = std::move(tls);
+        scheme_ = "https";
+    } else {
+        server_ = std::make_unique<httplib::Server>();
+        scheme_ = "http";
+    }
+    server_->set_payload_max_length(config.max_body_bytes);
+    server_->set_read_timeout(std::chrono::seconds(30));
+
+    route("GET", "/healthz", Access::anyone, &ApiServer::healthz);
+    route("GET", "/metrics", Access::client, &ApiServer::metrics);
+    route("POST", "/v1/enrollments", Access::operator_only, &ApiServer::begin_enrolment);
+    route("POST", R"(/v1/enrollments/([^/]+)/answer)", Access::operator_only, &ApiServer::finish_enrolment);
+    route("GET", "/v1/hosts", Access::operator_only, &ApiServer::list_hosts);
+    route("GET", R"(/v1/hosts/([^/]+))", Access::operator_only, &ApiServer::show_host);
+    route("GET", R"(/v1/hosts/([^/]+)/appraisals)", Access::operator_only, &ApiServer::host_appraisals);
+    route("POST", R"(/v1/hosts/([^/]+)/nonce)", Access::host_itself, &ApiServer::issue_nonce);
+    route("POST", R"(/v1/hosts/([^/]+)/evidence)", Access::host_itself, &ApiServer::submit_evidence);
+
+    server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return;
+        if (res.status == 413) {
+            s_.metrics.rejected("too-large");
+            send(res, 413, {{"error", "the body is larger than " + std::to_string(config_.max_body_bytes) + " bytes"}});
+        } else if (res.status == 404) {
+            send(res, 404, {{"error", "no such resource: " + req.method + " " + req.path}});
+        } else {
+            send(res, res.status, {{"error", "request refused (HTTP " + std::to_string(res.status) + ")"}});
+        }
+    });
+    server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+        std::cout << "keel-verifierd: " << req.remote_addr << " " << caller(req).value_or("-") << " \"" << req.method
+                  << " " << req.path << "\" " << res.status << " " << res.body.size() << std::endl;
+    });
+
+    if (port_ == 0) {
+        port_ = server_->bind_to_any_port(address_.c_str());
+        if (port_ < 0) throw ConfigError("cannot listen on " + address_);
+    } else if (!server_->bind_to_port(address_.c_str(), port_)) {
+        throw ConfigError("cannot listen on " + config.listen + " (in use, or not a local address)");
+    }
+}
+
+ApiServer::~ApiServer() = default;
+
+void ApiServer::run() {
+    std::cout << "keel-verifierd: serving on " << scheme_ << "://" << address_ << ":" << port_ << std::endl;
+    server_->listen_after_bind();
+}
+
+void ApiServer::stop() { server_->stop(); }
+
+std::optional<std::string> ApiServer::caller(const httplib::Request& req) const { return client_identity(req.ssl); }
+
+void ApiServer::route(const char* method, const char* pattern, Access access, Handler handler) {
+    auto wrapped = [this, access, handler](const httplib::Request& req, httplib::Response& res) {
+        try {
+            if (access != Access::anyone) {
+                auto who = caller(req);
+                if (!who)
+                    throw ApiError{401, "unauthenticated", "a client certificate from the configured CA is required"};
+                const bool is_operator =
+                    std::find(config_.operators.begin(), config_.operators.end(), *who) != config_.operators.end();
+                if (access == Access::operator_only && !is_operator)
+                    throw ApiError{403, "forbidden", "\"" + *who + "\" is not an operator"};
+                if (access == Access::host_itself && req.matches[1].str() != *who)
+                    throw ApiError{403, "forbidden",
+                                   "\"" + *who + "\" may only attest as itself, not as host \"" + req.matches[1].str() +
+                                       "\""};
+            }
+            (this->*handler)(req, res);
+        } catch (const ApiError& e) {
+            s_.metrics.rejected(e.reason);
+            send(res, e.status, {{"error", e.message}});
+        } catch (const StoreError& e) {
+            std::cerr << "keel-verifierd: store: " << e.what() << std::endl;
+            send(res, 503, {{"error", std::string("the verifier's store failed: ") + e.what()}});
+        } catch (const std::exception& e) {
+            std::cerr << "keel-verifierd: " << req.method << " " << req.path << ": " << e.what() << std::endl;
+            send(res, 500, {{"error", std::string("internal error: ") + e.what()}});
+        }
+    };
+    if (std::string(method) == "GET")
+        server_->Get(pattern, wrapped);
+    else
+        server_->Post(pattern, wrapped);
+}
+
+void ApiServer::healthz(const httplib::Request&, httplib::Response& res) {
+    try {
+        s_.store.check_health();
+        send(res, 200, {{"status", "ok"}, {"store", "ok"}, {"schema_version", s_.store.schema_version()}});
+    } catch (const StoreError& e) { send(res, 503, {{"status", "failing"}, {"store", e.what()}}); }
+}
+
+void ApiServer::metrics(const httplib::Request&, httplib::Response& res) {
+    res.set_content(s_.metrics.render(s_.store.hosts()), "text/plain; version=0.0.4");
+}
+
+void ApiServer::begin_enrolment(const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    try {
+        send(res, 201, s_.desk.begin(body));
+    } catch (const EnrolmentRefused& e) {
+        if (e.status() != 422) throw ApiError{e.status(), "enrolment", e.what()};
+        auto detail = json::parse(e.what());
+        detail["error"] = "enrolment refused: a named check failed";
+        send(res, 422, detail);
+    }
+}
+
+void ApiServer::finish_enrolment(const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    const auto host_id = req.matches[1].str();
+    try {
+        auto done = s_.desk.finish(host_id, body);
+        if (auto host = s_.store.host(host_id)) s_.scheduler.watch(*host);
+        send(res, 201, done);
+    } catch (const EnrolmentRefused& e) {
+        if (e.status() != 422) throw ApiError{e.status(), "enrolment", e.what()};
+        auto detail = json::parse(e.what());
+        detail["error"] = "enrolment refused: a named check failed; host \"" + host_id + "\" was not stored";
+        send(res, 422, detail);
+    }
+}
+
+void ApiServer::list_hosts(const httplib::Request&, httplib::Response& res) {
+    json hosts = json::array();
+    for (const auto& h : s_.store.hosts()) hosts.push_back(host_json(h));
+    send(res, 200, {{"hosts", hosts}});
+}
+
+void ApiServer::show_host(const httplib::Request& req, httplib::Response& res) {
+    auto host = s_.store.host(req.matches[1].str());
+    if (!host) throw ApiError{404, "not-found", "host \"" + req.matches[1].str() + "\" is not enrolled"};
+    auto j = host_json(*host);
+    auto last = s_.store.appraisals(host->record.host_id, 1);
+    j["last_appraisal"] = last.empty() ? json(nullptr) : appraisal_json(last.front());
+    send(res, 200, j);
+}
+
+void ApiServer::host_appraisals(const httplib::Request& req, httplib::Response& res) {
+    const auto id = req.matches[1].str();
+    if (!s_.store.host(id)) throw ApiError{404, "not-found", "host \"" + id + "\" is not enrolled"};
+    std::size_t limit = 100;
+    if (req.has_param("limit")) {
+        const auto text = req.get_param_value("limit");
+        if (text.empty() || text.size() > 4 || text.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(text) < 1 || std::stoul(text) > max_history)
+            throw ApiError{400, "malformed", "limit must be a number from 1 to 1000"};
+        limit = std::stoul(text);
+    }
+    json list = json::array();
+    for (const auto& a : s_.store.appraisals(id, limit)) list.push_back(appraisal_json(a));
+    send(res, 200, {{"host_id", id}, {"appraisals", list}});
+}
+
+FleetHost ApiServer::push_host(const httplib::Request& req) {
+    const auto id = req.matches[1].str();
+    auto host = s_.store.host(id);
+    if (!host) throw ApiError{404, "not-found", "host \"" + id + "\" is not enrolled"};
+    if (host->mode != AttestMode::push)
+        throw ApiError{409, "wrong-mode",
+                       "host \"" + id + "\" is attested in " + mode_name(host->mode) + " mode, not push"};
+    return std::move(*host);
+}
+
+void ApiServer::issue_nonce(const httplib::Request& req, httplib::Response& res) {
+    const auto host = push_host(req);
+    const auto nonce = s_.nonces.issue(host.record.host_id);
+    send(res, 200,
+         {{"nonce", eventlog::to_hex(nonce)},
+          {"expires_in_seconds", config_.nonce_lifetime.count()},
+          {"interval_seconds", host.interval.count()}});
+}
+
+void ApiServer::submit_evidence(const httplib::Request& req, httplib::Response& res) {
+    const auto received = std::chrono::steady_clock::now();
+    const auto host = push_host(req);
+    evidence::EvidenceDocument document;
+    try {
+        document = parse_evidence_document(req.body);
+    } catch (const EvidenceRejected& e) { throw ApiError{400, "malformed", e.what()}; }
+    // Freshness before anything else is looked at: a replayed, expired or
+    // borrowed nonce is refused whatever the evidence says.
+    const auto redeemed = s_.nonces.redeem(host.record.host_id, document.nonce);
+    if (redeemed != NonceBook::Redemption::accepted)
+        throw ApiError{409, "nonce",
+                       std::string("nonce refused: ") + NonceBook::describe(redeemed) + " (POST /v1/hosts/" +
+                           host.record.host_id + "/nonce for a fresh one)"};
+    verifier::Evidence evidence;
+    try {
+        evidence = parse_evidence_structures(document);
+    } catch (const EvidenceRejected& e) { throw ApiError{400, "malformed", e.what()}; }
+    auto a = s_.appraiser.appraise(host, document.nonce, evidence, AttestMode::push, received);
+    auto j = appraisal_json(a);
+    j["interval_seconds"] = host.interval.count();
+    send(res, 200, j);
+}
+
+}  // namespace keel::verifierd

@@ -1,0 +1,78 @@
+// keel-verifierd's REST API, version 1 (attestation/README.md documents each
+// member). Over HTTPS with client certificates (tls.hpp); errors are JSON
+// {"error": sentence} and a refused request stores nothing.
+//   GET  /healthz                          anyone: the store answers
+//   GET  /metrics                          any authenticated client: Prometheus text
+//   POST /v1/enrollments                   operator: identity, reference values, policy -> challenge
+//   POST /v1/enrollments/{id}/answer       operator: the agent's answer -> enrolled
+//   GET  /v1/hosts                         operator: every host's status
+//   GET  /v1/hosts/{id}                    operator: one host's status
+//   GET  /v1/hosts/{id}/appraisals         operator: its appraisals, newest first (?limit=N)
+//   POST /v1/hosts/{id}/nonce              the host itself (CN = id), push mode: a fresh nonce
+//   POST /v1/hosts/{id}/evidence           the host itself, push mode: evidence for that nonce
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "attestation/verifierd/appraiser.hpp"
+#include "attestation/verifierd/config.hpp"
+#include "attestation/verifierd/enrolment_desk.hpp"
+#include "attestation/verifierd/fleet_store.hpp"
+#include "attestation/verifierd/metrics.hpp"
+#include "attestation/verifierd/nonce_book.hpp"
+#include "attestation/verifierd/scheduler.hpp"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace keel::verifierd {
+
+struct Services {
+    FleetStore& store;
+    Appraiser& appraiser;
+    Metrics& metrics;
+    NonceBook& nonces;
+    EnrolmentDesk& desk;
+    Scheduler& scheduler;
+};
+
+class ApiServer {
+public:
+    // Binds config.listen; throws ConfigError when TLS cannot be set up or
+    // the address cannot be bound.
+    ApiServer(const Config& config, Services services);
+    ~ApiServer();
+    // Serves until stop(); prints "keel-verifierd: serving on URL" first.
+    void run();
+    void stop();
+
+private:
+    enum class Access { anyone, client, operator_only, host_itself };
+    using Handler = void (ApiServer::*)(const httplib::Request&, httplib::Response&);
+    void route(const char* method, const char* pattern, Access access, Handler handler);
+    std::optional<std::string> caller(const httplib::Request& req) const;
+
+    void healthz(const httplib::Request& req, httplib::Response& res);
+    void metrics(const httplib::Request& req, httplib::Response& res);
+    void begin_enrolment(const httplib::Request& req, httplib::Response& res);
+    void finish_enrolment(const httplib::Request& req, httplib::Response& res);
+    void list_hosts(const httplib::Request& req, httplib::Response& res);
+    void show_host(const httplib::Request& req, httplib::Response& res);
+    void host_appraisals(const httplib::Request& req, httplib::Response& res);
+    void issue_nonce(const httplib::Request& req, httplib::Response& res);
+    void submit_evidence(const httplib::Request& req, httplib::Response& res);
+    FleetHost push_host(const httplib::Request& req);
+
+    const Config& config_;
+    Services s_;
+    std::unique_ptr<httplib::Server> server_;
+    std::string address_, scheme_;
+    int port_ = 0;
+};
+
+}  // namespace keel::verifierd

@@ -1,0 +1,66 @@
+// One appraisal of an enrolled host's evidence, the same whichever way the
+// evidence came (pull or push): the host's AK, reference values, policy and
+// last accepted clock from the store, Keel's checks (verifier.hpp), then the
+// appraisal and the host's new state kept in one transaction and counted in
+// the metrics.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+
+#include "attestation/eventlog/reference.hpp"
+#include "attestation/evidence/public_key.hpp"
+#include "attestation/verifier/policy.hpp"
+#include "attestation/verifier/verifier.hpp"
+#include "attestation/verifierd/fleet_store.hpp"
+#include "attestation/verifierd/metrics.hpp"
+
+namespace keel::verifierd {
+
+// Bytes that are not evidence (malformed JSON, an unknown or repeated
+// member, a TPM structure or event log that does not parse): the sender's
+// fault, said in a sentence.
+class EvidenceRejected : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Throws EvidenceRejected.
+evidence::EvidenceDocument parse_evidence_document(std::string_view text);
+verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document);
+
+class Appraiser {
+public:
+    // What an appraisal needs from a host's record, parsed once and kept
+    // while the record says the same (a re-enrolment changes it).
+    struct Prepared {
+        Bytes ak_public_bytes;
+        std::string reference_json, policy_json;
+        evidence::TpmPublic ak_public;
+        evidence::EvpPkey ak;
+        eventlog::ReferenceValues reference;
+        verifier::Policy policy;
+    };
+
+    Appraiser(FleetStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+
+    // `nonce` is the one this verifier issued for this evidence; `received`
+    // when the evidence arrived (latency is measured from there). Throws
+    // StoreError when the host's record cannot be used.
+    Appraisal appraise(const FleetHost& host, const Bytes& nonce, const verifier::Evidence& evidence, AttestMode mode,
+                       std::chrono::steady_clock::time_point received);
+
+private:
+    std::shared_ptr<const Prepared> prepared(const HostRecord& record);
+
+    FleetStore& store_;
+    Metrics& metrics_;
+    std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
+};
+
+}  // namespace keel::verifierd

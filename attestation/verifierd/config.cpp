@@ -1,0 +1,157 @@
+#include "attestation/verifierd/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <map>
+#include <set>
+#include <toml++/toml.h>
+
+namespace keel::verifierd {
+namespace {
+
+// Every key the file may have, by table; anything else is an error.
+const std::map<std::string, std::set<std::string>> known_keys = {
+    {"", {"listen", "database", "tls", "api", "attestation", "enrolment"}},
+    {"tls", {"certificate", "private_key", "client_ca"}},
+    {"api", {"operators", "max_body_bytes"}},
+    {"attestation",
+     {"default_interval_seconds", "unreachable_after_intervals", "nonce_lifetime_seconds", "pull_workers",
+      "pull_timeout_seconds"}},
+    {"enrolment", {"ek_ca", "allow_no_ek_certificate"}},
+};
+
+class Reader {
+public:
+    Reader(const toml::table& root, const std::string& path) : root_(root), path_(path) {}
+
+    void check_keys() {
+        for (const auto& [table, keys] : known_keys) {
+            const toml::table* t = table.empty() ? &root_ : root_[table].as_table();
+            if (!table.empty() && !t) {
+                if (root_.contains(table)) fail(table, "is not a table");
+                continue;
+            }
+            for (const auto& [key, value] : *t)
+                if (!keys.count(std::string(key.str())))
+                    fail(table.empty() ? std::string(key.str()) : table + "." + std::string(key.str()),
+                         "is not a keel-verifierd setting");
+        }
+    }
+    void text(const char* table, const char* key, std::string& out) {
+        auto node = at(table, key);
+        if (!node) return;
+        auto v = node.value<std::string>();
+        if (!v) fail(name(table, key), "must be a string");
+        out = *v;
+    }
+    void number(const char* table, const char* key, std::int64_t min, std::int64_t& out) {
+        auto node = at(table, key);
+        if (!node) return;
+        auto v = node.value<std::int64_t>();
+        if (!v || !node.is_integer()) fail(name(table, key), "must be an integer");
+        if (*v < min) fail(name(table, key), "must be at least " + std::to_string(min));
+        out = *v;
+    }
+    void flag(const char* table, const char* key, bool& out) {
+        auto node = at(table, key);
+        if (!node) return;
+        if (!node.is_boolean()) fail(name(table, key), "must be true or false");
+        out = *node.value<bool>();
+    }
+    void texts(const char* table, const char* key, std::vector<std::string>& out) {
+        auto node = at(table, key);
+        if (!node) return;
+        auto array = node.as_array();
+        if (!array) fail(name(table, key), "must be an array of strings");
+        out.clear();
+        for (const auto& item : *array) {
+            auto v = item.value<std::string>();
+            if (!v || !item.is_string()) fail(name(table, key), "must be an array of strings");
+            out.push_back(*v);
+        }
+    }
+
+private:
+    toml::node_view<const toml::node> at(const char* table, const char* key) {
+        return *table ? root_[table][key] : root_[key];
+    }
+    static std::string name(const char* table, const char* key) {
+        return *table ? std::string(table) + "." + key : std::string(key);
+    }
+    [[noreturn]] void fail(const std::string& key, const std::string& why) {
+        throw ConfigError(path_ + ": " + key + " " + why);
+    }
+    const toml::table& root_;
+    const std::string& path_;
+};
+
+}  // namespace
+
+Config load_config(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        throw ConfigError(path + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+                          std::string(e.description()));
+    }
+    Reader r(root, path);
+    r.check_keys();
+    Config c;
+    r.text("", "listen", c.listen);
+    r.text("", "database", c.database);
+    r.text("tls", "certificate", c.tls.certificate);
+    r.text("tls", "private_key", c.tls.private_key);
+    r.text("tls", "client_ca", c.tls.client_ca);
+    r.texts("api", "operators", c.operators);
+    std::int64_t n = static_cast<std::int64_t>(c.max_body_bytes);
+    r.number("api", "max_body_bytes", 1024, n);
+    c.max_body_bytes = static_cast<std::size_t>(n);
+    n = c.default_interval.count();
+    r.number("attestation", "default_interval_seconds", 1, n);
+    c.default_interval = std::chrono::seconds(n);
+    n = c.unreachable_after_intervals;
+    r.number("attestation", "unreachable_after_intervals", 1, n);
+    c.unreachable_after_intervals = static_cast<unsigned>(n);
+    n = c.nonce_lifetime.count();
+    r.number("attestation", "nonce_lifetime_seconds", 1, n);
+    c.nonce_lifetime = std::chrono::seconds(n);
+    n = c.pull_workers;
+    r.number("attestation", "pull_workers", 1, n);
+    c.pull_workers = static_cast<unsigned>(n);
+    n = c.pull_timeout.count();
+    r.number("attestation", "pull_timeout_seconds", 1, n);
+    c.pull_timeout = std::chrono::seconds(n);
+    r.texts("enrolment", "ek_ca", c.ek_ca);
+    r.flag("enrolment", "allow_no_ek_certificate", c.allow_no_ek_certificate);
+    return c;
+}
+
+bool is_loopback_address(const std::string& address) {
+    std::string a = address;
+    if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
+    if (a == "localhost") return true;
+    in_addr v4{};
+    if (inet_pton(AF_INET, a.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, a.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return false;
+}
+
+void check_config(const Config& c) {
+    const auto colon = c.listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) throw ConfigError("listen " + c.listen + ": expected ADDRESS:PORT");
+    const auto& t = c.tls;
+    if (t.enabled() && (t.certificate.empty() || t.private_key.empty() || t.client_ca.empty()))
+        throw ConfigError("tls needs certificate, private_key and client_ca together (clients are authenticated "
+                          "by certificate)");
+    // Evidence, enrolments and the fleet's verdicts over plain HTTP are only
+    // tolerable where nothing but this machine can see or send them.
+    if (!t.enabled() && !is_loopback_address(c.listen.substr(0, colon)))
+        throw ConfigError("refusing to listen on " + c.listen +
+                          " without TLS: configure [tls] (certificate, private_key, client_ca) or listen on a "
+                          "loopback address");
+}
+
+}  // namespace keel::verifierd

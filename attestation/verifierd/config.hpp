@@ -1,0 +1,50 @@
+// keel-verifierd's configuration: a TOML file (keel-verifierd.toml documents
+// every key) with command-line flags over it. Unknown keys and keys of the
+// wrong type are errors naming them: a misspelt `client_ca` must not leave
+// the API without client authentication.
+#pragma once
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace keel::verifierd {
+
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct TlsConfig {
+    std::string certificate;  // PEM, the server's chain
+    std::string private_key;  // PEM
+    std::string client_ca;  // PEM: client certificates must chain to it
+    bool enabled() const { return !certificate.empty() || !private_key.empty() || !client_ca.empty(); }
+};
+
+struct Config {
+    std::string listen = "127.0.0.1:7735";  // ADDRESS:PORT; port 0 picks a free one
+    std::string database = "keel-fleet.sqlite";
+    TlsConfig tls;
+    // Client certificates (their subject CN) allowed to enrol hosts and read
+    // the fleet; a host's own certificate carries its host id as CN.
+    std::vector<std::string> operators;
+    std::size_t max_body_bytes = 4u << 20;
+    std::chrono::seconds default_interval{60};
+    unsigned unreachable_after_intervals = 3;
+    std::chrono::seconds nonce_lifetime{60};
+    unsigned pull_workers = 2;
+    std::chrono::seconds pull_timeout{30};
+    std::vector<std::string> ek_ca;  // PEM roots and intermediates for EK certificates
+    bool allow_no_ek_certificate = false;
+};
+
+// Throws ConfigError naming the file and the key.
+Config load_config(const std::string& path);
+// What must hold whatever the source: TLS complete when configured, and
+// required unless the address is loopback; positive intervals.
+void check_config(const Config& config);
+bool is_loopback_address(const std::string& address);
+
+}  // namespace keel::verifierd

@@ -1,0 +1,100 @@
+// What keel-verifierd keeps, behind one interface: the enrolled hosts (with
+// their reference values and policy, how and how often each is attested,
+// its state and last attestation time) and every appraisal with its named
+// checks. SQLite today (sqlite_fleet_store.hpp); a server database for
+// several verifier instances would implement the same interface.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attestation/evidence/tpm_types.hpp"
+#include "attestation/verifier/host_store.hpp"
+
+namespace keel::verifierd {
+
+using verifier::Bytes;
+using verifier::EnrollmentConflict;
+using verifier::HostRecord;
+using verifier::StoreError;
+
+// manual: appraised only on request (keel verify; hosts `keel enroll` made);
+// pull: the verifier asks the agent; push: the agent submits unasked.
+enum class AttestMode { manual, pull, push };
+// pending: enrolled, not appraised yet; unreachable: no evidence for the
+// configured number of intervals (whatever the last verdict was).
+enum class HostState { pending, trusted, not_trusted, unreachable };
+
+const char* mode_name(AttestMode mode);
+std::optional<AttestMode> parse_mode(const std::string& name);
+const char* state_name(HostState state);
+HostState parse_state(const std::string& name);  // what the store wrote; unknown text is a StoreError
+
+// Milliseconds since the Unix epoch: what the store keeps and schedules by.
+using Millis = std::int64_t;
+Millis now_ms();
+std::string iso_time(Millis ms);  // UTC, 2026-12-06T15:04:05.123Z
+
+struct FleetHost {
+    HostRecord record;
+    AttestMode mode = AttestMode::manual;
+    std::string agent_url;  // pull mode: http://HOST:PORT
+    std::chrono::seconds interval{60};
+    HostState state = HostState::pending;
+    std::optional<Millis> last_attested;  // the last appraisal, whatever its verdict
+    std::optional<Millis> last_attempt;  // the last try (pull: also one that reached no agent)
+    std::string last_error;  // why the last try gave no evidence; empty after an appraisal
+};
+
+struct CheckRecord {
+    std::string id, status, message;  // status: pass, fail, skipped
+};
+
+struct Appraisal {
+    std::int64_t id = 0;  // set by the store
+    std::string host_id;
+    Millis at = 0;
+    Bytes nonce;
+    std::string verdict;  // trusted, not-trusted
+    AttestMode mode = AttestMode::pull;
+    std::int64_t duration_us = 0;  // evidence received to verdict
+    std::vector<CheckRecord> checks;
+};
+
+class FleetStore {
+public:
+    virtual ~FleetStore() = default;
+
+    // Throws EnrollmentConflict as HostStore::enroll does.
+    virtual void enroll(const FleetHost& host, bool replace) = 0;
+    virtual std::optional<FleetHost> host(const std::string& host_id) = 0;
+    virtual std::vector<FleetHost> hosts() = 0;
+
+    // Keeps an appraisal and updates the host's state and last attestation
+    // time in one transaction. `clock` is the accepted quote's (trusted
+    // verdicts only): if a quote with later counters was recorded meanwhile
+    // the appraisal is kept as not trusted with quote.clock failed. Returns
+    // what was stored. Throws StoreError when the host is not enrolled.
+    virtual Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock) = 0;
+    // A try that gave no evidence (the agent could not be reached).
+    virtual void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error) = 0;
+    // Marks unreachable, in one statement for the whole fleet, every pull or
+    // push host that gave no evidence for `intervals` of its own intervals
+    // before `now`; silence counts from its last appraisal (or enrolment)
+    // and from no earlier than `watching_since` (when this verifier started
+    // watching: its own downtime is not the hosts' silence). Returns the
+    // hosts it marked.
+    virtual std::vector<std::string> mark_silent_hosts_unreachable(Millis now, unsigned intervals,
+                                                                   Millis watching_since) = 0;
+    // Newest first, at most `limit`.
+    virtual std::vector<Appraisal> appraisals(const std::string& host_id, std::size_t limit) = 0;
+    virtual std::int64_t appraisal_count() = 0;
+    virtual int schema_version() = 0;
+    // Throws StoreError when the store cannot be read (/healthz).
+    virtual void check_health() = 0;
+};
+
+}  // namespace keel::verifierd

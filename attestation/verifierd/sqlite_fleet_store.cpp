@@ -1,0 +1,232 @@
+#include "attestation/verifierd/sqlite_fleet_store.hpp"
+
+#include "attestation/verifier/sqlite_statement.hpp"
+#include "attestation/verifier/store_schema.hpp"
+
+namespace keel::verifierd {
+
+using verifier::Statement;
+using verifier::Transaction;
+
+SqliteFleetStore::SqliteFleetStore(const std::string& path) : store_(path, verifier::StoreOpening::create_if_missing) {
+    // Every appraisal is a transaction. In SQLite's default rollback-journal
+    // mode each commit costs several fsyncs (journal, database, journal
+    // again); with a write-ahead log it is one append and one fsync, still
+    // durable (synchronous stays FULL), and readers (keel verify, /v1/hosts)
+    // do not wait for the writer. The mode is kept in the file.
+    Statement wal(store_.connection(), "PRAGMA journal_mode = WAL", store_.path());
+    if (!wal.step() || wal.text(0) != "wal")
+        throw StoreError("host store " + store_.path() + ": cannot switch to write-ahead logging");
+}
+
+void SqliteFleetStore::enroll(const FleetHost& host, bool replace) {
+    std::lock_guard lock(mutex_);
+    store_.enroll(host.record, replace, [&] {
+        Statement s(
+            store_.connection(),
+            "UPDATE hosts SET mode = ?, agent_url = ?, interval_seconds = ?, state = 'pending', enrolled_ms = ?, "
+            "last_attested_ms = NULL, last_attempt_ms = NULL, last_error = NULL WHERE host_id = ?",
+            store_.path());
+        s.bind(1, std::string(mode_name(host.mode)));
+        s.bind(2, host.agent_url);
+        s.bind(3, static_cast<std::int64_t>(host.interval.count()));
+        s.bind(4, now_ms());
+        s.bind(5, host.record.host_id);
+        s.step();
+    });
+}
+
+std::vector<FleetHost> SqliteFleetStore::select_hosts(const std::string* host_id) {
+    std::vector<FleetHost> out;
+    {
+        Statement s(store_.connection(),
+                    host_id ? "SELECT host_id, mode, agent_url, interval_seconds, state, last_attested_ms, "
+                              "last_attempt_ms, last_error FROM hosts WHERE host_id = ?"
+                            : "SELECT host_id, mode, agent_url, interval_seconds, state, last_attested_ms, "
+                              "last_attempt_ms, last_error FROM hosts ORDER BY host_id",
+                    store_.path());
+        if (host_id) s.bind(1, *host_id);
+        while (s.step()) {
+            FleetHost h;
+            h.record.host_id = s.text(0);
+            auto mode = parse_mode(s.text(1));
+            if (!mode) throw StoreError("host \"" + h.record.host_id + "\": unknown mode \"" + s.text(1) + "\"");
+            h.mode = *mode;
+            h.agent_url = s.text(2);
+            h.interval = std::chrono::seconds(s.integer(3));
+            h.state = parse_state(s.text(4));
+            if (!s.is_null(5)) h.last_attested = s.integer(5);
+            if (!s.is_null(6)) h.last_attempt = s.integer(6);
+            h.last_error = s.text(7);
+            out.push_back(std::move(h));
+        }
+    }
+    for (auto& h : out) {
+        auto record = store_.find(h.record.host_id);
+        if (record) h.record = std::move(*record);
+    }
+    return out;
+}
+
+std::optional<FleetHost> SqliteFleetStore::host(const std::string& host_id) {
+    std::lock_guard lock(mutex_);
+    auto found = select_hosts(&host_id);
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+}
+
+std::vector<FleetHost> SqliteFleetStore::hosts() {
+    std::lock_guard lock(mutex_);
+    return select_hosts(nullptr);
+}
+
+Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<evidence::ClockInfo>& clock) {
+    std::lock_guard lock(mutex_);
+    auto* db = store_.connection();
+    const auto& path = store_.path();
+    Transaction t(db, path);
+    {
+        Statement enrolled(db, "SELECT 1 FROM hosts WHERE host_id = ?", path);
+        enrolled.bind(1, a.host_id);
+        if (!enrolled.step()) throw StoreError("host \"" + a.host_id + "\" is not enrolled");
+    }
+    // The counters move forward in the same transaction as the appraisal is
+    // kept: two verifiers sharing the file cannot both accept out of order.
+    if (a.verdict == "trusted" && clock && !store_.record_quote_in_transaction(a.host_id, *clock)) {
+        a.verdict = "not-trusted";
+        const std::string why = "a quote with later counters was accepted for this host meanwhile";
+        bool found = false;
+        for (auto& c : a.checks)
+            if (c.id == "quote.clock") {
+                c = {c.id, "fail", why};
+                found = true;
+            }
+        if (!found) a.checks.push_back({"quote.clock", "fail", why});
+    }
+    {
+        Statement s(db,
+                    "INSERT INTO appraisals (host_id, at_ms, nonce, verdict, mode, duration_us) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    path);
+        s.bind(1, a.host_id);
+        s.bind(2, a.at);
+        s.bind(3, a.nonce);
+        s.bind(4, a.verdict);
+        s.bind(5, std::string(mode_name(a.mode)));
+        s.bind(6, a.duration_us);
+        s.step();
+    }
+    {
+        Statement s(db, "SELECT last_insert_rowid()", path);
+        s.step();
+        a.id = s.integer(0);
+    }
+    for (std::size_t i = 0; i < a.checks.size(); ++i) {
+        Statement s(db,
+                    "INSERT INTO appraisal_checks (appraisal_id, position, check_id, status, message) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    path);
+        s.bind(1, a.id);
+        s.bind(2, static_cast<std::int64_t>(i));
+        s.bind(3, a.checks[i].id);
+        s.bind(4, a.checks[i].status);
+        s.bind(5, a.checks[i].message);
+        s.step();
+    }
+    {
+        Statement s(db,
+                    "UPDATE hosts SET state = ?, last_attested_ms = ?, last_attempt_ms = ?, last_error = NULL "
+                    "WHERE host_id = ?",
+                    path);
+        s.bind(1, std::string(a.verdict == "trusted" ? "trusted" : "not-trusted"));
+        s.bind(2, a.at);
+        s.bind(3, a.at);
+        s.bind(4, a.host_id);
+        s.step();
+    }
+    t.commit();
+    return a;
+}
+
+void SqliteFleetStore::record_failed_attempt(const std::string& host_id, Millis at, const std::string& error) {
+    std::lock_guard lock(mutex_);
+    Statement s(store_.connection(), "UPDATE hosts SET last_attempt_ms = ?, last_error = ? WHERE host_id = ?",
+                store_.path());
+    s.bind(1, at);
+    s.bind(2, error);
+    s.bind(3, host_id);
+    s.step();
+}
+
+std::vector<std::string> SqliteFleetStore::mark_silent_hosts_unreachable(Millis now, unsigned intervals,
+                                                                         Millis watching_since) {
+    std::lock_guard lock(mutex_);
+    // One statement decides, for every host at once: an appraisal recorded
+    // meanwhile (by another thread or process) keeps its host reachable, and
+    // a fleet of thousands costs one write a second, not thousands.
+    Statement s(store_.connection(),
+                "UPDATE hosts SET state = 'unreachable' WHERE mode != 'manual' AND state != 'unreachable' AND "
+                "max(coalesce(last_attested_ms, enrolled_ms, 0), ?) < ? - interval_seconds * 1000 * ? "
+                "RETURNING host_id",
+                store_.path());
+    s.bind(1, watching_since);
+    s.bind(2, now);
+    s.bind(3, static_cast<std::int64_t>(intervals));
+    std::vector<std::string> marked;
+    while (s.step()) marked.push_back(s.text(0));
+    return marked;
+}
+
+std::vector<Appraisal> SqliteFleetStore::appraisals(const std::string& host_id, std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    auto* db = store_.connection();
+    std::vector<Appraisal> out;
+    {
+        Statement s(db,
+                    "SELECT id, host_id, at_ms, nonce, verdict, mode, duration_us FROM appraisals "
+                    "WHERE host_id = ? ORDER BY id DESC LIMIT ?",
+                    store_.path());
+        s.bind(1, host_id);
+        s.bind(2, static_cast<std::int64_t>(limit));
+        while (s.step()) {
+            Appraisal a;
+            a.id = s.integer(0);
+            a.host_id = s.text(1);
+            a.at = s.integer(2);
+            a.nonce = s.blob(3);
+            a.verdict = s.text(4);
+            a.mode = parse_mode(s.text(5)).value_or(AttestMode::manual);
+            a.duration_us = s.integer(6);
+            out.push_back(std::move(a));
+        }
+    }
+    for (auto& a : out) {
+        Statement s(db,
+                    "SELECT check_id, status, message FROM appraisal_checks WHERE appraisal_id = ? "
+                    "ORDER BY position",
+                    store_.path());
+        s.bind(1, a.id);
+        while (s.step()) a.checks.push_back({s.text(0), s.text(1), s.text(2)});
+    }
+    return out;
+}
+
+std::int64_t SqliteFleetStore::appraisal_count() {
+    std::lock_guard lock(mutex_);
+    Statement s(store_.connection(), "SELECT count(*) FROM appraisals", store_.path());
+    s.step();
+    return s.integer(0);
+}
+
+int SqliteFleetStore::schema_version() {
+    std::lock_guard lock(mutex_);
+    return verifier::schema_version(store_.connection(), store_.path());
+}
+
+void SqliteFleetStore::check_health() {
+    std::lock_guard lock(mutex_);
+    Statement s(store_.connection(), "SELECT count(*) FROM hosts", store_.path());
+    s.step();
+}
+
+}  // namespace keel::verifierd

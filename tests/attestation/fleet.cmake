@@ -1,0 +1,36 @@
+# keel-verifierd. Unit (seconds, in process, no TPM): the fleet store and its
+# migrations, configuration, nonces, metrics, and the daemon's start-up
+# checks. swtpm: a loopback fleet of real keel-agents on swtpm, pull and
+# push, attested by a real keel-verifierd over mutual TLS.
+add_executable(keel-unit-fleet
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/service_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/startup_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/appraiser_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
+  ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
+target_link_libraries(keel-unit-fleet PRIVATE keel_verifierd keel_kernel_host PkgConfig::TSS2_MU SQLite::SQLite3
+  GTest::gtest_main)
+target_include_directories(keel-unit-fleet PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_definitions(keel-unit-fleet PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>"
+  KEEL_EXAMPLE_CONFIG="${PROJECT_SOURCE_DIR}/tools/verifierd/keel-verifierd.toml")
+add_dependencies(keel-unit-fleet keel-verifierd)
+target_compile_options(keel-unit-fleet PRIVATE -Wall -Wextra)
+gtest_discover_tests(keel-unit-fleet TEST_PREFIX "fleet." PROPERTIES LABELS unit)
+
+add_executable(keel-fleet-tests
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/fleet_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/test_pki.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/verifierd_process.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/flow/simulated_host.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/agent_process.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
+  ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
+target_link_libraries(keel-fleet-tests PRIVATE keel_swtpm_fixture keel_evidence keel_eventlog keel_kernel_host
+  PkgConfig::CPP_HTTPLIB PkgConfig::TSS2_MU nlohmann_json::nlohmann_json OpenSSL::SSL OpenSSL::Crypto GTest::gtest_main)
+target_include_directories(keel-fleet-tests PRIVATE ${PROJECT_SOURCE_DIR} ${KEEL_ATTESTATION_TEST_DIR}/fleet)
+target_compile_options(keel-fleet-tests PRIVATE -Wall -Wextra)
+target_compile_definitions(keel-fleet-tests PRIVATE KEEL_CLI_PATH="$<TARGET_FILE:keel>"
+  KEEL_AGENT_PATH="$<TARGET_FILE:keel-agent>" KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
+add_dependencies(keel-fleet-tests keel keel-agent keel-verifierd)
+gtest_discover_tests(keel-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS swtpm TIMEOUT 300)

@@ -1,0 +1,260 @@
+// The fleet store on SQLite: schema migrations (a store keel enroll made at
+// version 1 becomes version 2 with its hosts intact; a newer or foreign
+// database is refused untouched), enrolment, appraisals with their checks,
+// the clock rule, and the unreachable rule.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sqlite3.h>
+
+#include "attestation/verifier/host_store.hpp"
+#include "attestation/verifierd/sqlite_fleet_store.hpp"
+
+namespace keel::verifierd {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+public:
+    TempDir() {
+        char pattern[] = "/tmp/keel-fleet-store-XXXXXX";
+        path_ = mkdtemp(pattern);
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    fs::path path_;
+};
+
+void sql(const std::string& path, const std::string& statements) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, statements.c_str(), nullptr, nullptr, &error);
+    const std::string why = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << why;
+}
+
+std::int64_t count(const std::string& path, const std::string& query) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, query.c_str(), -1, &s, nullptr);
+    std::int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+// The schema keel enroll wrote before version 2, with one host in it.
+constexpr const char* version_1_store = R"sql(
+CREATE TABLE hosts (
+    host_id TEXT PRIMARY KEY NOT NULL, ek_public BLOB NOT NULL, ek_certificate BLOB, ak_public BLOB NOT NULL,
+    ak_name BLOB NOT NULL, reference_json TEXT NOT NULL, policy_json TEXT NOT NULL, last_clock INTEGER,
+    last_reset_count INTEGER, last_restart_count INTEGER,
+    enrolled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), last_verified_at TEXT);
+INSERT INTO hosts (host_id, ek_public, ak_public, ak_name, reference_json, policy_json, last_clock,
+    last_reset_count, last_restart_count) VALUES ('old-host', x'01', x'02', x'03', '{}', '{}', 500, 2, 1);
+PRAGMA user_version = 1;
+)sql";
+
+FleetHost host(const std::string& id, AttestMode mode = AttestMode::pull) {
+    FleetHost h;
+    h.record.host_id = id;
+    h.record.ek_public = {1, 2, static_cast<std::uint8_t>(id.size()), static_cast<std::uint8_t>(id.back())};
+    h.record.ak_public = {4};
+    h.record.ak_name = {5};
+    h.record.reference_json = "{}";
+    h.record.policy_json = "{}";
+    h.mode = mode;
+    h.agent_url = mode == AttestMode::pull ? "http://127.0.0.1:1" : "";
+    h.interval = std::chrono::seconds(7);
+    return h;
+}
+
+Appraisal appraisal(const std::string& id, const std::string& verdict, Millis at) {
+    Appraisal a;
+    a.host_id = id;
+    a.at = at;
+    a.nonce = {0xaa, 0xbb};
+    a.verdict = verdict;
+    a.checks = {{"quote.signature", "pass", "signed by the enrolled AK"},
+                {"eventlog.drtm", verdict == "trusted" ? "pass" : "fail", "replay"}};
+    return a;
+}
+
+evidence::ClockInfo clock(std::uint64_t value, std::uint32_t reset) {
+    evidence::ClockInfo c;
+    c.clock = value;
+    c.reset_count = reset;
+    return c;
+}
+
+TEST(FleetStore, NewStoreIsAtTheLatestVersion) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("new.sqlite"));
+    EXPECT_EQ(store.schema_version(), 2);
+    EXPECT_EQ(count(dir.file("new.sqlite"), "PRAGMA user_version"), 2);
+    EXPECT_EQ(count(dir.file("new.sqlite"), "SELECT count(*) FROM schema_version"), 2);
+}
+
+TEST(FleetStore, Version1StoreIsMigratedWithItsHosts) {
+    TempDir dir;
+    const auto path = dir.file("v1.sqlite");
+    sql(path, version_1_store);
+    SqliteFleetStore store(path);
+    EXPECT_EQ(store.schema_version(), 2);
+    auto old = store.host("old-host");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->mode, AttestMode::manual);  // keel enroll's hosts are not attested until asked
+    EXPECT_EQ(old->state, HostState::pending);
+    ASSERT_TRUE(old->record.last_clock);
+    EXPECT_EQ(old->record.last_clock->clock, 500u);
+    // keel verify's way in still reads it.
+    verifier::HostStore cli(path, verifier::StoreOpening::existing);
+    EXPECT_TRUE(cli.find("old-host"));
+}
+
+TEST(FleetStore, KeelVerifyMigratesAVersion1StoreToo) {
+    TempDir dir;
+    const auto path = dir.file("v1.sqlite");
+    sql(path, version_1_store);
+    { verifier::HostStore cli(path, verifier::StoreOpening::existing); }
+    EXPECT_EQ(count(path, "PRAGMA user_version"), 2);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM appraisals"), 0);
+}
+
+TEST(FleetStore, NewerStoreIsRefusedUntouched) {
+    TempDir dir;
+    const auto path = dir.file("v9.sqlite");
+    sql(path, std::string(version_1_store) + "PRAGMA user_version = 9;");
+    EXPECT_THROW(SqliteFleetStore{path}, StoreError);
+    EXPECT_EQ(count(path, "PRAGMA user_version"), 9);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'appraisals'"), 0);
+}
+
+TEST(FleetStore, ForeignDatabaseIsRefusedUntouched) {
+    TempDir dir;
+    const auto path = dir.file("other.sqlite");
+    sql(path, "CREATE TABLE invoices (id INTEGER);");
+    EXPECT_THROW(SqliteFleetStore{path}, StoreError);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM sqlite_master"), 1);
+}
+
+TEST(FleetStore, EnrolledHostKeepsHowItIsAttested) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("a", AttestMode::pull), false);
+    store.enroll(host("b", AttestMode::push), false);
+    auto a = store.host("a");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->mode, AttestMode::pull);
+    EXPECT_EQ(a->agent_url, "http://127.0.0.1:1");
+    EXPECT_EQ(a->interval, std::chrono::seconds(7));
+    EXPECT_EQ(a->state, HostState::pending);
+    EXPECT_FALSE(a->last_attested);
+    auto all = store.hosts();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1].mode, AttestMode::push);
+    EXPECT_THROW(store.enroll(host("a"), false), EnrollmentConflict);
+}
+
+TEST(FleetStore, AppraisalsAreKeptWithTheirChecksNewestFirst) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("a"), false);
+    store.record_appraisal(appraisal("a", "trusted", 1000), clock(10, 1));
+    auto second = store.record_appraisal(appraisal("a", "not-trusted", 2000), std::nullopt);
+    auto list = store.appraisals("a", 10);
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[0].id, second.id);
+    EXPECT_EQ(list[0].verdict, "not-trusted");
+    EXPECT_EQ(list[0].at, 2000);
+    EXPECT_EQ(list[0].nonce, (Bytes{0xaa, 0xbb}));
+    ASSERT_EQ(list[0].checks.size(), 2u);
+    EXPECT_EQ(list[0].checks[1].id, "eventlog.drtm");
+    EXPECT_EQ(list[0].checks[1].status, "fail");
+    EXPECT_EQ(list[1].verdict, "trusted");
+    EXPECT_EQ(store.appraisals("a", 1).size(), 1u);
+    auto a = store.host("a");
+    EXPECT_EQ(a->state, HostState::not_trusted);
+    EXPECT_EQ(a->last_attested, 2000);
+    EXPECT_EQ(store.appraisal_count(), 2);
+}
+
+TEST(FleetStore, AQuoteBehindTheLastAcceptedIsKeptAsNotTrusted) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("a"), false);
+    store.record_appraisal(appraisal("a", "trusted", 1000), clock(100, 2));
+    auto replayed = store.record_appraisal(appraisal("a", "trusted", 2000), clock(50, 2));
+    EXPECT_EQ(replayed.verdict, "not-trusted");
+    bool clock_failed = false;
+    for (const auto& c : replayed.checks) clock_failed |= c.id == "quote.clock" && c.status == "fail";
+    EXPECT_TRUE(clock_failed);
+    EXPECT_EQ(store.host("a")->state, HostState::not_trusted);
+    EXPECT_EQ(store.host("a")->record.last_clock->clock, 100u);
+}
+
+TEST(FleetStore, AppraisalOfAHostNotEnrolledStoresNothing) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    EXPECT_THROW(store.record_appraisal(appraisal("ghost", "trusted", 1), std::nullopt), StoreError);
+    EXPECT_EQ(store.appraisal_count(), 0);
+}
+
+using Ids = std::vector<std::string>;
+
+TEST(FleetStore, SilentHostBecomesUnreachableAndAnAppraisalBringsItBack) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("a", AttestMode::pull), false);  // every 7 s
+    store.enroll(host("b", AttestMode::push), false);
+    store.record_appraisal(appraisal("a", "trusted", 1000), clock(1, 1));
+    store.record_appraisal(appraisal("b", "trusted", 5000), clock(1, 1));
+    // Two intervals of silence: 14 s after the last appraisal.
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(15000, 2, 0), Ids{});  // a at the limit: not silent
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(15001, 2, 0), Ids{"a"});
+    EXPECT_EQ(store.host("a")->state, HostState::unreachable);
+    EXPECT_EQ(store.host("b")->state, HostState::trusted);
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(19001, 2, 0), Ids{"b"});  // a already
+    store.record_failed_attempt("a", 20000, "cannot reach the agent");
+    EXPECT_EQ(store.host("a")->last_error, "cannot reach the agent");
+    EXPECT_EQ(store.host("a")->state, HostState::unreachable);
+    store.record_appraisal(appraisal("a", "trusted", 21000), clock(2, 1));
+    EXPECT_EQ(store.host("a")->state, HostState::trusted);
+    EXPECT_TRUE(store.host("a")->last_error.empty());
+}
+
+TEST(FleetStore, SilenceCountsOnlyWhileTheVerifierWatches) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("a"), false);
+    store.record_appraisal(appraisal("a", "trusted", 1000), clock(1, 1));
+    // A verifier that started at 100 s has not seen 14 s of silence at 110 s.
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(110'000, 2, 100'000), Ids{});
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(114'001, 2, 100'000), Ids{"a"});
+}
+
+TEST(FleetStore, NeverAttestedHostCountsSilenceFromEnrolment) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("a"), false);
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms(), 2, 0), Ids{});
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms() + 60'000, 2, 0), Ids{"a"});
+}
+
+TEST(FleetStore, ManualHostsAreNeverMarked) {
+    TempDir dir;
+    SqliteFleetStore store(dir.file("s.sqlite"));
+    store.enroll(host("m", AttestMode::manual), false);
+    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms() + 600'000, 1, 0), Ids{});
+    EXPECT_EQ(store.host("m")->state, HostState::pending);
+}
+
+}  // namespace
+}  // namespace keel::verifierd

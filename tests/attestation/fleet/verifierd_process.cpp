@@ -1,0 +1,81 @@
+#include "verifierd_process.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <httplib.h>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace keel::test {
+namespace {
+
+// A server that refuses a body closes the connection while the client may
+// still be writing it: that must be an error return, not the test's death.
+const bool sigpipe_ignored = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+}();
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+std::string verifierd_program() {
+    const char* override = std::getenv("KEEL_VERIFIERD");
+    return override ? override : KEEL_VERIFIERD_PATH;
+}
+
+VerifierdProcess::VerifierdProcess(const std::filesystem::path& dir, const std::string& config) : dir_(dir) {
+    const auto config_file = dir / "keel-verifierd.toml";
+    std::ofstream(config_file) << config;
+    const auto out = dir / "verifierd.out", err = dir / "verifierd.err";
+    process_ = std::make_unique<platform::ChildProcess>(
+        platform::SpawnOptions{{verifierd_program(), "--config", config_file.string()}, out, err, true, false});
+    const std::regex serving("serving on https://127\\.0\\.0\\.1:([0-9]+)");
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(10))) {
+        std::smatch m;
+        const auto text = read_text(out);
+        if (std::regex_search(text, m, serving)) {
+            port_ = std::stoi(m[1]);
+            return;
+        }
+        if (process_->poll()) break;
+    }
+    throw std::runtime_error("keel-verifierd did not start: " + read_text(err));
+}
+
+std::string VerifierdProcess::log() const {
+    return read_text(dir_ / "verifierd.out") + read_text(dir_ / "verifierd.err");
+}
+
+int VerifierdProcess::stop() { return process_->stop(); }
+
+Reply call(int port, const std::string& ca, const std::optional<ClientCert>& client, const std::string& method,
+           const std::string& path, const std::string& body) {
+    std::unique_ptr<httplib::SSLClient> c =
+        client ? std::make_unique<httplib::SSLClient>("127.0.0.1", port, client->certificate, client->private_key)
+               : std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+    c->set_ca_cert_path(ca.c_str());
+    c->enable_server_certificate_verification(true);
+    c->set_read_timeout(60, 0);
+    auto r = method == "GET" ? c->Get(path.c_str()) : c->Post(path.c_str(), body, "application/json");
+    Reply reply;
+    if (!r) {
+        reply.body = httplib::to_string(r.error());
+        return reply;
+    }
+    reply.status = r->status;
+    reply.body = r->body;
+    reply.json = nlohmann::json::parse(r->body, nullptr, false);
+    return reply;
+}
+
+}  // namespace keel::test
