@@ -3,6 +3,7 @@
 #include <new>
 
 #include "abi/layout.hpp"
+#include "hypervisor/arch/x86/user_mode.hpp"
 #include "hypervisor/kernel/scheduler.hpp"
 
 namespace keel {
@@ -21,7 +22,7 @@ Ec::Ec(KernelMemory& memory, Scheduler& scheduler, Pd& pd, abi::Utcb& utcb, uint
       stack(stack), event_base(event_base), state(kind == Kind::Local ? State::Idle : State::Runnable),
       started(kind == Kind::Local), memory_(memory), scheduler_(scheduler) {
     regs.rsp = stack;
-    regs.rflags = 0x202;
+    regs.rflags = x86::user::INITIAL_RFLAGS;
 }
 
 Ec* Ec::create(KernelMemory& memory, Scheduler& scheduler, Pd& pd, Kind kind, uint16_t cpu, uint64_t utcb_address,

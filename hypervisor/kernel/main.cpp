@@ -47,12 +47,6 @@ constinit mb2::BootInfo boot_info;
 constinit FrameAllocator frames;
 constinit uint64_t tsc_khz = 0;
 
-uint64_t rdtsc() {
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return uint64_t(hi) << 32 | lo;
-}
-
 uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
 [[noreturn]] void fail(const char* what, Status s) {
@@ -165,9 +159,9 @@ void setup_timer() {
     // The TSC's rate, measured over the ticks seen: user level's deadlines
     // are TSC values (the HIP passes the rate on).
     while (x86::lapic::ticks() < 1) x86::hlt();
-    uint64_t first = x86::lapic::ticks(), tsc0 = rdtsc();
+    uint64_t first = x86::lapic::ticks(), tsc0 = x86::rdtsc();
     while (x86::lapic::ticks() < first + TIMER_TICKS_TO_SEE) x86::hlt();
-    tsc_khz = (rdtsc() - tsc0) * TIMER_HZ / TIMER_TICKS_TO_SEE / 1000;
+    tsc_khz = (x86::rdtsc() - tsc0) * TIMER_HZ / TIMER_TICKS_TO_SEE / 1000;
     console::print("lapic: at 0x%lx, timer %u Hz (%u bus ticks/ms), %lu ticks seen; TSC %lu kHz\n", apic, info.hz,
                    info.bus_ticks_per_ms, x86::lapic::ticks(), tsc_khz);
 }

@@ -2,17 +2,15 @@
 
 #include "abi/event.hpp"
 #include "abi/layout.hpp"
+#include "hypervisor/arch/x86/user_mode.hpp"
 #include "lib/assert.hpp"
 
 namespace keel {
 namespace {
 
-constexpr uint64_t INITIAL_RFLAGS = 0x202;
-
 // A thread's IP and stack must lie in the user half: IRETQ to a
 // non-canonical IP faults in the kernel, on the kernel's stack.
 bool user_address(uint64_t a) { return abi::is_user_address(a); }
-constexpr uint64_t ARITHMETIC_FLAGS = 0xcd5;  // CF PF AF ZF SF DF OF: nothing that changes privilege
 
 bool can_run(const Ec& e) { return e.state == Ec::State::Runnable || e.state == Ec::State::Serving; }
 
@@ -183,7 +181,7 @@ void Scheduler::start_call(Ec& caller, Pt& pt, uint64_t words) {
     h.regs.rsp = h.stack;
     h.regs.rdi = pt.id;
     h.regs.rsi = words;
-    h.regs.rflags = INITIAL_RFLAGS;
+    h.regs.rflags = x86::user::INITIAL_RFLAGS;
     h.state = Ec::State::Serving;
     h.caller = &caller;
     caller.callee = &h;
@@ -226,7 +224,9 @@ abi::Status Scheduler::reply(Ec& handler, uint64_t words) {
         if (valid) {
             caller->regs.rip = w[0];
             caller->regs.rsp = w[1];
-            if (words >= 3) caller->regs.rflags = (caller->regs.rflags & ~ARITHMETIC_FLAGS) | (w[2] & ARITHMETIC_FLAGS);
+            if (words >= 3)
+                caller->regs.rflags =
+                    (caller->regs.rflags & ~x86::user::ARITHMETIC_FLAGS) | (w[2] & x86::user::ARITHMETIC_FLAGS);
             if (Sc* sc = sc_of(*caller)) make_ready(*sc);
         } else {
             ++killed_;

@@ -11,19 +11,12 @@ namespace keel::user {
 namespace {
 
 constexpr uint8_t PAGE_FAULT = 14;
-constexpr uint64_t ARITHMETIC_FLAGS = 0xcd5;
 constinit Scheduler* scheduler = nullptr;
 constinit HypercallContext* context = nullptr;
 constinit FaultReport report_fault = nullptr;
 constinit Ec* loaded = nullptr;  // whose registers are in the entry frame
 constinit uint32_t tick_us = 0;
 constinit Outcome outcome = Outcome::NothingToRun;
-
-uint64_t rdtsc() {
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return uint64_t(hi) << 32 | lo;
-}
 
 // The thread's registers into the frame ring 3 returns through; its PD's
 // page table and ports. The frame's privileged parts are the kernel's, not
@@ -34,7 +27,7 @@ void load(Ec& e) {
     f = e.regs;
     f.cs = x86::gdt::USER_CODE;
     f.ss = x86::gdt::USER_DATA;
-    f.rflags = (f.rflags & ARITHMETIC_FLAGS) | x86::user::INITIAL_RFLAGS;
+    f.rflags = (f.rflags & x86::user::ARITHMETIC_FLAGS) | x86::user::INITIAL_RFLAGS;
     // By the table, not by the PD's address: a PD that went away may have
     // left its slot to a new one.
     uint64_t table = x86::PdTables::host_table(e.pd).root();
@@ -63,7 +56,7 @@ void dispatch() {
 void on_hypercall(x86::InterruptFrame& f) {
     Ec& caller = *loaded;
     caller.regs = f;
-    context->now = rdtsc();
+    context->now = x86::rdtsc();
     // Held across the call: a thread that revokes its own last capability
     // goes only once the kernel is done with it.
     caller.hold();
@@ -83,7 +76,7 @@ void on_fault(x86::InterruptFrame& f) {
 // Preemption: a tick that interrupted ring 3 may end the quantum.
 void on_tick(x86::InterruptFrame& f) {
     if (!scheduler) return;
-    scheduler->tick(tick_us, rdtsc());
+    scheduler->tick(tick_us, x86::rdtsc());
     if ((f.cs & 3) != 3 || !loaded) return;  // the idle loop looks again itself
     Ec* next = scheduler->running();
     if (next == loaded) return;

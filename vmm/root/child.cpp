@@ -5,6 +5,7 @@
 #include "vmm/root/probes.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
+#include "vmm/runtime/tsc.hpp"
 
 extern "C" char __image_first[], __text_end[], __rodata_end[];  // vmm/runtime/user.ld
 
@@ -35,12 +36,6 @@ bool share(uint64_t first, uint64_t end, uint8_t perms) {
                     enc::delegate(abi::SEL_OWN_PD, CHILD_PD, Crd(SpaceKind::HostMemory, a >> 12, 0, perms), a >> 12))))
             return false;
     return true;
-}
-
-uint64_t rdtsc() {
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return uint64_t(hi) << 32 | lo;
 }
 
 }  // namespace
@@ -99,7 +94,7 @@ void sleep_ms(const abi::Hip& hip, uint64_t ms) {
     if (!made)
         made = ok("creating a semaphore to sleep on", user::hypercall(enc::create_sm(SLEEP_SM, abi::SEL_OWN_PD, 0)));
     uint64_t khz = hip.tsc_khz ? hip.tsc_khz : 1000000;
-    (void)user::hypercall(enc::sm_down(SLEEP_SM, rdtsc() + ms * khz));
+    (void)user::hypercall(enc::sm_down(SLEEP_SM, user::rdtsc() + ms * khz));
 }
 
 }  // namespace keel::root

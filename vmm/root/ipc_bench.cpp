@@ -4,6 +4,7 @@
 #include "vmm/root/child.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
+#include "vmm/runtime/tsc.hpp"
 
 namespace keel::root {
 namespace {
@@ -19,24 +20,18 @@ alignas(16) uint8_t own_echo_stack[1024];
     for (;;) {}
 }
 
-uint64_t rdtsc() {
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return uint64_t(hi) << 32 | lo;
-}
-
 uint64_t time_calls(abi::Selector pt) {
     for (uint64_t i = 0; i < WARM_UP; ++i) (void)user::hypercall(enc::call(pt, 0));
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = user::rdtsc();
     for (uint64_t i = 0; i < TRIPS; ++i) (void)user::hypercall(enc::call(pt, 0));
-    return rdtsc() - t0;
+    return user::rdtsc() - t0;
 }
 
 // The anchor's calibration: a 3-instruction loop, 1000 times.
 uint64_t time_loop() {
-    uint64_t n = TRIPS, x = 0, t0 = rdtsc();
+    uint64_t n = TRIPS, x = 0, t0 = user::rdtsc();
     asm volatile("1: add $1, %0; dec %1; jnz 1b" : "+r"(x), "+r"(n));
-    return rdtsc() - t0;
+    return user::rdtsc() - t0;
 }
 
 bool ok(const char* what, abi::Status s) {

@@ -52,6 +52,12 @@ inline uint64_t read_cr4() {
 }
 inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 
+inline uint64_t rdtsc() {
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return uint64_t(hi) << 32 | lo;
+}
+
 inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }
 inline void hlt() { asm volatile("hlt" ::: "memory"); }

@@ -57,13 +57,7 @@ InterruptFrame& frame() {
     return *reinterpret_cast<InterruptFrame*>(entry_stack + ENTRY_STACK_SIZE - sizeof(InterruptFrame));
 }
 
-void run() {
-    InterruptFrame& f = frame();
-    f.cs = gdt::USER_CODE;
-    f.ss = gdt::USER_DATA;
-    f.rflags = (f.rflags & 0xcd5) | INITIAL_RFLAGS;  // arithmetic flags only: no IOPL, no TF, IF on
-    run_user(&f);
-}
+void run() { run_user(&frame()); }
 
 void leave() { user_exit(); }
 

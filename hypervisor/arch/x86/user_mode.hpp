@@ -10,6 +10,9 @@ namespace keel::x86::user {
 
 inline constexpr uint64_t SYSCALL_VECTOR = 0x100;  // InterruptFrame::vector of a hypercall
 inline constexpr uint64_t INITIAL_RFLAGS = 0x202;  // IF, and the always-one bit
+// CF PF AF ZF SF DF OF: the RFLAGS bits user level may set in a frame the
+// kernel loads (never IOPL, TF or IF).
+inline constexpr uint64_t ARITHMETIC_FLAGS = 0xcd5;
 
 using SyscallHandler = void (*)(InterruptFrame&);
 
@@ -21,7 +24,7 @@ void init(SyscallHandler handler);
 // registers while the kernel serves it.
 InterruptFrame& frame();
 
-// Runs ring 3 from frame() (filled by the caller) until leave() is called
+// Runs ring 3 from frame() (filled and sanitized by the caller) until leave() is called
 // from a hypercall or fault handler; then returns.
 void run();
 [[noreturn]] void leave();
