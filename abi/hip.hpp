@@ -18,12 +18,13 @@ enum class HipFeature : uint32_t {
     DrtmLaunch = 1 << 4,  // started by Keel's secure loader after a dynamic launch
 };
 
-// A range the root task received, or a boot module.
+// A range the root task received, a boot module, or a module's command
+// line (address: its offset in Hip::module_cmdlines, size: its length).
 struct HipMemory {
     uint64_t address;  // in the root task's host space
     uint64_t size;
     uint32_t kind;  // HipMemoryKind
-    uint32_t aux;  // for a module: its index (0 = the root task itself)
+    uint32_t aux;  // for a module and its command line: the module's index (0 = the root task itself)
 };
 enum class HipMemoryKind : uint32_t { Ram = 1, Module = 2, ModuleCommandLine = 3 };
 
@@ -41,7 +42,10 @@ struct Hip {
     uint32_t memory_count;
     uint32_t reserved;
     char root_cmdline[256];  // the root task's own module command line, NUL-terminated (cut to fit)
-    HipMemory memory[156];  // memory_count used
+    HipMemory memory[112];  // memory_count used
+    // The modules' command lines (NUL-terminated, cut to fit), which the
+    // root task reads to tell a VMM from a guest image or its configuration.
+    char module_cmdlines[1024];
 };
 static_assert(sizeof(Hip) <= 4096, "the HIP is one page");
 

@@ -113,7 +113,11 @@ constexpr Args sm_down(Selector sm, uint64_t deadline) {
     return {p0(Hypercall::CtrlSm, uint8_t(SmOp::Down), sm), deadline};
 }
 constexpr Args hw_health() { return {p0(Hypercall::CtrlHw, uint8_t(HwOp::Health), 0)}; }
-constexpr Args hw_power_off() { return {p0(Hypercall::CtrlHw, uint8_t(HwOp::PowerOff), 0)}; }
+// hw_power_off(failed): `failed` says what the root task ran (its VMs)
+// failed; the kernel's exit status on a test machine says so too.
+constexpr Args hw_power_off(bool failed = false) {
+    return {p0(Hypercall::CtrlHw, uint8_t(HwOp::PowerOff), 0), failed ? 1u : 0u};
+}
 constexpr Args hw_console(uint64_t bytes) { return {p0(Hypercall::CtrlHw, uint8_t(HwOp::Console), 0), bytes}; }
 // assign_int(sm, cpu, gsi): interrupt `gsi` ups `sm`, handled on `cpu`.
 constexpr Args assign_int(Selector sm, uint16_t cpu, uint32_t gsi) {

@@ -17,10 +17,10 @@ bool in_utcb_area(uint64_t address) {
 }  // namespace
 
 Ec::Ec(KernelMemory& memory, Scheduler& scheduler, Pd& pd, abi::Utcb& utcb, uint64_t utcb_address, Kind kind,
-       uint16_t cpu, uint64_t stack, abi::Selector event_base)
+       uint16_t cpu, uint64_t stack, abi::Selector event_base, VcpuHw* vcpu)
     : Kobject(abi::ObjectType::Ec, destroy), pd(pd), utcb(utcb), utcb_address(utcb_address), kind(kind), cpu(cpu),
       stack(stack), event_base(event_base), state(kind == Kind::Local ? State::Idle : State::Runnable),
-      started(kind == Kind::Local), memory_(memory), scheduler_(scheduler) {
+      started(kind == Kind::Local), vcpu(vcpu), memory_(memory), scheduler_(scheduler) {
     regs.rsp = stack;
     regs.rflags = x86::user::INITIAL_RFLAGS;
 }
@@ -47,7 +47,23 @@ Ec* Ec::create(KernelMemory& memory, Scheduler& scheduler, Pd& pd, Kind kind, ui
     pd.hold();
     status = abi::Status::Success;
     return new (p)
-        Ec(memory, scheduler, pd, *static_cast<abi::Utcb*>(page), utcb_address, kind, cpu, stack, event_base);
+        Ec(memory, scheduler, pd, *static_cast<abi::Utcb*>(page), utcb_address, kind, cpu, stack, event_base, nullptr);
+}
+
+Ec* Ec::create_vcpu(KernelMemory& memory, Scheduler& scheduler, VcpuFactory& factory, Pd& pd, uint16_t cpu,
+                    abi::Selector event_base, abi::Status& status) {
+    status = abi::Status::OutOfMemory;
+    void* p = memory.ecs.allocate();
+    void* page = memory.pages.allocate_page();
+    VcpuHw* hw = p && page ? factory.create(pd, status) : nullptr;
+    if (!hw) {
+        if (page) memory.pages.free_page(page);
+        if (p) memory.ecs.free(p);
+        return nullptr;
+    }
+    pd.hold();
+    status = abi::Status::Success;
+    return new (p) Ec(memory, scheduler, pd, *static_cast<abi::Utcb*>(page), 0, Kind::Vcpu, cpu, 0, event_base, hw);
 }
 
 // The last reference is gone (its capabilities, and no SC or call chain
@@ -57,7 +73,10 @@ void Ec::destroy(Kobject& self) {
     ec.scheduler_.detach(ec);
     KernelMemory& memory = ec.memory_;
     Pd& pd = ec.pd;
-    pd.table(HOST_TABLE).unmap(ec.utcb_address / PAGE, 1);
+    if (ec.vcpu)
+        ec.vcpu->destroy();
+    else
+        pd.table(HOST_TABLE).unmap(ec.utcb_address / PAGE, 1);
     memory.pages.free_page(&ec.utcb);
     ec.~Ec();
     memory.ecs.free(&ec);

@@ -1,5 +1,5 @@
-// An execution context: a thread of a PD (its registers and its UTCB) or,
-// with the SVM backend, a vCPU. A local EC runs only to serve calls of its
+// An execution context: a thread of a PD (its registers and its UTCB) or a
+// vCPU (its hardware state, vcpu.hpp). A local EC runs only to serve calls of its
 // portals, on the caller's scheduling context; a global EC has SCs of its
 // own. Which EC a CPU runs follows from the scheduler's current SC and the
 // chain of calls from its EC (callee links) down to the one that serves.
@@ -13,6 +13,7 @@
 #include "hypervisor/kernel/capability.hpp"
 #include "hypervisor/kernel/kernel_memory.hpp"
 #include "hypervisor/kernel/pd.hpp"
+#include "hypervisor/kernel/vcpu.hpp"
 
 namespace keel {
 
@@ -23,10 +24,10 @@ class Sm;
 
 class Ec final : public Kobject {
 public:
-    enum class Kind : uint8_t { Local, Global };
+    enum class Kind : uint8_t { Local, Global, Vcpu };
     enum class State : uint8_t {
         Idle,  // a local EC between calls
-        Runnable,  // a global EC that may run (or runs) on its SC
+        Runnable,  // a global EC or vCPU that may run (or runs) on its SC
         Serving,  // a local EC serving `caller`, on the caller's SC
         InCall,  // waiting for `callee` to reply
         Queued,  // waiting for `callee`, busy with another call, to take this call
@@ -39,9 +40,13 @@ public:
     // starts each call with `stack`. Holds the PD.
     static Ec* create(KernelMemory& memory, Scheduler& scheduler, Pd& pd, Kind kind, uint16_t cpu,
                       uint64_t utcb_address, uint64_t stack, abi::Selector event_base, abi::Status& status);
+    // A vCPU of `pd` on `cpu` whose exits go to the portals at `event_base`.
+    // Its kernel page is mapped nowhere; its state is `vcpu`'s.
+    static Ec* create_vcpu(KernelMemory& memory, Scheduler& scheduler, VcpuFactory& factory, Pd& pd, uint16_t cpu,
+                           abi::Selector event_base, abi::Status& status);
 
     Pd& pd;
-    abi::Utcb& utcb;  // as the kernel reaches it
+    abi::Utcb& utcb;  // as the kernel reaches it (a vCPU's is its own, never mapped)
     const uint64_t utcb_address;  // as the thread sees it
     const Kind kind;
     const uint16_t cpu;
@@ -60,8 +65,10 @@ public:
     Sm* sm = nullptr;  // BlockedSm: the semaphore
     uint64_t deadline = 0;  // BlockedSm: TSC, 0 = none
     Ec* timed_next = nullptr;  // the scheduler's list of downs with a deadline
-    // A global EC runs once its start-up event has been answered.
+    // A global EC or vCPU runs once its start-up event has been answered.
     bool started;
+    VcpuHw* const vcpu;  // a vCPU's hardware half; nullptr for threads
+    bool recall = false;  // a vCPU: ctrl_ec asked for a Recall exit before it next runs
     // InCall/Queued on an event portal: its state travels, not its UTCB.
     bool in_event = false;
     uint64_t event = 0, event_error = 0, event_address = 0;
@@ -78,7 +85,7 @@ public:
 
 private:
     Ec(KernelMemory& memory, Scheduler& scheduler, Pd& pd, abi::Utcb& utcb, uint64_t utcb_address, Kind kind,
-       uint16_t cpu, uint64_t stack, abi::Selector event_base);
+       uint16_t cpu, uint64_t stack, abi::Selector event_base, VcpuHw* vcpu);
     static void destroy(Kobject& self);
 
     KernelMemory& memory_;

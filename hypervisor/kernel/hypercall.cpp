@@ -127,7 +127,7 @@ Status ctrl_hw(HypercallContext& k, Pd& caller, const abi::Args& a) {
     if (&caller != k.root) return Status::BadCapability;
     switch (abi::HwOp(a.flags())) {
     case abi::HwOp::Health: return k.healthy(k.ctx) ? Status::Success : Status::Aborted;
-    case abi::HwOp::PowerOff: k.power_off(k.ctx); return Status::Success;
+    case abi::HwOp::PowerOff: k.power_off(k.ctx, a.p1 != 0); return Status::Success;
     case abi::HwOp::Console:
         if (!k.utcb) return Status::BadFeature;
         if (a.p1 > sizeof k.utcb->word) return Status::BadParameter;
@@ -165,10 +165,17 @@ template <typename T> T* lookup(Pd& pd, abi::Selector sel, abi::ObjectType type,
 // create_ec(sel, pd, kind, cpu | event_base << 16, utcb, sp).
 Status create_ec(HypercallContext& k, Ec& caller, const abi::Args& a) {
     auto kind = abi::EcFlag(a.flags());
-    if (kind == abi::EcFlag::Vcpu) return Status::BadFeature;  // vCPUs come with the user-level VMM
-    if (kind != abi::EcFlag::Local && kind != abi::EcFlag::Global) return Status::BadParameter;
+    if (kind != abi::EcFlag::Local && kind != abi::EcFlag::Global && kind != abi::EcFlag::Vcpu)
+        return Status::BadParameter;
     uint16_t cpu = uint16_t(a.p2);
     if (cpu >= k.cpu_count) return Status::BadCpu;
+    if (kind == abi::EcFlag::Vcpu) {
+        if (!k.vcpus) return Status::BadFeature;  // no virtualization on this machine
+        if (a.p3 || a.p4) return Status::BadParameter;  // a vCPU has neither UTCB nor stack
+        return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
+            return Ec::create_vcpu(k.memory, *k.scheduler, *k.vcpus, owner, cpu, a.p2 >> 16, s);
+        });
+    }
     if (!abi::is_user_address(a.p4)) return Status::BadParameter;  // the stack
     return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
         return Ec::create(k.memory, *k.scheduler, owner,
@@ -220,7 +227,7 @@ void hypercall(HypercallContext& k, Ec& caller) {
         break;
     }
     case abi::Hypercall::Reply:
-        s = sched.reply(caller, a.p1);
+        s = sched.reply(caller, a.p1, a.p2);
         if (s == Status::Success) return;  // the handler waits for its next call
         break;
     case abi::Hypercall::CreateEc: s = create_ec(k, caller, a); break;
@@ -230,6 +237,11 @@ void hypercall(HypercallContext& k, Ec& caller) {
         Pt* pt = lookup<Pt>(caller.pd, a.sel(), abi::ObjectType::Pt, perm::PT_CTRL);
         s = pt ? Status::Success : Status::BadCapability;
         if (pt) pt->id = a.p1;
+        break;
+    }
+    case abi::Hypercall::CtrlEc: {
+        Ec* ec = lookup<Ec>(caller.pd, a.sel(), abi::ObjectType::Ec, perm::EC_RECALL);
+        s = ec ? sched.recall(*ec) : Status::BadCapability;
         break;
     }
     case abi::Hypercall::CtrlSc: {

@@ -13,6 +13,7 @@ namespace keel {
 
 class Ec;
 class Scheduler;
+class VcpuFactory;
 
 struct HypercallContext {
     KernelMemory& memory;
@@ -21,7 +22,8 @@ struct HypercallContext {
     // ctrl_hw: the kernel's own consistency checks, power off, and the
     // console (text is the caller's UTCB, `bytes` at most its words' size).
     bool (*healthy)(void* ctx);
-    void (*power_off)(void* ctx);
+    // `failed`: the root task reports that what it ran failed (its VMs).
+    void (*power_off)(void* ctx, bool failed);
     void (*console)(void* ctx, const char* text, size_t bytes);
     void* ctx;
     // The calling thread's UTCB as the kernel reaches it; nullptr where the
@@ -30,6 +32,9 @@ struct HypercallContext {
     // The CPU's scheduler: ECs, SCs, portals, blocking downs (nullptr in
     // host tests of the PD-level hypercalls: those answer BadFeature).
     Scheduler* scheduler = nullptr;
+    // Makes vCPUs (the virtualization backend); nullptr where there is
+    // none: create_ec of a vCPU answers BadFeature.
+    VcpuFactory* vcpus = nullptr;
     uint16_t cpu_count = 1;
     uint64_t now = 0;  // TSC at entry: for a down's deadline
 };

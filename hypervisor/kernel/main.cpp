@@ -18,6 +18,7 @@
 #include "drtm_report.hpp"
 #include "frame_allocator.hpp"
 #include "hypervisor/arch/x86/pd_tables.hpp"
+#include "hypervisor/arch/x86/svm/vcpu_factory.hpp"
 #include "hypervisor/arch/x86/user_mode.hpp"
 #include "hypervisor/kernel/frame_pages.hpp"
 #include "hypervisor/kernel/memory_map_check.hpp"
@@ -350,6 +351,21 @@ void report_thread_fault(const Ec& ec, uint64_t vector, uint64_t error, uint64_t
                        ec.regs.rip, address);
 }
 
+// Virtualization is on before the health baseline (it sets EFER.SVME) and
+// before user level, whose VMMs make vCPUs. A machine without it runs
+// nothing: Keel is a hypervisor.
+virt::Support start_virtualization(const BootOptions& options) {
+    virt::Support svm = virt::probe();
+    if (!svm.usable) {
+        console::print("virt: %s %s\n", svm.technology, svm.detail);
+        console::print("keel: this machine cannot run guests; stopping\n");
+        finish(options, power::ExitCode::NoVirtualization);
+    }
+    console::print("virt: %s %s (%u ASIDs)\n", svm.technology, svm.detail, svm.asid_count);
+    if (Status s = virt::enable(frames); s != Status::Ok) fail("enabling virtualization", s);
+    return svm;
+}
+
 void run_root_task(const BootOptions& options, uint64_t info_pa) {
     const mb2::Module* module = find_root_module(boot_info);
     if (!module) return;
@@ -364,7 +380,7 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
         {boot_info.drtm.dma_tables, boot_info.drtm.dma_tables + boot_info.drtm.dma_tables_size},
         {boot_info.drtm.event_log, boot_info.drtm.event_log + boot_info.drtm.event_log_capacity},
     };
-    virt::Support svm = virt::probe();
+    virt::Support svm = virt::probe();  // usable: start_virtualization() checked
     uint32_t features = (svm.usable ? uint32_t(abi::HipFeature::Svm) | uint32_t(abi::HipFeature::NestedPaging) : 0) |
                         (boot_info.drtm.present ? uint32_t(abi::HipFeature::DrtmLaunch) : 0);
     RootTaskSetup setup{
@@ -387,17 +403,22 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
                    report.hip_truncated ? " (the information page lists only part of it)" : "");
     console::print("root: ring 3 with SMEP %s, SMAP %s\n", x86::user::smep() ? "on" : "not offered by this CPU",
                    x86::user::smap() ? "on" : "not offered by this CPU");
-    HypercallContext k{*memory,      *tables, &ec->pd, kernel_healthy, [](void*) { user::power_off(); },
-                       root_console, nullptr};
+    HypercallContext k{
+        *memory,      *tables, &ec->pd, kernel_healthy, [](void*, bool failed) { user::power_off(failed); },
+        root_console, nullptr};
     k.scheduler = &scheduler;
+    // vCPUs for the VMMs the root task starts, where the CPU can run them.
+    alignas(x86::svm::VcpuFactory) static uint8_t vcpu_factory_storage[sizeof(x86::svm::VcpuFactory)];
+    if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(*pages, x86::svm::shared_state());
     user::Outcome o = user::run(scheduler, k, report_thread_fault);
     if (!root_line_start) console::print("\n");
     if (thread_faults > THREAD_FAULTS_REPORTED)
         console::print("user: %lu threads faulted without a portal to handle it (%lu reported above)\n", thread_faults,
                        THREAD_FAULTS_REPORTED);
-    if (o == user::Outcome::PoweredOff) {
-        console::print("root: the root task powered the machine off\n");
-        finish(options, power::ExitCode::Success);
+    if (o == user::Outcome::PoweredOff || o == user::Outcome::PoweredOffFailed) {
+        bool failed = o == user::Outcome::PoweredOffFailed;
+        console::print("root: the root task powered the machine off%s\n", failed ? ", reporting a failure" : "");
+        finish(options, failed ? power::ExitCode::GuestFailed : power::ExitCode::Success);
     }
     console::print("user: no thread can run any more; the kernel carries on\n");
     kernel_healthy(nullptr);
@@ -416,15 +437,6 @@ vmm::GuestImage guest_image() {
 }
 
 [[noreturn]] void run_guest(const BootOptions& options) {
-    virt::Support svm = virt::probe();
-    if (!svm.usable) {
-        console::print("virt: %s %s\n", svm.technology, svm.detail);
-        console::print("keel: this machine cannot run guests; stopping\n");
-        finish(options, power::ExitCode::NoVirtualization);
-    }
-    console::print("virt: %s %s (%u ASIDs)\n", svm.technology, svm.detail, svm.asid_count);
-    if (Status s = virt::enable(frames); s != Status::Ok) fail("enabling virtualization", s);
-
     vmm::GuestImage image = guest_image();
     vmm::GuestResult result;
     if (Status s = vmm::run_guest(frames, image, result); s != Status::Ok) {
@@ -472,6 +484,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     setup_timer();
     report_drtm(boot_info, options.dump_event_log);
     run_selftest(options.selftest);
+    start_virtualization(options);
     record_health_baseline();
     run_root_task(options, info_pa);
     run_guest(options);

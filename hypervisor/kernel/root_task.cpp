@@ -147,6 +147,7 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
         ++r.ram_ranges;
     }
     // The boot modules (VMMs, guest images, the configuration), whole pages.
+    size_t cmdline_used = 0;
     for (size_t i = 0; i < k.info.module_count; ++i) {
         const mb2::Module& m = k.info.modules[i];
         uint64_t base = m.start & ~(PAGE - 1), end = (uint64_t(m.end) + PAGE - 1) & ~(PAGE - 1);
@@ -154,6 +155,17 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
             root->host.grant_root(root_page(base), base / PAGE, (end - base) / PAGE, RWX) == abi::Status::Success)
             ++r.modules;
         add_hip(*hip, abi::HipMemoryKind::Module, abi::ROOT_PHYS_BASE + m.start, m.end - m.start, uint32_t(i), r);
+        size_t room = sizeof hip->module_cmdlines - cmdline_used;
+        if (room == 0) {
+            r.hip_truncated = true;
+            continue;
+        }
+        size_t length = m.cmdline.size < room ? m.cmdline.size : room - 1;
+        if (length < m.cmdline.size) r.hip_truncated = true;
+        for (size_t c = 0; c < length; ++c) hip->module_cmdlines[cmdline_used + c] = m.cmdline[c];
+        hip->module_cmdlines[cmdline_used + length] = '\0';
+        add_hip(*hip, abi::HipMemoryKind::ModuleCommandLine, cmdline_used, length, uint32_t(i), r);
+        cmdline_used += length + 1;
     }
     // The agent's TPM locality; 1-4 are the kernel's for ever.
     if ((st = root->host.grant_root(root_page(TPM_LOCALITY0), TPM_LOCALITY0 / PAGE, 1,

@@ -18,8 +18,8 @@ Sc* Sc::create(KernelMemory& memory, Scheduler& scheduler, Ec& ec, uint8_t prior
                abi::Status& status) {
     status = abi::Status::BadParameter;
     if (priority == 0 || budget_us < MIN_BUDGET_US || budget_us > MAX_BUDGET_US) return nullptr;
-    status = abi::Status::BadCapability;  // an SC is for a global EC
-    if (ec.kind != Ec::Kind::Global || ec.state == Ec::State::Dead) return nullptr;
+    status = abi::Status::BadCapability;  // an SC is for a global EC or a vCPU
+    if (ec.kind == Ec::Kind::Local || ec.state == Ec::State::Dead) return nullptr;
     status = abi::Status::Busy;
     if (ec.sc) return nullptr;
     void* p = memory.scs.allocate();

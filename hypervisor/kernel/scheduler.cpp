@@ -14,9 +14,11 @@ bool user_address(uint64_t a) { return abi::is_user_address(a); }
 
 bool can_run(const Ec& e) { return e.state == Ec::State::Runnable || e.state == Ec::State::Serving; }
 
-// What a caller goes back to when its call ends: a global EC runs, a local
-// one goes on serving its own caller.
-Ec::State after_call(const Ec& e) { return e.kind == Ec::Kind::Global ? Ec::State::Runnable : Ec::State::Serving; }
+// What a caller goes back to when its call ends: a global EC or vCPU runs,
+// a local one goes on serving its own caller.
+Ec::State after_call(const Ec& e) { return e.kind == Ec::Kind::Local ? Ec::State::Serving : Ec::State::Runnable; }
+
+constexpr uint64_t VCPU_STATE_WORDS = sizeof(abi::VcpuState) / 8;
 
 void append(Ec*& head, Ec*& tail, Ec& e) {
     e.next = nullptr;
@@ -87,9 +89,10 @@ Ec* Scheduler::running() {
         Ec& end = chain_end(current_->ec);
         KEEL_ASSERT(can_run(end));  // a blocked chain's SC is never current
         if (end.started) return &end;
-        // A global EC's first run: its start-up event sets where it begins.
+        // A global EC's or vCPU's first run: its start-up event sets where
+        // it begins.
         end.started = true;
-        raise(end, abi::THREAD_EVENT_STARTUP, 0, 0);
+        raise(end, end.vcpu ? uint64_t(abi::VcpuEvent::Startup) : abi::THREAD_EVENT_STARTUP, 0, 0);
     }
 }
 
@@ -116,6 +119,17 @@ bool Scheduler::raise(Ec& ec, uint64_t event, uint64_t error, uint64_t address) 
 
 bool Scheduler::fault(Ec& ec, uint64_t vector, uint64_t error, uint64_t address) {
     return raise(ec, abi::THREAD_EVENT_EXCEPTION_BASE + vector, error, address);
+}
+
+bool Scheduler::exit(Ec& vcpu, abi::VcpuEvent event) {
+    KEEL_ASSERT(vcpu.vcpu && vcpu.state == Ec::State::Runnable);
+    return raise(vcpu, uint64_t(event), 0, 0);
+}
+
+abi::Status Scheduler::recall(Ec& vcpu) {
+    if (!vcpu.vcpu) return abi::Status::BadParameter;
+    vcpu.recall = true;  // one CPU: it is not in the guest while this runs
+    return abi::Status::Success;
 }
 
 void Scheduler::tick(uint64_t elapsed_us, uint64_t now) {
@@ -166,7 +180,10 @@ abi::Status Scheduler::enter(Ec& caller, Pt& pt, uint64_t words) {
 void Scheduler::start_call(Ec& caller, Pt& pt, uint64_t words) {
     Ec& h = pt.handler;
     KEEL_ASSERT(h.state == Ec::State::Idle && words <= abi::MAX_UNTYPED_WORDS);
-    if (caller.in_event) {
+    if (caller.in_event && caller.vcpu) {
+        caller.vcpu->save(pt.mtd, h.utcb.vcpu);
+        words = VCPU_STATE_WORDS;
+    } else if (caller.in_event) {
         abi::ThreadState state{caller.regs.rip, caller.regs.rsp,    caller.regs.rflags,
                                caller.event,    caller.event_error, caller.event_address};
         static_assert(abi::THREAD_STATE_WORDS * 8 == sizeof state);
@@ -207,13 +224,24 @@ void Scheduler::resume(Ec& caller, abi::Status result) {
     if (Sc* sc = sc_of(caller)) make_ready(*sc);
 }
 
-abi::Status Scheduler::reply(Ec& handler, uint64_t words) {
+abi::Status Scheduler::reply(Ec& handler, uint64_t words, uint64_t mtd) {
     if (handler.state != Ec::State::Serving) return abi::Status::BadParameter;  // no call to answer
     if (words > abi::MAX_UNTYPED_WORDS) return abi::Status::BadParameter;
     Ec* caller = handler.caller;
+    if (caller && caller->in_event && caller->vcpu) {
+        // State the kernel refuses changes nothing: the handler still
+        // serves the exit and may answer again.
+        handler.utcb.vcpu.mtd = mtd;
+        if (abi::Status s = caller->vcpu->load(handler.utcb.vcpu); s != abi::Status::Success) return s;
+    }
     handler.caller = nullptr;
     handler.state = Ec::State::Idle;
-    if (caller && caller->in_event) {
+    if (caller && caller->in_event && caller->vcpu) {
+        caller->in_event = false;
+        caller->callee = nullptr;
+        caller->state = after_call(*caller);
+        if (Sc* sc = sc_of(*caller)) make_ready(*sc);
+    } else if (caller && caller->in_event) {
         // The handler set the thread's state: where it goes on, or (no
         // valid state) it ends.
         caller->in_event = false;

@@ -32,7 +32,8 @@ public:
 
     // IPC (abi: call, reply). `caller` is the running EC.
     abi::Status call(Ec& caller, Pt& pt, uint64_t words);
-    abi::Status reply(Ec& handler, uint64_t words);
+    // `mtd`: for a vCPU's exit, the state groups the reply writes back.
+    abi::Status reply(Ec& handler, uint64_t words, uint64_t mtd = 0);
     // Semaphores (abi: ctrl_sm). A down that cannot proceed blocks `ec`.
     void up(Sm& sm);
     void down(Ec& ec, Sm& sm, uint64_t deadline);
@@ -41,6 +42,12 @@ public:
     // base + vector in its PD is called with its state; without one, the EC
     // is killed. Returns false if it was killed.
     bool fault(Ec& ec, uint64_t vector, uint64_t error, uint64_t address);
+    // The running vCPU exited with `event`: the portal at its event base +
+    // event is called with the state its MTD names; without one the vCPU
+    // is killed (its VM ends, the host goes on). Returns false if killed.
+    bool exit(Ec& vcpu, abi::VcpuEvent event);
+    // ctrl_ec: `vcpu` exits with Recall before it runs guest code again.
+    abi::Status recall(Ec& vcpu);
     // The EC ends: it runs no more, and its callers are told Aborted.
     void kill(Ec& ec);
     // ECs killed so far because they had no portal for an event.

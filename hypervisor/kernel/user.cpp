@@ -6,6 +6,7 @@
 #include "hypervisor/arch/x86/lapic.hpp"
 #include "hypervisor/arch/x86/pd_tables.hpp"
 #include "hypervisor/arch/x86/user_mode.hpp"
+#include "lib/assert.hpp"
 
 namespace keel::user {
 namespace {
@@ -37,11 +38,29 @@ void load(Ec& e) {
     loaded = &e;
 }
 
+// A vCPU's turn: its guest runs until an exit, which becomes a call of its
+// VMM's portal. A host interrupt (the tick) was handled on the way out and
+// may have ended the quantum; the caller asks the scheduler again.
+void run_vcpu(Ec& v) {
+    loaded = nullptr;
+    if (v.recall) {
+        v.recall = false;
+        (void)scheduler->exit(v, abi::VcpuEvent::Recall);
+        return;
+    }
+    VcpuExit e = v.vcpu->run();
+    if (!e.host) (void)scheduler->exit(v, e.event);
+}
+
 // Loads whoever runs next; idles while nobody can, as long as a deadline
 // may still wake someone; otherwise user level is over.
 void dispatch() {
     for (;;) {
-        if (Ec* next = scheduler->running()) return load(*next);
+        if (Ec* next = scheduler->running()) {
+            if (!next->vcpu) return load(*next);
+            run_vcpu(*next);
+            continue;
+        }
         loaded = nullptr;
         if (!scheduler->timers_pending()) {
             outcome = Outcome::NothingToRun;
@@ -81,7 +100,7 @@ void on_tick(x86::InterruptFrame& f) {
     Ec* next = scheduler->running();
     if (next == loaded) return;
     loaded->regs = f;
-    if (next)
+    if (next && !next->vcpu)
         load(*next);
     else
         dispatch();
@@ -103,6 +122,7 @@ Outcome run(Scheduler& s, HypercallContext& k, FaultReport report) {
     report_fault = report;
     Ec* first = s.running();
     if (first) {
+        KEEL_ASSERT(!first->vcpu);  // the root task's thread comes first
         load(*first);
         x86::user::run();
     }
@@ -113,8 +133,8 @@ Outcome run(Scheduler& s, HypercallContext& k, FaultReport report) {
     return first ? outcome : Outcome::NothingToRun;
 }
 
-void power_off() {
-    outcome = Outcome::PoweredOff;
+void power_off(bool failed) {
+    outcome = failed ? Outcome::PoweredOffFailed : Outcome::PoweredOff;
     x86::user::leave();
 }
 

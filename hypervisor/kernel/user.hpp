@@ -1,7 +1,8 @@
-// Running user threads on this CPU: the hypercall entry, ring 3's faults,
-// the timer's preemption, and idling while every thread waits. The
-// scheduler decides who runs; this loads that thread's registers, page
-// table and I/O bitmap into the CPU. One CPU so far.
+// Running user threads and vCPUs on this CPU: the hypercall entry, ring 3's
+// faults, the timer's preemption, guest exits, and idling while every EC
+// waits. The scheduler decides who runs; this loads that thread's
+// registers, page table and I/O bitmap into the CPU, or enters that vCPU's
+// guest. One CPU so far.
 #pragma once
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ namespace keel::user {
 
 enum class Outcome {
     PoweredOff,  // the root task asked (ctrl_hw)
+    PoweredOffFailed,  // the same, saying that what it ran failed
     NothingToRun,  // every thread ended or waits with nothing that could wake it
 };
 
@@ -26,6 +28,6 @@ void init(uint32_t tick_us);
 // can run any more.
 Outcome run(Scheduler& scheduler, HypercallContext& k, FaultReport report);
 // For ctrl_hw's power off.
-[[noreturn]] void power_off();
+[[noreturn]] void power_off(bool failed);
 
 }  // namespace keel::user

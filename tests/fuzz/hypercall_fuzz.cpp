@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                            hardware,
                            root,
                            [](void*) { return true; },
-                           [](void* c) { ++*static_cast<int*>(c); },
+                           [](void* c, bool) { ++*static_cast<int*>(c); },
                            [](void*, const char*, size_t) {},
                            &power_offs};
         Input in{data, size};

@@ -36,6 +36,15 @@ std::string make_temp_dir() {
 std::string iso_path(const std::string& name) { return env_or("KEEL_ISO_DIR", ".") + "/" + name; }
 std::string ovmf_path() { return env_or("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd"); }
 
+Boot boot_to_end(QemuConfig config, std::chrono::seconds timeout) {
+    QemuMachine qemu(std::move(config));
+    qemu.start();
+    Boot b;
+    b.status = qemu.wait_exit(timeout);
+    b.serial = qemu.serial();
+    return b;
+}
+
 QemuMachine::QemuMachine(QemuConfig config) : config_(std::move(config)) {
     dir_ = make_temp_dir();
     serial_path_ = dir_ + "/serial.log";

@@ -49,6 +49,14 @@ private:
     int monitor_fd_ = -1;
 };
 
+// A whole boot: QEMU runs until the machine powers itself off (or
+// `timeout`: status then empty); its transcript and exit status.
+struct Boot {
+    std::string serial;
+    std::optional<int> status;
+};
+Boot boot_to_end(QemuConfig config, std::chrono::seconds timeout);
+
 // The tests' defaults, from the environment CTest sets.
 std::string iso_path(const std::string& name);
 std::string ovmf_path();

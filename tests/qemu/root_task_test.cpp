@@ -99,7 +99,7 @@ TEST_P(Isolation, TheAttemptFaultsAndOnlyTheRootTaskStops) {
     std::smatch m;
     ASSERT_TRUE(std::regex_search(
         b.serial, m,
-        std::regex(R"(root: the root task faulted \(vector (\d+), error 0x[0-9a-f]+\) at rip 0x8040[0-9a-f]+)")))
+        std::regex(R"(root: the root task faulted \(vector (\d+), error 0x[0-9a-f]+\) at rip 0x(8040|4000)[0-9a-f]+)")))
         << b.serial;
     EXPECT_EQ(std::stoul(m[1]), p.vector) << b.serial;
     EXPECT_FALSE(has(b.serial, "[root] root: done")) << "nothing after the attempt ran\n" << b.serial;
@@ -118,6 +118,8 @@ INSTANTIATE_TEST_SUITE_P(Probes, Isolation,
                                          Probe{"port-com1", 13, "reading COM1's line status"},
                                          Probe{"port-pci", 13, "writing the PCI configuration address"},
                                          Probe{"msr", 13, "reading MSR EFER"}, Probe{"cli", 13, "executing CLI"},
+                                         // W^X for user pages, whatever rights the capability carries.
+                                         Probe{"run-ram", 14, "running code written to RAM at 0x4000"},
                                          // No FPU or SIMD state a PD could leave behind for another.
                                          Probe{"fpu", 7, "loading 1.0 onto the x87 stack"},
                                          Probe{"sse", 6, "zeroing XMM0"}),

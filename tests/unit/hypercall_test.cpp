@@ -71,7 +71,7 @@ protected:
         hardware,
         nullptr,
         [](void* c) { return static_cast<Hypercalls*>(c)->health; },
-        [](void* c) { ++static_cast<Hypercalls*>(c)->power_offs; },
+        [](void* c, bool) { ++static_cast<Hypercalls*>(c)->power_offs; },
         [](void* c, const char* text, size_t n) { static_cast<Hypercalls*>(c)->console.append(text, n); },
         this};
 };

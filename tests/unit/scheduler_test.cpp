@@ -7,12 +7,7 @@
 
 #include <cstring>
 
-#include "abi/event.hpp"
-#include "abi/layout.hpp"
-#include "fake_pd_hardware.hpp"
-#include "heap_pages.hpp"
-#include "hypervisor/kernel/hypercall.hpp"
-#include "hypervisor/kernel/scheduler.hpp"
+#include "scheduler_fixture.hpp"
 
 using namespace keel;
 namespace kabi = keel::abi;
@@ -21,81 +16,13 @@ using keel::abi::SpaceKind;
 using keel::abi::Status;
 namespace enc = keel::abi::encode;
 namespace perm = keel::abi::perm;
+using keel::test::CODE;
+using keel::test::OWN;
+using keel::test::SchedulerTest;
+using keel::test::STACK;
+using keel::test::utcb;
 
 namespace {
-
-constexpr kabi::Selector OWN = kabi::SEL_OWN_PD;
-constexpr uint64_t CODE = kabi::USER_SPACE_BASE + 0x1000;  // an IP the tests pretend to run at
-constexpr uint64_t STACK = kabi::USER_SPACE_BASE + 0x8000;
-uint64_t utcb(unsigned i) { return kabi::UTCB_AREA + uint64_t(i) * 4096; }
-
-class SchedulerTest : public testing::Test {
-protected:
-    void SetUp() override {
-        Status s;
-        root = Pd::create(memory, hardware, s);
-        ASSERT_NE(root, nullptr);
-        root->hold();
-        mdb::insert_root(*root->objects.slot(OWN, true), *root, perm::ALL);
-        main = Ec::create(memory, sched, *root, Ec::Kind::Global, 0, utcb(0), STACK, 0, s);
-        ASSERT_NE(main, nullptr);
-        main->started = true;
-        mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_EC, true), *main, perm::ALL);
-        Sc* sc = Sc::create(memory, sched, *main, 10, 10000, s);
-        ASSERT_NE(sc, nullptr);
-        mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_SC, true), *sc, perm::ALL);
-        k.scheduler = &sched;
-        ASSERT_EQ(sched.running(), main);
-    }
-    void TearDown() override {
-        root->objects.revoke_all();
-        root->release();
-        EXPECT_EQ(memory.ecs.objects_in_use(), 0u) << "an EC leaked";
-        EXPECT_EQ(memory.scs.objects_in_use(), 0u);
-        EXPECT_EQ(memory.pts.objects_in_use(), 0u);
-    }
-
-    // `ec` makes hypercall `a` (it must be the one running); returns the
-    // status in its registers (meaningful only if it did not block).
-    Status call(Ec& ec, const kabi::Args& a) {
-        EXPECT_EQ(sched.running(), &ec) << "only the running EC makes hypercalls";
-        ec.regs.rdi = a.p0;
-        ec.regs.rsi = a.p1;
-        ec.regs.rdx = a.p2;
-        ec.regs.rax = a.p3;
-        ec.regs.r8 = a.p4;
-        hypercall(k, ec);
-        return Status(ec.regs.rdi & 0xff);
-    }
-    Ec* ec_at(kabi::Selector sel) { return static_cast<Ec*>(root->objects.slot(sel, false)->object); }
-
-    // A local EC at `sel` with a portal to it at `pt`, entered at CODE.
-    Ec* handler(kabi::Selector sel, kabi::Selector pt, unsigned utcb_index) {
-        EXPECT_EQ(call(*main, enc::create_ec(sel, OWN, kabi::EcFlag::Local, 0, utcb(utcb_index), STACK, 0)),
-                  Status::Success);
-        EXPECT_EQ(call(*main, enc::create_pt(pt, OWN, sel, 0, CODE)), Status::Success);
-        return ec_at(sel);
-    }
-    // A global EC at `sel`, started (as if its start-up portal had answered).
-    Ec* thread(kabi::Selector sel, unsigned utcb_index, uint8_t priority, kabi::Selector sc_sel) {
-        EXPECT_EQ(call(*main, enc::create_ec(sel, OWN, kabi::EcFlag::Global, 0, utcb(utcb_index), STACK, 0)),
-                  Status::Success);
-        Ec* e = ec_at(sel);
-        e->started = true;
-        EXPECT_EQ(call(*main, enc::create_sc(sc_sel, OWN, sel, priority, 1000)), Status::Success);
-        return e;
-    }
-
-    test::HeapPages pages;
-    KernelMemory memory{pages};
-    test::FakePdHardware hardware;
-    Scheduler sched;
-    HypercallContext k{
-        memory, hardware, nullptr, [](void*) { return true; }, [](void*) {}, [](void*, const char*, size_t) {},
-        nullptr};
-    Pd* root = nullptr;
-    Ec* main = nullptr;
-};
 
 TEST_F(SchedulerTest, ACallCarriesTheMessageAndRunsTheHandlerOnTheCallersSc) {
     Ec* h = handler(40, 41, 1);

@@ -46,7 +46,7 @@ VcpuState poisoned() {
 TEST(SvmStateTransfer, OnlyTheNamedGroupsTravel) {
     Vcpu v;
     VcpuState s = poisoned();
-    save_state(*v.vmcb, v.soft, mtd::GPR_ACDB | mtd::RIP_LEN | mtd::QUAL, 2, s);
+    save_state(*v.vmcb, v.soft, mtd::GPR_ACDB | mtd::RIP_LEN | mtd::QUAL, {2, {0xabc, 0}}, s);
     EXPECT_EQ(s.mtd, mtd::GPR_ACDB | mtd::RIP_LEN | mtd::QUAL);
     EXPECT_EQ(s.rax, 0x1111u);
     EXPECT_EQ(s.rbx, 0x2222u);
@@ -68,14 +68,14 @@ TEST(SvmStateTransfer, OnlyTheNamedGroupsTravel) {
 TEST(SvmStateTransfer, EverythingWritableRoundTrips) {
     Vcpu v;
     VcpuState s{};
-    save_state(*v.vmcb, v.soft, mtd::ALL, 0, s);
+    save_state(*v.vmcb, v.soft, mtd::ALL, {}, s);
     s.mtd = mtd::WRITABLE;
     Vcpu w;
     std::memset(w.vmcb.get(), 0, sizeof(Vmcb));
     w.soft = SoftState{};
     ASSERT_EQ(load_state(s, HOST_XCR0, *w.vmcb, w.soft), Status::Success);
     VcpuState again{};
-    save_state(*w.vmcb, w.soft, mtd::WRITABLE, 0, again);
+    save_state(*w.vmcb, w.soft, mtd::WRITABLE, {}, again);
     again.mtd = s.mtd = 0;
     s.instruction_length = again.instruction_length = 0;
     s.qual[0] = s.qual[1] = 0;  // read only: not part of the reply

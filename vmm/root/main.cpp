@@ -1,7 +1,9 @@
 // The root task: the first user-level program. It owns every resource the
-// kernel hands out. So far it reports what it received and, when its
-// command line asks, runs the hypercall fuzzer or one isolation probe;
-// starting VMM PDs from the boot configuration comes with ECs and portals.
+// kernel hands out. It reports what it received and starts one VMM PD per
+// VM of the boot configuration (vm_launch.hpp), waits for them to end and
+// powers off saying whether they passed; when its command line asks, it
+// runs the hypercall fuzzer, one isolation probe or the IPC benchmark
+// instead.
 //
 // Command line (its boot module's): root [fuzz=COUNT] [seed=N] [probe=NAME] [bench=ipc]
 #include "abi/hip.hpp"
@@ -12,6 +14,7 @@
 #include "vmm/root/hypercall_fuzzer.hpp"
 #include "vmm/root/ipc_bench.hpp"
 #include "vmm/root/probes.hpp"
+#include "vmm/root/vm_launch.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
 
@@ -112,8 +115,15 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb* utcb, const keel::abi::H
         root::list_probes();
     }
     if (!o.bench.empty()) root::ipc_bench(*hip);
+    bool failed = false;
+    if (!o.fuzz && o.probe.empty() && o.bench.empty()) {
+        unsigned started = root::start_vms(*hip);
+        unsigned passed = root::wait_vms(started), named = root::vms_named();
+        if (named) user::console::print("root: %u of %u VMs passed\n", passed, named);
+        failed = passed != named;
+    }
     root::health();
     user::console::print("root: done; powering off\n");
-    (void)user::hypercall(abi::encode::hw_power_off());
+    (void)user::hypercall(abi::encode::hw_power_off(failed));
     for (;;) {}
 }

@@ -63,6 +63,14 @@ void use_sse(const abi::Hip&) {
     user::console::print("probe: zeroing XMM0\n");
     asm volatile(".byte 0x0f, 0x57, 0xc0");  // xorps %xmm0, %xmm0 (this code is built without SSE)
 }
+// The root task holds its RAM with every right, but no user page is
+// writable and executable at once: code written to RAM cannot run.
+void run_written_code(const abi::Hip& hip) {
+    auto* code = reinterpret_cast<volatile uint8_t*>(first_ram(hip) + 0x200000);
+    code[0] = 0xc3;  // ret
+    user::console::print("probe: running code written to RAM at 0x%lx\n", first_ram(hip) + 0x200000);
+    reinterpret_cast<void (*)()>(const_cast<uint8_t*>(code))();
+}
 void disable_interrupts(const abi::Hip&) {
     user::console::print("probe: executing CLI\n");
     asm volatile("cli");
@@ -249,6 +257,7 @@ constexpr Probe PROBES[] = {
     {"port-pci", port_pci},
     {"msr", read_msr},
     {"cli", disable_interrupts},
+    {"run-ram", run_written_code},
     {"fpu", use_fpu},
     {"sse", use_sse},
     {"capabilities", capabilities},

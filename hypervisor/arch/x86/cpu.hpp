@@ -51,6 +51,10 @@ inline uint64_t read_cr4() {
     return v;
 }
 inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+inline void write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+inline void write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+inline constexpr uint64_t CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3;
+inline constexpr uint64_t CR4_OSFXSR = 1 << 9, CR4_OSXSAVE = 1 << 18;
 
 inline uint64_t rdtsc() {
     uint32_t lo, hi;

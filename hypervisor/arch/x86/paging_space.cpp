@@ -33,7 +33,11 @@ bool PagingSpace::init(const uint64_t* kernel_root) {
 uint64_t PagingSpace::flags(uint64_t frame, uint8_t perms) const {
     uint64_t f = pte::USER;
     if (perms & abi::perm::MEM_W) f |= pte::WRITE;
-    if (!(perms & abi::perm::MEM_X)) f |= pte::NX;
+    // W^X in every PD: a host page that is writable is never executable,
+    // whatever rights its capability carries (which it may still pass on,
+    // e.g. to the guest memory space, where a guest runs code from RAM).
+    bool writable_host = kind_ == Kind::Host && (perms & abi::perm::MEM_W);
+    if (!(perms & abi::perm::MEM_X) || writable_host) f |= pte::NX;
     if (!is_ram_(frame * PAGE)) f |= pte::PCD | pte::PWT;
     return f;
 }

@@ -92,6 +92,7 @@ void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table) {
 }
 
 PagingSpace& PdTables::host_table(Pd& pd) { return static_cast<PagingSpace&>(pd.table(0)); }
+PagingSpace& PdTables::guest_table(Pd& pd) { return static_cast<PagingSpace&>(pd.table(1)); }
 IoBitmap& PdTables::io_bitmap(Pd& pd) { return static_cast<IoBitmap&>(pd.table(2)); }
 
 }  // namespace keel::x86

@@ -18,6 +18,8 @@ public:
 
     // The page table and I/O bitmap a thread of `pd` runs with.
     static PagingSpace& host_table(Pd& pd);
+    // The nested page table its vCPUs run in.
+    static PagingSpace& guest_table(Pd& pd);
     static IoBitmap& io_bitmap(Pd& pd);
 
 private:

@@ -19,16 +19,12 @@ constexpr uint64_t EFER_SCE = 1 << 0;
 // Cleared on SYSCALL: interrupts (until the kernel stack is in place),
 // single-step, direction, alignment checks, nested task.
 constexpr uint64_t FMASK = (1 << 9) | (1 << 8) | (1 << 10) | (1 << 18) | (1 << 14);
-constexpr uint64_t CR4_SMEP = 1 << 20, CR4_SMAP = 1 << 21, CR4_OSFXSR = 1 << 9, CR4_OSXSAVE = 1 << 18;
-constexpr uint64_t CR0_MP = 1 << 1, CR0_EM = 1 << 2;
+constexpr uint64_t CR4_SMEP = 1 << 20, CR4_SMAP = 1 << 21;
 constexpr uint64_t ENTRY_STACK_SIZE = 16384;
 
 alignas(16) constinit uint8_t entry_stack[ENTRY_STACK_SIZE] = {};
 constinit SyscallHandler syscall_handler = nullptr;
 constinit bool has_smep = false, has_smap = false;
-
-void write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
-void write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 
 }  // namespace
 

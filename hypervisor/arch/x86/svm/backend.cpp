@@ -8,6 +8,7 @@
 #include "nested_space.hpp"
 #include "svm_instructions.hpp"
 #include "svm_vcpu.hpp"
+#include "vcpu_factory.hpp"
 
 namespace keel::virt {
 namespace {
@@ -27,6 +28,9 @@ alignas(x86::svm::NestedSpace) constinit unsigned char space_storage[MAX_GUESTS]
 constinit unsigned space_count = 0;
 constinit x86::svm::SvmVcpu::Shared shared = {};
 constinit uint32_t asid_limit = 0;  // ASIDs 1 .. asid_limit - 1 are ours to give
+constinit x86::svm::SharedState vcpu_shared = {};
+constinit bool enabled = false;
+constexpr uint32_t SVM_EDX_NRIPS = 1u << 3;
 
 Status allocate_filled(FrameAllocator& frames, uint64_t pages, uint8_t fill, uint64_t& pa) {
     if (Status s = frames.allocate(pages, pa); s != Status::Ok) return s;
@@ -61,6 +65,7 @@ Support probe() {
 
 Status enable(FrameAllocator& frames) {
     using namespace x86;
+    if (enabled) return Status::Ok;
     uint64_t hsave;
     if (Status s = allocate_filled(frames, 1, 0, hsave); s != Status::Ok) return s;
     if (Status s = allocate_filled(frames, 1, 0, shared.host_state_pa); s != Status::Ok) return s;
@@ -71,6 +76,9 @@ Status enable(FrameAllocator& frames) {
     wrmsr(msr::VM_HSAVE_PA, hsave);
     // The host's TR, FS, GS, ... as the guest switch restores them (entry.S).
     x86::svm::vmsave(shared.host_state_pa);
+    vcpu_shared = {shared.iopm_pa, shared.msrpm_pa, shared.host_state_pa, asid_limit,
+                   (cpuid(CPUID_SVM_FEATURES).edx & SVM_EDX_NRIPS) != 0};
+    enabled = true;
     return Status::Ok;
 }
 
@@ -97,3 +105,7 @@ Status create_vcpu(FrameAllocator& frames, GuestMemory& memory, const RealModeSt
 }
 
 }  // namespace keel::virt
+
+namespace keel::x86::svm {
+const SharedState& shared_state() { return keel::virt::vcpu_shared; }
+}  // namespace keel::x86::svm

@@ -35,7 +35,7 @@ void set_table(Vmcb& v, VmcbField f, const abi::DescriptorTable& t) {
 
 }  // namespace
 
-void save_state(const Vmcb& v, const SoftState& soft, uint64_t mtd, uint64_t instruction_length, abi::VcpuState& out) {
+void save_state(const Vmcb& v, const SoftState& soft, uint64_t mtd, const ExitDetail& exit, abi::VcpuState& out) {
     using namespace abi::mtd;
     mtd &= ALL;
     out.mtd = mtd;
@@ -49,7 +49,7 @@ void save_state(const Vmcb& v, const SoftState& soft, uint64_t mtd, uint64_t ins
         out.r12 = soft.r12, out.r13 = soft.r13, out.r14 = soft.r14, out.r15 = soft.r15;
     }
     if (mtd & RSP) out.rsp = v.read<uint64_t>(VmcbField::Rsp);
-    if (mtd & RIP_LEN) out.rip = v.read<uint64_t>(VmcbField::Rip), out.instruction_length = instruction_length;
+    if (mtd & RIP_LEN) out.rip = v.read<uint64_t>(VmcbField::Rip), out.instruction_length = exit.instruction_length;
     if (mtd & RFLAGS) out.rflags = v.read<uint64_t>(VmcbField::Rflags);
     if (mtd & DS_ES) out.ds = to_abi(v, VmcbField::Ds), out.es = to_abi(v, VmcbField::Es);
     if (mtd & FS_GS) out.fs = to_abi(v, VmcbField::Fs), out.gs = to_abi(v, VmcbField::Gs);
@@ -64,8 +64,7 @@ void save_state(const Vmcb& v, const SoftState& soft, uint64_t mtd, uint64_t ins
         out.efer = v.read<uint64_t>(VmcbField::Efer);
     }
     if (mtd & DR) out.dr7 = v.read<uint64_t>(VmcbField::Dr7);
-    if (mtd & QUAL)
-        out.qual[0] = v.read<uint64_t>(VmcbField::ExitInfo1), out.qual[1] = v.read<uint64_t>(VmcbField::ExitInfo2);
+    if (mtd & QUAL) out.qual[0] = exit.qual[0], out.qual[1] = exit.qual[1];
     if (mtd & INJ) {
         out.inj_info = v.read<uint64_t>(VmcbField::EventInject);
         out.inj_request = soft.interrupt_window ? 1 : 0;

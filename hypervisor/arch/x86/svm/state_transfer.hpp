@@ -36,11 +36,17 @@ inline constexpr uint32_t FORCED_INTERCEPT2 = intercept2::VMRUN | intercept2::VM
 inline constexpr uint32_t FORCED_EXCEPTIONS =
     intercept_exception::DEBUG | intercept_exception::ALIGNMENT_CHECK | intercept_exception::MACHINE_CHECK;
 
+// What the last exit said beyond the VMCB's state: the exiting
+// instruction's length (NextRIP - RIP where the hardware reports it, else
+// 0) and the qualification in utcb.hpp's layout (exit_event.hpp).
+struct ExitDetail {
+    uint64_t instruction_length;
+    uint64_t qual[2];
+};
+
 // Copies the groups of `mtd` (abi/mtd.hpp) from the vCPU into `out`, and
-// sets out.mtd to what was copied. `instruction_length` is NextRIP - RIP
-// where the hardware reports it, else 0.
-void save_state(const Vmcb& vmcb, const SoftState& soft, uint64_t mtd, uint64_t instruction_length,
-                abi::VcpuState& out);
+// sets out.mtd to what was copied.
+void save_state(const Vmcb& vmcb, const SoftState& soft, uint64_t mtd, const ExitDetail& exit, abi::VcpuState& out);
 
 // Writes the groups of in.mtd back. BadParameter, and nothing written, for
 // a group that cannot be written (QUAL), an XCR0 the host does not support

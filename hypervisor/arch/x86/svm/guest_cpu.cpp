@@ -1,0 +1,175 @@
+#include "hypervisor/arch/x86/svm/guest_cpu.hpp"
+
+#include <new>
+
+#include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/svm/exit_decode.hpp"
+#include "hypervisor/arch/x86/svm/exit_event.hpp"
+#include "hypervisor/arch/x86/svm/svm_instructions.hpp"
+
+extern "C" void svm_vmrun(uint64_t vmcb_pa, void* gprs, uint64_t host_state_pa);
+
+namespace keel::x86::svm {
+namespace {
+
+constexpr uint64_t VINTR_EXIT = 0x64;
+constexpr uint32_t INTERCEPT1_VINTR = 1u << 4;
+constexpr uint64_t V_IRQ = 1ull << 8, V_IGN_TPR = 1ull << 20;
+constexpr unsigned ASIDS = 64;  // at most this many tagged at once; more share, with a flush on each switch
+
+// The reset state (AMD APM vol. 2, 14.1.3): real mode at F000:FFF0, caches
+// as firmware finds them. The VMM's start-up portal says where it begins.
+constexpr uint16_t ATTR_CODE = 0x9b, ATTR_DATA = 0x93, ATTR_LDT = 0x82, ATTR_TSS = 0x8b;
+constexpr uint64_t RESET_CR0 = 0x60000010, RESET_RIP = 0xfff0, RESET_CS_BASE = 0xffff0000;
+constexpr uint64_t RFLAGS_RESERVED = 1 << 1, DR6_INIT = 0xffff0ff0, DR7_INIT = 0x400;
+constexpr uint64_t DEFAULT_PAT = 0x0007040600070406;
+constexpr uint16_t FXSAVE_FCW = 0, FXSAVE_MXCSR = 24;
+
+// Who was last entered with each ASID, and who last had the FPU: a switch
+// to another flushes, respectively saves and restores.
+constinit GuestCpu* asid_owner[ASIDS] = {};
+constinit uint32_t next_asid = 0;
+constinit GuestCpu* fpu_owner = nullptr;
+
+// The general registers entry.S swaps are SoftState's first fourteen.
+static_assert(__builtin_offsetof(SoftState, rbx) == 0 && __builtin_offsetof(SoftState, r15) == 13 * 8);
+
+}  // namespace
+
+GuestCpu::GuestCpu(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested, Vmcb& vmcb,
+                   uint8_t* fpu)
+    : pages_(pages), slab_(slab), shared_(shared), nested_(nested), vmcb_(vmcb), fpu_(fpu) {
+    uint32_t usable = shared.asid_limit > 1 ? shared.asid_limit - 1 : 1;
+    asid_ = next_asid++ % (usable < ASIDS ? usable : ASIDS) + 1;
+    reset();
+}
+
+GuestCpu* GuestCpu::create(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested) {
+    void* p = slab.allocate();
+    void* vmcb = pages.allocate_page();
+    void* fpu = pages.allocate_page();
+    if (!p || !vmcb || !fpu) {
+        if (fpu) pages.free_page(fpu);
+        if (vmcb) pages.free_page(vmcb);
+        if (p) slab.free(p);
+        return nullptr;
+    }
+    return new (p) GuestCpu(pages, slab, shared, nested, *static_cast<Vmcb*>(vmcb), static_cast<uint8_t*>(fpu));
+}
+
+void GuestCpu::destroy() {
+    if (fpu_owner == this) fpu_owner = nullptr;
+    for (GuestCpu*& owner : asid_owner)
+        if (owner == this) owner = nullptr;
+    PageSource& pages = pages_;
+    SlabCache& slab = slab_;
+    pages.free_page(&vmcb_);
+    pages.free_page(fpu_);
+    this->~GuestCpu();
+    slab.free(this);
+}
+
+void GuestCpu::reset() {
+    Vmcb& v = vmcb_;
+    v.write<uint32_t>(VmcbField::InterceptMisc1, FORCED_INTERCEPT1);
+    v.write<uint32_t>(VmcbField::InterceptMisc2, FORCED_INTERCEPT2);
+    v.write<uint32_t>(VmcbField::InterceptExceptions, FORCED_EXCEPTIONS);
+    v.write<uint64_t>(VmcbField::IopmBase, shared_.iopm_pa);
+    v.write<uint64_t>(VmcbField::MsrpmBase, shared_.msrpm_pa);
+    v.write<uint32_t>(VmcbField::GuestAsid, asid_);
+    // The host keeps physical interrupts: they exit, and the guest's
+    // RFLAGS.IF masks only virtual ones.
+    v.write<uint64_t>(VmcbField::VirtualInterrupt, V_INTR_MASKING);
+    v.write<uint64_t>(VmcbField::NestedPagingEnable, 1);
+    v.write<uint64_t>(VmcbField::NestedCr3, nested_.root());
+    v.write_segment(VmcbField::Cs, {0xf000, ATTR_CODE, 0xffff, RESET_CS_BASE});
+    const VmcbField data_segments[] = {VmcbField::Ss, VmcbField::Ds, VmcbField::Es, VmcbField::Fs, VmcbField::Gs};
+    for (VmcbField f : data_segments) v.write_segment(f, {0, ATTR_DATA, 0xffff, 0});
+    v.write_segment(VmcbField::Gdtr, {0, 0, 0xffff, 0});
+    v.write_segment(VmcbField::Idtr, {0, 0, 0xffff, 0});
+    v.write_segment(VmcbField::Ldtr, {0, ATTR_LDT, 0xffff, 0});
+    v.write_segment(VmcbField::Tr, {0, ATTR_TSS, 0xffff, 0});
+    v.write<uint64_t>(VmcbField::Efer, efer::SVME);  // VMRUN requires it; load_state keeps it
+    v.write<uint64_t>(VmcbField::Cr0, RESET_CR0);
+    v.write<uint64_t>(VmcbField::Dr6, DR6_INIT);
+    v.write<uint64_t>(VmcbField::Dr7, DR7_INIT);
+    v.write<uint64_t>(VmcbField::Rflags, RFLAGS_RESERVED);
+    v.write<uint64_t>(VmcbField::Rip, RESET_RIP);
+    v.write<uint64_t>(VmcbField::GuestPat, DEFAULT_PAT);
+    // The FPU as FNINIT leaves it, SSE exceptions masked.
+    fpu_[FXSAVE_FCW] = 0x7f, fpu_[FXSAVE_FCW + 1] = 0x03;
+    fpu_[FXSAVE_MXCSR] = 0x80, fpu_[FXSAVE_MXCSR + 1] = 0x1f;
+}
+
+// Guests are the only users of the FPU (threads run with CR0.EM), so its
+// registers hold the last guest's state: another guest's go in first. The
+// kernel lifts EM and sets OSFXSR only for the switch (FXSAVE saves XMM
+// registers only with OSFXSR).
+void GuestCpu::switch_fpu() {
+    if (fpu_owner == this) return;
+    uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+    write_cr4(cr4 | CR4_OSFXSR);
+    write_cr0(cr0 & ~(CR0_EM | CR0_TS));
+    if (fpu_owner) asm volatile("fxsave64 %0" : "=m"(*reinterpret_cast<uint8_t(*)[512]>(fpu_owner->fpu_)));
+    asm volatile("fxrstor64 %0" ::"m"(*reinterpret_cast<const uint8_t(*)[512]>(fpu_)));
+    write_cr0(cr0);
+    write_cr4(cr4);
+    fpu_owner = this;
+}
+
+void GuestCpu::prepare_entry() {
+    Vmcb& v = vmcb_;
+    // Stale translations: another vCPU used the ASID since, or the PD's
+    // guest memory lost a mapping or a right.
+    uint32_t tlb = 0;
+    if (asid_owner[asid_ - 1] != this || generation_ != nested_.generation()) tlb = TLB_FLUSH_ALL;
+    asid_owner[asid_ - 1] = this;
+    generation_ = nested_.generation();
+    v.write<uint32_t>(VmcbField::TlbControl, tlb);
+    // The interrupt window the VMM asked for: a virtual interrupt the guest
+    // takes as soon as it can, intercepted.
+    uint64_t vintr = v.read<uint64_t>(VmcbField::VirtualInterrupt) & ~(V_IRQ | V_IGN_TPR);
+    uint32_t misc1 = v.read<uint32_t>(VmcbField::InterceptMisc1) & ~INTERCEPT1_VINTR;
+    if (soft_.interrupt_window) vintr |= V_IRQ | V_IGN_TPR, misc1 |= INTERCEPT1_VINTR;
+    v.write<uint64_t>(VmcbField::VirtualInterrupt, vintr);
+    v.write<uint32_t>(VmcbField::InterceptMisc1, misc1);
+    switch_fpu();
+}
+
+VcpuExit GuestCpu::run() {
+    prepare_entry();
+    // GIF=0 holds host interrupts off across the switch while RFLAGS.IF=1
+    // lets them force an exit during the guest; STGI delivers them here,
+    // before the kernel goes on with interrupts off.
+    clgi();
+    sti();
+    svm_vmrun(reinterpret_cast<uint64_t>(&vmcb_), &soft_, shared_.host_state_pa);
+    stgi();
+    asm volatile("nop" ::: "memory");
+    cli();
+
+    Vmcb& v = vmcb_;
+    v.write<uint64_t>(VmcbField::EventInject, event_to_reinject(v.read<uint64_t>(VmcbField::ExitInterruptInfo)));
+    uint64_t code = v.read<uint64_t>(VmcbField::ExitCode);
+    // A machine check that interrupted the guest is the host's: its #MC
+    // handler reports it, as if it had hit the host.
+    if (code == exit_code::EXCEPTION_BASE + MACHINE_CHECK_VECTOR) raise_machine_check();
+    uint64_t info1 = v.read<uint64_t>(VmcbField::ExitInfo1), info2 = v.read<uint64_t>(VmcbField::ExitInfo2);
+    ExitEvent e = exit_event(code, info1, info2);
+    if (e.host) return {true, e.event};
+    if (code == VINTR_EXIT) soft_.interrupt_window = false;  // opened: the Recall says so
+    uint64_t rip = v.read<uint64_t>(VmcbField::Rip);
+    uint64_t next = code == exit_code::IOIO ? info2 : shared_.next_rip ? v.read<uint64_t>(VmcbField::NextRip) : 0;
+    exit_ = {next > rip && next - rip <= 15 ? next - rip : 0, {e.qual[0], e.qual[1]}};
+    return {false, e.event};
+}
+
+void GuestCpu::save(uint64_t mtd, abi::VcpuState& out) { save_state(vmcb_, soft_, mtd, exit_, out); }
+
+abi::Status GuestCpu::load(const abi::VcpuState& in) {
+    // Without OSXSAVE in the host there is no XSAVE state to give a guest:
+    // XCR0 stays x87 only.
+    return load_state(in, 1, vmcb_, soft_);
+}
+
+}  // namespace keel::x86::svm

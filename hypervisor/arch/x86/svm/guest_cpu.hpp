@@ -1,0 +1,51 @@
+// A vCPU EC's hardware half under AMD SVM: its VMCB, the registers VMRUN
+// does not switch, its FPU/SSE state, and what its last exit said. Its
+// guest memory is its PD's nested page table.
+#pragma once
+#include <stdint.h>
+
+#include "hypervisor/arch/x86/paging_space.hpp"
+#include "hypervisor/arch/x86/svm/state_transfer.hpp"
+#include "hypervisor/kernel/slab.hpp"
+#include "hypervisor/kernel/vcpu.hpp"
+
+namespace keel::x86::svm {
+
+// What every vCPU shares: intercept bitmaps where every port and MSR exits
+// (the VMM sees each access) and the host's VMSAVE area.
+struct SharedState {
+    uint64_t iopm_pa, msrpm_pa, host_state_pa;
+    uint32_t asid_limit;  // ASIDs 1 .. asid_limit - 1 are the guests'
+    bool next_rip;  // the CPU reports NextRIP (CPUID 8000_000Ah EDX bit 3)
+};
+
+class GuestCpu final : public VcpuHw {
+public:
+    // Pages from `pages`: the VMCB and the FPU area. nullptr if they ran out.
+    static GuestCpu* create(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested);
+
+    VcpuExit run() override;
+    void save(uint64_t mtd, abi::VcpuState& out) override;
+    [[nodiscard]] abi::Status load(const abi::VcpuState& in) override;
+    void destroy() override;
+
+private:
+    GuestCpu(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested, Vmcb& vmcb,
+             uint8_t* fpu);
+    void reset();
+    void prepare_entry();
+    void switch_fpu();
+
+    PageSource& pages_;
+    SlabCache& slab_;
+    const SharedState& shared_;
+    PagingSpace& nested_;
+    Vmcb& vmcb_;  // identity mapped: its virtual address is its physical one
+    uint8_t* const fpu_;  // FXSAVE image, 512 bytes, while another vCPU holds the FPU
+    SoftState soft_ = {};
+    ExitDetail exit_ = {};
+    uint32_t asid_ = 0;
+    uint64_t generation_ = ~0ull;  // of the nested table the TLB last saw
+};
+
+}  // namespace keel::x86::svm

@@ -1,0 +1,16 @@
+#include "hypervisor/arch/x86/svm/vcpu_factory.hpp"
+
+#include "hypervisor/arch/x86/pd_tables.hpp"
+
+namespace keel::x86::svm {
+
+VcpuFactory::VcpuFactory(PageSource& pages, const SharedState& shared)
+    : pages_(pages), shared_(shared), slab_(pages, sizeof(GuestCpu), 16) {}
+
+VcpuHw* VcpuFactory::create(Pd& pd, abi::Status& status) {
+    GuestCpu* cpu = GuestCpu::create(pages_, slab_, shared_, PdTables::guest_table(pd));
+    status = cpu ? abi::Status::Success : abi::Status::OutOfMemory;
+    return cpu;
+}
+
+}  // namespace keel::x86::svm

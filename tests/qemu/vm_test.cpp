@@ -1,0 +1,106 @@
+// VMs under the microhypervisor proper: the root task starts a VMM PD per
+// VM of the boot configuration, each VMM makes its guest's vCPU and serves
+// its exits through portals, in ring 3. The same guest and the same
+// observable results as the kernel's built-in VMM had, and a guest that
+// spins with interrupts off ends only its own VM while another runs on.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "qemu_machine.hpp"
+
+using keel::test::Boot;
+using keel::test::boot_to_end;
+using keel::test::iso_path;
+using keel::test::QemuConfig;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int EXIT_SUCCESS_STATUS = 33;  // kernel/power.hpp's codes, as isa-debug-exit reports them
+constexpr int EXIT_GUEST_FAILED_STATUS = 39;
+const std::string GREETING = "Hello from the Keel test guest! CPU vendor: AuthenticAMD";
+const std::string PROBE_LINE = "wrote and read back a fresh page at guest-physical 0x30000";
+const std::string HEALTHY = "[root] root: the kernel says it is healthy";
+
+Boot boot(const std::string& iso) {
+    QemuConfig c;
+    c.iso = iso_path(iso);
+    return boot_to_end(c, 300s);
+}
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+long exits(const std::string& serial, const std::string& vm, const std::string& kind) {
+    std::smatch m;
+    if (!std::regex_search(serial, m, std::regex("\\[" + vm + "\\] vm: exits " + kind + " +([0-9]+)"))) return -1;
+    return std::stol(m[1]);
+}
+
+class UserVmm : public testing::Test {
+protected:
+    static void SetUpTestSuite() { b = new Boot(boot("keel-vm.iso")); }
+    static void TearDownTestSuite() { delete b; }
+    static Boot* b;
+};
+Boot* UserVmm::b = nullptr;
+
+TEST_F(UserVmm, TheRootTaskStartsTheVmmNamedInTheConfiguration) {
+    EXPECT_TRUE(has(b->serial, "[root] root: VM test-guest: started its VMM")) << b->serial;
+    EXPECT_TRUE(std::regex_search(
+        b->serial, std::regex(R"(\[root\] \[test-guest\] vmm: starting the test-guest \(\d+ bytes\) at 1000:0000)")))
+        << b->serial;
+}
+
+TEST_F(UserVmm, TheGuestRunsAsUnderTheKernelsOwnVmm) {
+    EXPECT_TRUE(has(b->serial, "[test-guest] guest: " + GREETING + "\r\n")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[test-guest] vmm: nested page fault at guest-physical 0x30000 (write): mapped a "
+                               "fresh page"))
+        << b->serial;
+    EXPECT_TRUE(has(b->serial, "[test-guest] guest: " + PROBE_LINE)) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[test-guest] vmm: guest read MSR 0x10 (not emulated: reads as 0)")) << b->serial;
+}
+
+TEST_F(UserVmm, EachExitIsOnePortalCallOfTheVmm) {
+    EXPECT_EQ(exits(b->serial, "test-guest", "CPUID"), 1) << b->serial;
+    EXPECT_EQ(exits(b->serial, "test-guest", "HLT"), 1) << b->serial;
+    EXPECT_EQ(exits(b->serial, "test-guest", "NPF"), 1) << b->serial;
+    EXPECT_EQ(exits(b->serial, "test-guest", "MSR"), 1) << b->serial;
+    // One OUT per byte the guest printed: greeting with vendor, newline, probe line, newline.
+    EXPECT_EQ(exits(b->serial, "test-guest", "IOIO"), long(GREETING.size() + 1 + PROBE_LINE.size() + 1)) << b->serial;
+}
+
+TEST_F(UserVmm, TheVmmJudgesItsGuestAndTheRootTaskPowersOff) {
+    EXPECT_TRUE(std::regex_search(
+        b->serial,
+        std::regex(R"(\[test-guest\] vm: guest stopped on HLT at rip 0x[0-9a-f]+ \(it halted\): guest passed)")))
+        << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: 1 of 1 VMs passed")) << b->serial;
+    EXPECT_TRUE(has(b->serial, HEALTHY)) << b->serial;
+    EXPECT_EQ(b->status, EXIT_SUCCESS_STATUS) << b->serial;
+    EXPECT_FALSE(has(b->serial, "KEEL EXCEPTION")) << b->serial;
+    EXPECT_FALSE(has(b->serial, "hardware exit code")) << "the kernel's own VMM did not run\n" << b->serial;
+}
+
+// Two VMs on one CPU at one priority: the first spins with interrupts off.
+// The timer still takes the CPU from it, the second guest runs to its end
+// meanwhile, and the first VMM's time limit recalls its vCPU, ending only
+// that VM. The host stays healthy and says one VM failed.
+TEST(SpinningGuest, EndsOnlyItsOwnVmWhileAnotherRunsOn) {
+    Boot b = boot("keel-vm-spin.iso");
+    const std::string passed = "[test-guest] vm: guest stopped on HLT";
+    const std::string recalled = "[spinner] vmm: the guest ran for 3000 ms without ending; recalling its vCPU";
+    ASSERT_TRUE(has(b.serial, passed)) << b.serial;
+    ASSERT_TRUE(has(b.serial, recalled)) << b.serial;
+    EXPECT_LT(b.serial.find(passed), b.serial.find(recalled)) << "the second guest finished while the first spun";
+    EXPECT_TRUE(std::regex_search(
+        b.serial, std::regex(R"(\[spinner\] vm: guest stopped on RECALL at rip 0x[0-9a-f]+ \(its time ran out\): )"
+                             R"(guest FAILED)")))
+        << b.serial;
+    EXPECT_GE(exits(b.serial, "spinner", "RECALL"), 1) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: 1 of 2 VMs passed")) << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+    EXPECT_EQ(b.status, EXIT_GUEST_FAILED_STATUS) << b.serial;
+}
+
+}  // namespace

@@ -1,0 +1,93 @@
+// The fixture the scheduler's and vCPUs' host tests share: a root PD with
+// a running global EC (`main`) on its SC, and helpers that make handlers and
+// threads through the EC-level hypercall entry, as the kernel's SYSCALL
+// path uses it.
+#pragma once
+#include <gtest/gtest.h>
+
+#include "abi/event.hpp"
+#include "abi/layout.hpp"
+#include "fake_pd_hardware.hpp"
+#include "heap_pages.hpp"
+#include "hypervisor/kernel/hypercall.hpp"
+#include "hypervisor/kernel/scheduler.hpp"
+
+namespace keel::test {
+
+namespace kabi = keel::abi;
+namespace enc = keel::abi::encode;
+
+constexpr kabi::Selector OWN = kabi::SEL_OWN_PD;
+constexpr uint64_t CODE = kabi::USER_SPACE_BASE + 0x1000;  // an IP the tests pretend to run at
+constexpr uint64_t STACK = kabi::USER_SPACE_BASE + 0x8000;
+inline uint64_t utcb(unsigned i) { return kabi::UTCB_AREA + uint64_t(i) * 4096; }
+
+class SchedulerTest : public testing::Test {
+protected:
+    void SetUp() override {
+        kabi::Status s;
+        root = Pd::create(memory, hardware, s);
+        ASSERT_NE(root, nullptr);
+        root->hold();
+        mdb::insert_root(*root->objects.slot(OWN, true), *root, kabi::perm::ALL);
+        main = Ec::create(memory, sched, *root, Ec::Kind::Global, 0, utcb(0), STACK, 0, s);
+        ASSERT_NE(main, nullptr);
+        main->started = true;
+        mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_EC, true), *main, kabi::perm::ALL);
+        Sc* sc = Sc::create(memory, sched, *main, 10, 10000, s);
+        ASSERT_NE(sc, nullptr);
+        mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_SC, true), *sc, kabi::perm::ALL);
+        k.scheduler = &sched;
+        ASSERT_EQ(sched.running(), main);
+    }
+    void TearDown() override {
+        root->objects.revoke_all();
+        root->release();
+        EXPECT_EQ(memory.ecs.objects_in_use(), 0u) << "an EC leaked";
+        EXPECT_EQ(memory.scs.objects_in_use(), 0u);
+        EXPECT_EQ(memory.pts.objects_in_use(), 0u);
+    }
+
+    // `ec` makes hypercall `a` (it must be the one running); returns the
+    // status in its registers (meaningful only if it did not block).
+    kabi::Status call(Ec& ec, const kabi::Args& a) {
+        EXPECT_EQ(sched.running(), &ec) << "only the running EC makes hypercalls";
+        ec.regs.rdi = a.p0;
+        ec.regs.rsi = a.p1;
+        ec.regs.rdx = a.p2;
+        ec.regs.rax = a.p3;
+        ec.regs.r8 = a.p4;
+        hypercall(k, ec);
+        return kabi::Status(ec.regs.rdi & 0xff);
+    }
+    Ec* ec_at(kabi::Selector sel) { return static_cast<Ec*>(root->objects.slot(sel, false)->object); }
+
+    // A local EC at `sel` with a portal to it at `pt`, entered at CODE.
+    Ec* handler(kabi::Selector sel, kabi::Selector pt, unsigned utcb_index) {
+        EXPECT_EQ(call(*main, enc::create_ec(sel, OWN, kabi::EcFlag::Local, 0, utcb(utcb_index), STACK, 0)),
+                  kabi::Status::Success);
+        EXPECT_EQ(call(*main, enc::create_pt(pt, OWN, sel, 0, CODE)), kabi::Status::Success);
+        return ec_at(sel);
+    }
+    // A global EC at `sel`, started (as if its start-up portal had answered).
+    Ec* thread(kabi::Selector sel, unsigned utcb_index, uint8_t priority, kabi::Selector sc_sel) {
+        EXPECT_EQ(call(*main, enc::create_ec(sel, OWN, kabi::EcFlag::Global, 0, utcb(utcb_index), STACK, 0)),
+                  kabi::Status::Success);
+        Ec* e = ec_at(sel);
+        e->started = true;
+        EXPECT_EQ(call(*main, enc::create_sc(sc_sel, OWN, sel, priority, 1000)), kabi::Status::Success);
+        return e;
+    }
+
+    HeapPages pages;
+    KernelMemory memory{pages};
+    FakePdHardware hardware;
+    Scheduler sched;
+    HypercallContext k{
+        memory, hardware, nullptr, [](void*) { return true; }, [](void*, bool) {}, [](void*, const char*, size_t) {},
+        nullptr};
+    Pd* root = nullptr;
+    Ec* main = nullptr;
+};
+
+}  // namespace keel::test

@@ -1,0 +1,41 @@
+// What the root task hands a VMM it starts: the layout of the VMM's PD
+// (where its start information, guest RAM and UTCB are) and the selectors
+// it finds filled. A user-level protocol between the two programs, not
+// the kernel's ABI.
+#pragma once
+#include <stdint.h>
+
+#include "abi/capability.hpp"
+#include "abi/layout.hpp"
+
+namespace keel::vmm {
+
+inline constexpr uint32_t START_MAGIC = 0x4d4d564b;  // "KVMM"
+inline constexpr uint64_t START_PAGE = 0x9000000000;  // read-only: VmmStart
+inline constexpr uint64_t GUEST_WINDOW = 0xa000000000;  // the guest's RAM, read-write, guest-physical 0 up
+inline constexpr uint64_t MAIN_UTCB = abi::UTCB_AREA;  // the VMM's first thread's
+
+// In the VMM's object space: its own PD (create objects, delegate its own
+// memory into its guest space), and a portal to the root task's service.
+inline constexpr abi::Selector SEL_SERVICE = 3;
+inline constexpr abi::Selector SEL_EVENTS = 64;  // the first thread's event base (its start-up portal)
+
+// Service calls: word[0] = op | bytes << 8; for Console the text follows
+// from word[1]; for Done, bytes is 1 if the guest passed, else 0.
+enum class ServiceOp : uint8_t { Console = 1, Done = 2 };
+inline constexpr uint64_t service_word(ServiceOp op, uint64_t bytes) { return uint64_t(op) | bytes << 8; }
+
+struct VmmStart {
+    uint32_t magic;
+    uint32_t flags;  // START_CHECK_PROBE
+    uint64_t guest_ram_bytes;  // at GUEST_WINDOW, from guest-physical 0
+    uint64_t image_gpa, image_bytes;  // the image, already in guest RAM
+    uint64_t stack_pointer;  // the guest's initial SP (in the image's segment; 0 is its top)
+    uint64_t tsc_khz;
+    uint64_t timeout_ms;  // 0: none; else the VM is ended (recalled) when it runs longer
+    char name[48];  // the VM's name, NUL-terminated
+};
+// The built-in test guest: the VMM also checks the page it writes.
+inline constexpr uint32_t START_CHECK_PROBE = 1;
+
+}  // namespace keel::vmm

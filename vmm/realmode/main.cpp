@@ -1,0 +1,124 @@
+// The real-mode VMM: one per guest, in a PD of its own that holds only its
+// guest's RAM, its own image and the capabilities the root task gave it.
+// It makes its guest's vCPU and one portal per exit event; each exit is a
+// call of that portal (abi/event.hpp) that this PD answers, never the
+// kernel. When the guest halts, faults or exits in a way this VMM does not
+// emulate, only this VM ends: the VMM reports it to the root task.
+#include "abi/event.hpp"
+#include "abi/hypercall.hpp"
+#include "abi/mtd.hpp"
+#include "abi/utcb.hpp"
+#include "vmm/launch/vmm_start.hpp"
+#include "vmm/realmode/exits.hpp"
+#include "vmm/runtime/console.hpp"
+#include "vmm/runtime/hypercall.hpp"
+#include "vmm/runtime/tsc.hpp"
+
+namespace keel::vmm {
+namespace {
+
+namespace enc = abi::encode;
+namespace mtd = abi::mtd;
+using abi::VcpuEvent;
+
+// Selectors this VMM makes in its own object space.
+constexpr abi::Selector HANDLER = 32, VCPU = 33, VCPU_SC = 34, DONE_SM = 35, NEVER_SM = 36;
+constexpr abi::Selector VCPU_EVENTS = 128;  // + VcpuEvent
+constexpr uint64_t HANDLER_UTCB = abi::UTCB_AREA + 0x1000;
+constexpr uint8_t VCPU_PRIORITY = 50;  // below the VMM's own thread and the root task
+constexpr uint32_t VCPU_QUANTUM_US = 10000;
+
+alignas(16) uint8_t handler_stack[16384];
+
+auto* const main_utcb = reinterpret_cast<abi::Utcb*>(MAIN_UTCB);
+
+bool ok(const char* what, abi::Status s) {
+    if (s != abi::Status::Success) user::console::print("vmm: %s failed: %s\n", what, abi::status_name(s));
+    return s == abi::Status::Success;
+}
+
+// What each exit portal receives; the reply names what it changed.
+uint64_t portal_mtd(VcpuEvent e) {
+    constexpr uint64_t BASE = mtd::GPR_ACDB | mtd::RIP_LEN | mtd::CS_SS | mtd::QUAL;
+    switch (e) {
+    case VcpuEvent::Startup: return 0;
+    case VcpuEvent::Cpuid:
+    case VcpuEvent::Io:
+    case VcpuEvent::Msr: return BASE;
+    default: return BASE | mtd::RFLAGS;
+    }
+}
+
+bool make_vcpu() {
+    auto handler_sp = reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8);
+    if (!ok("creating the exit handler", user::hypercall(enc::create_ec(HANDLER, abi::SEL_OWN_PD, abi::EcFlag::Local, 0,
+                                                                        HANDLER_UTCB, handler_sp, 0))))
+        return false;
+    for (uint8_t e = 0; e < abi::VCPU_EVENT_COUNT; ++e) {
+        abi::Selector pt = VCPU_EVENTS + e;
+        if (!ok("creating an exit portal",
+                user::hypercall(
+                    enc::create_pt(pt, abi::SEL_OWN_PD, HANDLER, portal_mtd(VcpuEvent(e)), exit_portal_ip()))) ||
+            !ok("naming an exit portal", user::hypercall(enc::pt_set_id(pt, e))))
+            return false;
+    }
+    return ok("creating the semaphores", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0))) &&
+           ok("creating the semaphores", user::hypercall(enc::create_sm(NEVER_SM, abi::SEL_OWN_PD, 0))) &&
+           ok("creating the vCPU",
+              user::hypercall(enc::create_ec(VCPU, abi::SEL_OWN_PD, abi::EcFlag::Vcpu, 0, 0, 0, VCPU_EVENTS))) &&
+           ok("giving the vCPU time",
+              user::hypercall(enc::create_sc(VCPU_SC, abi::SEL_OWN_PD, VCPU, VCPU_PRIORITY, VCPU_QUANTUM_US)));
+}
+
+}  // namespace
+
+void to_root(abi::Utcb* utcb, size_t bytes) {
+    utcb->word[0] = service_word(ServiceOp::Console, bytes);
+    (void)user::hypercall(enc::call(SEL_SERVICE, 1 + (bytes + 7) / 8));
+}
+
+// The exit handler's last act when its VM ends: wake the VMM's thread and
+// never answer, so the vCPU runs no more.
+void end_vm() {
+    (void)user::hypercall(enc::sm_up(DONE_SM));
+    for (;;) (void)user::hypercall(enc::sm_down(NEVER_SM, 0));
+}
+
+}  // namespace keel::vmm
+
+extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
+    using namespace keel;
+    using namespace keel::vmm;
+    user::console::init(main_utcb, 8, to_root);
+    const auto& start = *reinterpret_cast<const VmmStart*>(START_PAGE);
+    Vm& vm = the_vm();
+    bool ready = start.magic == START_MAGIC && init_vm(vm, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
+    if (ready) {
+        user::console::print("vmm: starting the %s (%lu bytes) at 1000:0000 (guest-physical 0x%lx)\n", start.name,
+                             start.image_bytes, start.image_gpa);
+        ready = make_vcpu();
+    } else {
+        user::console::print("vmm: the root task's start information is not usable; no VM\n");
+    }
+    if (ready && start.timeout_ms) {
+        // A guest that never exits (it spins with interrupts off) is ended
+        // from here: a recall makes its vCPU exit, and the Recall portal
+        // ends the VM.
+        uint64_t deadline = user::rdtsc() + start.timeout_ms * (start.tsc_khz ? start.tsc_khz : 1000000);
+        if (user::hypercall(enc::sm_down(DONE_SM, deadline)) == abi::Status::Timeout) {
+            user::console::init(main_utcb, 8, to_root);  // the exit handler may have printed meanwhile
+            user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPU\n",
+                                 start.timeout_ms);
+            the_vm().timed_out = true;
+            (void)user::hypercall(enc::recall(VCPU));
+            (void)user::hypercall(enc::sm_down(DONE_SM, 0));
+        }
+    } else if (ready) {
+        (void)user::hypercall(enc::sm_down(DONE_SM, 0));
+    }
+    user::console::init(main_utcb, 8, to_root);  // the exit handler printed last
+    bool passed = ready && report_vm(vm, start);
+    main_utcb->word[0] = service_word(ServiceOp::Done, passed ? 1 : 0);
+    (void)user::hypercall(enc::call(SEL_SERVICE, 1));
+    for (;;) (void)user::hypercall(enc::sm_down(NEVER_SM, 0));
+}

@@ -1,0 +1,328 @@
+#include "vmm/root/vm_launch.hpp"
+
+#include "abi/event.hpp"
+#include "abi/hypercall.hpp"
+#include "abi/layout.hpp"
+#include "abi/utcb.hpp"
+#include "lib/elf64.hpp"
+#include "lib/format.hpp"
+#include "lib/string.hpp"
+#include "vmm/launch/vmm_start.hpp"
+#include "vmm/runtime/console.hpp"
+#include "vmm/runtime/hypercall.hpp"
+
+namespace keel::root {
+namespace {
+
+namespace enc = abi::encode;
+using abi::Crd;
+using abi::SpaceKind;
+using vmm::VmmStart;
+
+constexpr unsigned MAX_VMS = 8;
+constexpr uint64_t PAGE = 4096;
+constexpr uint64_t GUEST_RAM = 1 << 20;
+constexpr uint64_t IMAGE_GPA = 0x10000;  // 1000:0000
+constexpr uint64_t MAX_IMAGE = 0xf000;  // the segment's last page is the stack's
+constexpr uint64_t RAM_SKIP = 32 << 20;  // the root task's own use (probes' pages) stays below
+constexpr uint8_t VMM_PRIORITY = 100;
+constexpr uint32_t VMM_QUANTUM_US = 10000;
+// The root task's selectors for VMs: shared handlers, then 16 per VM.
+constexpr abi::Selector STARTUP_EC = 200, SERVICE_EC = 201, DONE_SM = 202, VM_BASE = 256;
+constexpr uint64_t STARTUP_UTCB = abi::UTCB_AREA + 0x2000, SERVICE_UTCB = abi::UTCB_AREA + 0x3000;
+constexpr uint8_t R = abi::perm::MEM_R, W = abi::perm::MEM_W, X = abi::perm::MEM_X;
+
+struct VmSlot {
+    char name[48];
+    bool done, passed;
+};
+constinit VmSlot vms[MAX_VMS] = {};
+constinit unsigned vm_count = 0;
+constinit uint64_t ram_next = 0, ram_end = 0;
+
+alignas(16) uint8_t startup_stack[4096];
+alignas(16) uint8_t service_stack[16384];
+
+abi::Selector vm_sel(unsigned i, unsigned what) { return VM_BASE + 16 * i + what; }
+enum : unsigned { PD, EC, SC, SERVICE_PT, STARTUP_PT };
+
+bool ok(const char* vm, const char* what, abi::Status s) {
+    if (s != abi::Status::Success) user::console::print("root: VM %s: %s failed: %s\n", vm, what, abi::status_name(s));
+    return s == abi::Status::Success;
+}
+
+// Pages from the root task's RAM, handed out once, never reused.
+uint64_t take_ram(const abi::Hip& hip, uint64_t bytes, uint64_t align) {
+    if (!ram_end) {
+        for (uint32_t i = 0; i < hip.memory_count; ++i)
+            if (hip.memory[i].kind == uint32_t(abi::HipMemoryKind::Ram) && hip.memory[i].size > RAM_SKIP + ram_end) {
+                ram_next = hip.memory[i].address + RAM_SKIP;
+                ram_end = hip.memory[i].address + hip.memory[i].size;
+            }
+    }
+    uint64_t at = (ram_next + align - 1) & ~(align - 1);
+    if (!ram_end || at + bytes > ram_end || at + bytes < at) return 0;
+    ram_next = at + bytes;
+    return at;
+}
+
+struct Module {
+    const uint8_t* bytes;
+    uint64_t size;
+    StringView cmdline;
+};
+
+// The word `n` (0 first) of a command line.
+StringView word(StringView s, unsigned n) {
+    size_t i = 0;
+    for (unsigned w = 0;; ++w) {
+        while (i < s.size && s[i] == ' ') ++i;
+        size_t start = i;
+        while (i < s.size && s[i] != ' ') ++i;
+        if (w == n || start == i) return s.substr(start, i - start);
+    }
+}
+
+bool has_word(StringView s, StringView w) {
+    for (unsigned n = 0;; ++n) {
+        StringView x = word(s, n);
+        if (x.empty()) return false;
+        if (x == w) return true;
+    }
+}
+
+// The module whose command line's first word is `kind` and, if `name` is
+// not empty, whose second word is `name`.
+bool find_module(const abi::Hip& hip, StringView kind, StringView name, Module& out) {
+    for (uint32_t i = 0; i < hip.memory_count; ++i) {
+        const abi::HipMemory& c = hip.memory[i];
+        if (c.kind != uint32_t(abi::HipMemoryKind::ModuleCommandLine) || c.address >= sizeof hip.module_cmdlines)
+            continue;
+        StringView cmdline(hip.module_cmdlines + c.address, c.size);
+        if (word(cmdline, 0) != kind || (!name.empty() && word(cmdline, 1) != name)) continue;
+        for (uint32_t j = 0; j < hip.memory_count; ++j) {
+            const abi::HipMemory& m = hip.memory[j];
+            if (m.kind == uint32_t(abi::HipMemoryKind::Module) && m.aux == c.aux) {
+                out = {reinterpret_cast<const uint8_t*>(m.address), m.size, cmdline};
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// Copies the VMM's image into fresh pages and maps them into its PD where
+// it was linked, each segment with its own rights.
+bool load_vmm(const abi::Hip& hip, const char* vm, const Module& image, abi::Selector pd, uint64_t& entry) {
+    launch::ElfImage elf;
+    if (launch::parse_elf64(image.bytes, image.size, elf, {abi::USER_SPACE_BASE, abi::USER_END, true}) != Status::Ok) {
+        user::console::print("root: VM %s: the module 'vmm' is not a user-level ELF image\n", vm);
+        return false;
+    }
+    for (size_t i = 0; i < elf.segment_count; ++i) {
+        const launch::Segment& s = elf.segments[i];
+        uint64_t first = s.paddr & ~(PAGE - 1), end = (s.paddr + s.mem_size + PAGE - 1) & ~(PAGE - 1);
+        uint64_t ram = take_ram(hip, end - first, PAGE);
+        if (!ram) {
+            user::console::print("root: VM %s: out of RAM for its VMM\n", vm);
+            return false;
+        }
+        auto* dst = reinterpret_cast<uint8_t*>(ram);
+        for (uint64_t b = 0; b < end - first; ++b) {
+            uint64_t at = first + b;
+            bool in_file = at >= s.paddr && at - s.paddr < s.file_size;
+            dst[b] = in_file ? image.bytes[s.file_offset + (at - s.paddr)] : 0;
+        }
+        uint8_t perms = R | (s.writable ? W : 0) | (s.executable ? X : 0);
+        for (uint64_t p = 0; p < end - first; p += PAGE)
+            if (!ok(vm, "mapping its VMM's image",
+                    user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd,
+                                                  Crd(SpaceKind::HostMemory, (ram + p) >> 12, 0, perms),
+                                                  (first + p) >> 12))))
+                return false;
+    }
+    entry = elf.entry;
+    return true;
+}
+
+// The guest's RAM, with execute rights for the VMM to pass on to its guest
+// memory space (the kernel maps it writable but never executable in the
+// VMM's own space).
+bool give_guest(const abi::Hip& hip, const char* vm, const Module& guest, abi::Selector pd, VmmStart& start) {
+    if (guest.size == 0 || guest.size > MAX_IMAGE) {
+        user::console::print("root: VM %s: guest image '%.*s' is %lu bytes; a real-mode image must have 1 to %lu\n", vm,
+                             int(guest.cmdline.size), guest.cmdline.data, guest.size, MAX_IMAGE);
+        return false;
+    }
+    uint64_t ram = take_ram(hip, GUEST_RAM, GUEST_RAM);
+    if (!ram) {
+        user::console::print("root: VM %s: out of RAM for its guest\n", vm);
+        return false;
+    }
+    auto* p = reinterpret_cast<uint8_t*>(ram);
+    for (uint64_t b = 0; b < GUEST_RAM; ++b) p[b] = 0;
+    for (uint64_t b = 0; b < guest.size; ++b) p[IMAGE_GPA + b] = guest.bytes[b];
+    start.guest_ram_bytes = GUEST_RAM;
+    start.image_gpa = IMAGE_GPA;
+    start.image_bytes = guest.size;
+    bool builtin = has_word(guest.cmdline, "check-probe");
+    start.flags = builtin ? vmm::START_CHECK_PROBE : 0;
+    start.stack_pointer = builtin ? 0x1000 : 0;  // the built-in guest's stack shares its page
+    return ok(vm, "giving it its guest's RAM",
+              user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::HostMemory, ram >> 12, 8, R | W | X),
+                                            vmm::GUEST_WINDOW >> 12)));
+}
+
+// A VMM's start-up portal: where its first thread begins (the portal's id)
+// and a stack (its crt0 sets its own).
+extern "C" [[noreturn]] void vmm_startup(uint64_t entry) {
+    auto* utcb = reinterpret_cast<abi::Utcb*>(STARTUP_UTCB);
+    utcb->word[0] = entry;
+    utcb->word[1] = vmm::START_PAGE + PAGE - 8;
+    (void)user::hypercall(enc::reply(2, 0));
+    for (;;) {}
+}
+
+// The root task's service to its VMMs: their console lines, prefixed with
+// the VM's name, and their verdict.
+extern "C" [[noreturn]] void vm_service(uint64_t id, uint64_t words) {
+    auto* utcb = reinterpret_cast<abi::Utcb*>(SERVICE_UTCB);
+    uint64_t op = utcb->word[0] & 0xff, bytes = utcb->word[0] >> 8;
+    if (id < vm_count && op == uint64_t(vmm::ServiceOp::Console) && words >= 1) {
+        static char line[sizeof utcb->word];
+        uint64_t room = (words - 1) * 8;
+        if (bytes > room) bytes = room;
+        size_t n = format_to(line, sizeof line, "[%s] ", vms[id].name);
+        for (uint64_t b = 0; b < bytes && n + 1 < sizeof line; ++b)
+            line[n++] = reinterpret_cast<const char*>(&utcb->word[1])[b];
+        for (size_t b = 0; b < n; ++b) reinterpret_cast<char*>(utcb->word)[b] = line[b];
+        (void)user::hypercall(enc::hw_console(n));
+    } else if (id < vm_count && op == uint64_t(vmm::ServiceOp::Done) && !vms[id].done) {
+        vms[id].done = true;
+        vms[id].passed = bytes == 1;
+        (void)user::hypercall(enc::sm_up(DONE_SM));
+    }
+    (void)user::hypercall(enc::reply(0, 0));
+    for (;;) {}
+}
+
+bool make_handlers() {
+    auto top = [](uint8_t* stack, size_t size) { return reinterpret_cast<uint64_t>(stack + size - 8); };
+    return ok("-", "creating the start-up handler",
+              user::hypercall(enc::create_ec(STARTUP_EC, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, STARTUP_UTCB,
+                                             top(startup_stack, sizeof startup_stack), 0))) &&
+           ok("-", "creating the service handler",
+              user::hypercall(enc::create_ec(SERVICE_EC, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, SERVICE_UTCB,
+                                             top(service_stack, sizeof service_stack), 0))) &&
+           ok("-", "creating the semaphore", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0)));
+}
+
+bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Module& guest, uint64_t timeout_ms) {
+    const char* vm = vms[i].name;
+    abi::Selector pd = vm_sel(i, PD);
+    VmmStart start{};
+    uint64_t entry = 0;
+    uint64_t start_page = take_ram(hip, PAGE, PAGE);
+    if (!start_page || !ok(vm, "creating its VMM's PD", user::hypercall(enc::create_pd(pd, abi::SEL_OWN_PD))) ||
+        !load_vmm(hip, vm, vmm_image, pd, entry) || !give_guest(hip, vm, guest, pd, start))
+        return false;
+    start.magic = vmm::START_MAGIC;
+    start.tsc_khz = hip.tsc_khz;
+    start.timeout_ms = timeout_ms;
+    for (size_t c = 0; c + 1 < sizeof start.name && vm[c]; ++c) start.name[c] = vm[c];
+    *reinterpret_cast<VmmStart*>(start_page) = start;
+    using namespace abi::perm;
+    return ok(vm, "giving it its start page",
+              user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::HostMemory, start_page >> 12, 0, R),
+                                            vmm::START_PAGE >> 12))) &&
+           ok(vm, "giving it its own PD",
+              user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, pd, 0, PD_CREATE | PD_DELEGATE),
+                                            abi::SEL_OWN_PD))) &&
+           ok(vm, "creating its service portal",
+              user::hypercall(enc::create_pt(vm_sel(i, SERVICE_PT), abi::SEL_OWN_PD, SERVICE_EC, 0,
+                                             reinterpret_cast<uint64_t>(&vm_service)))) &&
+           ok(vm, "naming its service portal", user::hypercall(enc::pt_set_id(vm_sel(i, SERVICE_PT), i))) &&
+           ok(vm, "giving it its service portal",
+              user::hypercall(enc::delegate(
+                  abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, vm_sel(i, SERVICE_PT), 0, PT_CALL), vmm::SEL_SERVICE))) &&
+           ok(vm, "creating its start-up portal",
+              user::hypercall(enc::create_pt(vm_sel(i, STARTUP_PT), abi::SEL_OWN_PD, STARTUP_EC, 0,
+                                             reinterpret_cast<uint64_t>(&vmm_startup)))) &&
+           ok(vm, "naming its start-up portal", user::hypercall(enc::pt_set_id(vm_sel(i, STARTUP_PT), entry))) &&
+           ok(vm, "giving it its start-up portal",
+              user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd,
+                                            Crd(SpaceKind::Object, vm_sel(i, STARTUP_PT), 0, PT_CALL),
+                                            vmm::SEL_EVENTS + abi::THREAD_EVENT_STARTUP))) &&
+           ok(vm, "creating its VMM's thread",
+              user::hypercall(enc::create_ec(vm_sel(i, EC), pd, abi::EcFlag::Global, 0, vmm::MAIN_UTCB,
+                                             vmm::START_PAGE + PAGE - 8, vmm::SEL_EVENTS))) &&
+           ok(vm, "giving its VMM time",
+              user::hypercall(
+                  enc::create_sc(vm_sel(i, SC), abi::SEL_OWN_PD, vm_sel(i, EC), VMM_PRIORITY, VMM_QUANTUM_US)));
+}
+
+}  // namespace
+
+unsigned start_vms(const abi::Hip& hip) {
+    Module config, vmm_image;
+    if (!find_module(hip, "config", "", config)) {
+        user::console::print("root: no boot configuration module ('config'): no VM to start\n");
+        return 0;
+    }
+    if (!find_module(hip, "vmm", "", vmm_image)) {
+        user::console::print("root: no VMM module ('vmm'): no VM can start\n");
+        return 0;
+    }
+    if (!make_handlers()) return 0;
+    StringView text(reinterpret_cast<const char*>(config.bytes), config.size);
+    unsigned line_number = 0, started = 0;
+    for (size_t i = 0; i < text.size;) {
+        size_t end = i;
+        while (end < text.size && text[end] != '\n') ++end;
+        StringView line = text.substr(i, end - i);
+        i = end + 1;
+        ++line_number;
+        if (word(line, 0).empty() || word(line, 0)[0] == '#') continue;
+        StringView name = word(line, 1), option = word(line, 2);
+        uint64_t timeout_ms = 0;
+        bool timeout_ok = option.empty() ||
+                          (option.starts_with("timeout=") && parse_u64(option.substr(8), timeout_ms) && timeout_ms > 0);
+        if (word(line, 0) != "vm" || name.empty() || !timeout_ok || !word(line, 3).empty() ||
+            name.size >= sizeof vms[0].name) {
+            user::console::print("root: config line %u: '%.*s' is not 'vm NAME [timeout=MS]'; skipped\n", line_number,
+                                 int(line.size), line.data);
+            continue;
+        }
+        Module guest;
+        if (!find_module(hip, "guest", name, guest)) {
+            user::console::print("root: config line %u: no guest module 'guest %.*s'; skipped\n", line_number,
+                                 int(name.size), name.data);
+            continue;
+        }
+        if (vm_count == MAX_VMS) {
+            user::console::print("root: config line %u: at most %u VMs; skipped\n", line_number, MAX_VMS);
+            continue;
+        }
+        VmSlot& slot = vms[vm_count];
+        for (size_t c = 0; c < name.size; ++c) slot.name[c] = name[c];
+        ++vm_count;
+        if (start_vm(hip, vm_count - 1, vmm_image, guest, timeout_ms)) {
+            user::console::print("root: VM %s: started its VMM\n", slot.name);
+            ++started;
+        } else {
+            slot.done = true;  // it never ran: it did not pass
+        }
+    }
+    return started;
+}
+
+unsigned wait_vms(unsigned count) {
+    for (unsigned i = 0; i < count; ++i) (void)user::hypercall(enc::sm_down(DONE_SM, 0));
+    unsigned passed = 0;
+    for (unsigned i = 0; i < vm_count; ++i) passed += vms[i].passed ? 1 : 0;
+    return passed;
+}
+
+unsigned vms_named() { return vm_count; }
+
+}  // namespace keel::root
