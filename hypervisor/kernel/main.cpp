@@ -1,8 +1,8 @@
 // The boot sequence: console, boot information, memory, CPU tables, paging,
-// timer, then virtualization and the built-in test guest.
+// timer, virtualization, then user level: the root task, which starts the
+// VMMs. The kernel runs no guest of its own.
 #include <new>
 
-#include "../../vmm/realmode/realmode_vmm.hpp"
 #include "../arch/x86/cpu.hpp"
 #include "../arch/x86/gdt.hpp"
 #include "../arch/x86/global_interrupt_flag.hpp"
@@ -366,9 +366,12 @@ virt::Support start_virtualization(const BootOptions& options) {
     return svm;
 }
 
-void run_root_task(const BootOptions& options, uint64_t info_pa) {
+[[noreturn]] void run_root_task(const BootOptions& options, uint64_t info_pa) {
     const mb2::Module* module = find_root_module(boot_info);
-    if (!module) return;
+    if (!module) {
+        console::print("keel: no root task (a boot module whose command line starts with 'root'): nothing to run\n");
+        finish(options, power::ExitCode::GuestFailed);
+    }
     auto* pages = new (frame_pages_storage) FramePages(frames);
     auto* memory = new (kernel_memory_storage) KernelMemory(*pages);
     auto* kernel_root = reinterpret_cast<const uint64_t*>(x86::read_cr3() & x86::pte::ADDR_MASK);
@@ -390,16 +393,16 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
     Ec* ec = nullptr;
     if (abi::Status s = create_root_task(setup, *module, ec, report); s != abi::Status::Success) {
         console::print("root: not started: %s failed (%s)\n", report.failure, abi::status_name(s));
-        return;
+        finish(options, power::ExitCode::GuestFailed);
     }
     root_pd = &ec->pd;
     root_ec = ec;
     console::print("root: '%.*s' loaded: %zu segments, entry 0x%lx\n", int(module->cmdline.size), module->cmdline.data,
                    report.segments, report.entry);
-    console::print("root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules, TPM locality 0, "
-                   "%zu port ranges; the kernel keeps a pool of %lu KiB%s\n",
+    console::print("root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules (%zu copied out of "
+                   "the kernel's pages), TPM locality 0, %zu port ranges; the kernel keeps a pool of %lu KiB%s\n",
                    report.ram_pages * PAGE_SIZE >> 20, report.ram_ranges, abi::ROOT_PHYS_BASE, report.modules,
-                   report.port_ranges, report.pool_pages * PAGE_SIZE >> 10,
+                   report.modules_copied, report.port_ranges, report.pool_pages * PAGE_SIZE >> 10,
                    report.hip_truncated ? " (the information page lists only part of it)" : "");
     console::print("root: ring 3 with SMEP %s, SMAP %s\n", x86::user::smep() ? "on" : "not offered by this CPU",
                    x86::user::smap() ? "on" : "not offered by this CPU");
@@ -411,6 +414,9 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
     alignas(x86::svm::VcpuFactory) static uint8_t vcpu_factory_storage[sizeof(x86::svm::VcpuFactory)];
     if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(*pages, x86::svm::shared_state());
     user::Outcome o = user::run(scheduler, k, report_thread_fault);
+    // After guests ran and loaded state of their own (a TR): the host's
+    // NMI must still find its own stack.
+    if (options.selftest == SelfTest::NmiAfterGuest) nmi_selftest();
     if (!root_line_start) console::print("\n");
     if (thread_faults > THREAD_FAULTS_REPORTED)
         console::print("user: %lu threads faulted without a portal to handle it (%lu reported above)\n", thread_faults,
@@ -420,38 +426,10 @@ void run_root_task(const BootOptions& options, uint64_t info_pa) {
         console::print("root: the root task powered the machine off%s\n", failed ? ", reporting a failure" : "");
         finish(options, failed ? power::ExitCode::GuestFailed : power::ExitCode::Success);
     }
-    console::print("user: no thread can run any more; the kernel carries on\n");
-    kernel_healthy(nullptr);
-}
-
-// A module whose command line starts with the word "guest" replaces the
-// built-in test guest.
-vmm::GuestImage guest_image() {
-    for (size_t i = 0; i < boot_info.module_count; ++i) {
-        const mb2::Module& m = boot_info.modules[i];
-        if (m.cmdline == "guest" || m.cmdline.starts_with("guest "))
-            return {reinterpret_cast<const uint8_t*>(uintptr_t(m.start)), uint64_t(m.end - m.start), m.cmdline, 0,
-                    false};
-    }
-    return vmm::builtin_test_guest();
-}
-
-[[noreturn]] void run_guest(const BootOptions& options) {
-    vmm::GuestImage image = guest_image();
-    vmm::GuestResult result;
-    if (Status s = vmm::run_guest(frames, image, result); s != Status::Ok) {
-        console::print("keel: the guest could not be run: %s\n", status_name(s));
-        finish(options, power::ExitCode::GuestFailed);
-    }
-    for (unsigned r = 0; r < virt::EXIT_REASON_COUNT; ++r)
-        if (uint64_t n = result.counts.by_reason[r])
-            console::print("vm: exits %-8s %lu\n", virt::exit_reason_name(virt::ExitReason(r)), n);
-    const virt::ExitMessage& last = result.last;
-    if (options.selftest == SelfTest::NmiAfterGuest) nmi_selftest();
-    console::print("vm: guest stopped on %s (hardware exit code 0x%lx) at rip 0x%lx: %s\n",
-                   virt::exit_reason_name(last.reason), last.hw_code, last.regs.rip,
-                   result.passed ? "guest passed" : "guest FAILED");
-    finish(options, result.passed ? power::ExitCode::Success : power::ExitCode::GuestFailed);
+    // The root task ended without powering off (it faulted, or every
+    // thread waits for ever): the kernel says whether it is still intact.
+    console::print("user: no thread can run any more\n");
+    finish(options, kernel_healthy(nullptr) ? power::ExitCode::Success : power::ExitCode::Panic);
 }
 
 }  // namespace
@@ -487,7 +465,6 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     start_virtualization(options);
     record_health_baseline();
     run_root_task(options, info_pa);
-    run_guest(options);
 }
 
 }  // namespace keel

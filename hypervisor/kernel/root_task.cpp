@@ -105,6 +105,24 @@ const mb2::Module* find_root_module(const mb2::BootInfo& info) {
     return nullptr;
 }
 
+namespace {
+
+uint64_t place_module(RootTaskSetup& k, const mb2::Module& m, const GrantRange* allowed, size_t allowed_count,
+                      RootTaskReport& r) {
+    uint64_t size = m.end - m.start;
+    uint64_t base = m.start & ~(PAGE - 1), end = (uint64_t(m.end) + PAGE - 1) & ~(PAGE - 1);
+    if (end > base && within(allowed, allowed_count, base, end)) return m.start;
+    uint64_t pages = (size + PAGE - 1) / PAGE, copy;
+    if (pages == 0 || k.frames.allocate(pages, copy) != Status::Ok) return 0;
+    auto* dst = reinterpret_cast<uint8_t*>(copy);
+    const auto* src = reinterpret_cast<const uint8_t*>(uintptr_t(m.start));
+    for (uint64_t b = 0; b < pages * PAGE; ++b) dst[b] = b < size ? src[b] : 0;
+    ++r.modules_copied;
+    return copy;
+}
+
+}  // namespace
+
 abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& ec, RootTaskReport& r) {
     ec = nullptr;
     abi::Status st;
@@ -130,11 +148,20 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
     for (size_t i = 0; i < module.cmdline.size && i + 1 < sizeof hip->root_cmdline; ++i)
         hip->root_cmdline[i] = module.cmdline[i];
 
-    // RAM: what the frame allocator has free beyond the pool, each range
-    // also within root_grant's bound (a kernel bug otherwise).
+    // Boot modules stay where they are if their pages hold nothing else of
+    // the kernel's; one that shares a page with the boot information, or
+    // lies in the low memory the kernel keeps (UEFI firmware loads small
+    // modules there), is copied into fresh frames first, before the rest of
+    // RAM goes to the root task. 0: not given (no memory for the copy).
     GrantRange ram[MAX_GRANTS], allowed[MAX_GRANTS];
     size_t allowed_count = root_memory(k.info, k.kept, k.kept_count, allowed, MAX_GRANTS);
     KEEL_ASSERT(allowed_count <= MAX_GRANTS);
+    uint64_t module_at[mb2::BootInfo::MAX_MODULES] = {};
+    for (size_t i = 0; i < k.info.module_count; ++i)
+        module_at[i] = place_module(k, k.info.modules[i], allowed, allowed_count, r);
+
+    // RAM: what the frame allocator has free beyond the pool, each range
+    // also within root_grant's bound (a kernel bug otherwise).
     size_t ram_count = split_pool(k.frames, ram, r);
     for (size_t i = 0; i < ram_count; ++i) {
         KEEL_ASSERT(within(allowed, allowed_count, ram[i].base, ram[i].end));
@@ -150,11 +177,13 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
     size_t cmdline_used = 0;
     for (size_t i = 0; i < k.info.module_count; ++i) {
         const mb2::Module& m = k.info.modules[i];
-        uint64_t base = m.start & ~(PAGE - 1), end = (uint64_t(m.end) + PAGE - 1) & ~(PAGE - 1);
-        if (end > base && within(allowed, allowed_count, base, end) &&
-            root->host.grant_root(root_page(base), base / PAGE, (end - base) / PAGE, RWX) == abi::Status::Success)
+        uint64_t at = module_at[i], size = m.end - m.start;
+        uint64_t base = at & ~(PAGE - 1), end = (at + size + PAGE - 1) & ~(PAGE - 1);
+        if (at && end > base &&
+            root->host.grant_root(root_page(base), base / PAGE, (end - base) / PAGE, RWX) == abi::Status::Success) {
             ++r.modules;
-        add_hip(*hip, abi::HipMemoryKind::Module, abi::ROOT_PHYS_BASE + m.start, m.end - m.start, uint32_t(i), r);
+            add_hip(*hip, abi::HipMemoryKind::Module, abi::ROOT_PHYS_BASE + at, size, uint32_t(i), r);
+        }
         size_t room = sizeof hip->module_cmdlines - cmdline_used;
         if (room == 0) {
             r.hip_truncated = true;

@@ -39,6 +39,7 @@ struct RootTaskReport {
     uint64_t ram_pages = 0, ram_ranges = 0;  // granted
     uint64_t pool_pages = 0;  // kept by the kernel for its objects and tables
     size_t modules = 0, port_ranges = 0;
+    size_t modules_copied = 0;  // moved out of pages the kernel keeps before they were given
     bool hip_truncated = false;
     const char* failure = nullptr;  // what went wrong, with the status
 };

@@ -193,7 +193,8 @@ void Scheduler::start_call(Ec& caller, Pt& pt, uint64_t words) {
         for (uint64_t i = 0; i < words; ++i) h.utcb.word[i] = caller.utcb.word[i];
     }
     h.utcb.words = words;
-    h.regs = {};
+    // Each call starts the handler afresh at the portal; its other
+    // registers hold only what it left itself, so they are not cleared.
     h.regs.rip = pt.ip;
     h.regs.rsp = h.stack;
     h.regs.rdi = pt.id;

@@ -6,11 +6,11 @@
 #include "../../hypervisor/arch/x86/serial.hpp"
 #include "../../hypervisor/kernel/console.hpp"
 #include "../../hypervisor/kernel/multiboot2.hpp"
-#include "lib/elf64.hpp"
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
 #include "dma_protection.hpp"
 #include "hypervisor/arch/x86/pci_config.hpp"
+#include "lib/elf64.hpp"
 #include "platform_port.hpp"
 
 extern "C" char __image_start[], __image_end[];
@@ -212,10 +212,12 @@ void attack_with_dma(uint64_t event_log, uint64_t tables) {
         const char* what;
         const char* shown;
     } targets[3] = {};
-    if (boot_info.module_count > 1) {
-        const auto& g = boot_info.modules[1];
+    for (size_t i = 1; i < boot_info.module_count; ++i) {
+        const auto& g = boot_info.modules[i];
+        if (!has_word(g.cmdline, "guest")) continue;  // the guest image, among the root task, VMM, configuration
         targets[0] = {find_text(g.start, g.end, "module guest says hello"), "MODULE GUEST SAYS HELLO", "the guest",
                       "MODULE GUEST SAYS HELLO"};
+        break;
     }
     const auto& hv = boot_info.modules[0];
     targets[1] = {loaded_address(find_text(hv.start, hv.end, "keel: powering off")), "KEEL: POWERING OFF",

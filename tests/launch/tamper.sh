@@ -22,8 +22,8 @@ flip() {
 case $what in
   hypervisor) flip "$dst/boot/keel.elf" "microhypervisor 0.1.0" ;;
   module) flip "$dst/boot/module_guest.bin" "module guest" ;;
-  cmdline) sed -i 's/guest module-guest/guest module-guesT/' "$dst/boot/grub/grub.cfg"
-           grep -q "module-guesT" "$dst/boot/grub/grub.cfg" ;;
+  cmdline) sed -i 's/guest module-guest/guest module-guest tampered/' "$dst/boot/grub/grub.cfg"
+           grep -q "module-guest tampered" "$dst/boot/grub/grub.cfg" ;;
   slb) flip "$dst/boot/keel-prelaunch.elf" "core running; measuring the loader" ;;
   slb-loader) flip "$dst/boot/keel-prelaunch.elf" "running at 0x" ;;
   *) echo "tamper.sh: unknown WHAT '$what'" >&2; exit 2 ;;

@@ -39,7 +39,7 @@ long exits(const std::string& serial, const std::string& vm, const std::string& 
 
 class UserVmm : public testing::Test {
 protected:
-    static void SetUpTestSuite() { b = new Boot(boot("keel-vm.iso")); }
+    static void SetUpTestSuite() { b = new Boot(boot("keel-qemu.iso")); }
     static void TearDownTestSuite() { delete b; }
     static Boot* b;
 };

@@ -46,3 +46,24 @@ TEST(SvmExitEvent, QualificationsFollowTheAbi) {
     EXPECT_EQ(exit_event(0x7c, 1, 0).qual[0], 1u) << "WRMSR";
     EXPECT_EQ(exit_event(0x7c, 0, 0).qual[0], 0u) << "RDMSR";
 }
+
+TEST(SvmExitEvent, DecodesPortIoSizesAndDirections) {
+    // OUT DX, AL to port 0xE9 (SZ8, 16-bit addresses).
+    EXPECT_EQ(exit_event(0x7b, uint64_t(0xe9) << 16 | 1 << 4 | 1 << 7, 0x1042).qual[0], 0xe9u | 1u << 16);
+    EXPECT_EQ(exit_event(0x7b, 1 << 5, 0).qual[0] >> 16 & 0xff, 2u) << "a 16-bit access";
+    EXPECT_EQ(exit_event(0x7b, 0, 0).qual[0] >> 16 & 0xff, 0u) << "no size bit: the VMM sees size 0 and refuses";
+}
+
+TEST(SvmExitEvent, NestedPageFaultsKeepTheAccessBitsTheAbiNames) {
+    auto fetch = exit_event(0x400, 0x15 | 1ull << 32, 0xfee00000);  // present, user, fetch; a walk bit above
+    EXPECT_EQ(fetch.qual[0], 0x15u) << "present, user, execute; nothing else";
+    EXPECT_EQ(exit_event(0x400, 0x6, 0x30000).qual[0], 0x6u) << "not present, write, user";
+}
+
+TEST(SvmExitEvent, ExceptionInterceptsCarryVectorAndErrorCode) {
+    EXPECT_EQ(exit_event(0x41, 0, 0).qual[0], 1u) << "#DB";
+    EXPECT_EQ(exit_event(0x51, 0, 0).qual[0], 17u) << "#AC";
+    EXPECT_EQ(exit_event(0x5f, 0, 0).event, VcpuEvent::Exception);
+    EXPECT_EQ(exit_event(0x3f, 0, 0).event, VcpuEvent::Other) << "0x3f is a DR write intercept, not an exception";
+    EXPECT_EQ(exit_event(0x80, 0, 0).event, VcpuEvent::Other) << "VMRUN inside the guest";
+}

@@ -20,10 +20,13 @@ inline constexpr uint64_t MAIN_UTCB = abi::UTCB_AREA;  // the VMM's first thread
 inline constexpr abi::Selector SEL_SERVICE = 3;
 inline constexpr abi::Selector SEL_EVENTS = 64;  // the first thread's event base (its start-up portal)
 
-// Service calls: word[0] = op | bytes << 8; for Console the text follows
-// from word[1]; for Done, bytes is 1 if the guest passed, else 0.
+// Service calls: word[0] = op | bytes << 8 | text_word << 32. Console:
+// `bytes` of text from word[text_word] on (a VMM's exit handler keeps its
+// vCPU state below it). Done: bytes is 1 if the guest passed, else 0.
 enum class ServiceOp : uint8_t { Console = 1, Done = 2 };
-inline constexpr uint64_t service_word(ServiceOp op, uint64_t bytes) { return uint64_t(op) | bytes << 8; }
+inline constexpr uint64_t service_word(ServiceOp op, uint64_t bytes, uint64_t text_word = 1) {
+    return uint64_t(op) | (bytes & 0xffffff) << 8 | text_word << 32;
+}
 
 struct VmmStart {
     uint32_t magic;

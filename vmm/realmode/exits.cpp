@@ -195,10 +195,9 @@ uint64_t exit_portal_ip() { return reinterpret_cast<uint64_t>(&exit_entry); }
 
 extern "C" [[noreturn]] void exit_entry(uint64_t event) {
     Vm& vm = the_vm();
-    user::console::init(vm.utcb, 8, to_root);
+    user::console::init(vm.utcb, to_root);
     auto e = VcpuEvent(event);
-    // A copy: printing uses the same UTCB's words.
-    abi::VcpuState s = vm.utcb->vcpu;
+    abi::VcpuState& s = vm.utcb->vcpu;  // printing puts its text above it (to_root)
     if (event < abi::VCPU_EVENT_COUNT) ++vm.exits[event];
     uint64_t reply = handle(vm, e, s);
     if (reply == STOP) {
@@ -207,7 +206,6 @@ extern "C" [[noreturn]] void exit_entry(uint64_t event) {
         vm.last_qual = s.qual[0];
         end_vm();
     }
-    vm.utcb->vcpu = s;
     (void)user::hypercall(enc::reply(0, reply));
     for (;;) {}  // a reply does not return
 }

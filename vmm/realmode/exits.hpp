@@ -33,7 +33,7 @@ bool report_vm(Vm& vm, const VmmStart& start);
 uint64_t exit_portal_ip();
 
 // From main.cpp: the console's way to the root task, and the end of a VM.
-void to_root(abi::Utcb* utcb, size_t bytes);
+void to_root(abi::Utcb* utcb, const char* text, size_t bytes);
 [[noreturn]] void end_vm();
 
 }  // namespace keel::vmm

@@ -37,15 +37,17 @@ bool ok(const char* what, abi::Status s) {
     return s == abi::Status::Success;
 }
 
-// What each exit portal receives; the reply names what it changed.
+// What each exit portal receives (the least its handler reads); the reply
+// names what it changed. CS comes along for decoding the instruction where
+// the hardware does not report its length.
 uint64_t portal_mtd(VcpuEvent e) {
-    constexpr uint64_t BASE = mtd::GPR_ACDB | mtd::RIP_LEN | mtd::CS_SS | mtd::QUAL;
+    constexpr uint64_t DECODE = mtd::RIP_LEN | mtd::CS_SS;
     switch (e) {
     case VcpuEvent::Startup: return 0;
-    case VcpuEvent::Cpuid:
+    case VcpuEvent::Cpuid: return mtd::GPR_ACDB | DECODE;
     case VcpuEvent::Io:
-    case VcpuEvent::Msr: return BASE;
-    default: return BASE | mtd::RFLAGS;
+    case VcpuEvent::Msr: return mtd::GPR_ACDB | DECODE | mtd::QUAL;
+    default: return mtd::GPR_ACDB | DECODE | mtd::QUAL | mtd::RFLAGS;
     }
 }
 
@@ -72,9 +74,16 @@ bool make_vcpu() {
 
 }  // namespace
 
-void to_root(abi::Utcb* utcb, size_t bytes) {
-    utcb->word[0] = service_word(ServiceOp::Console, bytes);
-    (void)user::hypercall(enc::call(SEL_SERVICE, 1 + (bytes + 7) / 8));
+void to_root(abi::Utcb* utcb, const char* text, size_t bytes) {
+    // In the exit handler's UTCB the text goes above the vCPU state, which
+    // the reply still needs; word[0] (the state's MTD) the reply names anew.
+    uint64_t text_word = utcb == main_utcb ? 1 : 1 + (sizeof(abi::VcpuState) + 7) / 8;
+    uint64_t room = (abi::MAX_UNTYPED_WORDS - text_word) * 8;
+    if (bytes > room) bytes = room;
+    auto* dst = reinterpret_cast<char*>(&utcb->word[text_word]);
+    for (size_t i = 0; i < bytes; ++i) dst[i] = text[i];
+    utcb->word[0] = service_word(ServiceOp::Console, bytes, text_word);
+    (void)user::hypercall(enc::call(SEL_SERVICE, text_word + (bytes + 7) / 8));
 }
 
 // The exit handler's last act when its VM ends: wake the VMM's thread and
@@ -89,7 +98,7 @@ void end_vm() {
 extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     using namespace keel;
     using namespace keel::vmm;
-    user::console::init(main_utcb, 8, to_root);
+    user::console::init(main_utcb, to_root);
     const auto& start = *reinterpret_cast<const VmmStart*>(START_PAGE);
     Vm& vm = the_vm();
     bool ready = start.magic == START_MAGIC && init_vm(vm, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
@@ -106,7 +115,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
         // ends the VM.
         uint64_t deadline = user::rdtsc() + start.timeout_ms * (start.tsc_khz ? start.tsc_khz : 1000000);
         if (user::hypercall(enc::sm_down(DONE_SM, deadline)) == abi::Status::Timeout) {
-            user::console::init(main_utcb, 8, to_root);  // the exit handler may have printed meanwhile
+            user::console::init(main_utcb, to_root);  // the exit handler may have printed meanwhile
             user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPU\n",
                                  start.timeout_ms);
             the_vm().timed_out = true;
@@ -116,7 +125,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     } else if (ready) {
         (void)user::hypercall(enc::sm_down(DONE_SM, 0));
     }
-    user::console::init(main_utcb, 8, to_root);  // the exit handler printed last
+    user::console::init(main_utcb, to_root);  // the exit handler printed last
     bool passed = ready && report_vm(vm, start);
     main_utcb->word[0] = service_word(ServiceOp::Done, passed ? 1 : 0);
     (void)user::hypercall(enc::call(SEL_SERVICE, 1));

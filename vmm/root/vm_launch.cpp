@@ -187,14 +187,16 @@ extern "C" [[noreturn]] void vmm_startup(uint64_t entry) {
 // the VM's name, and their verdict.
 extern "C" [[noreturn]] void vm_service(uint64_t id, uint64_t words) {
     auto* utcb = reinterpret_cast<abi::Utcb*>(SERVICE_UTCB);
-    uint64_t op = utcb->word[0] & 0xff, bytes = utcb->word[0] >> 8;
-    if (id < vm_count && op == uint64_t(vmm::ServiceOp::Console) && words >= 1) {
+    uint64_t op = utcb->word[0] & 0xff, bytes = utcb->word[0] >> 8 & 0xffffff, text_word = utcb->word[0] >> 32;
+    if (id < vm_count && op == uint64_t(vmm::ServiceOp::Console) && text_word >= 1 && text_word < words) {
+        // Only what the call carried: a VMM cannot make the root task read
+        // beyond its message.
         static char line[sizeof utcb->word];
-        uint64_t room = (words - 1) * 8;
+        uint64_t room = (words - text_word) * 8;
         if (bytes > room) bytes = room;
         size_t n = format_to(line, sizeof line, "[%s] ", vms[id].name);
         for (uint64_t b = 0; b < bytes && n + 1 < sizeof line; ++b)
-            line[n++] = reinterpret_cast<const char*>(&utcb->word[1])[b];
+            line[n++] = reinterpret_cast<const char*>(&utcb->word[text_word])[b];
         for (size_t b = 0; b < n; ++b) reinterpret_cast<char*>(utcb->word)[b] = line[b];
         (void)user::hypercall(enc::hw_console(n));
     } else if (id < vm_count && op == uint64_t(vmm::ServiceOp::Done) && !vms[id].done) {

@@ -6,28 +6,32 @@
 namespace keel::user::console {
 namespace {
 
+constexpr size_t LINE = 512;
 constinit abi::Utcb* utcb = nullptr;
-constinit size_t offset = 0, used = 0;
 constinit Sink sink = nullptr;
+constinit char line[LINE] = {};
+constinit size_t used = 0;
 
 void flush() {
-    if (used && sink)
-        sink(utcb, used);
-    else if (used)
+    if (!used) return;
+    if (sink) {
+        sink(utcb, line, used);
+    } else {
+        for (size_t i = 0; i < used; ++i) reinterpret_cast<char*>(utcb->word)[i] = line[i];
         (void)hypercall(abi::encode::hw_console(used));
+    }
     used = 0;
 }
 
 void put(char c, void*) {
-    reinterpret_cast<char*>(utcb->word)[offset + used++] = c;
-    if (c == '\n' || offset + used == sizeof utcb->word) flush();
+    line[used++] = c;
+    if (c == '\n' || used == LINE) flush();
 }
 
 }  // namespace
 
-void init(abi::Utcb* u, size_t o, Sink s) {
+void init(abi::Utcb* u, Sink s) {
     utcb = u;
-    offset = o;
     sink = s;
 }
 

@@ -1,6 +1,7 @@
 // printf to the console: the root task writes through ctrl_hw (the kernel
-// is the serial port's only writer), a VMM through the root task; text goes
-// through this thread's UTCB.
+// is the serial port's only writer), a VMM through the root task. Text
+// collects in a buffer of the console's own and goes out a line at a time
+// through the printing thread's UTCB.
 #pragma once
 #include <stddef.h>
 
@@ -8,11 +9,11 @@
 
 namespace keel::user::console {
 
-// Sends `bytes` of text that lie in `utcb`'s words from byte `offset`.
-using Sink = void (*)(abi::Utcb* utcb, size_t bytes);
-// Without a sink: ctrl_hw's console (the root task). A thread that prints
-// must be the one whose UTCB this is (call again when another thread prints).
-void init(abi::Utcb* utcb, size_t offset = 0, Sink sink = nullptr);
+// Sends `bytes` of `text` on, through `utcb`.
+using Sink = void (*)(abi::Utcb* utcb, const char* text, size_t bytes);
+// Without a sink: ctrl_hw's console (the root task). The thread that prints
+// must be the one whose UTCB this is (call again when another one prints).
+void init(abi::Utcb* utcb, Sink sink = nullptr);
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 }  // namespace keel::user::console

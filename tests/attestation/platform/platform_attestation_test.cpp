@@ -73,8 +73,10 @@ TEST(PlatformAttestation, MeasuredBootIsEnrolledAndTrusted) {
     EXPECT_EQ(result["verdict"], "trusted");
     std::vector<std::string> names;
     for (const auto& c : result["measured_components"]) names.push_back(c["name"]);
-    EXPECT_EQ(names, (std::vector<std::string>{"slb", "slb-loader", "hypervisor", "launch-manifest", "guest",
-                                               "launch-method", "dma-protection", "memory-map"}));
+    // The user level the kernel starts is measured too: the root task, the
+    // VMM, the guest and the boot configuration that names it.
+    EXPECT_EQ(names, (std::vector<std::string>{"slb", "slb-loader", "hypervisor", "launch-manifest", "root", "vmm",
+                                               "guest", "config", "launch-method", "dma-protection", "memory-map"}));
 
     // A second quote: its counters are compared with the first one's.
     auto second = run_process(verify);

@@ -1,14 +1,9 @@
 // The virt:: interface implemented with AMD SVM. (When the VMX backend
 // arrives, a small x86 dispatcher picks one of the two at probe time.)
-#include <new>
-
-#include "../../../kernel/virt.hpp"
-#include "../cpu.hpp"
-#include "../kernel_space.hpp"
-#include "nested_space.hpp"
-#include "svm_instructions.hpp"
-#include "svm_vcpu.hpp"
-#include "vcpu_factory.hpp"
+#include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/svm/svm_instructions.hpp"
+#include "hypervisor/arch/x86/svm/vcpu_factory.hpp"
+#include "hypervisor/kernel/virt.hpp"
 
 namespace keel::virt {
 namespace {
@@ -17,20 +12,13 @@ constexpr uint32_t CPUID_EXT_FEATURES = 0x80000001;
 constexpr uint32_t CPUID_SVM_FEATURES = 0x8000000a;
 constexpr uint32_t EXT_ECX_SVM = 1u << 2;
 constexpr uint32_t SVM_EDX_NPT = 1u << 0;
+constexpr uint32_t SVM_EDX_NRIPS = 1u << 3;
 constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
 constexpr uint64_t IOPM_PAGES = 3;  // 64 Ki ports + the 3 bits an access may spill over
 constexpr uint64_t MSRPM_PAGES = 2;
-constexpr unsigned MAX_GUESTS = 4;
 
-constinit x86::svm::SvmVcpu vcpus[MAX_GUESTS];
-constinit unsigned vcpu_count = 0;
-alignas(x86::svm::NestedSpace) constinit unsigned char space_storage[MAX_GUESTS][sizeof(x86::svm::NestedSpace)] = {};
-constinit unsigned space_count = 0;
-constinit x86::svm::SvmVcpu::Shared shared = {};
-constinit uint32_t asid_limit = 0;  // ASIDs 1 .. asid_limit - 1 are ours to give
-constinit x86::svm::SharedState vcpu_shared = {};
+constinit x86::svm::SharedState shared = {};
 constinit bool enabled = false;
-constexpr uint32_t SVM_EDX_NRIPS = 1u << 3;
 
 Status allocate_filled(FrameAllocator& frames, uint64_t pages, uint8_t fill, uint64_t& pa) {
     if (Status s = frames.allocate(pages, pa); s != Status::Ok) return s;
@@ -63,6 +51,9 @@ Support probe() {
     return s;
 }
 
+// The host save area, the host's VMSAVE state, and the intercept bitmaps
+// every vCPU shares: all ports and all MSRs exit, so the VMM sees each
+// access (the kernel holds no MSR a VMM could pass through yet).
 Status enable(FrameAllocator& frames) {
     using namespace x86;
     if (enabled) return Status::Ok;
@@ -71,41 +62,19 @@ Status enable(FrameAllocator& frames) {
     if (Status s = allocate_filled(frames, 1, 0, shared.host_state_pa); s != Status::Ok) return s;
     if (Status s = allocate_filled(frames, IOPM_PAGES, 0xff, shared.iopm_pa); s != Status::Ok) return s;
     if (Status s = allocate_filled(frames, MSRPM_PAGES, 0xff, shared.msrpm_pa); s != Status::Ok) return s;
-    asid_limit = cpuid(CPUID_SVM_FEATURES).ebx;
+    CpuidResult f = cpuid(CPUID_SVM_FEATURES);
+    shared.asid_limit = f.ebx;
+    shared.next_rip = f.edx & SVM_EDX_NRIPS;
     wrmsr(msr::EFER, rdmsr(msr::EFER) | efer::SVME);
     wrmsr(msr::VM_HSAVE_PA, hsave);
     // The host's TR, FS, GS, ... as the guest switch restores them (entry.S).
     x86::svm::vmsave(shared.host_state_pa);
-    vcpu_shared = {shared.iopm_pa, shared.msrpm_pa, shared.host_state_pa, asid_limit,
-                   (cpuid(CPUID_SVM_FEATURES).edx & SVM_EDX_NRIPS) != 0};
     enabled = true;
-    return Status::Ok;
-}
-
-Status create_guest_memory(FrameAllocator& frames, GuestMemory*& out) {
-    if (space_count == MAX_GUESTS) return Status::OutOfMemory;
-    auto* space = new (space_storage[space_count]) x86::svm::NestedSpace(x86::identity_table_memory(frames));
-    if (Status s = space->init(); s != Status::Ok) return s;
-    ++space_count;
-    out = space;
-    return Status::Ok;
-}
-
-Status create_vcpu(FrameAllocator& frames, GuestMemory& memory, const RealModeStart& start, Vcpu*& out) {
-    if (vcpu_count == MAX_GUESTS) return Status::OutOfMemory;
-    // Only this backend creates guest memory, so the downcast is exact.
-    auto& space = static_cast<x86::svm::NestedSpace&>(memory);
-    uint32_t asid = vcpu_count + 1;
-    if (asid >= asid_limit) return Status::OutOfMemory;  // no ASID left to give
-    x86::svm::SvmVcpu& vcpu = vcpus[vcpu_count];
-    if (Status s = vcpu.init(frames, shared, asid, space.root(), start); s != Status::Ok) return s;
-    ++vcpu_count;
-    out = &vcpu;
     return Status::Ok;
 }
 
 }  // namespace keel::virt
 
 namespace keel::x86::svm {
-const SharedState& shared_state() { return keel::virt::vcpu_shared; }
+const SharedState& shared_state() { return keel::virt::shared; }
 }  // namespace keel::x86::svm

@@ -1,7 +1,7 @@
 /* svm_vmrun(vmcb_pa, gprs, host_state_pa): enters the guest described by
  * the VMCB and returns at its next #VMEXIT. VMRUN itself switches RAX, RSP,
  * RIP and RFLAGS (kept in the VMCB); the other general registers are
- * swapped here with the GuestGprs block (layout in svm_vcpu.hpp). VMRUN does
+ * swapped here with the block of them in SoftState (state_transfer.hpp). VMRUN does
  * not switch FS, GS, TR, LDTR and the SYSCALL/SYSENTER MSRs: VMLOAD and
  * VMSAVE move them, so that a guest that loads its own TR cannot leave the
  * host taking NMIs and double faults on stacks from the guest's TSS. */

@@ -1,9 +1,7 @@
-// Turns an SVM #VMEXIT (exit code, EXITINFO1/2) into the kernel's
-// vendor-neutral exit message. Pure: unit-tested on the host.
+// SVM's exit codes (AMD APM vol. 2, appendix C) and the event an exit
+// interrupted, which must be delivered again. Pure: unit-tested on the host.
 #pragma once
 #include <stdint.h>
-
-#include "../../../kernel/vm_exit.hpp"
 
 namespace keel::x86::svm {
 
@@ -12,17 +10,17 @@ constexpr uint64_t EXCEPTION_BASE = 0x40;  // 0x40 + vector for exception interc
 constexpr uint64_t INTR = 0x60;
 constexpr uint64_t NMI = 0x61;
 constexpr uint64_t INIT = 0x63;
+constexpr uint64_t VINTR = 0x64;
 constexpr uint64_t CPUID = 0x72;
 constexpr uint64_t HLT = 0x78;
 constexpr uint64_t IOIO = 0x7b;
 constexpr uint64_t MSR = 0x7c;
 constexpr uint64_t SHUTDOWN = 0x7f;
+constexpr uint64_t VMMCALL = 0x81;
+constexpr uint64_t XSETBV = 0x8d;
 constexpr uint64_t NPF = 0x400;
 constexpr uint64_t INVALID = ~0ull;  // VMEXIT_INVALID: the VMCB's guest state was refused
 }  // namespace exit_code
-
-// Fills reason, hw_* and the reason's detail; leaves regs alone.
-void decode_exit(uint64_t code, uint64_t info1, uint64_t info2, virt::ExitMessage& msg);
 
 // The EVENTINJ value for the next entry, given this exit's EXITINTINFO:
 // an event the CPU was delivering when the exit hit would otherwise be lost.

@@ -5,44 +5,43 @@
 namespace keel::x86::svm {
 namespace {
 
-constexpr uint64_t VINTR = 0x64;  // the interrupt window the VMM asked for opened
-constexpr uint64_t VMMCALL = 0x81;
-constexpr uint64_t XSETBV = 0x8d;
+// EXITINFO1 of an IOIO intercept (APM vol. 2, 15.10.2).
+constexpr uint64_t IO_IN = 1 << 0, IO_STRING = 1 << 2, IO_REP = 1 << 3;
+constexpr uint64_t IO_SZ8 = 1 << 4, IO_SZ16 = 1 << 5, IO_SZ32 = 1 << 6;
+// EXITINFO1 of a nested page fault: a #PF-style error code; the ABI keeps
+// present, write, user and execute.
+constexpr uint64_t NPF_ACCESS_BITS = 0x17;
 
-// utcb.hpp's qualification layouts.
-uint64_t io_qual(const virt::IoAccess& io) {
-    return uint64_t(io.port) | uint64_t(io.size) << 16 | uint64_t(io.in) << 24 | uint64_t(io.string) << 25 |
-           uint64_t(io.rep) << 26;
+// utcb.hpp's layout: port | size << 16 | in << 24 | string << 25 | rep << 26.
+uint64_t io_qual(uint64_t info1) {
+    uint64_t size = (info1 & IO_SZ32) ? 4 : (info1 & IO_SZ16) ? 2 : (info1 & IO_SZ8) ? 1 : 0;
+    return (info1 >> 16 & 0xffff) | size << 16 | uint64_t(info1 & IO_IN ? 1 : 0) << 24 |
+           uint64_t(info1 & IO_STRING ? 1 : 0) << 25 | uint64_t(info1 & IO_REP ? 1 : 0) << 26;
 }
 
 }  // namespace
 
 ExitEvent exit_event(uint64_t code, uint64_t info1, uint64_t info2) {
     using abi::VcpuEvent;
-    if (code == exit_code::INTR || code == exit_code::NMI) return {true, VcpuEvent::Other, {code, 0}};
     switch (code) {
+    case exit_code::INTR:
+    case exit_code::NMI: return {true, VcpuEvent::Other, {code, 0}};
     case exit_code::INIT: return {false, VcpuEvent::Init, {0, 0}};
-    case VINTR: return {false, VcpuEvent::Recall, {0, 0}};
-    case VMMCALL: return {false, VcpuEvent::Vmcall, {0, 0}};
-    case XSETBV: return {false, VcpuEvent::Xsetbv, {0, 0}};
+    case exit_code::VINTR: return {false, VcpuEvent::Recall, {0, 0}};
+    case exit_code::VMMCALL: return {false, VcpuEvent::Vmcall, {0, 0}};
+    case exit_code::XSETBV: return {false, VcpuEvent::Xsetbv, {0, 0}};
+    case exit_code::CPUID: return {false, VcpuEvent::Cpuid, {0, 0}};
+    case exit_code::HLT: return {false, VcpuEvent::Hlt, {0, 0}};
+    case exit_code::IOIO: return {false, VcpuEvent::Io, {io_qual(info1), 0}};
+    case exit_code::MSR: return {false, VcpuEvent::Msr, {info1 & 1, 0}};
+    case exit_code::NPF: return {false, VcpuEvent::NestedPageFault, {info1 & NPF_ACCESS_BITS, info2}};
+    case exit_code::SHUTDOWN: return {false, VcpuEvent::Shutdown, {0, 0}};
+    case exit_code::INVALID: return {false, VcpuEvent::InvalidState, {0, 0}};
     default: break;
     }
-    // The rest share the decoder the in-kernel VMM uses: one reading of
-    // EXITINFO1/2 for both.
-    virt::ExitMessage m{};
-    decode_exit(code, info1, info2, m);
-    switch (m.reason) {
-    case virt::ExitReason::Cpuid: return {false, VcpuEvent::Cpuid, {0, 0}};
-    case virt::ExitReason::Hlt: return {false, VcpuEvent::Hlt, {0, 0}};
-    case virt::ExitReason::Io: return {false, VcpuEvent::Io, {io_qual(m.io), 0}};
-    case virt::ExitReason::Msr: return {false, VcpuEvent::Msr, {m.msr.write ? 1u : 0u, 0}};
-    case virt::ExitReason::NestedPageFault: return {false, VcpuEvent::NestedPageFault, {info1 & 0x17, m.npf.gpa}};
-    case virt::ExitReason::Exception:
-        return {false, VcpuEvent::Exception, {m.exception.vector | uint64_t(m.exception.error_code) << 32, 0}};
-    case virt::ExitReason::Shutdown: return {false, VcpuEvent::Shutdown, {0, 0}};
-    case virt::ExitReason::InvalidState: return {false, VcpuEvent::InvalidState, {0, 0}};
-    default: return {false, VcpuEvent::Other, {code, 0}};
-    }
+    if (code >= exit_code::EXCEPTION_BASE && code < exit_code::EXCEPTION_BASE + 32)
+        return {false, VcpuEvent::Exception, {(code - exit_code::EXCEPTION_BASE) | (info1 & 0xffffffff) << 32, 0}};
+    return {false, VcpuEvent::Other, {code, 0}};
 }
 
 }  // namespace keel::x86::svm

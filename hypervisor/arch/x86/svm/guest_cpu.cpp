@@ -12,7 +12,6 @@ extern "C" void svm_vmrun(uint64_t vmcb_pa, void* gprs, uint64_t host_state_pa);
 namespace keel::x86::svm {
 namespace {
 
-constexpr uint64_t VINTR_EXIT = 0x64;
 constexpr uint32_t INTERCEPT1_VINTR = 1u << 4;
 constexpr uint64_t V_IRQ = 1ull << 8, V_IGN_TPR = 1ull << 20;
 constexpr unsigned ASIDS = 64;  // at most this many tagged at once; more share, with a flush on each switch
@@ -127,12 +126,15 @@ void GuestCpu::prepare_entry() {
     generation_ = nested_.generation();
     v.write<uint32_t>(VmcbField::TlbControl, tlb);
     // The interrupt window the VMM asked for: a virtual interrupt the guest
-    // takes as soon as it can, intercepted.
-    uint64_t vintr = v.read<uint64_t>(VmcbField::VirtualInterrupt) & ~(V_IRQ | V_IGN_TPR);
-    uint32_t misc1 = v.read<uint32_t>(VmcbField::InterceptMisc1) & ~INTERCEPT1_VINTR;
-    if (soft_.interrupt_window) vintr |= V_IRQ | V_IGN_TPR, misc1 |= INTERCEPT1_VINTR;
-    v.write<uint64_t>(VmcbField::VirtualInterrupt, vintr);
-    v.write<uint32_t>(VmcbField::InterceptMisc1, misc1);
+    // takes as soon as it can, intercepted. Touched only when it changes.
+    if (soft_.interrupt_window != window_armed_) {
+        uint64_t vintr = v.read<uint64_t>(VmcbField::VirtualInterrupt) & ~(V_IRQ | V_IGN_TPR);
+        uint32_t misc1 = v.read<uint32_t>(VmcbField::InterceptMisc1) & ~INTERCEPT1_VINTR;
+        if (soft_.interrupt_window) vintr |= V_IRQ | V_IGN_TPR, misc1 |= INTERCEPT1_VINTR;
+        v.write<uint64_t>(VmcbField::VirtualInterrupt, vintr);
+        v.write<uint32_t>(VmcbField::InterceptMisc1, misc1);
+        window_armed_ = soft_.interrupt_window;
+    }
     switch_fpu();
 }
 
@@ -157,7 +159,15 @@ VcpuExit GuestCpu::run() {
     uint64_t info1 = v.read<uint64_t>(VmcbField::ExitInfo1), info2 = v.read<uint64_t>(VmcbField::ExitInfo2);
     ExitEvent e = exit_event(code, info1, info2);
     if (e.host) return {true, e.event};
-    if (code == VINTR_EXIT) soft_.interrupt_window = false;  // opened: the Recall says so
+    if (code == exit_code::VINTR) {
+        // Opened: the Recall says so. The virtual interrupt was never
+        // meant for the guest; it goes with the request.
+        soft_.interrupt_window = false;
+        v.write<uint64_t>(VmcbField::VirtualInterrupt,
+                          v.read<uint64_t>(VmcbField::VirtualInterrupt) & ~(V_IRQ | V_IGN_TPR));
+        v.write<uint32_t>(VmcbField::InterceptMisc1, v.read<uint32_t>(VmcbField::InterceptMisc1) & ~INTERCEPT1_VINTR);
+        window_armed_ = false;
+    }
     uint64_t rip = v.read<uint64_t>(VmcbField::Rip);
     uint64_t next = code == exit_code::IOIO ? info2 : shared_.next_rip ? v.read<uint64_t>(VmcbField::NextRip) : 0;
     exit_ = {next > rip && next - rip <= 15 ? next - rip : 0, {e.qual[0], e.qual[1]}};

@@ -46,6 +46,7 @@ private:
     ExitDetail exit_ = {};
     uint32_t asid_ = 0;
     uint64_t generation_ = ~0ull;  // of the nested table the TLB last saw
+    bool window_armed_ = false;  // the VMCB asks for the interrupt window
 };
 
 }  // namespace keel::x86::svm

@@ -124,7 +124,8 @@ abi::Status load_state(const abi::VcpuState& in, uint64_t host_xcr0, Vmcb& v, So
         v.write<uint32_t>(VmcbField::InterceptMisc1, uint32_t(in.ctrl[0]));
         v.write<uint32_t>(VmcbField::InterceptMisc2, uint32_t(in.ctrl[1]));
     }
-    // Whatever was written, the kernel's own intercepts stay on.
+    if (!(mtd & CTRL)) return abi::Status::Success;
+    // Whatever the VMM asked for, the kernel's own intercepts stay on.
     v.write<uint32_t>(VmcbField::InterceptMisc1, v.read<uint32_t>(VmcbField::InterceptMisc1) | FORCED_INTERCEPT1);
     v.write<uint32_t>(VmcbField::InterceptMisc2, v.read<uint32_t>(VmcbField::InterceptMisc2) | FORCED_INTERCEPT2);
     v.write<uint32_t>(VmcbField::InterceptExceptions,
