@@ -72,15 +72,37 @@ void dispatch() {
     }
 }
 
+// A portal handler's reply (the hot path of every exit and call): if it is
+// taken, the handler is idle and its registers are dead, so only the
+// arguments are read from the frame; the rest only if it was refused and
+// the handler runs on with the status.
+bool handler_reply(const x86::InterruptFrame& f, const Ec& caller) {
+    return abi::Hypercall(f.rdi & 0xf) == abi::Hypercall::Reply && caller.kind == Ec::Kind::Local;
+}
+
 void on_hypercall(x86::InterruptFrame& f) {
     Ec& caller = *loaded;
-    caller.regs = f;
-    context->now = x86::rdtsc();
+    bool reply = handler_reply(f, caller);
+    Ec* served = caller.caller;
+    if (reply) {
+        caller.regs.rdi = f.rdi, caller.regs.rsi = f.rsi, caller.regs.rdx = f.rdx;
+        caller.regs.rax = f.rax, caller.regs.r8 = f.r8;
+    } else {
+        caller.regs = f;
+    }
+    // The time, for a down's deadline (the only hypercall that reads it).
+    if (abi::Hypercall(f.rdi & 0xf) == abi::Hypercall::CtrlSm) context->now = x86::rdtsc();
     // Held across the call: a thread that revokes its own last capability
-    // goes only once the kernel is done with it.
-    caller.hold();
+    // goes only once the kernel is done with it. (A reply revokes nothing.)
+    if (!reply) caller.hold();
     hypercall(*context, caller);
-    caller.release();
+    if (reply && caller.state == Ec::State::Serving && caller.caller == served) {
+        abi::Args results{caller.regs.rdi, caller.regs.rsi, caller.regs.rdx, caller.regs.rax, caller.regs.r8};
+        caller.regs = f;
+        caller.set_result(abi::Status(results.p0));
+        caller.set_results(results);
+    }
+    if (!reply) caller.release();
     dispatch();
 }
 

@@ -195,7 +195,10 @@ uint64_t exit_portal_ip() { return reinterpret_cast<uint64_t>(&exit_entry); }
 
 extern "C" [[noreturn]] void exit_entry(uint64_t event) {
     Vm& vm = the_vm();
-    user::console::init(vm.utcb, to_root);
+    if (!vm.handler_prints) {  // the VMM's own thread printed last
+        user::console::init(vm.utcb, to_root);
+        vm.handler_prints = true;
+    }
     auto e = VcpuEvent(event);
     abi::VcpuState& s = vm.utcb->vcpu;  // printing puts its text above it (to_root)
     if (event < abi::VCPU_EVENT_COUNT) ++vm.exits[event];

@@ -21,6 +21,7 @@ struct Vm {
     uint64_t last_rip, last_qual;
     const char* why;  // what ended it, in words
     bool timed_out;  // the VMM recalled it: its time ran out
+    bool handler_prints;  // the console goes through the exit handler's UTCB (else the VMM thread's)
 };
 
 Vm& the_vm();

@@ -26,6 +26,8 @@ bool legacy_prefix(uint8_t b) {
 }  // namespace
 
 unsigned exit_instruction_length(const uint8_t* b, size_t available) {
+    // CPUID without prefixes: by far the most frequent exit that needs this.
+    if (available >= 2 && b[0] == 0x0f && b[1] == 0xa2) return 2;
     size_t n = available < MAX_LENGTH ? available : MAX_LENGTH;
     size_t i = 0;
     while (i < n && legacy_prefix(b[i])) ++i;

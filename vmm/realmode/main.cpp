@@ -116,6 +116,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
         uint64_t deadline = user::rdtsc() + start.timeout_ms * (start.tsc_khz ? start.tsc_khz : 1000000);
         if (user::hypercall(enc::sm_down(DONE_SM, deadline)) == abi::Status::Timeout) {
             user::console::init(main_utcb, to_root);  // the exit handler may have printed meanwhile
+            the_vm().handler_prints = false;
             user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPU\n",
                                  start.timeout_ms);
             the_vm().timed_out = true;
@@ -126,6 +127,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
         (void)user::hypercall(enc::sm_down(DONE_SM, 0));
     }
     user::console::init(main_utcb, to_root);  // the exit handler printed last
+    the_vm().handler_prints = false;
     bool passed = ready && report_vm(vm, start);
     main_utcb->word[0] = service_word(ServiceOp::Done, passed ? 1 : 0);
     (void)user::hypercall(enc::call(SEL_SERVICE, 1));

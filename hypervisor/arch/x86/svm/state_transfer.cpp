@@ -6,6 +6,12 @@
 namespace keel::x86::svm {
 namespace {
 
+// The groups besides the general registers, RSP, RIP, RFLAGS, CS/SS and
+// the qualification.
+constexpr uint64_t RARE =
+    abi::mtd::ALL & ~(abi::mtd::GPR_ACDB | abi::mtd::GPR_BSD | abi::mtd::GPR_R8_R15 | abi::mtd::RSP |
+                      abi::mtd::RIP_LEN | abi::mtd::RFLAGS | abi::mtd::CS_SS | abi::mtd::QUAL);
+
 constexpr uint64_t EVENT_VALID = 1ull << 31;
 constexpr uint64_t EVENT_TYPE_SHIFT = 8, EVENT_TYPE_MASK = 7;
 // SVM's event types: 0 external interrupt, 2 NMI, 3 exception, 4 software
@@ -51,9 +57,13 @@ void save_state(const Vmcb& v, const SoftState& soft, uint64_t mtd, const ExitDe
     if (mtd & RSP) out.rsp = v.read<uint64_t>(VmcbField::Rsp);
     if (mtd & RIP_LEN) out.rip = v.read<uint64_t>(VmcbField::Rip), out.instruction_length = exit.instruction_length;
     if (mtd & RFLAGS) out.rflags = v.read<uint64_t>(VmcbField::Rflags);
+    if (mtd & CS_SS) out.cs = to_abi(v, VmcbField::Cs), out.ss = to_abi(v, VmcbField::Ss);
+    if (mtd & QUAL) out.qual[0] = exit.qual[0], out.qual[1] = exit.qual[1];
+    // One test for what an exit's handler seldom asks for (the common exits
+    // are the hot path of every VMM).
+    if (!(mtd & RARE)) return;
     if (mtd & DS_ES) out.ds = to_abi(v, VmcbField::Ds), out.es = to_abi(v, VmcbField::Es);
     if (mtd & FS_GS) out.fs = to_abi(v, VmcbField::Fs), out.gs = to_abi(v, VmcbField::Gs);
-    if (mtd & CS_SS) out.cs = to_abi(v, VmcbField::Cs), out.ss = to_abi(v, VmcbField::Ss);
     if (mtd & TR) out.tr = to_abi(v, VmcbField::Tr);
     if (mtd & LDTR) out.ldtr = to_abi(v, VmcbField::Ldtr);
     if (mtd & GDTR) out.gdtr = table(v, VmcbField::Gdtr);
@@ -64,7 +74,6 @@ void save_state(const Vmcb& v, const SoftState& soft, uint64_t mtd, const ExitDe
         out.efer = v.read<uint64_t>(VmcbField::Efer);
     }
     if (mtd & DR) out.dr7 = v.read<uint64_t>(VmcbField::Dr7);
-    if (mtd & QUAL) out.qual[0] = exit.qual[0], out.qual[1] = exit.qual[1];
     if (mtd & INJ) {
         out.inj_info = v.read<uint64_t>(VmcbField::EventInject);
         out.inj_request = soft.interrupt_window ? 1 : 0;
@@ -100,9 +109,10 @@ abi::Status load_state(const abi::VcpuState& in, uint64_t host_xcr0, Vmcb& v, So
     if (mtd & RSP) v.write<uint64_t>(VmcbField::Rsp, in.rsp);
     if (mtd & RIP_LEN) v.write<uint64_t>(VmcbField::Rip, in.rip);
     if (mtd & RFLAGS) v.write<uint64_t>(VmcbField::Rflags, in.rflags);
+    if (mtd & CS_SS) from_abi(v, VmcbField::Cs, in.cs), from_abi(v, VmcbField::Ss, in.ss);
+    if (!(mtd & RARE)) return abi::Status::Success;
     if (mtd & DS_ES) from_abi(v, VmcbField::Ds, in.ds), from_abi(v, VmcbField::Es, in.es);
     if (mtd & FS_GS) from_abi(v, VmcbField::Fs, in.fs), from_abi(v, VmcbField::Gs, in.gs);
-    if (mtd & CS_SS) from_abi(v, VmcbField::Cs, in.cs), from_abi(v, VmcbField::Ss, in.ss);
     if (mtd & TR) from_abi(v, VmcbField::Tr, in.tr);
     if (mtd & LDTR) from_abi(v, VmcbField::Ldtr, in.ldtr);
     if (mtd & GDTR) set_table(v, VmcbField::Gdtr, in.gdtr);
