@@ -340,7 +340,10 @@ constinit const Ec* root_ec = nullptr;
 
 void report_thread_fault(const Ec& ec, uint64_t vector, uint64_t error, uint64_t address) {
     if (&ec != root_ec && ++thread_faults > THREAD_FAULTS_REPORTED) return;
-    if (&ec == root_ec)
+    if (ec.vcpu)
+        console::print("user: a vCPU of PD %p exited (event %lu) with no portal to handle it; it was stopped\n",
+                       static_cast<const void*>(&ec.pd), vector);
+    else if (&ec == root_ec)
         console::print("root: the root task faulted (vector %lu, error 0x%lx) at rip 0x%lx, address 0x%lx; it was "
                        "stopped and the kernel carries on\n",
                        vector, error, ec.regs.rip, address);

@@ -49,7 +49,7 @@ void run_vcpu(Ec& v) {
         return;
     }
     VcpuExit e = v.vcpu->run();
-    if (!e.host) (void)scheduler->exit(v, e.event);
+    if (!e.host && !scheduler->exit(v, e.event)) report_fault(v, uint64_t(e.event), 0, 0);
 }
 
 // Loads whoever runs next; idles while nobody can, as long as a deadline

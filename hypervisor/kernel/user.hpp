@@ -18,8 +18,9 @@ enum class Outcome {
     NothingToRun,  // every thread ended or waits with nothing that could wake it
 };
 
-// What the kernel says about a thread that faulted without a portal to
-// handle it (so tests and operators see it), with the PD's name.
+// What the kernel says about a thread that faulted, or a vCPU that exited
+// (`vector`: the event), without a portal to handle it (so tests and
+// operators see it), with the PD's name.
 using FaultReport = void (*)(const Ec& ec, uint64_t vector, uint64_t error, uint64_t address);
 
 // Hooks the SYSCALL entry, ring 3's exceptions and the timer; once, at boot.

@@ -104,3 +104,24 @@ TEST(SpinningGuest, EndsOnlyItsOwnVmWhileAnotherRunsOn) {
 }
 
 }  // namespace
+
+namespace {
+
+// A vCPU the root task makes itself: a reply naming state the kernel must
+// refuse comes back as BadParameter with the handler's registers intact;
+// the vCPU's exit for which its PD has no portal stops only that vCPU.
+TEST(VcpuReply, ARefusedReplyIsAStatusAndAnUnhandledExitStopsOnlyTheVcpu) {
+    Boot b = boot("keel-root-vcpu-reply.iso");
+    EXPECT_TRUE(has(b.serial, "probe: a reply naming the read-only qualification: bad parameter (as documented); "
+                              "R12 kept"))
+        << b.serial;
+    EXPECT_TRUE(std::regex_search(b.serial,
+                                  std::regex(R"(user: a vCPU of PD 0x[0-9a-f]+ exited \(event 6\) with no portal)")))
+        << "the nested page fault of its first fetch\n"
+        << b.serial;
+    EXPECT_TRUE(has(b.serial, "probe: the root task runs on after its vCPU's unhandled exit")) << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+}  // namespace

@@ -265,6 +265,7 @@ constexpr Probe PROBES[] = {
     {"child-ports", child_ports_probe},
     {"child-capabilities", child_capabilities_probe},
     {"spin", spin_probe},
+    {"vcpu-reply", vcpu_reply_probe},
 };
 
 }  // namespace

@@ -13,6 +13,8 @@ namespace keel::root {
 bool run_probe(StringView name, const abi::Hip& hip);
 // The address of the root task's first RAM range.
 uint64_t first_ram(const abi::Hip& hip);
+// vcpu_probe.cpp: a vCPU's refused reply, and its exit without a portal.
+void vcpu_reply_probe(const abi::Hip& hip);
 void list_probes();
 
 }  // namespace keel::root
