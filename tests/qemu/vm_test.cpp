@@ -115,13 +115,29 @@ TEST(VcpuReply, ARefusedReplyIsAStatusAndAnUnhandledExitStopsOnlyTheVcpu) {
     EXPECT_TRUE(has(b.serial, "probe: a reply naming the read-only qualification: bad parameter (as documented); "
                               "R12 kept"))
         << b.serial;
-    EXPECT_TRUE(std::regex_search(b.serial,
-                                  std::regex(R"(user: a vCPU of PD 0x[0-9a-f]+ exited \(event 6\) with no portal)")))
+    EXPECT_TRUE(
+        std::regex_search(b.serial, std::regex(R"(user: a vCPU of PD 0x[0-9a-f]+ exited \(event 6\) with no portal)")))
         << "the nested page fault of its first fetch\n"
         << b.serial;
     EXPECT_TRUE(has(b.serial, "probe: the root task runs on after its vCPU's unhandled exit")) << b.serial;
     EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
     EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+}  // namespace
+
+namespace {
+
+// The FPU is shared hardware: one guest leaves x87 state in it and is
+// preempted while spinning; the next guest on the CPU must see the state
+// FNINIT leaves, not the first guest's (rounding toward zero, pi pushed).
+TEST(FpuState, OneGuestsFpuStateNeverReachesAnother) {
+    Boot b = boot("keel-vm-fpu.iso");
+    EXPECT_TRUE(has(b.serial, "[fpu-probe] guest: fpu: control 037f status 0000")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[fpu-dirty] vmm: the guest ran for 2000 ms without ending")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: 1 of 2 VMs passed")) << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+    EXPECT_EQ(b.status, EXIT_GUEST_FAILED_STATUS) << b.serial;
 }
 
 }  // namespace
