@@ -52,11 +52,10 @@ extern "C" [[noreturn]] void vcpu_startup(uint64_t) {
 void vcpu_reply_probe(const abi::Hip& hip) {
     auto sp = reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8);
     bool made = user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0)) == abi::Status::Success &&
-                user::hypercall(enc::create_ec(HANDLER, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, HANDLER_UTCB, sp,
-                                               0)) == abi::Status::Success &&
-                user::hypercall(enc::create_pt(EVENTS + uint8_t(abi::VcpuEvent::Startup), abi::SEL_OWN_PD, HANDLER,
-                                               0, reinterpret_cast<uint64_t>(&vcpu_startup))) ==
+                user::hypercall(enc::create_ec(HANDLER, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, HANDLER_UTCB, sp, 0)) ==
                     abi::Status::Success &&
+                user::hypercall(enc::create_pt(EVENTS + uint8_t(abi::VcpuEvent::Startup), abi::SEL_OWN_PD, HANDLER, 0,
+                                               reinterpret_cast<uint64_t>(&vcpu_startup))) == abi::Status::Success &&
                 user::hypercall(enc::create_ec(VCPU, abi::SEL_OWN_PD, abi::EcFlag::Vcpu, 0, 0, 0, EVENTS)) ==
                     abi::Status::Success &&
                 user::hypercall(enc::create_sc(VCPU_SC, abi::SEL_OWN_PD, VCPU, 1, 1000)) == abi::Status::Success;
@@ -67,8 +66,8 @@ void vcpu_reply_probe(const abi::Hip& hip) {
     // The vCPU's SC has the lowest priority: it runs once this thread waits.
     (void)user::hypercall(enc::sm_down(DONE_SM, 0));
     user::console::print("probe: a reply naming the read-only qualification: %s (%s); R12 %s\n",
-                         abi::status_name(refused), refused == abi::Status::BadParameter ? "as documented" : "UNEXPECTED",
-                         kept ? "kept" : "LOST");
+                         abi::status_name(refused),
+                         refused == abi::Status::BadParameter ? "as documented" : "UNEXPECTED", kept ? "kept" : "LOST");
     sleep_ms(hip, 100);  // the vCPU runs into its nested page fault meanwhile
     user::console::print("probe: the root task runs on after its vCPU's unhandled exit\n");
 }
