@@ -41,12 +41,6 @@ void ReadyQueue::remove(ReadyLink& sc) {
     sc.queued = false;
 }
 
-ReadyLink* ReadyQueue::first() const {
-    for (unsigned word = PRIORITIES / 64; word-- > 0;)
-        if (present_[word]) return head_[word * 64 + 63 - unsigned(__builtin_clzll(present_[word]))];
-    return nullptr;
-}
-
 void ReadyQueue::rotate(uint8_t priority) {
     if (head_[priority]) head_[priority] = head_[priority]->next;
 }

@@ -25,7 +25,12 @@ public:
     void enqueue_front(ReadyLink& sc);
     void remove(ReadyLink& sc);
     // The highest-priority SC, first in its round; nullptr when idle.
-    ReadyLink* first() const;
+    // (Inline: the scheduler asks on every exit and every call.)
+    ReadyLink* first() const {
+        for (unsigned word = PRIORITIES / 64; word-- > 0;)
+            if (present_[word]) return head_[word * 64 + 63 - unsigned(__builtin_clzll(present_[word]))];
+        return nullptr;
+    }
     // The first SC of its priority goes to the end of the round (its
     // quantum is used up).
     void rotate(uint8_t priority);

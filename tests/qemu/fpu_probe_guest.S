@@ -1,7 +1,7 @@
-/* Reads the x87 control and status words it never set and prints them
- * ("fpu: control 037f status 0000" for the state FNINIT leaves), then
- * halts. Run after a guest that left other state in the FPU, it shows
- * whether that state reached it. */
+/* Reads the x87 control and status words and DR0, which it never set, and
+ * prints them ("fpu: control 037f status 0000 dr0 0000" for the state a
+ * fresh vCPU has), then halts. Run after a guest that left other state
+ * there, it shows whether that state reached it. */
 #define DEBUG_PORT 0xe9
     .code16
     .text
@@ -15,6 +15,11 @@
     mov $label_status, %si
     call puts
     mov status, %dx
+    call hex16
+    mov $label_dr0, %si
+    call puts
+    mov %dr0, %eax
+    mov %ax, %dx
     call hex16
     mov $newline, %si
     call puts
@@ -44,6 +49,7 @@ status: .word 0
 digits: .ascii "0123456789abcdef"
 label_control: .asciz "fpu: control "
 label_status: .asciz " status "
+label_dr0: .asciz " dr0 "
 newline: .asciz "\n"
 
     .section .note.GNU-stack, "", @progbits

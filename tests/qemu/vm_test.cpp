@@ -128,12 +128,13 @@ TEST(VcpuReply, ARefusedReplyIsAStatusAndAnUnhandledExitStopsOnlyTheVcpu) {
 
 namespace {
 
-// The FPU is shared hardware: one guest leaves x87 state in it and is
-// preempted while spinning; the next guest on the CPU must see the state
-// FNINIT leaves, not the first guest's (rounding toward zero, pi pushed).
+// The FPU and DR0-DR3 are shared hardware VMRUN does not switch: one guest
+// leaves x87 state and a breakpoint address there and is preempted while
+// spinning; the next guest on the CPU must see a fresh vCPU's state, not
+// the first guest's (rounding toward zero, pi pushed, DR0 = 0x1234).
 TEST(FpuState, OneGuestsFpuStateNeverReachesAnother) {
     Boot b = boot("keel-vm-fpu.iso");
-    EXPECT_TRUE(has(b.serial, "[fpu-probe] guest: fpu: control 037f status 0000")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[fpu-probe] guest: fpu: control 037f status 0000 dr0 0000")) << b.serial;
     EXPECT_TRUE(has(b.serial, "[fpu-dirty] vmm: the guest ran for 2000 ms without ending")) << b.serial;
     EXPECT_TRUE(has(b.serial, "[root] root: 1 of 2 VMs passed")) << b.serial;
     EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;

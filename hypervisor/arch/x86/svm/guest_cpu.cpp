@@ -28,7 +28,7 @@ constexpr uint16_t FXSAVE_FCW = 0, FXSAVE_MXCSR = 24;
 // to another flushes, respectively saves and restores.
 constinit GuestCpu* asid_owner[ASIDS] = {};
 constinit uint32_t next_asid = 0;
-constinit GuestCpu* fpu_owner = nullptr;
+constinit GuestCpu* unshared_owner = nullptr;
 
 // The general registers entry.S swaps are SoftState's first fourteen.
 static_assert(__builtin_offsetof(SoftState, rbx) == 0 && __builtin_offsetof(SoftState, r15) == 13 * 8);
@@ -57,7 +57,7 @@ GuestCpu* GuestCpu::create(PageSource& pages, SlabCache& slab, const SharedState
 }
 
 void GuestCpu::destroy() {
-    if (fpu_owner == this) fpu_owner = nullptr;
+    if (unshared_owner == this) unshared_owner = nullptr;
     for (GuestCpu*& owner : asid_owner)
         if (owner == this) owner = nullptr;
     PageSource& pages = pages_;
@@ -100,20 +100,32 @@ void GuestCpu::reset() {
     fpu_[FXSAVE_MXCSR] = 0x80, fpu_[FXSAVE_MXCSR + 1] = 0x1f;
 }
 
-// Guests are the only users of the FPU (threads run with CR0.EM), so its
-// registers hold the last guest's state: another guest's go in first. The
-// kernel lifts EM and sets OSFXSR only for the switch (FXSAVE saves XMM
-// registers only with OSFXSR).
-void GuestCpu::switch_fpu() {
-    if (fpu_owner == this) return;
+// Guests are the only users of the FPU and of the debug address registers
+// DR0-DR3 (threads run with CR0.EM; the kernel sets no breakpoints), and
+// VMRUN switches neither: they hold the last guest's values until another
+// guest's go in. The kernel lifts EM and sets OSFXSR only for the switch
+// (FXSAVE saves XMM registers only with OSFXSR). The host's DR7, restored
+// at every exit, enables no breakpoint, so a guest's DR0-DR3 never fire in
+// the host.
+void GuestCpu::switch_unshared() {
     uint64_t cr0 = read_cr0(), cr4 = read_cr4();
     write_cr4(cr4 | CR4_OSFXSR);
     write_cr0(cr0 & ~(CR0_EM | CR0_TS));
-    if (fpu_owner) asm volatile("fxsave64 %0" : "=m"(*reinterpret_cast<uint8_t(*)[512]>(fpu_owner->fpu_)));
+    if (GuestCpu* last = unshared_owner) {
+        asm volatile("fxsave64 %0" : "=m"(*reinterpret_cast<uint8_t(*)[512]>(last->fpu_)));
+        asm volatile("mov %%dr0, %0" : "=r"(last->dr_[0]));
+        asm volatile("mov %%dr1, %0" : "=r"(last->dr_[1]));
+        asm volatile("mov %%dr2, %0" : "=r"(last->dr_[2]));
+        asm volatile("mov %%dr3, %0" : "=r"(last->dr_[3]));
+    }
     asm volatile("fxrstor64 %0" ::"m"(*reinterpret_cast<const uint8_t(*)[512]>(fpu_)));
+    asm volatile("mov %0, %%dr0" ::"r"(dr_[0]));
+    asm volatile("mov %0, %%dr1" ::"r"(dr_[1]));
+    asm volatile("mov %0, %%dr2" ::"r"(dr_[2]));
+    asm volatile("mov %0, %%dr3" ::"r"(dr_[3]));
     write_cr0(cr0);
     write_cr4(cr4);
-    fpu_owner = this;
+    unshared_owner = this;
 }
 
 void GuestCpu::prepare_entry() {
@@ -135,7 +147,7 @@ void GuestCpu::prepare_entry() {
         v.write<uint32_t>(VmcbField::InterceptMisc1, misc1);
         window_armed_ = soft_.interrupt_window;
     }
-    switch_fpu();
+    if (unshared_owner != this) switch_unshared();
 }
 
 VcpuExit GuestCpu::run() {

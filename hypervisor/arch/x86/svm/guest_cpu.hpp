@@ -1,5 +1,6 @@
 // A vCPU EC's hardware half under AMD SVM: its VMCB, the registers VMRUN
-// does not switch, its FPU/SSE state, and what its last exit said. Its
+// does not switch (general registers, FPU/SSE state, DR0-DR3), and what its
+// last exit said. Its
 // guest memory is its PD's nested page table.
 #pragma once
 #include <stdint.h>
@@ -34,7 +35,7 @@ private:
              uint8_t* fpu);
     void reset();
     void prepare_entry();
-    void switch_fpu();
+    void switch_unshared();
 
     PageSource& pages_;
     SlabCache& slab_;
@@ -42,6 +43,7 @@ private:
     PagingSpace& nested_;
     Vmcb& vmcb_;  // identity mapped: its virtual address is its physical one
     uint8_t* const fpu_;  // FXSAVE image, 512 bytes, while another vCPU holds the FPU
+    uint64_t dr_[4] = {};  // DR0-DR3, likewise
     SoftState soft_ = {};
     ExitDetail exit_ = {};
     uint32_t asid_ = 0;
