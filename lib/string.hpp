@@ -33,6 +33,27 @@ struct StringView {
 
 // Parses an unsigned number: decimal, or hexadecimal with a 0x prefix.
 // Rejects empty input, stray characters and overflow.
+// Command lines are words separated by spaces: is `word` one of them?
+constexpr bool has_word(StringView line, StringView word) {
+    for (size_t i = 0; i + word.size <= line.size; ++i) {
+        bool starts = i == 0 || line[i - 1] == ' ';
+        bool ends = i + word.size == line.size || line[i + word.size] == ' ';
+        if (starts && ends && line.substr(i, word.size) == word) return true;
+    }
+    return false;
+}
+
+// Word `n` (0 first) of a command line; empty past the last one.
+constexpr StringView nth_word(StringView line, unsigned n) {
+    size_t i = 0;
+    for (unsigned w = 0;; ++w) {
+        while (i < line.size && line[i] == ' ') ++i;
+        size_t start = i;
+        while (i < line.size && line[i] != ' ') ++i;
+        if (w == n || start == i) return line.substr(start, i - start);
+    }
+}
+
 constexpr bool parse_u64(StringView s, uint64_t& out) {
     unsigned base = 10;
     if (s.starts_with("0x") || s.starts_with("0X")) {

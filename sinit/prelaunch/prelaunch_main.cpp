@@ -36,15 +36,6 @@ constinit mb2::BootInfo boot_info;
 // hardware it must never be tried, so only a pre-launch stage booted for the
 // emulator (launch::EMULATOR_OPTION on its own command line) speaks it.
 
-bool has_word(StringView line, StringView word) {
-    for (size_t i = 0; i + word.size <= line.size; ++i) {
-        bool starts = i == 0 || line[i - 1] == ' ';
-        bool ends = i + word.size == line.size || line[i + word.size] == ' ';
-        if (starts && ends && line.substr(i, word.size) == word) return true;
-    }
-    return false;
-}
-
 // Test-only attacks on the boot data this untrusted stage hands over, so
 // that the tests can show the secure loader refusing them: one usable entry
 // grown over the next one, or the firmware's reserved flash entry below

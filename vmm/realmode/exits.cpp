@@ -190,9 +190,6 @@ bool report_vm(Vm& vm, const VmmStart& start) {
     return passed;
 }
 
-extern "C" [[noreturn]] void exit_entry(uint64_t event);
-uint64_t exit_portal_ip() { return reinterpret_cast<uint64_t>(&exit_entry); }
-
 extern "C" [[noreturn]] void exit_entry(uint64_t event) {
     Vm& vm = the_vm();
     if (!vm.handler_prints) {  // the VMM's own thread printed last

@@ -31,7 +31,7 @@ bool init_vm(Vm& vm, const VmmStart& start, abi::Utcb* handler_utcb);
 bool report_vm(Vm& vm, const VmmStart& start);
 
 // Every exit portal's entry: RDI = the portal's id, the event.
-uint64_t exit_portal_ip();
+extern "C" [[noreturn]] void exit_entry(uint64_t event);
 
 // From main.cpp: the console's way to the root task, and the end of a VM.
 void to_root(abi::Utcb* utcb, const char* text, size_t bytes);

@@ -59,8 +59,8 @@ bool make_vcpu() {
     for (uint8_t e = 0; e < abi::VCPU_EVENT_COUNT; ++e) {
         abi::Selector pt = VCPU_EVENTS + e;
         if (!ok("creating an exit portal",
-                user::hypercall(
-                    enc::create_pt(pt, abi::SEL_OWN_PD, HANDLER, portal_mtd(VcpuEvent(e)), exit_portal_ip()))) ||
+                user::hypercall(enc::create_pt(pt, abi::SEL_OWN_PD, HANDLER, portal_mtd(VcpuEvent(e)),
+                                               reinterpret_cast<uint64_t>(&exit_entry)))) ||
             !ok("naming an exit portal", user::hypercall(enc::pt_set_id(pt, e))))
             return false;
     }

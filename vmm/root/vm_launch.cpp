@@ -72,25 +72,6 @@ struct Module {
     StringView cmdline;
 };
 
-// The word `n` (0 first) of a command line.
-StringView word(StringView s, unsigned n) {
-    size_t i = 0;
-    for (unsigned w = 0;; ++w) {
-        while (i < s.size && s[i] == ' ') ++i;
-        size_t start = i;
-        while (i < s.size && s[i] != ' ') ++i;
-        if (w == n || start == i) return s.substr(start, i - start);
-    }
-}
-
-bool has_word(StringView s, StringView w) {
-    for (unsigned n = 0;; ++n) {
-        StringView x = word(s, n);
-        if (x.empty()) return false;
-        if (x == w) return true;
-    }
-}
-
 // The module whose command line's first word is `kind` and, if `name` is
 // not empty, whose second word is `name`.
 bool find_module(const abi::Hip& hip, StringView kind, StringView name, Module& out) {
@@ -99,7 +80,7 @@ bool find_module(const abi::Hip& hip, StringView kind, StringView name, Module& 
         if (c.kind != uint32_t(abi::HipMemoryKind::ModuleCommandLine) || c.address >= sizeof hip.module_cmdlines)
             continue;
         StringView cmdline(hip.module_cmdlines + c.address, c.size);
-        if (word(cmdline, 0) != kind || (!name.empty() && word(cmdline, 1) != name)) continue;
+        if (nth_word(cmdline, 0) != kind || (!name.empty() && nth_word(cmdline, 1) != name)) continue;
         for (uint32_t j = 0; j < hip.memory_count; ++j) {
             const abi::HipMemory& m = hip.memory[j];
             if (m.kind == uint32_t(abi::HipMemoryKind::Module) && m.aux == c.aux) {
@@ -284,12 +265,12 @@ unsigned start_vms(const abi::Hip& hip) {
         StringView line = text.substr(i, end - i);
         i = end + 1;
         ++line_number;
-        if (word(line, 0).empty() || word(line, 0)[0] == '#') continue;
-        StringView name = word(line, 1), option = word(line, 2);
+        if (nth_word(line, 0).empty() || nth_word(line, 0)[0] == '#') continue;
+        StringView name = nth_word(line, 1), option = nth_word(line, 2);
         uint64_t timeout_ms = 0;
         bool timeout_ok = option.empty() ||
                           (option.starts_with("timeout=") && parse_u64(option.substr(8), timeout_ms) && timeout_ms > 0);
-        if (word(line, 0) != "vm" || name.empty() || !timeout_ok || !word(line, 3).empty() ||
+        if (nth_word(line, 0) != "vm" || name.empty() || !timeout_ok || !nth_word(line, 3).empty() ||
             name.size >= sizeof vms[0].name) {
             user::console::print("root: config line %u: '%.*s' is not 'vm NAME [timeout=MS]'; skipped\n", line_number,
                                  int(line.size), line.data);

@@ -128,6 +128,19 @@ void GuestCpu::switch_unshared() {
     unshared_owner = this;
 }
 
+// The interrupt window the VMM asked for: a virtual interrupt the guest
+// takes as soon as it can, intercepted. The VMCB is touched only when the
+// request changes.
+void GuestCpu::arm_window(bool on) {
+    Vmcb& v = vmcb_;
+    uint64_t vintr = v.read<uint64_t>(VmcbField::VirtualInterrupt) & ~(V_IRQ | V_IGN_TPR);
+    uint32_t misc1 = v.read<uint32_t>(VmcbField::InterceptMisc1) & ~INTERCEPT1_VINTR;
+    if (on) vintr |= V_IRQ | V_IGN_TPR, misc1 |= INTERCEPT1_VINTR;
+    v.write<uint64_t>(VmcbField::VirtualInterrupt, vintr);
+    v.write<uint32_t>(VmcbField::InterceptMisc1, misc1);
+    window_armed_ = on;
+}
+
 void GuestCpu::prepare_entry() {
     Vmcb& v = vmcb_;
     // Stale translations: another vCPU used the ASID since, or the PD's
@@ -137,16 +150,7 @@ void GuestCpu::prepare_entry() {
     asid_owner[asid_ - 1] = this;
     generation_ = nested_.generation();
     v.write<uint32_t>(VmcbField::TlbControl, tlb);
-    // The interrupt window the VMM asked for: a virtual interrupt the guest
-    // takes as soon as it can, intercepted. Touched only when it changes.
-    if (soft_.interrupt_window != window_armed_) {
-        uint64_t vintr = v.read<uint64_t>(VmcbField::VirtualInterrupt) & ~(V_IRQ | V_IGN_TPR);
-        uint32_t misc1 = v.read<uint32_t>(VmcbField::InterceptMisc1) & ~INTERCEPT1_VINTR;
-        if (soft_.interrupt_window) vintr |= V_IRQ | V_IGN_TPR, misc1 |= INTERCEPT1_VINTR;
-        v.write<uint64_t>(VmcbField::VirtualInterrupt, vintr);
-        v.write<uint32_t>(VmcbField::InterceptMisc1, misc1);
-        window_armed_ = soft_.interrupt_window;
-    }
+    if (soft_.interrupt_window != window_armed_) arm_window(soft_.interrupt_window);
     if (unshared_owner != this) switch_unshared();
 }
 
@@ -175,10 +179,7 @@ VcpuExit GuestCpu::run() {
         // Opened: the Recall says so. The virtual interrupt was never
         // meant for the guest; it goes with the request.
         soft_.interrupt_window = false;
-        v.write<uint64_t>(VmcbField::VirtualInterrupt,
-                          v.read<uint64_t>(VmcbField::VirtualInterrupt) & ~(V_IRQ | V_IGN_TPR));
-        v.write<uint32_t>(VmcbField::InterceptMisc1, v.read<uint32_t>(VmcbField::InterceptMisc1) & ~INTERCEPT1_VINTR);
-        window_armed_ = false;
+        arm_window(false);
     }
     uint64_t rip = v.read<uint64_t>(VmcbField::Rip);
     uint64_t next = code == exit_code::IOIO ? info2 : shared_.next_rip ? v.read<uint64_t>(VmcbField::NextRip) : 0;

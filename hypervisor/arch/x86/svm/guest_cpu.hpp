@@ -35,6 +35,7 @@ private:
              uint8_t* fpu);
     void reset();
     void prepare_entry();
+    void arm_window(bool on);
     void switch_unshared();
 
     PageSource& pages_;
