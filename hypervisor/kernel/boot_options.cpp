@@ -21,6 +21,9 @@ void apply(StringView word, BootOptions& o, OptionWarning warn, void* ctx) {
     } else if (key == "dump-eventlog") {
         if (has_value) return warn(word, "takes no value", ctx);
         o.dump_event_log = true;
+    } else if (key == "nosmp") {
+        if (has_value) return warn(word, "takes no value", ctx);
+        o.single_cpu = true;
     } else if (key == "selftest") {
         if (value == "ud")
             o.selftest = SelfTest::InvalidOpcode;

@@ -23,6 +23,7 @@ struct BootOptions {
     uint16_t debug_exit_port = 0;  // 0: none (real hardware); QEMU: isa-debug-exit's iobase
     bool hold = false;  // stay up after the run for inspection instead of powering off
     bool dump_event_log = false;  // print the DRTM event log in hex on the console (tests, demo)
+    bool single_cpu = false;  // nosmp: leave the other CPUs in INIT (Linux's word for it)
     SelfTest selftest = SelfTest::None;
 };
 

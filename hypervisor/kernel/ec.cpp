@@ -55,7 +55,7 @@ Ec* Ec::create_vcpu(KernelMemory& memory, Scheduler& scheduler, VcpuFactory& fac
     status = abi::Status::OutOfMemory;
     void* p = memory.ecs.allocate();
     void* page = memory.pages.allocate_page();
-    VcpuHw* hw = p && page ? factory.create(pd, status) : nullptr;
+    VcpuHw* hw = p && page ? factory.create(pd, cpu, status) : nullptr;
     if (!hw) {
         if (page) memory.pages.free_page(page);
         if (p) memory.ecs.free(p);

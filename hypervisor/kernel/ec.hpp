@@ -73,6 +73,9 @@ public:
     bool in_event = false;
     uint64_t event = 0, event_error = 0, event_address = 0;
 
+    // The scheduler of its CPU: the only one it runs on.
+    Scheduler& home() const { return scheduler_; }
+
     // The hypercall's results into the registers it returns with.
     void set_result(abi::Status s) { regs.rdi = uint64_t(s); }
     abi::Args args() const { return {regs.rdi, regs.rsi, regs.rdx, regs.rax, regs.r8}; }

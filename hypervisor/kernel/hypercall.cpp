@@ -147,7 +147,7 @@ Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
                              [&](Pd&, Status& s) -> Kobject* { return Pd::create(k.memory, k.hardware, s); });
     case abi::Hypercall::CreateSm:
         return create_object(caller, a,
-                             [&](Pd&, Status& s) -> Kobject* { return Sm::create(k.memory, k.scheduler, a.p2, s); });
+                             [&](Pd&, Status& s) -> Kobject* { return Sm::create(k.memory, k.schedulers, a.p2, s); });
     case abi::Hypercall::CtrlPd: return ctrl_pd(caller, a);
     case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
     case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
@@ -173,12 +173,12 @@ Status create_ec(HypercallContext& k, Ec& caller, const abi::Args& a) {
         if (!k.vcpus) return Status::BadFeature;  // no virtualization on this machine
         if (a.p3 || a.p4) return Status::BadParameter;  // a vCPU has neither UTCB nor stack
         return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
-            return Ec::create_vcpu(k.memory, *k.scheduler, *k.vcpus, owner, cpu, a.p2 >> 16, s);
+            return Ec::create_vcpu(k.memory, k.schedulers[cpu], *k.vcpus, owner, cpu, a.p2 >> 16, s);
         });
     }
     if (!abi::is_user_address(a.p4)) return Status::BadParameter;  // the stack
     return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
-        return Ec::create(k.memory, *k.scheduler, owner,
+        return Ec::create(k.memory, k.schedulers[cpu], owner,
                           kind == abi::EcFlag::Local ? Ec::Kind::Local : Ec::Kind::Global, cpu, a.p3, a.p4, a.p2 >> 16,
                           s);
     });
@@ -189,7 +189,7 @@ Status create_sc(HypercallContext& k, Ec& caller, const abi::Args& a) {
     Ec* ec = lookup<Ec>(caller.pd, a.p2, abi::ObjectType::Ec, perm::EC_BIND);
     if (!ec) return Status::BadCapability;
     return create_object(caller.pd, a, [&](Pd&, Status& s) -> Kobject* {
-        return Sc::create(k.memory, *k.scheduler, *ec, uint8_t(a.p3), uint32_t(a.p3 >> 8), s);
+        return Sc::create(k.memory, ec->home(), *ec, uint8_t(a.p3), uint32_t(a.p3 >> 8), s);
     });
 }
 
@@ -213,7 +213,7 @@ Status create_pt(HypercallContext& k, Ec& caller, const abi::Args& a) {
 void hypercall(HypercallContext& k, Ec& caller) {
     abi::Args a = caller.args();
     k.utcb = &caller.utcb;
-    Scheduler& sched = *k.scheduler;
+    Scheduler& sched = caller.home();
     Status s;
     switch (a.number()) {
     case abi::Hypercall::Call: {
@@ -241,7 +241,7 @@ void hypercall(HypercallContext& k, Ec& caller) {
     }
     case abi::Hypercall::CtrlEc: {
         Ec* ec = lookup<Ec>(caller.pd, a.sel(), abi::ObjectType::Ec, perm::EC_RECALL);
-        s = ec ? sched.recall(*ec) : Status::BadCapability;
+        s = ec ? Scheduler::recall(*ec) : Status::BadCapability;
         break;
     }
     case abi::Hypercall::CtrlSc: {

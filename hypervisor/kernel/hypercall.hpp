@@ -29,9 +29,10 @@ struct HypercallContext {
     // The calling thread's UTCB as the kernel reaches it; nullptr where the
     // caller has none (host tests without ECs).
     abi::Utcb* utcb = nullptr;
-    // The CPU's scheduler: ECs, SCs, portals, blocking downs (nullptr in
-    // host tests of the PD-level hypercalls: those answer BadFeature).
-    Scheduler* scheduler = nullptr;
+    // Each CPU's scheduler, by index (cpu_count of them): ECs, SCs,
+    // portals, blocking downs (nullptr in host tests of the PD-level
+    // hypercalls: those answer BadFeature).
+    Scheduler* schedulers = nullptr;
     // Makes vCPUs (the virtualization backend); nullptr where there is
     // none: create_ec of a vCPU answers BadFeature.
     VcpuFactory* vcpus = nullptr;

@@ -7,11 +7,13 @@
 #include "../arch/x86/gdt.hpp"
 #include "../arch/x86/global_interrupt_flag.hpp"
 #include "../arch/x86/idt.hpp"
+#include "../arch/x86/kernel_lock.hpp"
 #include "../arch/x86/kernel_space.hpp"
 #include "../arch/x86/lapic.hpp"
 #include "../arch/x86/pic.hpp"
 #include "../arch/x86/pit.hpp"
 #include "../arch/x86/serial.hpp"
+#include "../arch/x86/smp.hpp"
 #include "abi/hip.hpp"
 #include "boot_options.hpp"
 #include "console.hpp"
@@ -223,10 +225,7 @@ void interrupts_selftest() {
 void dma_wait_selftest() {
     constexpr uint32_t STEP_MS = 50, STEPS = 10;
     console::print("selftest: waiting %u ms for delayed device DMA\n", STEP_MS * STEPS);
-    for (uint32_t i = 0; i < STEPS; ++i) {
-        x86::pit::start_oneshot(STEP_MS);
-        for (uint32_t polls = 0; !x86::pit::expired() && polls < x86::pit::MAX_POLLS; ++polls) {}
-    }
+    for (uint32_t i = 0; i < STEPS; ++i) x86::pit::delay_ms(STEP_MS);
 }
 
 void init_selftest() {
@@ -330,7 +329,8 @@ bool is_ram(uint64_t phys) { return mb2::is_usable_ram(boot_info, phys, PAGE_SIZ
 alignas(FramePages) uint8_t frame_pages_storage[sizeof(FramePages)];
 alignas(KernelMemory) uint8_t kernel_memory_storage[sizeof(KernelMemory)];
 alignas(x86::PdTables) uint8_t pd_tables_storage[sizeof(x86::PdTables)];
-constinit Scheduler scheduler;
+constinit Scheduler schedulers[x86::MAX_CPUS];
+constinit unsigned cpus_online = 1;
 constinit const Pd* root_pd = nullptr;
 
 constinit uint64_t thread_faults = 0;
@@ -369,6 +369,66 @@ virt::Support start_virtualization(const BootOptions& options) {
     return svm;
 }
 
+// An application processor, its CPU state set up (smp.cpp): virtualization
+// on, then user level with everyone else. One at a time (the frame
+// allocator is not shared).
+void ap_entry(x86::CpuLocal& cpu) {
+    x86::kernel_lock::acquire();
+    Status s = virt::enable(frames);
+    if (s != Status::Ok)
+        console::print("smp: CPU %u (APIC %u): enabling virtualization failed (%s); it stays out\n", cpu.index,
+                       cpu.apic_id, status_name(s));
+    else
+        cpu.ready = true;
+    x86::kernel_lock::release();
+    if (s == Status::Ok) user::run_ap();
+}
+
+// A page below 1 MiB for the start-up code: usable RAM that holds nothing
+// this kernel keeps or was handed (boot information, modules, event log,
+// IOMMU tables, the secure loader). 0 if there is none.
+uint64_t choose_start_page(uint64_t info_pa) {
+    auto clear = [&](uint64_t page) {
+        auto overlaps = [&](uint64_t base, uint64_t size) {
+            return size && base < page + PAGE_SIZE && page < base + size;
+        };
+        if (!mb2::is_usable_ram(boot_info, page, PAGE_SIZE) || overlaps(info_pa, boot_info.total_size)) return false;
+        const auto& d = boot_info.drtm;
+        if (d.present && (overlaps(d.event_log, d.event_log_capacity) || overlaps(d.dma_tables, d.dma_tables_size) ||
+                          overlaps(d.slb_base, 0x10000)))
+            return false;
+        for (size_t i = 0; i < boot_info.module_count; ++i)
+            if (overlaps(boot_info.modules[i].start, boot_info.modules[i].end - boot_info.modules[i].start))
+                return false;
+        return true;
+    };
+    for (uint64_t page = 0x9e000; page >= 0x1000; page -= PAGE_SIZE)
+        if (clear(page)) return page;
+    return 0;
+}
+
+// Every other CPU, after the boot CPU's own set-up: they copy its CR0 and
+// CR4, and share its timer calibration and intercept bitmaps.
+void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
+    constexpr uint64_t QUIET_TICKS = 10;  // no new CPU for 100 ms: all that will come have
+    if (options.single_cpu) {
+        console::print("smp: 'nosmp' on the command line: the other CPUs stay in INIT\n");
+        return;
+    }
+    uint64_t page = choose_start_page(info_pa);
+    x86::smp::StartReport report;
+    Status s = page ? x86::smp::start_others(page, ap_entry, QUIET_TICKS, report) : Status::NotFound;
+    if (s != Status::Ok) {
+        console::print("smp: other CPUs not started: %s\n", page ? status_name(s) : "no free page below 1 MiB");
+        return;
+    }
+    // User level numbers the CPUs that run it 0 .. n-1, without gaps.
+    while (cpus_online < x86::MAX_CPUS && x86::cpu_local(cpus_online).ready) ++cpus_online;
+    console::print("smp: %u CPUs online (%u in all answered; start-up code at 0x%lx)%s\n", cpus_online, report.online,
+                   page, report.parked ? ", more than Keel has room for: those wait" : "");
+    for (unsigned i = 0; i < cpus_online; ++i) console::print("smp: CPU %u is APIC %u\n", i, x86::cpu_local(i).apic_id);
+}
+
 [[noreturn]] void run_root_task(const BootOptions& options, uint64_t info_pa) {
     const mb2::Module* module = find_root_module(boot_info);
     if (!module) {
@@ -389,9 +449,17 @@ virt::Support start_virtualization(const BootOptions& options) {
     virt::Support svm = virt::probe();  // usable: start_virtualization() checked
     uint32_t features = (svm.usable ? uint32_t(abi::HipFeature::Svm) | uint32_t(abi::HipFeature::NestedPaging) : 0) |
                         (boot_info.drtm.present ? uint32_t(abi::HipFeature::DrtmLaunch) : 0);
-    RootTaskSetup setup{
-        boot_info, frames, *memory, scheduler, *tables, kept, sizeof kept / sizeof kept[0], options.debug_exit_port,
-        features,  0};
+    RootTaskSetup setup{boot_info,
+                        frames,
+                        *memory,
+                        schedulers[0],
+                        *tables,
+                        kept,
+                        sizeof kept / sizeof kept[0],
+                        options.debug_exit_port,
+                        features,
+                        0,
+                        uint16_t(cpus_online)};
     RootTaskReport report;
     Ec* ec = nullptr;
     if (abi::Status s = create_root_task(setup, *module, ec, report); s != abi::Status::Success) {
@@ -412,11 +480,12 @@ virt::Support start_virtualization(const BootOptions& options) {
     HypercallContext k{
         *memory,      *tables, &ec->pd, kernel_healthy, [](void*, bool failed) { user::power_off(failed); },
         root_console, nullptr};
-    k.scheduler = &scheduler;
+    k.schedulers = schedulers;
+    k.cpu_count = uint16_t(cpus_online);
     // vCPUs for the VMMs the root task starts, where the CPU can run them.
     alignas(x86::svm::VcpuFactory) static uint8_t vcpu_factory_storage[sizeof(x86::svm::VcpuFactory)];
-    if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(*pages, x86::svm::shared_state());
-    user::Outcome o = user::run(scheduler, k, report_thread_fault);
+    if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(*pages, x86::svm::shared_states());
+    user::Outcome o = user::run(schedulers, cpus_online, k, report_thread_fault);
     // After guests ran and loaded state of their own (a TR): the host's
     // NMI must still find its own stack.
     if (options.selftest == SelfTest::NmiAfterGuest) nmi_selftest();
@@ -457,7 +526,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     check_memory_map();
     setup_frames(info_pa);
 
-    x86::gdt::init();
+    x86::gdt::init(x86::cpu_local(0));
     x86::idt::init();
     user::init(1000000 / TIMER_HZ);
     report_init_redirect(x86::set_global_interrupt_flag());  // only now: our IDT is in place
@@ -466,6 +535,8 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     report_drtm(boot_info, options.dump_event_log);
     run_selftest(options.selftest);
     start_virtualization(options);
+    x86::cpu_local(0).ready = true;
+    start_other_cpus(options, info_pa);
     record_health_baseline();
     run_root_task(options, info_pa);
 }

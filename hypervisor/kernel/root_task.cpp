@@ -139,7 +139,7 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
     hip->abi_version = abi::ABI_VERSION;
     hip->size = sizeof(abi::Hip);
     hip->features = k.hip_features;
-    hip->cpu_count = 1;
+    hip->cpu_count = k.cpu_count;
     hip->hypercall_count = abi::HYPERCALL_COUNT;
     hip->selector_count = ObjectSpace::SELECTORS;
     hip->vcpu_events = abi::VCPU_EVENT_COUNT;

@@ -24,13 +24,14 @@ struct RootTaskSetup {
     // to the root task.
     FrameAllocator& frames;
     KernelMemory& memory;
-    Scheduler& scheduler;
+    Scheduler& scheduler;  // the boot CPU's: the root task's thread runs there
     PdHardware& tables;
     const GrantRange* kept;  // what the kernel keeps besides the pool (root_memory's `kept`)
     size_t kept_count;
     uint16_t debug_exit_port;
     uint32_t hip_features;
     uint64_t tsc_khz;
+    uint16_t cpu_count;  // online, for the information page
 };
 
 struct RootTaskReport {

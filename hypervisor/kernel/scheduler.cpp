@@ -128,7 +128,8 @@ bool Scheduler::exit(Ec& vcpu, abi::VcpuEvent event) {
 
 abi::Status Scheduler::recall(Ec& vcpu) {
     if (!vcpu.vcpu) return abi::Status::BadParameter;
-    vcpu.recall = true;  // one CPU: it is not in the guest while this runs
+    vcpu.recall = true;  // seen before its next entry; a vCPU in the guest now is kicked out
+    vcpu.home().notify();
     return abi::Status::Success;
 }
 
@@ -278,7 +279,7 @@ abi::Status Scheduler::reply(Ec& handler, uint64_t words, uint64_t mtd) {
 
 void Scheduler::up(Sm& sm) {
     if (Ec* e = sm.waiters_head)
-        wake(*e, abi::Status::Success);
+        e->home().wake(*e, abi::Status::Success);
     else
         sm.up();
 }
@@ -317,6 +318,7 @@ void Scheduler::wake(Ec& ec, abi::Status result) {
     ec.state = after_call(ec);
     ec.set_result(result);
     if (Sc* sc = sc_of(ec)) make_ready(*sc);
+    notify();
 }
 
 // --- endings ------------------------------------------------------------
@@ -378,16 +380,21 @@ void Scheduler::detach(Ec& ec) {
         unlink(ec.queue_head, ec.queue_tail, *q);
         resume(*q, abi::Status::Aborted);
     }
+    notify();  // it may be running there now
 }
 
 void Scheduler::detach(Sm& sm) {
-    while (Ec* e = sm.waiters_head) wake(*e, abi::Status::Aborted);
+    while (Ec* e = sm.waiters_head) e->home().wake(*e, abi::Status::Aborted);
 }
 
 void Scheduler::bound(Sc& sc) {
     if (can_run(chain_end(sc.ec))) make_ready(sc);
+    notify();
 }
 
-void Scheduler::unbound(Sc& sc) { stop(sc); }
+void Scheduler::unbound(Sc& sc) {
+    stop(sc);
+    notify();
+}
 
 }  // namespace keel

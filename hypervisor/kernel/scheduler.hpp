@@ -4,6 +4,11 @@
 // block and wake ECs live here too, so every change of who runs goes
 // through one place. Pure: the kernel's glue loads the running EC's
 // registers into the CPU; host tests drive it directly.
+//
+// Every EC belongs to the scheduler of its CPU (Ec::home()) and runs only
+// there; calls never cross CPUs (BadCpu). What another CPU may do to this
+// one's ECs (a semaphore up that wakes one, a new SC, a recall, a kill)
+// changes this scheduler and then kicks its CPU, which looks again.
 #pragma once
 #include <stdint.h>
 
@@ -29,6 +34,15 @@ public:
     void tick(uint64_t elapsed_us, uint64_t now);
     // True while some EC waits with a deadline: idling is not for ever.
     bool timers_pending() const { return timed_ != nullptr; }
+    // Nothing runs, nothing is ready, nothing waits with a deadline.
+    bool quiet() const { return !current_ && !queue_.first() && !timed_; }
+
+    // The CPU this scheduler serves, and how to tell that CPU to look again
+    // (an IPI; nullptr in host tests, which record kicks themselves).
+    using Kick = void (*)(uint16_t cpu);
+    void set_cpu(uint16_t cpu) { cpu_ = cpu; }
+    uint16_t cpu() const { return cpu_; }
+    static void set_kick(Kick kick) { kick_ = kick; }
 
     // IPC (abi: call, reply). `caller` is the running EC.
     abi::Status call(Ec& caller, Pt& pt, uint64_t words);
@@ -46,8 +60,9 @@ public:
     // event is called with the state its MTD names; without one the vCPU
     // is killed (its VM ends, the host goes on). Returns false if killed.
     bool exit(Ec& vcpu, abi::VcpuEvent event);
-    // ctrl_ec: `vcpu` exits with Recall before it runs guest code again.
-    abi::Status recall(Ec& vcpu);
+    // ctrl_ec: `vcpu` exits with Recall before it runs guest code again
+    // (on whichever CPU: the vCPU's is kicked out of the guest).
+    static abi::Status recall(Ec& vcpu);
     // The EC ends: it runs no more, and its callers are told Aborted.
     void kill(Ec& ec);
     // ECs killed so far because they had no portal for an event.
@@ -73,8 +88,13 @@ private:
     void dequeue_caller(Ec& handler, Ec& caller);
     void untime(Ec& ec);
     void wake(Ec& ec, abi::Status result);  // from a semaphore
+    void notify() const {
+        if (kick_) kick_(cpu_);
+    }
 
+    static inline Kick kick_ = nullptr;
     ReadyQueue queue_;
+    uint16_t cpu_ = 0;
     Sc* current_ = nullptr;
     Ec* timed_ = nullptr;
     uint64_t killed_ = 0;

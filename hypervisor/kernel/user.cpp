@@ -1,8 +1,10 @@
 #include "hypervisor/kernel/user.hpp"
 
 #include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/cpu_local.hpp"
 #include "hypervisor/arch/x86/gdt.hpp"
 #include "hypervisor/arch/x86/idt.hpp"
+#include "hypervisor/arch/x86/kernel_lock.hpp"
 #include "hypervisor/arch/x86/lapic.hpp"
 #include "hypervisor/arch/x86/pd_tables.hpp"
 #include "hypervisor/arch/x86/user_mode.hpp"
@@ -11,19 +13,70 @@
 namespace keel::user {
 namespace {
 
+namespace lock = x86::kernel_lock;
+
 constexpr uint8_t PAGE_FAULT = 14;
-constinit Scheduler* scheduler = nullptr;
+
+struct PerCpu {
+    Scheduler* scheduler;
+    // Whose registers are in the entry frame, or which vCPU is in the
+    // guest: held, so that another CPU destroying it leaves the memory
+    // until this one has let go.
+    Ec* loaded;
+    volatile bool parked;  // left user level for good
+};
+
+constinit PerCpu per_cpu[x86::MAX_CPUS] = {};
+constinit unsigned cpu_count = 1;
 constinit HypercallContext* context = nullptr;
 constinit FaultReport report_fault = nullptr;
-constinit Ec* loaded = nullptr;  // whose registers are in the entry frame
 constinit uint32_t tick_us = 0;
 constinit Outcome outcome = Outcome::NothingToRun;
+constinit volatile bool started = false;  // the boot CPU has begun user level: the others join
+constinit volatile bool ended = false;  // user level is over: every CPU leaves it
+
+PerCpu& mine() { return per_cpu[x86::here().index]; }
+
+void set_loaded(PerCpu& m, Ec* e) {
+    Ec* old = m.loaded;
+    if (old == e) return;
+    if (e) e->hold();
+    m.loaded = e;
+    if (old) old->release();
+}
+
+// Another CPU changed what `cpu` should run: it looks again.
+void kick(uint16_t cpu) {
+    x86::CpuLocal& c = x86::cpu_local(cpu);
+    if (cpu >= cpu_count || &c == &x86::here() || !c.online) return;
+    (void)x86::lapic::send_ipi(c.apic_id, x86::vector::KICK);
+}
+
+// User level is over on this CPU: back to whoever started it.
+[[noreturn]] void leave_here(PerCpu& m) {
+    set_loaded(m, nullptr);
+    lock::release();
+    x86::user::leave();
+}
+
+[[noreturn]] void end_user_level(PerCpu& m, Outcome o) {
+    outcome = o;
+    ended = true;
+    for (unsigned i = 0; i < cpu_count; ++i) kick(uint16_t(i));
+    leave_here(m);
+}
+
+bool all_quiet() {
+    for (unsigned i = 0; i < cpu_count; ++i)
+        if (!per_cpu[i].scheduler->quiet()) return false;
+    return true;
+}
 
 // The thread's registers into the frame ring 3 returns through; its PD's
 // page table and ports. The frame's privileged parts are the kernel's, not
 // the thread's: user code and stack selectors, and of RFLAGS only the
 // arithmetic flags (never IOPL, never IF off).
-void load(Ec& e) {
+void load(PerCpu& m, Ec& e) {
     x86::InterruptFrame& f = x86::user::frame();
     f = e.regs;
     f.cs = x86::gdt::USER_CODE;
@@ -35,41 +88,56 @@ void load(Ec& e) {
     if (x86::read_cr3() != table) x86::write_cr3(table);
     x86::IoBitmap& io = x86::PdTables::io_bitmap(e.pd);
     x86::gdt::load_io_bitmap(io.low(), io.high());
-    loaded = &e;
+    set_loaded(m, &e);
 }
 
 // A vCPU's turn: its guest runs until an exit, which becomes a call of its
-// VMM's portal. A host interrupt (the tick) was handled on the way out and
-// may have ended the quantum; the caller asks the scheduler again.
-void run_vcpu(Ec& v) {
-    loaded = nullptr;
+// VMM's portal. A host interrupt (the tick, a kick) was handled on the way
+// out; the caller asks the scheduler again. The kernel lock is not held
+// while the guest runs.
+void run_vcpu(PerCpu& m, Ec& v) {
+    set_loaded(m, &v);
     if (v.recall) {
         v.recall = false;
-        (void)scheduler->exit(v, abi::VcpuEvent::Recall);
+        (void)m.scheduler->exit(v, abi::VcpuEvent::Recall);
         return;
     }
+    lock::release();
     VcpuExit e = v.vcpu->run();
-    if (!e.host && !scheduler->exit(v, e.event)) report_fault(v, uint64_t(e.event), 0, 0);
+    lock::acquire();
+    if (v.state == Ec::State::Dead) return;  // killed from another CPU while in the guest
+    if (!e.host && !m.scheduler->exit(v, e.event)) report_fault(v, uint64_t(e.event), 0, 0);
 }
 
-// Loads whoever runs next; idles while nobody can, as long as a deadline
-// may still wake someone; otherwise user level is over.
+// With the kernel lock: loads whoever runs next and returns without the
+// lock (to ring 3); idles while nobody can, as long as something may still
+// wake someone; otherwise user level is over.
 void dispatch() {
+    PerCpu& m = mine();
     for (;;) {
-        if (Ec* next = scheduler->running()) {
-            if (!next->vcpu) return load(*next);
-            run_vcpu(*next);
+        if (ended) leave_here(m);
+        if (Ec* next = m.scheduler->running()) {
+            if (!next->vcpu) {
+                load(m, *next);
+                lock::release();
+                return;
+            }
+            run_vcpu(m, *next);
             continue;
         }
-        loaded = nullptr;
-        if (!scheduler->timers_pending()) {
-            outcome = Outcome::NothingToRun;
-            x86::user::leave();
-        }
+        set_loaded(m, nullptr);
+        if (all_quiet()) end_user_level(m, Outcome::NothingToRun);
+        lock::release();
         x86::sti();
-        x86::hlt();  // the tick wakes downs whose deadline passed
+        x86::hlt();  // the tick wakes downs whose deadline passed; a kick, work from another CPU
         x86::cli();
+        lock::acquire();
     }
+}
+
+void enter() {
+    lock::acquire();
+    dispatch();
 }
 
 // A portal handler's reply (the hot path of every exit and call): if it is
@@ -81,7 +149,11 @@ bool handler_reply(const x86::InterruptFrame& f, const Ec& caller) {
 }
 
 void on_hypercall(x86::InterruptFrame& f) {
-    Ec& caller = *loaded;
+    lock::acquire();
+    Ec& caller = *mine().loaded;
+    // Killed from another CPU while it ran: it does nothing more.
+    if (caller.state == Ec::State::Dead) [[unlikely]]
+        return dispatch();
     bool reply = handler_reply(f, caller);
     Ec* served = caller.caller;
     if (reply) {
@@ -107,26 +179,54 @@ void on_hypercall(x86::InterruptFrame& f) {
 }
 
 void on_fault(x86::InterruptFrame& f) {
-    Ec& ec = *loaded;
-    ec.regs = f;
-    uint64_t address = f.vector == PAGE_FAULT ? x86::read_cr2() : 0;
-    if (!scheduler->fault(ec, f.vector, f.error, address)) report_fault(ec, f.vector, f.error, address);
+    lock::acquire();
+    PerCpu& m = mine();
+    Ec& ec = *m.loaded;
+    if (ec.state != Ec::State::Dead) {
+        ec.regs = f;
+        uint64_t address = f.vector == PAGE_FAULT ? x86::read_cr2() : 0;
+        if (!m.scheduler->fault(ec, f.vector, f.error, address)) report_fault(ec, f.vector, f.error, address);
+    }
     dispatch();
 }
 
-// Preemption: a tick that interrupted ring 3 may end the quantum.
-void on_tick(x86::InterruptFrame& f) {
-    if (!scheduler) return;
-    scheduler->tick(tick_us, x86::rdtsc());
-    if ((f.cs & 3) != 3 || !loaded) return;  // the idle loop looks again itself
-    Ec* next = scheduler->running();
-    if (next == loaded) return;
-    loaded->regs = f;
-    if (next && !next->vcpu)
-        load(*next);
-    else
-        dispatch();
+// Ring 3 was interrupted (a tick or a kick): if someone else should run
+// now, the thread's registers are kept and the CPU switches.
+void reschedule(PerCpu& m, x86::InterruptFrame& f) {
+    if (ended) leave_here(m);
+    Ec* next = m.scheduler->running();
+    if (next == m.loaded) return lock::release();
+    m.loaded->regs = f;
+    if (next && !next->vcpu) {
+        load(m, *next);
+        return lock::release();
+    }
+    dispatch();
 }
+
+// Preemption: a tick that interrupted ring 3 may end the quantum. One that
+// interrupted the kernel (idle, or just out of a guest: the lock is free)
+// only counts the time; that code looks again itself.
+void on_tick(x86::InterruptFrame& f) {
+    if (!started) return;
+    PerCpu& m = mine();
+    if (!m.scheduler) return;
+    lock::acquire();
+    m.scheduler->tick(tick_us, x86::rdtsc());
+    if ((f.cs & 3) != 3 || !m.loaded) return lock::release();
+    reschedule(m, f);
+}
+
+void on_kick(x86::InterruptFrame& f) {
+    x86::lapic::eoi();
+    if (!started || (f.cs & 3) != 3) return;
+    PerCpu& m = mine();
+    if (!m.scheduler || !m.loaded) return;
+    lock::acquire();
+    reschedule(m, f);
+}
+
+void on_tlb_shootdown(x86::InterruptFrame&) { x86::tlb::on_ipi(); }
 
 }  // namespace
 
@@ -134,30 +234,43 @@ void init(uint32_t tick) {
     tick_us = tick;
     x86::user::init(on_hypercall);
     x86::idt::set_user_fault_handler(on_fault);
+    x86::idt::set_handler(x86::vector::KICK, on_kick);
+    x86::idt::set_handler(x86::vector::TLB_SHOOTDOWN, on_tlb_shootdown);
     x86::lapic::set_tick_hook(on_tick);
 }
 
-Outcome run(Scheduler& s, HypercallContext& k, FaultReport report) {
+Outcome run(Scheduler* schedulers, unsigned cpus, HypercallContext& k, FaultReport report) {
     uint64_t kernel_cr3 = x86::read_cr3();
-    scheduler = &s;
+    cpu_count = cpus;
+    for (unsigned i = 0; i < cpus; ++i) {
+        schedulers[i].set_cpu(uint16_t(i));
+        per_cpu[i].scheduler = &schedulers[i];
+    }
+    Scheduler::set_kick(kick);
     context = &k;
     report_fault = report;
-    Ec* first = s.running();
-    if (first) {
-        KEEL_ASSERT(!first->vcpu);  // the root task's thread comes first
-        load(*first);
-        x86::user::run();
-    }
-    scheduler = nullptr;
-    loaded = nullptr;
+    __atomic_store_n(&started, true, __ATOMIC_SEQ_CST);
+    for (unsigned i = 1; i < cpus; ++i) kick(uint16_t(i));
+    x86::user::run(enter);
+    // Until the others have left too: what follows (the health check, the
+    // last words) runs alone.
+    for (unsigned i = 1; i < cpus; ++i)
+        for (uint32_t spins = 0; !per_cpu[i].parked && spins < 100'000'000; ++spins) x86::pause();
     x86::write_cr3(kernel_cr3);
     x86::gdt::load_io_bitmap(nullptr, nullptr);
-    return first ? outcome : Outcome::NothingToRun;
+    return outcome;
 }
 
-void power_off(bool failed) {
-    outcome = failed ? Outcome::PoweredOffFailed : Outcome::PoweredOff;
-    x86::user::leave();
+void run_ap() {
+    while (!started) {
+        x86::sti();
+        x86::hlt();  // the boot CPU kicks once user level begins
+        x86::cli();
+    }
+    x86::user::run(enter);
+    mine().parked = true;
 }
+
+void power_off(bool failed) { end_user_level(mine(), failed ? Outcome::PoweredOffFailed : Outcome::PoweredOff); }
 
 }  // namespace keel::user

@@ -2,7 +2,9 @@
 // faults, the timer's preemption, guest exits, and idling while every EC
 // waits. The scheduler decides who runs; this loads that thread's
 // registers, page table and I/O bitmap into the CPU, or enters that vCPU's
-// guest. One CPU so far.
+// guest. Every CPU runs this with its own scheduler, under the kernel lock
+// (x86/kernel_lock.hpp); user level ends when no CPU has anything left to
+// run or wait for, or when the root task powers off.
 #pragma once
 #include <stdint.h>
 
@@ -25,9 +27,12 @@ using FaultReport = void (*)(const Ec& ec, uint64_t vector, uint64_t error, uint
 
 // Hooks the SYSCALL entry, ring 3's exceptions and the timer; once, at boot.
 void init(uint32_t tick_us);
-// Runs the threads of `scheduler` until the machine is powered off or none
-// can run any more.
-Outcome run(Scheduler& scheduler, HypercallContext& k, FaultReport report);
+// On the boot CPU: runs user level on every one of `cpus` CPUs (scheduler i
+// for CPU i) until the machine is powered off or nothing can run any more;
+// returns once the other CPUs have left it.
+Outcome run(Scheduler* schedulers, unsigned cpus, HypercallContext& k, FaultReport report);
+// On every other CPU: waits until run() begins, then takes part.
+void run_ap();
 // For ctrl_hw's power off.
 [[noreturn]] void power_off(bool failed);
 

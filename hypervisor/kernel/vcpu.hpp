@@ -39,7 +39,8 @@ protected:
 // start-up portal sets where it begins).
 class VcpuFactory {
 public:
-    virtual VcpuHw* create(Pd& pd, abi::Status& status) = 0;
+    // A vCPU of `pd` that runs on CPU `cpu` only.
+    virtual VcpuHw* create(Pd& pd, uint16_t cpu, abi::Status& status) = 0;
 
 protected:
     ~VcpuFactory() = default;

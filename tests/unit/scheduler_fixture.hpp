@@ -37,7 +37,7 @@ protected:
         Sc* sc = Sc::create(memory, sched, *main, 10, 10000, s);
         ASSERT_NE(sc, nullptr);
         mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_SC, true), *sc, kabi::perm::ALL);
-        k.scheduler = &sched;
+        k.schedulers = &sched;
         ASSERT_EQ(sched.running(), main);
     }
     void TearDown() override {

@@ -51,7 +51,7 @@ struct FakeVcpu final : VcpuHw {
 struct FakeFactory final : VcpuFactory {
     bool destroyed = false;
     FakeVcpu* last = nullptr;
-    VcpuHw* create(Pd&, Status& s) override {
+    VcpuHw* create(Pd&, uint16_t, Status& s) override {
         s = Status::Success;
         return last = new FakeVcpu(&destroyed);
     }

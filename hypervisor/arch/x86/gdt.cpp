@@ -3,6 +3,8 @@
 #include <stddef.h>
 
 #include "cpu.hpp"
+#include "hypervisor/arch/x86/cpu_local.hpp"
+#include "hypervisor/arch/x86/tlb.hpp"
 #include "page_table.hpp"
 
 extern "C" void reload_segments(uint16_t code, uint16_t data);  // segments.S
@@ -27,16 +29,11 @@ struct [[gnu::packed]] DescriptorPointer {
 };
 
 constexpr uint64_t PAGE = 4096;
-constexpr uint64_t IST_STACK_SIZE = 4096;
-alignas(16) constinit uint8_t ist_stacks[3][IST_STACK_SIZE] = {};
-// The TSS sits at the end of its page, so that in the window the bitmap
-// starts on the next page.
-alignas(PAGE) constinit uint8_t tss_page[PAGE] = {};
-Tss& tss = *reinterpret_cast<Tss*>(tss_page + PAGE - sizeof(Tss));
+constexpr uint64_t WINDOW_PAGES = 4;  // TSS, bitmap low, bitmap high, the byte after
 // No port at all: the bitmap the kernel's own address space shows, and the
 // byte after the bitmap (the CPU reads one past a port's bit).
 alignas(PAGE) constinit uint8_t no_ports[2][PAGE] = {};
-alignas(8) constinit uint64_t table[8] = {
+constexpr uint64_t TEMPLATE[8] = {
     0,
     0x00af9a000000ffff,  // kernel code, 64-bit
     0x00cf92000000ffff,  // kernel data
@@ -46,61 +43,93 @@ alignas(8) constinit uint64_t table[8] = {
     0,
     0,  // TSS (16 bytes), filled in at init
 };
-constinit uint64_t* window_pte[2] = {};  // the entries mapping the bitmap's two pages
-constinit const uint8_t* loaded_low = nullptr;
 
 uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
-void load_tss(uint64_t base) {
+// The TSS sits at the end of its page, so that in the window the bitmap
+// starts on the next page.
+Tss& tss_of(CpuLocal& c) { return *reinterpret_cast<Tss*>(c.tss_page + PAGE - sizeof(Tss)); }
+uint64_t window_of(const CpuLocal& c) { return TSS_WINDOW + c.index * WINDOW_PAGES * PAGE; }
+
+void load_tss(CpuLocal& c, uint64_t base) {
     uint64_t limit = sizeof(Tss) + IO_BITMAP_BYTES;  // up to and including the byte after the bitmap
-    table[TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+    c.gdt[TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
                      (((base >> 24) & 0xff) << 56);
-    table[TSS / 8 + 1] = base >> 32;
-    asm volatile("ltr %0" ::"r"(TSS));
+    c.gdt[TSS / 8 + 1] = base >> 32;
+    asm volatile("ltr %0" ::"r"(TSS) : "memory");  // after the descriptor is written
+}
+
+void write_window(CpuLocal& c, const uint8_t* low, const uint8_t* high) {
+    *c.window_pte[0] = (low ? addr(low) : addr(no_ports[0])) | pte::PRESENT | pte::WRITE | pte::NX;
+    *c.window_pte[1] = (high ? addr(high) : addr(no_ports[0])) | pte::PRESENT | pte::WRITE | pte::NX;
+    c.loaded_low = low;
 }
 
 }  // namespace
 
-void init() {
-    for (unsigned i = 0; i < 3; ++i) tss.ist[i] = addr(&ist_stacks[i][IST_STACK_SIZE]);
+void init(CpuLocal& c) {
+    Tss& tss = tss_of(c);
+    for (unsigned i = 0; i < 3; ++i) tss.ist[i] = addr(&c.ist[i][IST_STACK_SIZE]);
     tss.iomap_base = sizeof(Tss);
-    for (auto& page : no_ports)
-        for (auto& b : page) b = 0xff;
-    DescriptorPointer ptr{sizeof(table) - 1, addr(table)};
-    asm volatile("lgdt %0" ::"m"(ptr));
+    if (c.index == 0)
+        for (auto& page : no_ports)
+            for (auto& b : page) b = 0xff;
+    for (unsigned i = 0; i < 8; ++i) c.gdt[i] = TEMPLATE[i];
+    DescriptorPointer ptr{8 * 8 - 1, addr(c.gdt)};
+    asm volatile("lgdt %0" ::"m"(ptr) : "memory");
     reload_segments(KERNEL_CODE, KERNEL_DATA);
     // Until the window exists the TSS is used where it is (no port is
     // reachable: the bitmap lies beyond what is mapped for ring 3 anyway).
-    load_tss(addr(&tss));
+    if (c.window_pte[0])
+        load_tss(c, window_of(c) + PAGE - sizeof(Tss));
+    else
+        load_tss(c, addr(&tss));
 }
 
 Status map_window(PageTable& kernel) {
     constexpr uint64_t RW = pte::WRITE | pte::NX;
-    const uint64_t frames[4] = {addr(tss_page), addr(no_ports[0]), addr(no_ports[0]), addr(no_ports[1])};
-    for (unsigned i = 0; i < 4; ++i)
-        if (Status s = kernel.map(TSS_WINDOW + i * PAGE, frames[i], PAGE, RW, SIZE_4K); s != Status::Ok) return s;
-    window_pte[0] = kernel.leaf_entry(TSS_WINDOW + PAGE);
-    window_pte[1] = kernel.leaf_entry(TSS_WINDOW + 2 * PAGE);
+    for (unsigned i = 0; i < MAX_CPUS; ++i) {
+        CpuLocal& c = cpu_local(i);
+        c.index = i;
+        const uint64_t frames[WINDOW_PAGES] = {addr(c.tss_page), addr(no_ports[0]), addr(no_ports[0]),
+                                               addr(no_ports[1])};
+        for (unsigned p = 0; p < WINDOW_PAGES; ++p)
+            if (Status s = kernel.map(window_of(c) + p * PAGE, frames[p], PAGE, RW, SIZE_4K); s != Status::Ok) return s;
+        c.window_pte[0] = kernel.leaf_entry(window_of(c) + PAGE);
+        c.window_pte[1] = kernel.leaf_entry(window_of(c) + 2 * PAGE);
+    }
     // The busy TSS cannot be loaded again: mark it available first.
-    table[TSS / 8] &= ~(2ull << 40);
-    load_tss(TSS_WINDOW + PAGE - sizeof(Tss));
+    CpuLocal& boot = cpu_local(0);
+    boot.gdt[TSS / 8] &= ~(2ull << 40);
+    load_tss(boot, window_of(boot) + PAGE - sizeof(Tss));
     return Status::Ok;
 }
 
-void set_kernel_stack(uint64_t top) { tss.rsp[0] = top; }
+void set_kernel_stack(uint64_t top) { tss_of(here()).rsp[0] = top; }
 
 // Two entries and two INVLPGs per change of PD, instead of copying 8 KiB.
 void load_io_bitmap(const uint8_t* low, const uint8_t* high) {
-    if (!window_pte[0] || low == loaded_low) return;
-    *window_pte[0] = (low ? addr(low) : addr(no_ports[0])) | pte::PRESENT | pte::WRITE | pte::NX;
-    *window_pte[1] = (high ? addr(high) : addr(no_ports[0])) | pte::PRESENT | pte::WRITE | pte::NX;
-    asm volatile("invlpg (%0)" ::"r"(TSS_WINDOW + PAGE) : "memory");
-    asm volatile("invlpg (%0)" ::"r"(TSS_WINDOW + 2 * PAGE) : "memory");
-    loaded_low = low;
+    CpuLocal& c = here();
+    if (!c.window_pte[0] || low == c.loaded_low) return;
+    write_window(c, low, high);
+    asm volatile("invlpg (%0)" ::"r"(window_of(c) + PAGE) : "memory");
+    asm volatile("invlpg (%0)" ::"r"(window_of(c) + 2 * PAGE) : "memory");
 }
 
+// Every CPU whose window shows the bitmap shows none instead; the others
+// drop the old entries before they next run ring 3 (a shootdown).
 void unload_io_bitmap(const uint8_t* low) {
-    if (low == loaded_low) load_io_bitmap(nullptr, nullptr);
+    bool remote = false;
+    CpuLocal& self = here();
+    for (unsigned i = 0; i < MAX_CPUS; ++i) {
+        CpuLocal& c = cpu_local(i);
+        if (!c.window_pte[0] || c.loaded_low != low || !low) continue;
+        if (&c == &self)
+            load_io_bitmap(nullptr, nullptr);
+        else
+            write_window(c, nullptr, nullptr), remote = true;
+    }
+    if (remote) tlb::shootdown();
 }
 
 }  // namespace keel::x86::gdt

@@ -11,7 +11,8 @@
 
 namespace keel::x86 {
 class PageTable;
-}
+struct CpuLocal;
+}  // namespace keel::x86
 
 namespace keel::x86::gdt {
 
@@ -27,17 +28,20 @@ constexpr uint8_t IST_DOUBLE_FAULT = 1;
 constexpr uint8_t IST_NMI = 2;
 constexpr uint8_t IST_MACHINE_CHECK = 3;
 
-void init();
+// Loads `cpu`'s GDT and TSS on the CPU that calls it (the TSS in its window
+// once map_window() made the windows).
+void init(CpuLocal& cpu);
 
-// The TSS and the current PD's I/O bitmap appear in a window in the
-// kernel's top root slot (shared by every address space, like the identity
-// map): the TSS's page, then the bitmap's two pages (remapped to the
-// current PD's bitmap on a change of PD), then a page of ones (the CPU
-// reads one byte past the bitmap).
+// Each CPU's TSS and current I/O bitmap appear in a window of its own in
+// the kernel's top root slot (shared by every address space, like the
+// identity map): the TSS's page, then the bitmap's two pages (remapped to
+// the current PD's bitmap on a change of PD), then a page of ones (the CPU
+// reads one byte past the bitmap). CPU n's window is 4 pages after n-1's.
 inline constexpr uint64_t TSS_WINDOW = 0xffffff8000000000;  // root slot 511
 inline constexpr unsigned WINDOW_SLOT = 511;
 
-// Maps the window into the kernel's table and moves the TSS there.
+// Maps every CPU's window into the kernel's table and moves the boot CPU's
+// TSS there.
 [[nodiscard]] Status map_window(PageTable& kernel);
 
 // Where the CPU puts a ring-3 entry's frame (RSP0): 16-byte aligned.
@@ -46,7 +50,8 @@ void set_kernel_stack(uint64_t top);
 // mapped, not copied, so a change to the bitmap applies at once; null: no
 // port at all.
 void load_io_bitmap(const uint8_t* low, const uint8_t* high);
-// That bitmap's pages are freed: if they are mapped, no port is allowed.
+// That bitmap's pages are freed: wherever they are mapped, on any CPU, no
+// port is allowed.
 void unload_io_bitmap(const uint8_t* low);
 
 }  // namespace keel::x86::gdt

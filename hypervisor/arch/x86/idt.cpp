@@ -107,6 +107,10 @@ void init() {
         table[v] = Gate{uint16_t(stub),       gdt::KERNEL_CODE,     ist_for(v), INTERRUPT_GATE,
                         uint16_t(stub >> 16), uint32_t(stub >> 32), 0};
     }
+    load();
+}
+
+void load() {
     DescriptorPointer ptr{sizeof(table) - 1, reinterpret_cast<uint64_t>(table)};
     asm volatile("lidt %0" ::"m"(ptr));
 }

@@ -11,7 +11,9 @@ namespace keel::x86::idt {
 
 using Handler = void (*)(InterruptFrame&);
 
+// Fills the table (one for every CPU) and loads it; load() on the others.
 void init();
+void load();
 // NMIs taken so far (they are reported and survived, not fatal).
 uint64_t nmi_count();
 // Interrupts on vectors without a handler, counted and acknowledged.

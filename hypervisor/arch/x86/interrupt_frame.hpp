@@ -13,6 +13,8 @@ static_assert(sizeof(InterruptFrame) == 22 * 8);
 
 namespace vector {
 constexpr uint8_t LAPIC_TIMER = 48;
+constexpr uint8_t KICK = 0xf0;  // another CPU changed what this one should run
+constexpr uint8_t TLB_SHOOTDOWN = 0xf1;  // another CPU changed page tables (tlb.hpp)
 constexpr uint8_t SPURIOUS = 255;
 }  // namespace vector
 

@@ -49,6 +49,8 @@ Status build_kernel_space(const mb2::BootInfo& info, FrameAllocator& frames, Ker
 
     constexpr uint64_t RW = pte::WRITE | pte::NX;
     constexpr uint64_t UNCACHED = pte::PCD | pte::PWT;
+    // The image in 4 KiB pages up to the next 2 MiB boundary; large pages above.
+    const uint64_t small_end = (addr(__data_end) + SIZE_2M - 1) & ~(SIZE_2M - 1);
     struct Piece {
         uint64_t lo, hi, flags;
     };
@@ -58,7 +60,7 @@ Status build_kernel_space(const mb2::BootInfo& info, FrameAllocator& frames, Ker
         {addr(__rodata_start), addr(__rodata_end), pte::NX},  // read-only data
         {addr(__data_start), addr(__stack_guard), RW},
         {addr(__stack_bottom), addr(__data_end), RW},  // stack; the guard page below is a hole
-        {addr(__data_end), SIZE_2M, RW},
+        {addr(__data_end), small_end, RW},
     };
     for (const Piece& p : pieces)
         if (p.hi > p.lo)
@@ -67,7 +69,7 @@ Status build_kernel_space(const mb2::BootInfo& info, FrameAllocator& frames, Ker
     uint64_t top = top_of_ram(info);
     if (top < (4ull << 30)) top = 4ull << 30;  // device memory (APIC, TPM, PCI) sits below 4 GiB
     top = (top + SIZE_2M - 1) & ~(SIZE_2M - 1);
-    for (uint64_t lo = SIZE_2M; lo < top; lo += SIZE_2M) {
+    for (uint64_t lo = small_end; lo < top; lo += SIZE_2M) {
         uint64_t flags = RW | (chunk_has_ram(info, lo, lo + SIZE_2M) ? 0 : UNCACHED);
         if (Status s = pt.map(lo, lo, SIZE_2M, flags, SIZE_2M); s != Status::Ok) return s;
     }

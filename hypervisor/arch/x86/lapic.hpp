@@ -27,7 +27,19 @@ void eoi_if_in_service(uint8_t vector);
 void send_self_init();
 // Sends this CPU a non-maskable interrupt.
 void send_self_nmi();
+// The boot CPU's ticks.
 uint64_t ticks();
+// An application processor's APIC: enabled, its timer at the boot CPU's rate.
+void init_ap();
+// This CPU's APIC ID.
+uint32_t id();
+bool here_is_boot_cpu();
+void eoi();
+// A fixed interrupt on `vector` to the CPU with `apic_id`.
+[[nodiscard]] Status send_ipi(uint32_t apic_id, uint8_t vector);
+// INIT, then twice STARTUP at page `sipi_page` (its physical address / 4 KiB,
+// below 1 MiB) to every other CPU.
+[[nodiscard]] Status start_others(uint8_t sipi_page);
 // Called on every timer tick after the acknowledgement, with the frame the
 // tick interrupted (the scheduler's clock).
 void set_tick_hook(void (*hook)(InterruptFrame&));

@@ -3,6 +3,7 @@
 #include "abi/capability.hpp"
 #include "hypervisor/arch/x86/cpu.hpp"
 #include "hypervisor/arch/x86/gdt.hpp"
+#include "hypervisor/arch/x86/tlb.hpp"
 #include "hypervisor/tpm/tpm_mmio.hpp"
 #include "lib/assert.hpp"
 
@@ -79,17 +80,20 @@ bool PagingSpace::mapped(uint64_t page) const {
     return table_.lookup(page * PAGE, pa, f) == Status::Ok;
 }
 
-// One CPU so far: only the loaded table can have cached entries (a CR3
-// load drops all user entries, none is global). Nested entries are tagged
-// by the vCPU's ASID: its next entry flushes it (generation).
+// On this CPU only the loaded table can have cached entries (a CR3 load
+// drops all user entries, none is global). Nested entries are tagged by the
+// vCPU's ASID: its next entry flushes it (generation). The other CPUs may
+// run the same table, or a guest of it: they are shot down (tlb.hpp), which
+// also sends any of this PD's vCPUs out of the guest to re-enter flushed.
 void PagingSpace::flush(uint64_t page, uint64_t count) {
     ++generation_;
-    if (kind_ != Kind::Host || read_cr3() != table_.root()) return;
-    if (count > INVLPG_LIMIT) {
-        write_cr3(table_.root());
-        return;
+    if (kind_ == Kind::Host && read_cr3() == table_.root()) {
+        if (count > INVLPG_LIMIT)
+            write_cr3(table_.root());
+        else
+            for (uint64_t i = 0; i < count; ++i) asm volatile("invlpg (%0)" ::"r"((page + i) * PAGE) : "memory");
     }
-    for (uint64_t i = 0; i < count; ++i) asm volatile("invlpg (%0)" ::"r"((page + i) * PAGE) : "memory");
+    tlb::shootdown();
 }
 
 }  // namespace keel::x86

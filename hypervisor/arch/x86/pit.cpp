@@ -20,4 +20,9 @@ void start_oneshot(uint32_t ms) {
 
 bool expired() { return inb(GATE) & OUTPUT_HIGH; }
 
+void delay_ms(uint32_t ms) {
+    start_oneshot(ms);
+    for (uint32_t polls = 0; !expired() && polls < MAX_POLLS; ++polls) {}
+}
+
 }  // namespace keel::x86::pit

@@ -131,6 +131,7 @@ no_nx_msg:
 
     .section .bss
     .balign 4096
+    .global early_pml4
 early_pml4: .skip 4096
 early_pdpt: .skip 4096
 early_pd:   .skip 4096 * 4

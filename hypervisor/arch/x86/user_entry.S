@@ -10,6 +10,7 @@
  * SYSCALL does not switch stacks: FMASK has cleared IF, so nothing can
  * interrupt before RSP is the kernel's; NMI, #DF and #MC use IST stacks. */
 #include "frame.inc"
+#include "cpu_local_layout.h"
 
     .text
     .code64
@@ -18,12 +19,25 @@
 #define USER_CODE (0x28 | 3)
 #define SYSCALL_VECTOR 0x100
 
-    .global syscall_entry
-syscall_entry:
-    mov %rsp, user_rsp_scratch(%rip)
-    mov kernel_entry_stack(%rip), %rsp
+/* One entry per CPU (LSTAR differs): SYSCALL leaves no free register, so
+ * each stub names its CPU's slots in cpu_locals directly. */
+.macro SYSCALL_ENTRY cpu
+    .balign 32
+syscall_entry_\cpu:
+    mov %rsp, cpu_locals + \cpu * CPU_LOCAL_SIZE + CPU_LOCAL_USER_RSP(%rip)
+    mov cpu_locals + \cpu * CPU_LOCAL_SIZE + CPU_LOCAL_ENTRY_TOP(%rip), %rsp
     push $USER_DATA
-    push user_rsp_scratch(%rip)
+    push cpu_locals + \cpu * CPU_LOCAL_SIZE + CPU_LOCAL_USER_RSP(%rip)
+    jmp syscall_common
+.endm
+    .altmacro
+    .set cpu, 0
+    .rept KEEL_MAX_CPUS
+    SYSCALL_ENTRY %cpu
+    .set cpu, cpu + 1
+    .endr
+
+syscall_common:
     push %r11               /* RFLAGS */
     push $USER_CODE
     push %rcx               /* RIP */
@@ -35,9 +49,11 @@ syscall_entry:
     call syscall_dispatch
     jmp frame_return
 
-/* run_user(frame): keeps the kernel's own context (callee-saved registers,
- * stack) and enters ring 3 with the registers in `frame`, which lies at the
- * top of the entry stack. Returns when user_exit() is called. */
+/* run_user(frame, resume, prepare): keeps the kernel's own context
+ * (callee-saved registers, stack; its stack pointer in *resume), calls
+ * prepare() on the entry stack just below `frame` (the top of that stack),
+ * and enters ring 3 with the registers prepare() left in the frame.
+ * Returns when user_exit(resume) is called. */
     .global run_user
 run_user:
     push %rbx
@@ -46,14 +62,15 @@ run_user:
     push %r13
     push %r14
     push %r15
-    mov %rsp, kernel_resume_rsp(%rip)
+    mov %rsp, (%rsi)
     mov %rdi, %rsp
+    call *%rdx
     jmp frame_return
 
-/* user_exit(): back to run_user's caller, abandoning the entry stack. */
+/* user_exit(resume): back to run_user's caller, abandoning the entry stack. */
     .global user_exit
 user_exit:
-    mov kernel_resume_rsp(%rip), %rsp
+    mov (%rdi), %rsp
     pop %r15
     pop %r14
     pop %r13
@@ -62,14 +79,17 @@ user_exit:
     pop %rbx
     ret
 
-    .bss
+    .section .rodata
     .balign 8
-    .global kernel_entry_stack
-kernel_entry_stack:
-    .quad 0
-user_rsp_scratch:
-    .quad 0
-kernel_resume_rsp:
-    .quad 0
+    .global syscall_entries
+.macro ENTRY_OF cpu
+    .quad syscall_entry_\cpu
+.endm
+syscall_entries:
+    .set cpu, 0
+    .rept KEEL_MAX_CPUS
+    ENTRY_OF %cpu
+    .set cpu, cpu + 1
+    .endr
 
     .section .note.GNU-stack, "", @progbits

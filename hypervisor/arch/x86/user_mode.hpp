@@ -1,6 +1,6 @@
 // Ring 3: the SYSCALL entry (hypercalls), the stack ring 3's entries use,
-// and entering and leaving a user thread. One CPU so far: the entry stack
-// and the scratch slots in user_entry.S are global.
+// and entering and leaving a user thread. Each CPU has its own entry stack,
+// scratch slots and SYSCALL entry (cpu_local.hpp).
 #pragma once
 #include <stdint.h>
 
@@ -17,16 +17,19 @@ inline constexpr uint64_t ARITHMETIC_FLAGS = 0xcd5;
 using SyscallHandler = void (*)(InterruptFrame&);
 
 // SYSCALL's MSRs, the entry stack (TSS.RSP0), SMEP and SMAP where the CPU
-// has them (the kernel never executes or reads through user mappings).
+// has them (the kernel never executes or reads through user mappings): for
+// the boot CPU (init) and each other one (init_cpu).
 void init(SyscallHandler handler);
+void init_cpu();
 
-// The frame at the top of the entry stack: a running user thread's
+// The frame at the top of this CPU's entry stack: a running user thread's
 // registers while the kernel serves it.
 InterruptFrame& frame();
 
-// Runs ring 3 from frame() (filled and sanitized by the caller) until leave() is called
-// from a hypercall or fault handler; then returns.
-void run();
+// Calls prepare() on the entry stack, which fills and sanitizes frame() (or
+// calls leave()), then runs ring 3 from it until leave() is called from a
+// hypercall, fault or interrupt handler; then returns.
+void run(void (*prepare)());
 [[noreturn]] void leave();
 
 bool smep();

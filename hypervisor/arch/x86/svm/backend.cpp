@@ -1,6 +1,7 @@
 // The virt:: interface implemented with AMD SVM. (When the VMX backend
 // arrives, a small x86 dispatcher picks one of the two at probe time.)
 #include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/cpu_local.hpp"
 #include "hypervisor/arch/x86/svm/svm_instructions.hpp"
 #include "hypervisor/arch/x86/svm/vcpu_factory.hpp"
 #include "hypervisor/kernel/virt.hpp"
@@ -17,8 +18,8 @@ constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
 constexpr uint64_t IOPM_PAGES = 3;  // 64 Ki ports + the 3 bits an access may spill over
 constexpr uint64_t MSRPM_PAGES = 2;
 
-constinit x86::svm::SharedState shared = {};
-constinit bool enabled = false;
+constinit x86::svm::SharedState shared[x86::MAX_CPUS] = {};
+constinit bool enabled[x86::MAX_CPUS] = {};
 
 Status allocate_filled(FrameAllocator& frames, uint64_t pages, uint8_t fill, uint64_t& pa) {
     if (Status s = frames.allocate(pages, pa); s != Status::Ok) return s;
@@ -51,30 +52,39 @@ Support probe() {
     return s;
 }
 
-// The host save area, the host's VMSAVE state, and the intercept bitmaps
-// every vCPU shares: all ports and all MSRs exit, so the VMM sees each
-// access (the kernel holds no MSR a VMM could pass through yet).
+// On the CPU that calls it: the host save area and the host's VMSAVE state
+// (its TR differs from every other CPU's); the intercept bitmaps every
+// vCPU shares are made by the boot CPU: all ports and all MSRs exit, so the
+// VMM sees each access (the kernel holds no MSR a VMM could pass through yet).
 Status enable(FrameAllocator& frames) {
     using namespace x86;
-    if (enabled) return Status::Ok;
+    unsigned cpu = here().index;
+    if (enabled[cpu]) return Status::Ok;
+    x86::svm::SharedState& mine = shared[cpu];
     uint64_t hsave;
     if (Status s = allocate_filled(frames, 1, 0, hsave); s != Status::Ok) return s;
-    if (Status s = allocate_filled(frames, 1, 0, shared.host_state_pa); s != Status::Ok) return s;
-    if (Status s = allocate_filled(frames, IOPM_PAGES, 0xff, shared.iopm_pa); s != Status::Ok) return s;
-    if (Status s = allocate_filled(frames, MSRPM_PAGES, 0xff, shared.msrpm_pa); s != Status::Ok) return s;
+    if (Status s = allocate_filled(frames, 1, 0, mine.host_state_pa); s != Status::Ok) return s;
+    if (cpu == 0) {
+        if (Status s = allocate_filled(frames, IOPM_PAGES, 0xff, mine.iopm_pa); s != Status::Ok) return s;
+        if (Status s = allocate_filled(frames, MSRPM_PAGES, 0xff, mine.msrpm_pa); s != Status::Ok) return s;
+    } else {
+        if (!enabled[0]) return Status::BadArgument;  // the boot CPU first
+        mine.iopm_pa = shared[0].iopm_pa;
+        mine.msrpm_pa = shared[0].msrpm_pa;
+    }
     CpuidResult f = cpuid(CPUID_SVM_FEATURES);
-    shared.asid_limit = f.ebx;
-    shared.next_rip = f.edx & SVM_EDX_NRIPS;
+    mine.asid_limit = f.ebx;
+    mine.next_rip = f.edx & SVM_EDX_NRIPS;
     wrmsr(msr::EFER, rdmsr(msr::EFER) | efer::SVME);
     wrmsr(msr::VM_HSAVE_PA, hsave);
     // The host's TR, FS, GS, ... as the guest switch restores them (entry.S).
-    x86::svm::vmsave(shared.host_state_pa);
-    enabled = true;
+    x86::svm::vmsave(mine.host_state_pa);
+    enabled[cpu] = true;
     return Status::Ok;
 }
 
 }  // namespace keel::virt
 
 namespace keel::x86::svm {
-const SharedState& shared_state() { return keel::virt::shared; }
+SharedState* shared_states() { return keel::virt::shared; }
 }  // namespace keel::x86::svm

@@ -14,7 +14,7 @@ namespace {
 
 constexpr uint32_t INTERCEPT1_VINTR = 1u << 4;
 constexpr uint64_t V_IRQ = 1ull << 8, V_IGN_TPR = 1ull << 20;
-constexpr unsigned ASIDS = 64;  // at most this many tagged at once; more share, with a flush on each switch
+constexpr unsigned ASIDS = SharedState::ASIDS;
 
 // The reset state (AMD APM vol. 2, 14.1.3): real mode at F000:FFF0, caches
 // as firmware finds them. The VMM's start-up portal says where it begins.
@@ -24,26 +24,20 @@ constexpr uint64_t RFLAGS_RESERVED = 1 << 1, DR6_INIT = 0xffff0ff0, DR7_INIT = 0
 constexpr uint64_t DEFAULT_PAT = 0x0007040600070406;
 constexpr uint16_t FXSAVE_FCW = 0, FXSAVE_MXCSR = 24;
 
-// Who was last entered with each ASID, and who last had the FPU: a switch
-// to another flushes, respectively saves and restores.
-constinit GuestCpu* asid_owner[ASIDS] = {};
-constinit uint32_t next_asid = 0;
-constinit GuestCpu* unshared_owner = nullptr;
-
 // The general registers entry.S swaps are SoftState's first fourteen.
 static_assert(__builtin_offsetof(SoftState, rbx) == 0 && __builtin_offsetof(SoftState, r15) == 13 * 8);
 
 }  // namespace
 
-GuestCpu::GuestCpu(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested, Vmcb& vmcb,
+GuestCpu::GuestCpu(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested, Vmcb& vmcb,
                    uint8_t* fpu)
     : pages_(pages), slab_(slab), shared_(shared), nested_(nested), vmcb_(vmcb), fpu_(fpu) {
     uint32_t usable = shared.asid_limit > 1 ? shared.asid_limit - 1 : 1;
-    asid_ = next_asid++ % (usable < ASIDS ? usable : ASIDS) + 1;
+    asid_ = shared.next_asid++ % (usable < ASIDS ? usable : ASIDS) + 1;
     reset();
 }
 
-GuestCpu* GuestCpu::create(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested) {
+GuestCpu* GuestCpu::create(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested) {
     void* p = slab.allocate();
     void* vmcb = pages.allocate_page();
     void* fpu = pages.allocate_page();
@@ -57,8 +51,8 @@ GuestCpu* GuestCpu::create(PageSource& pages, SlabCache& slab, const SharedState
 }
 
 void GuestCpu::destroy() {
-    if (unshared_owner == this) unshared_owner = nullptr;
-    for (GuestCpu*& owner : asid_owner)
+    if (shared_.unshared_owner == this) shared_.unshared_owner = nullptr;
+    for (GuestCpu*& owner : shared_.asid_owner)
         if (owner == this) owner = nullptr;
     PageSource& pages = pages_;
     SlabCache& slab = slab_;
@@ -111,7 +105,7 @@ void GuestCpu::switch_unshared() {
     uint64_t cr0 = read_cr0(), cr4 = read_cr4();
     write_cr4(cr4 | CR4_OSFXSR);
     write_cr0(cr0 & ~(CR0_EM | CR0_TS));
-    if (GuestCpu* last = unshared_owner) {
+    if (GuestCpu* last = shared_.unshared_owner) {
         asm volatile("fxsave64 %0" : "=m"(*reinterpret_cast<uint8_t(*)[512]>(last->fpu_)));
         asm volatile("mov %%dr0, %0" : "=r"(last->dr_[0]));
         asm volatile("mov %%dr1, %0" : "=r"(last->dr_[1]));
@@ -125,7 +119,7 @@ void GuestCpu::switch_unshared() {
     asm volatile("mov %0, %%dr3" ::"r"(dr_[3]));
     write_cr0(cr0);
     write_cr4(cr4);
-    unshared_owner = this;
+    shared_.unshared_owner = this;
 }
 
 // The interrupt window the VMM asked for: a virtual interrupt the guest
@@ -146,12 +140,12 @@ void GuestCpu::prepare_entry() {
     // Stale translations: another vCPU used the ASID since, or the PD's
     // guest memory lost a mapping or a right.
     uint32_t tlb = 0;
-    if (asid_owner[asid_ - 1] != this || generation_ != nested_.generation()) tlb = TLB_FLUSH_ALL;
-    asid_owner[asid_ - 1] = this;
+    if (shared_.asid_owner[asid_ - 1] != this || generation_ != nested_.generation()) tlb = TLB_FLUSH_ALL;
+    shared_.asid_owner[asid_ - 1] = this;
     generation_ = nested_.generation();
     v.write<uint32_t>(VmcbField::TlbControl, tlb);
     if (soft_.interrupt_window != window_armed_) arm_window(soft_.interrupt_window);
-    if (unshared_owner != this) switch_unshared();
+    if (shared_.unshared_owner != this) switch_unshared();
 }
 
 VcpuExit GuestCpu::run() {

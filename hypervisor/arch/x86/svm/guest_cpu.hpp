@@ -12,18 +12,27 @@
 
 namespace keel::x86::svm {
 
-// What every vCPU shares: intercept bitmaps where every port and MSR exits
-// (the VMM sees each access) and the host's VMSAVE area.
+class GuestCpu;
+
+// What the vCPUs of one CPU share: intercept bitmaps where every port and
+// MSR exits (the VMM sees each access; the same pages on every CPU), that
+// CPU's VMSAVE area, and who last used each ASID and the FPU and debug
+// registers there (a switch to another flushes, respectively saves and
+// restores). vCPUs never move between CPUs.
 struct SharedState {
+    static constexpr unsigned ASIDS = 64;  // at most this many tagged at once; more share, with a flush on each switch
     uint64_t iopm_pa, msrpm_pa, host_state_pa;
     uint32_t asid_limit;  // ASIDs 1 .. asid_limit - 1 are the guests'
     bool next_rip;  // the CPU reports NextRIP (CPUID 8000_000Ah EDX bit 3)
+    GuestCpu* asid_owner[ASIDS];
+    uint32_t next_asid;
+    GuestCpu* unshared_owner;
 };
 
 class GuestCpu final : public VcpuHw {
 public:
     // Pages from `pages`: the VMCB and the FPU area. nullptr if they ran out.
-    static GuestCpu* create(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested);
+    static GuestCpu* create(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested);
 
     VcpuExit run() override;
     void save(uint64_t mtd, abi::VcpuState& out) override;
@@ -31,8 +40,7 @@ public:
     void destroy() override;
 
 private:
-    GuestCpu(PageSource& pages, SlabCache& slab, const SharedState& shared, PagingSpace& nested, Vmcb& vmcb,
-             uint8_t* fpu);
+    GuestCpu(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu);
     void reset();
     void prepare_entry();
     void arm_window(bool on);
@@ -40,7 +48,7 @@ private:
 
     PageSource& pages_;
     SlabCache& slab_;
-    const SharedState& shared_;
+    SharedState& shared_;
     PagingSpace& nested_;
     Vmcb& vmcb_;  // identity mapped: its virtual address is its physical one
     uint8_t* const fpu_;  // FXSAVE image, 512 bytes, while another vCPU holds the FPU

@@ -8,17 +8,17 @@ namespace keel::x86::svm {
 
 class VcpuFactory final : public keel::VcpuFactory {
 public:
-    // `shared` as virt::enable() left it (shared_state()).
-    VcpuFactory(PageSource& pages, const SharedState& shared);
-    VcpuHw* create(Pd& pd, abi::Status& status) override;
+    // `shared`: each CPU's, as virt::enable() left it (shared_states()).
+    VcpuFactory(PageSource& pages, SharedState* shared);
+    VcpuHw* create(Pd& pd, uint16_t cpu, abi::Status& status) override;
 
 private:
     PageSource& pages_;
-    const SharedState& shared_;
+    SharedState* shared_;
     SlabCache slab_;
 };
 
-// What virt::enable() set up for every vCPU on this CPU.
-const SharedState& shared_state();
+// What virt::enable() set up for the vCPUs of each CPU, by CPU index.
+SharedState* shared_states();
 
 }  // namespace keel::x86::svm
