@@ -56,6 +56,8 @@ QemuMachine::QemuMachine(QemuConfig config) : config_(std::move(config)) {
              config_.cpu,
              "-m",
              std::to_string(config_.memory_mib),
+             "-smp",
+             std::to_string(config_.cpus),
              "-display",
              "none",
              "-net",

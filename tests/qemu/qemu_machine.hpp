@@ -15,6 +15,7 @@ struct QemuConfig {
     std::string iso;
     std::string cpu = "EPYC,+svm,+npt";
     unsigned memory_mib = 512;
+    unsigned cpus = 1;  // -smp
     bool monitor = false;
     std::string firmware;  // -bios image (e.g. OVMF for UEFI); empty: QEMU's SeaBIOS
 };

@@ -36,6 +36,8 @@ struct VmmStart {
     uint64_t stack_pointer;  // the guest's initial SP (in the image's segment; 0 is its top)
     uint64_t tsc_khz;
     uint64_t timeout_ms;  // 0: none; else the VM is ended (recalled) when it runs longer
+    uint32_t cpu;  // where the VMM's threads and its vCPU run (the VMM's first thread already does)
+    uint32_t reserved;
     char name[48];  // the VM's name, NUL-terminated
 };
 // The built-in test guest: the VMM also checks the page it writes.

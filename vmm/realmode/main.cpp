@@ -51,10 +51,12 @@ uint64_t portal_mtd(VcpuEvent e) {
     }
 }
 
-bool make_vcpu() {
+// The exit handler and the vCPU on `cpu`, the VMM's own: portals are
+// CPU-local.
+bool make_vcpu(uint16_t cpu) {
     auto handler_sp = reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8);
-    if (!ok("creating the exit handler", user::hypercall(enc::create_ec(HANDLER, abi::SEL_OWN_PD, abi::EcFlag::Local, 0,
-                                                                        HANDLER_UTCB, handler_sp, 0))))
+    if (!ok("creating the exit handler", user::hypercall(enc::create_ec(HANDLER, abi::SEL_OWN_PD, abi::EcFlag::Local,
+                                                                        cpu, HANDLER_UTCB, handler_sp, 0))))
         return false;
     for (uint8_t e = 0; e < abi::VCPU_EVENT_COUNT; ++e) {
         abi::Selector pt = VCPU_EVENTS + e;
@@ -67,7 +69,7 @@ bool make_vcpu() {
     return ok("creating the semaphores", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0))) &&
            ok("creating the semaphores", user::hypercall(enc::create_sm(NEVER_SM, abi::SEL_OWN_PD, 0))) &&
            ok("creating the vCPU",
-              user::hypercall(enc::create_ec(VCPU, abi::SEL_OWN_PD, abi::EcFlag::Vcpu, 0, 0, 0, VCPU_EVENTS))) &&
+              user::hypercall(enc::create_ec(VCPU, abi::SEL_OWN_PD, abi::EcFlag::Vcpu, cpu, 0, 0, VCPU_EVENTS))) &&
            ok("giving the vCPU time",
               user::hypercall(enc::create_sc(VCPU_SC, abi::SEL_OWN_PD, VCPU, VCPU_PRIORITY, VCPU_QUANTUM_US)));
 }
@@ -103,9 +105,9 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     Vm& vm = the_vm();
     bool ready = start.magic == START_MAGIC && init_vm(vm, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
     if (ready) {
-        user::console::print("vmm: starting the %s (%lu bytes) at 1000:0000 (guest-physical 0x%lx)\n", start.name,
-                             start.image_bytes, start.image_gpa);
-        ready = make_vcpu();
+        user::console::print("vmm: starting the %s (%lu bytes) at 1000:0000 (guest-physical 0x%lx) on CPU %u\n",
+                             start.name, start.image_bytes, start.image_gpa, start.cpu);
+        ready = make_vcpu(uint16_t(start.cpu));
     } else {
         user::console::print("vmm: the root task's start information is not usable; no VM\n");
     }

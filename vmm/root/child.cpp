@@ -68,25 +68,26 @@ Mailbox* make_child(const abi::Hip& hip) {
 
 Mailbox* start_child(const abi::Hip& hip, void (*entry)(), uint8_t priority) {
     Mailbox* mailbox = make_child(hip);
+    return mailbox && run_child(entry, priority, 0) ? mailbox : nullptr;
+}
+
+bool run_child(void (*entry)(), uint8_t priority, uint16_t cpu) {
     auto* stack_top = startup_stack + sizeof startup_stack - 8;
-    if (!mailbox ||
-        !ok("creating the start-up handler",
-            user::hypercall(enc::create_ec(STARTUP_EC, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, STARTUP_UTCB,
-                                           reinterpret_cast<uint64_t>(stack_top), 0))) ||
-        !ok("creating the start-up portal",
-            user::hypercall(enc::create_pt(STARTUP_PT, abi::SEL_OWN_PD, STARTUP_EC, 0,
-                                           reinterpret_cast<uint64_t>(&child_startup)))) ||
-        !ok("setting the entry", user::hypercall(enc::pt_set_id(STARTUP_PT, reinterpret_cast<uint64_t>(entry)))) ||
-        !ok("giving it the start-up portal",
-            user::hypercall(enc::delegate(abi::SEL_OWN_PD, CHILD_PD,
-                                          Crd(SpaceKind::Object, STARTUP_PT, 0, abi::perm::PT_CALL),
-                                          CHILD_EVENTS + abi::THREAD_EVENT_STARTUP))) ||
-        !ok("creating its thread",
-            user::hypercall(enc::create_ec(CHILD_EC, CHILD_PD, abi::EcFlag::Global, 0, abi::UTCB_AREA,
-                                           CHILD_PAGE + 4096 - 8, CHILD_EVENTS))) ||
-        !ok("giving it time", user::hypercall(enc::create_sc(CHILD_SC, abi::SEL_OWN_PD, CHILD_EC, priority, 10000))))
-        return nullptr;
-    return mailbox;
+    return ok("creating the start-up handler",
+              user::hypercall(enc::create_ec(STARTUP_EC, abi::SEL_OWN_PD, abi::EcFlag::Local, cpu, STARTUP_UTCB,
+                                             reinterpret_cast<uint64_t>(stack_top), 0))) &&
+           ok("creating the start-up portal",
+              user::hypercall(enc::create_pt(STARTUP_PT, abi::SEL_OWN_PD, STARTUP_EC, 0,
+                                             reinterpret_cast<uint64_t>(&child_startup)))) &&
+           ok("setting the entry", user::hypercall(enc::pt_set_id(STARTUP_PT, reinterpret_cast<uint64_t>(entry)))) &&
+           ok("giving it the start-up portal",
+              user::hypercall(enc::delegate(abi::SEL_OWN_PD, CHILD_PD,
+                                            Crd(SpaceKind::Object, STARTUP_PT, 0, abi::perm::PT_CALL),
+                                            CHILD_EVENTS + abi::THREAD_EVENT_STARTUP))) &&
+           ok("creating its thread",
+              user::hypercall(enc::create_ec(CHILD_EC, CHILD_PD, abi::EcFlag::Global, cpu, abi::UTCB_AREA,
+                                             CHILD_PAGE + 4096 - 8, CHILD_EVENTS))) &&
+           ok("giving it time", user::hypercall(enc::create_sc(CHILD_SC, abi::SEL_OWN_PD, CHILD_EC, priority, 10000)));
 }
 
 void sleep_ms(const abi::Hip& hip, uint64_t ms) {

@@ -4,6 +4,7 @@
 // also sees), and nothing else: no capability, no port, none of the root
 // task's data. Its one thread starts through a start-up portal the root
 // task serves, at `entry`, on an SC of the given priority.
+// CHILD_SHARED, a second page, is the root task's to give (shootdown probe).
 #pragma once
 #include <stdint.h>
 
@@ -13,6 +14,7 @@
 namespace keel::root {
 
 inline constexpr uint64_t CHILD_PAGE = 0x9000000000;  // the child's own page, in its space
+inline constexpr uint64_t CHILD_SHARED = CHILD_PAGE + 0x1000;
 inline constexpr abi::Selector CHILD_PD = 64, CHILD_EC = 65, CHILD_SC = 66;
 
 struct Mailbox {
@@ -25,7 +27,9 @@ inline Mailbox& child_mailbox() { return *reinterpret_cast<Mailbox*>(CHILD_PAGE)
 // Makes the child PD (no thread yet); returns the mailbox as the root task
 // sees it, or nullptr (and says why) if a hypercall failed.
 Mailbox* make_child(const abi::Hip& hip);
-// Makes it and starts its thread at `entry`.
+// Starts the thread of the child make_child() made at `entry`, on CPU `cpu`.
+bool run_child(void (*entry)(), uint8_t priority, uint16_t cpu);
+// Both.
 Mailbox* start_child(const abi::Hip& hip, void (*entry)(), uint8_t priority);
 
 // Waits about `ms` milliseconds (a semaphore down with a deadline), so that

@@ -266,6 +266,8 @@ constexpr Probe PROBES[] = {
     {"child-capabilities", child_capabilities_probe},
     {"spin", spin_probe},
     {"vcpu-reply", vcpu_reply_probe},
+    {"smp-cpus", smp_cpus_probe},
+    {"smp-shootdown", smp_shootdown_probe},
 };
 
 }  // namespace

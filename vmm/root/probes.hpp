@@ -15,6 +15,9 @@ bool run_probe(StringView name, const abi::Hip& hip);
 uint64_t first_ram(const abi::Hip& hip);
 // vcpu_probe.cpp: a vCPU's refused reply, and its exit without a portal.
 void vcpu_reply_probe(const abi::Hip& hip);
+// smp_probe.cpp: threads on every CPU; a TLB shootdown.
+void smp_cpus_probe(const abi::Hip& hip);
+void smp_shootdown_probe(const abi::Hip& hip);
 void list_probes();
 
 }  // namespace keel::root

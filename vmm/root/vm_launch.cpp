@@ -27,21 +27,30 @@ constexpr uint64_t MAX_IMAGE = 0xf000;  // the segment's last page is the stack'
 constexpr uint64_t RAM_SKIP = 32 << 20;  // the root task's own use (probes' pages) stays below
 constexpr uint8_t VMM_PRIORITY = 100;
 constexpr uint32_t VMM_QUANTUM_US = 10000;
-// The root task's selectors for VMs: shared handlers, then 16 per VM.
-constexpr abi::Selector STARTUP_EC = 200, SERVICE_EC = 201, DONE_SM = 202, VM_BASE = 256;
-constexpr uint64_t STARTUP_UTCB = abi::UTCB_AREA + 0x2000, SERVICE_UTCB = abi::UTCB_AREA + 0x3000;
+// The root task's selectors for VMs: the semaphore, a start-up and a
+// service handler on each CPU (portals are CPU-local), then 16 per VM.
+constexpr unsigned MAX_CPUS = 16;
+constexpr abi::Selector DONE_SM = 202, HANDLERS = 208, VM_BASE = 256;
+static_assert(HANDLERS + 2 * MAX_CPUS <= VM_BASE);
+abi::Selector startup_ec(unsigned cpu) { return HANDLERS + 2 * cpu; }
+abi::Selector service_ec(unsigned cpu) { return HANDLERS + 2 * cpu + 1; }
+uint64_t startup_utcb(unsigned cpu) { return abi::UTCB_AREA + 0x20000 + cpu * 0x2000; }
+uint64_t service_utcb(unsigned cpu) { return startup_utcb(cpu) + 0x1000; }
 constexpr uint8_t R = abi::perm::MEM_R, W = abi::perm::MEM_W, X = abi::perm::MEM_X;
 
 struct VmSlot {
     char name[48];
     bool done, passed;
+    uint32_t cpu;
+    uint64_t entry;  // its VMM's
 };
 constinit VmSlot vms[MAX_VMS] = {};
 constinit unsigned vm_count = 0;
 constinit uint64_t ram_next = 0, ram_end = 0;
 
-alignas(16) uint8_t startup_stack[4096];
-alignas(16) uint8_t service_stack[16384];
+alignas(16) uint8_t startup_stack[MAX_CPUS][4096];
+alignas(16) uint8_t service_stack[MAX_CPUS][16384];
+constinit uint32_t handler_cpus = 0;  // CPUs with handlers
 
 abi::Selector vm_sel(unsigned i, unsigned what) { return VM_BASE + 16 * i + what; }
 enum : unsigned { PD, EC, SC, SERVICE_PT, STARTUP_PT };
@@ -154,11 +163,11 @@ bool give_guest(const abi::Hip& hip, const char* vm, const Module& guest, abi::S
                                             vmm::GUEST_WINDOW >> 12)));
 }
 
-// A VMM's start-up portal: where its first thread begins (the portal's id)
-// and a stack (its crt0 sets its own).
-extern "C" [[noreturn]] void vmm_startup(uint64_t entry) {
-    auto* utcb = reinterpret_cast<abi::Utcb*>(STARTUP_UTCB);
-    utcb->word[0] = entry;
+// A VMM's start-up portal (its id: the VM's index): where its first thread
+// begins and a stack (its crt0 sets its own).
+extern "C" [[noreturn]] void vmm_startup(uint64_t id) {
+    auto* utcb = reinterpret_cast<abi::Utcb*>(startup_utcb(vms[id % MAX_VMS].cpu));
+    utcb->word[0] = vms[id % MAX_VMS].entry;
     utcb->word[1] = vmm::START_PAGE + PAGE - 8;
     (void)user::hypercall(enc::reply(2, 0));
     for (;;) {}
@@ -167,16 +176,18 @@ extern "C" [[noreturn]] void vmm_startup(uint64_t entry) {
 // The root task's service to its VMMs: their console lines, prefixed with
 // the VM's name, and their verdict.
 extern "C" [[noreturn]] void vm_service(uint64_t id, uint64_t words) {
-    auto* utcb = reinterpret_cast<abi::Utcb*>(SERVICE_UTCB);
+    auto* utcb = reinterpret_cast<abi::Utcb*>(service_utcb(vms[id % MAX_VMS].cpu));
     uint64_t op = utcb->word[0] & 0xff, bytes = utcb->word[0] >> 8 & 0xffffff, text_word = utcb->word[0] >> 32;
     if (id < vm_count && op == uint64_t(vmm::ServiceOp::Console) && text_word >= 1 && text_word < words) {
         // Only what the call carried: a VMM cannot make the root task read
-        // beyond its message.
-        static char line[sizeof utcb->word];
+        // beyond its message. One line buffer per CPU: the handlers of
+        // different CPUs run at once.
+        static char lines[MAX_CPUS][sizeof utcb->word];
+        char* line = lines[vms[id].cpu];
         uint64_t room = (words - text_word) * 8;
         if (bytes > room) bytes = room;
-        size_t n = format_to(line, sizeof line, "[%s] ", vms[id].name);
-        for (uint64_t b = 0; b < bytes && n + 1 < sizeof line; ++b)
+        size_t n = format_to(line, sizeof lines[0], "[%s] ", vms[id].name);
+        for (uint64_t b = 0; b < bytes && n + 1 < sizeof lines[0]; ++b)
             line[n++] = reinterpret_cast<const char*>(&utcb->word[text_word])[b];
         for (size_t b = 0; b < n; ++b) reinterpret_cast<char*>(utcb->word)[b] = line[b];
         (void)user::hypercall(enc::hw_console(n));
@@ -189,19 +200,23 @@ extern "C" [[noreturn]] void vm_service(uint64_t id, uint64_t words) {
     for (;;) {}
 }
 
-bool make_handlers() {
+bool make_handlers(const abi::Hip& hip) {
     auto top = [](uint8_t* stack, size_t size) { return reinterpret_cast<uint64_t>(stack + size - 8); };
-    return ok("-", "creating the start-up handler",
-              user::hypercall(enc::create_ec(STARTUP_EC, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, STARTUP_UTCB,
-                                             top(startup_stack, sizeof startup_stack), 0))) &&
-           ok("-", "creating the service handler",
-              user::hypercall(enc::create_ec(SERVICE_EC, abi::SEL_OWN_PD, abi::EcFlag::Local, 0, SERVICE_UTCB,
-                                             top(service_stack, sizeof service_stack), 0))) &&
-           ok("-", "creating the semaphore", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0)));
+    handler_cpus = hip.cpu_count < MAX_CPUS ? hip.cpu_count : MAX_CPUS;
+    for (uint16_t c = 0; c < handler_cpus; ++c)
+        if (!ok("-", "creating a start-up handler",
+                user::hypercall(enc::create_ec(startup_ec(c), abi::SEL_OWN_PD, abi::EcFlag::Local, c, startup_utcb(c),
+                                               top(startup_stack[c], sizeof startup_stack[c]), 0))) ||
+            !ok("-", "creating a service handler",
+                user::hypercall(enc::create_ec(service_ec(c), abi::SEL_OWN_PD, abi::EcFlag::Local, c, service_utcb(c),
+                                               top(service_stack[c], sizeof service_stack[c]), 0))))
+            return false;
+    return ok("-", "creating the semaphore", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0)));
 }
 
 bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Module& guest, uint64_t timeout_ms) {
     const char* vm = vms[i].name;
+    const uint16_t cpu = uint16_t(vms[i].cpu);
     abi::Selector pd = vm_sel(i, PD);
     VmmStart start{};
     uint64_t entry = 0;
@@ -212,6 +227,8 @@ bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Mo
     start.magic = vmm::START_MAGIC;
     start.tsc_khz = hip.tsc_khz;
     start.timeout_ms = timeout_ms;
+    start.cpu = cpu;
+    vms[i].entry = entry;
     for (size_t c = 0; c + 1 < sizeof start.name && vm[c]; ++c) start.name[c] = vm[c];
     *reinterpret_cast<VmmStart*>(start_page) = start;
     using namespace abi::perm;
@@ -222,22 +239,22 @@ bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Mo
               user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, pd, 0, PD_CREATE | PD_DELEGATE),
                                             abi::SEL_OWN_PD))) &&
            ok(vm, "creating its service portal",
-              user::hypercall(enc::create_pt(vm_sel(i, SERVICE_PT), abi::SEL_OWN_PD, SERVICE_EC, 0,
+              user::hypercall(enc::create_pt(vm_sel(i, SERVICE_PT), abi::SEL_OWN_PD, service_ec(cpu), 0,
                                              reinterpret_cast<uint64_t>(&vm_service)))) &&
            ok(vm, "naming its service portal", user::hypercall(enc::pt_set_id(vm_sel(i, SERVICE_PT), i))) &&
            ok(vm, "giving it its service portal",
               user::hypercall(enc::delegate(
                   abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, vm_sel(i, SERVICE_PT), 0, PT_CALL), vmm::SEL_SERVICE))) &&
            ok(vm, "creating its start-up portal",
-              user::hypercall(enc::create_pt(vm_sel(i, STARTUP_PT), abi::SEL_OWN_PD, STARTUP_EC, 0,
+              user::hypercall(enc::create_pt(vm_sel(i, STARTUP_PT), abi::SEL_OWN_PD, startup_ec(cpu), 0,
                                              reinterpret_cast<uint64_t>(&vmm_startup)))) &&
-           ok(vm, "naming its start-up portal", user::hypercall(enc::pt_set_id(vm_sel(i, STARTUP_PT), entry))) &&
+           ok(vm, "naming its start-up portal", user::hypercall(enc::pt_set_id(vm_sel(i, STARTUP_PT), i))) &&
            ok(vm, "giving it its start-up portal",
               user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd,
                                             Crd(SpaceKind::Object, vm_sel(i, STARTUP_PT), 0, PT_CALL),
                                             vmm::SEL_EVENTS + abi::THREAD_EVENT_STARTUP))) &&
            ok(vm, "creating its VMM's thread",
-              user::hypercall(enc::create_ec(vm_sel(i, EC), pd, abi::EcFlag::Global, 0, vmm::MAIN_UTCB,
+              user::hypercall(enc::create_ec(vm_sel(i, EC), pd, abi::EcFlag::Global, cpu, vmm::MAIN_UTCB,
                                              vmm::START_PAGE + PAGE - 8, vmm::SEL_EVENTS))) &&
            ok(vm, "giving its VMM time",
               user::hypercall(
@@ -256,7 +273,7 @@ unsigned start_vms(const abi::Hip& hip) {
         user::console::print("root: no VMM module ('vmm'): no VM can start\n");
         return 0;
     }
-    if (!make_handlers()) return 0;
+    if (!make_handlers(hip)) return 0;
     StringView text(reinterpret_cast<const char*>(config.bytes), config.size);
     unsigned line_number = 0, started = 0;
     for (size_t i = 0; i < text.size;) {
@@ -266,14 +283,29 @@ unsigned start_vms(const abi::Hip& hip) {
         i = end + 1;
         ++line_number;
         if (nth_word(line, 0).empty() || nth_word(line, 0)[0] == '#') continue;
-        StringView name = nth_word(line, 1), option = nth_word(line, 2);
-        uint64_t timeout_ms = 0;
-        bool timeout_ok = option.empty() ||
-                          (option.starts_with("timeout=") && parse_u64(option.substr(8), timeout_ms) && timeout_ms > 0);
-        if (nth_word(line, 0) != "vm" || name.empty() || !timeout_ok || !nth_word(line, 3).empty() ||
-            name.size >= sizeof vms[0].name) {
-            user::console::print("root: config line %u: '%.*s' is not 'vm NAME [timeout=MS]'; skipped\n", line_number,
-                                 int(line.size), line.data);
+        StringView name = nth_word(line, 1);
+        uint64_t timeout_ms = 0, cpu = vm_count % handler_cpus;
+        bool options_ok = true, has_timeout = false, has_cpu = false;
+        for (unsigned w = 2; !nth_word(line, w).empty(); ++w) {
+            StringView option = nth_word(line, w);
+            if (option.starts_with("timeout=") && !has_timeout) {
+                has_timeout = true;
+                options_ok = options_ok && parse_u64(option.substr(8), timeout_ms) && timeout_ms > 0;
+            } else if (option.starts_with("cpu=") && !has_cpu) {
+                has_cpu = true;
+                options_ok = options_ok && parse_u64(option.substr(4), cpu);
+            } else {
+                options_ok = false;
+            }
+        }
+        if (nth_word(line, 0) != "vm" || name.empty() || !options_ok || name.size >= sizeof vms[0].name) {
+            user::console::print("root: config line %u: '%.*s' is not 'vm NAME [timeout=MS] [cpu=N]'; skipped\n",
+                                 line_number, int(line.size), line.data);
+            continue;
+        }
+        if (cpu >= handler_cpus) {
+            user::console::print("root: config line %u: cpu=%lu, but CPUs 0-%u run; skipped\n", line_number, cpu,
+                                 handler_cpus - 1);
             continue;
         }
         Module guest;
@@ -288,9 +320,10 @@ unsigned start_vms(const abi::Hip& hip) {
         }
         VmSlot& slot = vms[vm_count];
         for (size_t c = 0; c < name.size; ++c) slot.name[c] = name[c];
+        slot.cpu = uint32_t(cpu);
         ++vm_count;
         if (start_vm(hip, vm_count - 1, vmm_image, guest, timeout_ms)) {
-            user::console::print("root: VM %s: started its VMM\n", slot.name);
+            user::console::print("root: VM %s: started its VMM on CPU %u\n", slot.name, slot.cpu);
             ++started;
         } else {
             slot.done = true;  // it never ran: it did not pass
