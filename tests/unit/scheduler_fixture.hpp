@@ -37,7 +37,7 @@ protected:
         Sc* sc = Sc::create(memory, sched, *main, 10, 10000, s);
         ASSERT_NE(sc, nullptr);
         mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_SC, true), *sc, kabi::perm::ALL);
-        k.schedulers = &sched;
+        k.schedulers = scheds;
         ASSERT_EQ(sched.running(), main);
     }
     void TearDown() override {
@@ -82,7 +82,8 @@ protected:
     HeapPages pages;
     KernelMemory memory{pages};
     FakePdHardware hardware;
-    Scheduler sched;
+    Scheduler scheds[2];  // CPU 0's and CPU 1's (k.cpu_count says how many are in use)
+    Scheduler& sched = scheds[0];
     HypercallContext k{
         memory, hardware, nullptr, [](void*) { return true; }, [](void*, bool) {}, [](void*, const char*, size_t) {},
         nullptr};
