@@ -12,6 +12,7 @@ void ReadyQueue::insert(ReadyLink& sc, bool front) {
         sc.next = sc.prev = &sc;
         head = &sc;
         present_[sc.priority / 64] |= uint64_t(1) << (sc.priority % 64);
+        words_ |= 1u << (sc.priority / 64);
     } else {
         sc.next = head;
         sc.prev = head->prev;
@@ -32,6 +33,7 @@ void ReadyQueue::remove(ReadyLink& sc) {
         KEEL_ASSERT(head == &sc);
         head = nullptr;
         present_[sc.priority / 64] &= ~(uint64_t(1) << (sc.priority % 64));
+        if (!present_[sc.priority / 64]) words_ &= ~(1u << (sc.priority / 64));
     } else {
         sc.prev->next = sc.next;
         sc.next->prev = sc.prev;

@@ -23,6 +23,11 @@ struct PerCpu {
     // guest: held, so that another CPU destroying it leaves the memory
     // until this one has let go.
     Ec* loaded;
+    // Whose page table and I/O bitmap the CPU has loaded: held, so that
+    // no other CPU frees tables this one may still walk.
+    Pd* space;
+    x86::CpuLocal* cpu;
+    x86::InterruptFrame* frame;  // at the top of the CPU's entry stack
     volatile bool parked;  // left user level for good
 };
 
@@ -34,10 +39,12 @@ constinit uint32_t tick_us = 0;
 constinit Outcome outcome = Outcome::NothingToRun;
 constinit volatile bool started = false;  // the boot CPU has begun user level: the others join
 constinit volatile bool ended = false;  // user level is over: every CPU leaves it
+constinit uint64_t kernel_cr3 = 0;  // the kernel's own table, which no PD's going can free
 
-PerCpu& mine() { return per_cpu[x86::here().index]; }
+// Found once per kernel entry and passed on (the hot path counts instructions).
+PerCpu& mine() { return *static_cast<PerCpu*>(x86::here().kernel); }
 
-void set_loaded(PerCpu& m, Ec* e) {
+[[gnu::always_inline]] inline void set_loaded(PerCpu& m, Ec* e) {
     Ec* old = m.loaded;
     if (old == e) return;
     if (e) e->hold();
@@ -52,9 +59,27 @@ void kick(uint16_t cpu) {
     (void)x86::lapic::send_ipi(c.apic_id, x86::vector::KICK);
 }
 
+// `pd`'s page table and I/O bitmap into the CPU, or (nullptr) the
+// kernel's and no port.
+void switch_space(PerCpu& m, Pd* pd) {
+    uint64_t table = pd ? x86::PdTables::host_table(*pd).root() : kernel_cr3;
+    if (x86::read_cr3() != table) x86::write_cr3(table);
+    if (pd) {
+        x86::IoBitmap& io = x86::PdTables::io_bitmap(*pd);
+        x86::gdt::load_io_bitmap(*m.cpu, io.low(), io.high());
+        pd->hold();
+    } else {
+        x86::gdt::load_io_bitmap(*m.cpu, nullptr, nullptr);
+    }
+    Pd* old = m.space;
+    m.space = pd;
+    if (old) old->release();
+}
+
 // User level is over on this CPU: back to whoever started it.
 [[noreturn]] void leave_here(PerCpu& m) {
     set_loaded(m, nullptr);
+    switch_space(m, nullptr);
     lock::release();
     x86::user::leave();
 }
@@ -77,17 +102,13 @@ bool all_quiet() {
 // the thread's: user code and stack selectors, and of RFLAGS only the
 // arithmetic flags (never IOPL, never IF off).
 void load(PerCpu& m, Ec& e) {
-    x86::InterruptFrame& f = x86::user::frame();
+    x86::InterruptFrame& f = *m.frame;
     f = e.regs;
     f.cs = x86::gdt::USER_CODE;
     f.ss = x86::gdt::USER_DATA;
     f.rflags = (f.rflags & x86::user::ARITHMETIC_FLAGS) | x86::user::INITIAL_RFLAGS;
-    // By the table, not by the PD's address: a PD that went away may have
-    // left its slot to a new one.
-    uint64_t table = x86::PdTables::host_table(e.pd).root();
-    if (x86::read_cr3() != table) x86::write_cr3(table);
-    x86::IoBitmap& io = x86::PdTables::io_bitmap(e.pd);
-    x86::gdt::load_io_bitmap(io.low(), io.high());
+    // The loaded PD is held: the same address is the same PD.
+    if (&e.pd != m.space) switch_space(m, &e.pd);
     set_loaded(m, &e);
 }
 
@@ -112,8 +133,7 @@ void run_vcpu(PerCpu& m, Ec& v) {
 // With the kernel lock: loads whoever runs next and returns without the
 // lock (to ring 3); idles while nobody can, as long as something may still
 // wake someone; otherwise user level is over.
-void dispatch() {
-    PerCpu& m = mine();
+void dispatch(PerCpu& m) {
     for (;;) {
         if (ended) leave_here(m);
         if (Ec* next = m.scheduler->running()) {
@@ -126,6 +146,7 @@ void dispatch() {
             continue;
         }
         set_loaded(m, nullptr);
+        switch_space(m, nullptr);  // an idle CPU holds no PD
         if (all_quiet()) end_user_level(m, Outcome::NothingToRun);
         lock::release();
         x86::sti();
@@ -137,7 +158,7 @@ void dispatch() {
 
 void enter() {
     lock::acquire();
-    dispatch();
+    dispatch(mine());
 }
 
 // A portal handler's reply (the hot path of every exit and call): if it is
@@ -150,10 +171,11 @@ bool handler_reply(const x86::InterruptFrame& f, const Ec& caller) {
 
 void on_hypercall(x86::InterruptFrame& f) {
     lock::acquire();
-    Ec& caller = *mine().loaded;
+    PerCpu& m = mine();
+    Ec& caller = *m.loaded;
     // Killed from another CPU while it ran: it does nothing more.
     if (caller.state == Ec::State::Dead) [[unlikely]]
-        return dispatch();
+        return dispatch(m);
     bool reply = handler_reply(f, caller);
     Ec* served = caller.caller;
     if (reply) {
@@ -175,7 +197,7 @@ void on_hypercall(x86::InterruptFrame& f) {
         caller.set_results(results);
     }
     if (!reply) caller.release();
-    dispatch();
+    dispatch(m);
 }
 
 void on_fault(x86::InterruptFrame& f) {
@@ -187,7 +209,7 @@ void on_fault(x86::InterruptFrame& f) {
         uint64_t address = f.vector == PAGE_FAULT ? x86::read_cr2() : 0;
         if (!m.scheduler->fault(ec, f.vector, f.error, address)) report_fault(ec, f.vector, f.error, address);
     }
-    dispatch();
+    dispatch(m);
 }
 
 // Ring 3 was interrupted (a tick or a kick): if someone else should run
@@ -201,7 +223,7 @@ void reschedule(PerCpu& m, x86::InterruptFrame& f) {
         load(m, *next);
         return lock::release();
     }
-    dispatch();
+    dispatch(m);
 }
 
 // Preemption: a tick that interrupted ring 3 may end the quantum. One that
@@ -240,11 +262,15 @@ void init(uint32_t tick) {
 }
 
 Outcome run(Scheduler* schedulers, unsigned cpus, HypercallContext& k, FaultReport report) {
-    uint64_t kernel_cr3 = x86::read_cr3();
+    kernel_cr3 = x86::read_cr3();
     cpu_count = cpus;
     for (unsigned i = 0; i < cpus; ++i) {
+        x86::CpuLocal& c = x86::cpu_local(i);
         schedulers[i].set_cpu(uint16_t(i));
         per_cpu[i].scheduler = &schedulers[i];
+        per_cpu[i].cpu = &c;
+        per_cpu[i].frame = &x86::user::frame(c);
+        c.kernel = &per_cpu[i];
     }
     Scheduler::set_kick(kick);
     context = &k;
@@ -256,8 +282,6 @@ Outcome run(Scheduler* schedulers, unsigned cpus, HypercallContext& k, FaultRepo
     // last words) runs alone.
     for (unsigned i = 1; i < cpus; ++i)
         for (uint32_t spins = 0; !per_cpu[i].parked && spins < 100'000'000; ++spins) x86::pause();
-    x86::write_cr3(kernel_cr3);
-    x86::gdt::load_io_bitmap(nullptr, nullptr);
     return outcome;
 }
 

@@ -108,8 +108,7 @@ Status map_window(PageTable& kernel) {
 void set_kernel_stack(uint64_t top) { tss_of(here()).rsp[0] = top; }
 
 // Two entries and two INVLPGs per change of PD, instead of copying 8 KiB.
-void load_io_bitmap(const uint8_t* low, const uint8_t* high) {
-    CpuLocal& c = here();
+void load_io_bitmap(CpuLocal& c, const uint8_t* low, const uint8_t* high) {
     if (!c.window_pte[0] || low == c.loaded_low) return;
     write_window(c, low, high);
     asm volatile("invlpg (%0)" ::"r"(window_of(c) + PAGE) : "memory");
@@ -125,7 +124,7 @@ void unload_io_bitmap(const uint8_t* low) {
         CpuLocal& c = cpu_local(i);
         if (!c.window_pte[0] || c.loaded_low != low || !low) continue;
         if (&c == &self)
-            load_io_bitmap(nullptr, nullptr);
+            load_io_bitmap(c, nullptr, nullptr);
         else
             write_window(c, nullptr, nullptr), remote = true;
     }

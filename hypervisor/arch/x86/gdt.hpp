@@ -49,7 +49,7 @@ void set_kernel_stack(uint64_t top);
 // The current PD's I/O bitmap: two pages (ports 0-32767, 32768-65535),
 // mapped, not copied, so a change to the bitmap applies at once; null: no
 // port at all.
-void load_io_bitmap(const uint8_t* low, const uint8_t* high);
+void load_io_bitmap(CpuLocal& cpu, const uint8_t* low, const uint8_t* high);
 // That bitmap's pages are freed: wherever they are mapped, on any CPU, no
 // port is allowed.
 void unload_io_bitmap(const uint8_t* low);

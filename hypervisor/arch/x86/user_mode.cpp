@@ -51,11 +51,14 @@ void init_cpu() {
     write_cr0(read_cr0() | CR0_EM | CR0_MP);
 }
 
-InterruptFrame& frame() {
-    return *reinterpret_cast<InterruptFrame*>(here().entry_stack + ENTRY_STACK_SIZE - sizeof(InterruptFrame));
+InterruptFrame& frame(CpuLocal& c) {
+    return *reinterpret_cast<InterruptFrame*>(c.entry_stack + ENTRY_STACK_SIZE - sizeof(InterruptFrame));
 }
 
-void run(void (*prepare)()) { run_user(&frame(), &here().resume_rsp, prepare); }
+void run(void (*prepare)()) {
+    CpuLocal& c = here();
+    run_user(&frame(c), &c.resume_rsp, prepare);
+}
 
 void leave() { user_exit(&here().resume_rsp); }
 

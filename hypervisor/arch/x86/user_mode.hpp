@@ -4,6 +4,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "hypervisor/arch/x86/cpu_local.hpp"
 #include "hypervisor/arch/x86/interrupt_frame.hpp"
 
 namespace keel::x86::user {
@@ -22,9 +23,9 @@ using SyscallHandler = void (*)(InterruptFrame&);
 void init(SyscallHandler handler);
 void init_cpu();
 
-// The frame at the top of this CPU's entry stack: a running user thread's
+// The frame at the top of a CPU's entry stack: a running user thread's
 // registers while the kernel serves it.
-InterruptFrame& frame();
+InterruptFrame& frame(CpuLocal& cpu);
 
 // Calls prepare() on the entry stack, which fills and sanitizes frame() (or
 // calls leave()), then runs ring 3 from it until leave() is called from a
