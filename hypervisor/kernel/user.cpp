@@ -126,7 +126,9 @@ void run_vcpu(PerCpu& m, Ec& v) {
     lock::release();
     VcpuExit e = v.vcpu->run();
     lock::acquire();
-    if (v.state == Ec::State::Dead) return;  // killed from another CPU while in the guest
+    // Only its own CPU kills an EC (an exit or call there); another CPU's
+    // destroy waits for the hold.
+    KEEL_ASSERT(v.state != Ec::State::Dead);
     if (!e.host && !m.scheduler->exit(v, e.event)) report_fault(v, uint64_t(e.event), 0, 0);
 }
 
@@ -173,9 +175,7 @@ void on_hypercall(x86::InterruptFrame& f) {
     lock::acquire();
     PerCpu& m = mine();
     Ec& caller = *m.loaded;
-    // Killed from another CPU while it ran: it does nothing more.
-    if (caller.state == Ec::State::Dead) [[unlikely]]
-        return dispatch(m);
+    KEEL_ASSERT(caller.state != Ec::State::Dead);  // as in run_vcpu
     bool reply = handler_reply(f, caller);
     Ec* served = caller.caller;
     if (reply) {
@@ -204,11 +204,10 @@ void on_fault(x86::InterruptFrame& f) {
     lock::acquire();
     PerCpu& m = mine();
     Ec& ec = *m.loaded;
-    if (ec.state != Ec::State::Dead) {
-        ec.regs = f;
-        uint64_t address = f.vector == PAGE_FAULT ? x86::read_cr2() : 0;
-        if (!m.scheduler->fault(ec, f.vector, f.error, address)) report_fault(ec, f.vector, f.error, address);
-    }
+    KEEL_ASSERT(ec.state != Ec::State::Dead);
+    ec.regs = f;
+    uint64_t address = f.vector == PAGE_FAULT ? x86::read_cr2() : 0;
+    if (!m.scheduler->fault(ec, f.vector, f.error, address)) report_fault(ec, f.vector, f.error, address);
     dispatch(m);
 }
 
