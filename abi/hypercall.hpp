@@ -65,9 +65,13 @@ namespace encode {
 constexpr Args call(Selector pt, uint64_t words) { return {p0(Hypercall::Call, 0, pt), words}; }
 // reply(words): for an exit portal, `mtd` names the state the reply writes back.
 constexpr Args reply(uint64_t words, uint64_t mtd) { return {p0(Hypercall::Reply, 0, 0), words, mtd}; }
-// create_pd(sel, owner): an empty PD at `sel` in the caller's object space,
-// made from kernel memory of the PD `owner` (PD_CREATE).
-constexpr Args create_pd(Selector sel, Selector owner) { return {p0(Hypercall::CreatePd, 0, sel), owner}; }
+// create_pd(sel, owner, max_priority): an empty PD at `sel` in the caller's
+// object space, made from kernel memory of the PD `owner` (PD_CREATE). No
+// SC made from the new PD's memory may have a priority above `max_priority`
+// (0: the owner's own ceiling; above it: BadParameter).
+constexpr Args create_pd(Selector sel, Selector owner, uint8_t max_priority = 0) {
+    return {p0(Hypercall::CreatePd, 0, sel), owner, max_priority};
+}
 // create_ec(sel, pd, kind, cpu, utcb, sp, event_base): an EC in `pd` on `cpu`.
 // Local and global ECs get a UTCB page at `utcb` in the PD's host space and
 // start with `sp`; a vCPU has neither. Its exceptions or exits go to the
@@ -77,8 +81,8 @@ constexpr Args create_ec(Selector sel, Selector pd, EcFlag kind, uint16_t cpu, u
     return {p0(Hypercall::CreateEc, uint8_t(kind), sel), pd, uint64_t(cpu) | event_base << 16, utcb, sp};
 }
 // create_sc(sel, pd, ec, priority, budget_us): time for a global EC or vCPU
-// on its CPU: `priority` 1-255 (higher runs first), round robin with a
-// `budget_us` quantum among equal priorities.
+// on its CPU: `priority` 1-255 (higher runs first, at most `pd`'s ceiling),
+// round robin with a `budget_us` quantum among equal priorities.
 constexpr Args create_sc(Selector sel, Selector pd, Selector ec, uint8_t priority, uint32_t budget_us) {
     return {p0(Hypercall::CreateSc, 0, sel), pd, ec, uint64_t(priority) | uint64_t(budget_us) << 8};
 }

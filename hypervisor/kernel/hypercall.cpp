@@ -143,8 +143,14 @@ Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
     if ((a.p0 & 0xf) >= abi::HYPERCALL_COUNT) return Status::BadHypercall;
     switch (a.number()) {
     case abi::Hypercall::CreatePd:
-        return create_object(caller, a,
-                             [&](Pd&, Status& s) -> Kobject* { return Pd::create(k.memory, k.hardware, s); });
+        return create_object(caller, a, [&](Pd& owner, Status& s) -> Kobject* {
+            // A ceiling above the owner's would let a PD give itself more time.
+            if (a.p2 > owner.max_priority) {
+                s = Status::BadParameter;
+                return nullptr;
+            }
+            return Pd::create(k.memory, k.hardware, s, a.p2 ? uint8_t(a.p2) : owner.max_priority);
+        });
     case abi::Hypercall::CreateSm:
         return create_object(caller, a,
                              [&](Pd&, Status& s) -> Kobject* { return Sm::create(k.memory, k.schedulers, a.p2, s); });
@@ -188,7 +194,11 @@ Status create_ec(HypercallContext& k, Ec& caller, const abi::Args& a) {
 Status create_sc(HypercallContext& k, Ec& caller, const abi::Args& a) {
     Ec* ec = lookup<Ec>(caller.pd, a.p2, abi::ObjectType::Ec, perm::EC_BIND);
     if (!ec) return Status::BadCapability;
-    return create_object(caller.pd, a, [&](Pd&, Status& s) -> Kobject* {
+    return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
+        if (uint8_t(a.p3) > owner.max_priority) {  // above the ceiling of the PD it is made from
+            s = Status::BadParameter;
+            return nullptr;
+        }
         return Sc::create(k.memory, ec->home(), *ec, uint8_t(a.p3), uint32_t(a.p3 >> 8), s);
     });
 }

@@ -10,13 +10,15 @@ constexpr abi::SpaceKind TABLE_KINDS[Pd::TABLES] = {abi::SpaceKind::HostMemory, 
 
 }  // namespace
 
-Pd::Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES])
+Pd::Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES],
+       uint8_t max_priority)
     : Kobject(abi::ObjectType::Pd, destroy), objects(memory.pages),
       host(memory.mappings, *tables[0], HOST_FIRST, HOST_END), guest(memory.mappings, *tables[1], 0, GUEST_PAGES),
       pio(memory.mappings, *tables[2], 0, PORTS, true), msr(memory.mappings, *tables[3], 0, MSRS, true),
-      memory_(memory), hardware_(hardware), tables_{tables[0], tables[1], tables[2], tables[3]} {}
+      max_priority(max_priority), memory_(memory),
+      hardware_(hardware), tables_{tables[0], tables[1], tables[2], tables[3]} {}
 
-Pd* Pd::create(KernelMemory& memory, PdHardware& hardware, abi::Status& status) {
+Pd* Pd::create(KernelMemory& memory, PdHardware& hardware, abi::Status& status, uint8_t max_priority) {
     void* p = memory.pds.allocate();
     ResourceSpace::Hardware* tables[TABLES] = {};
     bool complete = p != nullptr;
@@ -29,7 +31,7 @@ Pd* Pd::create(KernelMemory& memory, PdHardware& hardware, abi::Status& status) 
         return nullptr;
     }
     status = abi::Status::Success;
-    return new (p) Pd(memory, hardware, tables);
+    return new (p) Pd(memory, hardware, tables, max_priority);
 }
 
 ResourceSpace* Pd::space(abi::SpaceKind kind) {

@@ -35,10 +35,16 @@ public:
     static constexpr uint64_t MSRS = uint64_t(1) << 32;
     static constexpr unsigned TABLES = 4;  // host, guest, pio, msr
 
-    static Pd* create(KernelMemory& memory, PdHardware& hardware, abi::Status& status);
+    static constexpr uint8_t TOP_PRIORITY = 255;
+
+    static Pd* create(KernelMemory& memory, PdHardware& hardware, abi::Status& status,
+                      uint8_t max_priority = TOP_PRIORITY);
 
     ObjectSpace objects;
     ResourceSpace host, guest, pio, msr;
+    // The priority ceiling of SCs made from its memory, and of PDs made from
+    // it: a PD given time cannot give itself or its children more.
+    const uint8_t max_priority;
 
     // The space of a range descriptor's kind; nullptr for objects and null.
     ResourceSpace* space(abi::SpaceKind kind);
@@ -46,7 +52,8 @@ public:
     ResourceSpace::Hardware& table(unsigned index) const { return *tables_[index]; }
 
 private:
-    Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES]);
+    Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES],
+       uint8_t max_priority);
     static void destroy(Kobject& self);
 
     KernelMemory& memory_;

@@ -124,6 +124,13 @@ void capabilities(const abi::Hip& hip) {
            user::hypercall(
                enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::Msr, 0xc0000080, 0, abi::perm::ALL), 0xc0000080)),
            abi::Status::BadCapability);
+    // Priority ceilings: a PD given time up to 100 cannot make more.
+    expect("create a PD whose SCs run at priority 100 at most",
+           user::hypercall(enc::create_pd(43, abi::SEL_OWN_PD, 100)), abi::Status::Success);
+    expect("create an SC from it at priority 101", user::hypercall(enc::create_sc(44, 43, abi::SEL_OWN_EC, 101, 1000)),
+           abi::Status::BadParameter);
+    expect("create a PD from it with ceiling 200", user::hypercall(enc::create_pd(45, 43, 200)),
+           abi::Status::BadParameter);
 }
 
 // --- probes from a child PD (child.hpp) ---------------------------------

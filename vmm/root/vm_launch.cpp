@@ -221,7 +221,8 @@ bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Mo
     VmmStart start{};
     uint64_t entry = 0;
     uint64_t start_page = take_ram(hip, PAGE, PAGE);
-    if (!start_page || !ok(vm, "creating its VMM's PD", user::hypercall(enc::create_pd(pd, abi::SEL_OWN_PD))) ||
+    if (!start_page ||
+        !ok(vm, "creating its VMM's PD", user::hypercall(enc::create_pd(pd, abi::SEL_OWN_PD, VMM_PRIORITY))) ||
         !load_vmm(hip, vm, vmm_image, pd, entry) || !give_guest(hip, vm, guest, pd, start))
         return false;
     start.magic = vmm::START_MAGIC;
