@@ -8,14 +8,7 @@
  * then switches to the kernel's, takes a CPU index and calls ap_main on
  * that CPU's stack. */
 #include "cpu_local_layout.h"
-
-#define CR0_PE (1 << 0)
-#define CR0_WP (1 << 16)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define EFER_MSR 0xc0000080
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
+#include "long_mode.inc"
 
     .section .rodata
     .balign 16
@@ -54,19 +47,7 @@ ap_start32:
     mov %ax, %ds
     mov %ax, %es
     mov %ax, %ss
-    mov %cr4, %eax
-    or $CR4_PAE, %eax
-    mov %eax, %cr4
-    mov $early_pml4, %eax
-    mov %eax, %cr3
-    mov $EFER_MSR, %ecx
-    rdmsr
-    or $(EFER_LME | EFER_NXE), %eax
-    wrmsr
-    mov %cr0, %eax
-    or $(CR0_PE | CR0_WP | CR0_PG), %eax
-    mov %eax, %cr0
-    ljmp $0x18, $ap_start64
+    ENTER_LONG_MODE early_pml4, 0x18, ap_start64
 
     .code64
 ap_start64:

@@ -4,13 +4,8 @@
  * kernel replaces these tables with its W^X ones at once), enter long mode
  * and call kmain(magic, info). */
 
-#define CR0_PE (1 << 0)
-#define CR0_WP (1 << 16)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define EFER_MSR 0xc0000080
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
+#include "long_mode.inc"
+
 #define COM1 0x3f8
 
     .section .boot.text, "ax"
@@ -64,21 +59,8 @@ _start32:
     cmp $2048, %ecx
     jb 2b
 
-    mov %cr4, %eax
-    or $CR4_PAE, %eax
-    mov %eax, %cr4
-    mov $early_pml4, %eax
-    mov %eax, %cr3
-    mov $EFER_MSR, %ecx
-    rdmsr
-    or $(EFER_LME | EFER_NXE), %eax
-    wrmsr
-    mov %cr0, %eax
-    or $(CR0_PE | CR0_WP | CR0_PG), %eax
-    mov %eax, %cr0
-
-    lgdt early_gdt_ptr
-    ljmp $0x08, $start64
+    lgdt early_gdt_ptr          /* its 64-bit code segment is used only from the far jump on */
+    ENTER_LONG_MODE early_pml4, 0x08, start64
 
 no_long_mode:
     mov $no_long_mode_msg, %esi
