@@ -229,22 +229,21 @@ void reschedule(PerCpu& m, x86::InterruptFrame& f) {
 // interrupted the kernel (idle, or just out of a guest: the lock is free)
 // only counts the time; that code looks again itself.
 void on_tick(x86::InterruptFrame& f) {
-    if (!started) return;
-    PerCpu& m = mine();
-    if (!m.scheduler) return;
+    // A CPU takes part once the boot CPU has begun user level and counted it.
+    auto* m = started ? static_cast<PerCpu*>(x86::here().kernel) : nullptr;
+    if (!m) return;
     lock::acquire();
-    m.scheduler->tick(tick_us, x86::rdtsc());
-    if ((f.cs & 3) != 3 || !m.loaded) return lock::release();
-    reschedule(m, f);
+    m->scheduler->tick(tick_us, x86::rdtsc());
+    if ((f.cs & 3) != 3 || !m->loaded) return lock::release();
+    reschedule(*m, f);
 }
 
 void on_kick(x86::InterruptFrame& f) {
     x86::lapic::eoi();
-    if (!started || (f.cs & 3) != 3) return;
-    PerCpu& m = mine();
-    if (!m.scheduler || !m.loaded) return;
+    auto* m = started && (f.cs & 3) == 3 ? static_cast<PerCpu*>(x86::here().kernel) : nullptr;
+    if (!m || !m->loaded) return;
     lock::acquire();
-    reschedule(m, f);
+    reschedule(*m, f);
 }
 
 void on_tlb_shootdown(x86::InterruptFrame&) { x86::tlb::on_ipi(); }
@@ -290,6 +289,7 @@ void run_ap() {
         x86::hlt();  // the boot CPU kicks once user level begins
         x86::cli();
     }
+    if (!x86::here().kernel) return;  // not counted (a CPU before it could not run user level)
     x86::user::run(enter);
     mine().parked = true;
 }
