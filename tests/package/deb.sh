@@ -21,6 +21,11 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Version)" = "$KEEL_VERSION" ] || fail "Version: $(field Version)"
 [ "$(field Architecture)" = "$arch" ] || fail "Architecture: $(field Architecture)"
 [ -n "$(field Maintainer)" ] || fail "no Maintainer"
+# A synopsis, then the long description in lines of one leading space (two
+# would make them verbatim text).
+dpkg-deb -f "$deb" Description >"$tmp/description"
+{ [ "$(wc -l <"$tmp/description")" -ge 3 ] && ! tail -n +2 "$tmp/description" | grep -qv '^ [^ ]'; } ||
+    fail "malformed Description: $(cat "$tmp/description")"
 depends=$(field Depends)
 echo "Depends: $depends"
 # libc6 and OpenSSL (all three), tpm2-tss (keel-agent), SQLite (dlopen'd).

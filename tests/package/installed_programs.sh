@@ -30,17 +30,15 @@ fi
     --listen 127.0.0.1:0 >"$tmp/verifierd.out" 2>"$tmp/verifierd.err" &
 pid=$!
 port=""
-for _ in $(seq 100); do
+for _ in $(seq 300); do  # up to 30 s on a loaded machine
     port=$(sed -n 's|^keel-verifierd: serving on http://127.0.0.1:\([0-9]*\)$|\1|p' "$tmp/verifierd.out")
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
 done
 if [ -n "$port" ]; then
-    exec 3<>"/dev/tcp/127.0.0.1/$port"
-    printf 'GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
-    answer=$(cat <&3)
-    exec 3<&-
+    answer=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3 &&
+        cat <&3) || answer="(no connection to port $port)"
     if grep -q '"status": *"ok"' <<<"$answer"; then
         pass "keel-verifierd runs with the installed configuration: /healthz ok"
     else
@@ -49,10 +47,10 @@ if [ -n "$port" ]; then
     kill -TERM "$pid"
     rc=0
     wait "$pid" || rc=$?
-    [ "$rc" -eq 0 ] || fail "keel-verifierd: exit $rc after SIGTERM"
+    [ "$rc" -eq 0 ] || fail "keel-verifierd: exit $rc after SIGTERM: $(cat "$tmp/verifierd.err")"
 else
     kill "$pid" 2>/dev/null || true
     wait "$pid" || true
-    fail "keel-verifierd did not start with the installed configuration: $(cat "$tmp/verifierd.err")"
+    fail "keel-verifierd did not start with the installed configuration within 30 s: $(cat "$tmp/verifierd.out" "$tmp/verifierd.err")"
 fi
 finish
