@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # package.man_and_completion: the man pages format without a groff warning,
-# and every option each program's --help lists (per subcommand) is in its man
+# and every option each program's --help lists (per subcommand) is described (a .TP item) in its man
 # page and is offered by its bash completion after "--" or "-"; completion of
 # subcommands and of a partial option works in plain bash.
 # Arguments: the build tree's keel, keel-agent and keel-verifierd.
@@ -43,8 +43,9 @@ check() {
         complete_words "$completion_dir/$name" "$func" "$name" $sub -; } | sort -u)
     local o
     for o in $opts; do
-        # troff writes a hyphen as \-
-        grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$man_dir/$page" || missing_man+=" $o"
+        # Described: on the tag line of a .TP item (troff writes a hyphen as \-).
+        awk 'prev == ".TP" { print } { prev = $0 }' "$man_dir/$page" |
+            grep -qE -- "(^|[ \"])$(sed 's/-/\\\\-/g' <<<"$o")(\$|[ \",])" || missing_man+=" $o"
         grep -qxF -- "$o" <<<"$offered" || missing_completion+=" $o"
     done
     [ -z "$missing_man" ] || fail "$name $sub: not in $page:$missing_man"

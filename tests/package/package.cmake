@@ -10,7 +10,7 @@ set(keel_package_env
   "KEEL_PACKAGE_STORE=$<TARGET_FILE:keel-package-store>")
 function(keel_package_test name script)
   add_test(NAME package.${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/package/${script} ${ARGN})
-  set_tests_properties(package.${name} PROPERTIES LABELS package TIMEOUT 120 ENVIRONMENT "${keel_package_env}")
+  set_tests_properties(package.${name} PROPERTIES LABELS package TIMEOUT 120 RESOURCE_LOCK keel-install ENVIRONMENT "${keel_package_env}")
 endfunction()
 keel_package_test(install_tree install_tree.sh)
 keel_package_test(installed_programs installed_programs.sh)
