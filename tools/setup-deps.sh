@@ -18,6 +18,7 @@ KEEL_PACKAGES=(
   libtomlplusplus-dev                     # keel-verifierd's configuration file (TOML)
   socat                                   # the agent's TCTI to keel-platform's tpm.sock (tcti-cmd)
   libbenchmark-dev                        # Google Benchmark: verification throughput
+  dpkg-dev groff-base                     # the Debian package (cpack -G DEB: dpkg-shlibdeps) and its man pages' check
 )
 
 keel_missing_packages() {

@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
     setenv("TSS2_LOG", "all+NONE", 0);
     CLI::App app{"keel-agent: the attestation agent of a Keel host", "keel-agent"};
     app.require_subcommand(1, 1);
+    app.set_version_flag("--version", std::string("keel-agent ") + KEEL_VERSION);
     AgentOptions options;
     std::string drtm_log, boot_log;
     std::string ek = "rsa", ak = "rsassa", listen = "127.0.0.1:7734", out = "-", in, nonce;

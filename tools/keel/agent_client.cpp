@@ -2,9 +2,12 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 #include "attestation/json/exact_json.hpp"
 #include "tools/keel/http_plugin.hpp"
@@ -23,12 +26,53 @@ struct Plugin {
     Free free = nullptr;
 };
 
-// libkeel-http.so lives next to the keel executable (build tree and install alike).
+// Where libkeel-http.so may be, in the order tried: beside the executable
+// (the build tree); the installed plugin directory relative to the
+// executable (an installation under any prefix, a DESTDIR tree, a package
+// extracted anywhere); the plugin directories of the configured prefix and
+// of the Debian package (a keel binary copied somewhere else). The build
+// gives the last three (tools/keel/CMakeLists.txt).
+std::vector<std::filesystem::path> plugin_candidates() {
+    std::vector<std::filesystem::path> places;
+    auto add = [&](const std::filesystem::path& p) {
+        const auto normal = p.lexically_normal();
+        if (std::find(places.begin(), places.end(), normal) == places.end()) places.push_back(normal);
+    };
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        add(plugin_name);  // no /proc: the dynamic loader's search path
+    } else {
+        add(self.parent_path() / plugin_name);
+        add(self.parent_path() / KEEL_PLUGINDIR_FROM_BINDIR / plugin_name);
+    }
+    std::string_view installed = KEEL_PLUGINDIRS;
+    while (!installed.empty()) {
+        const auto colon = installed.find(':');
+        const auto dir = installed.substr(0, colon);
+        if (!dir.empty()) add(std::filesystem::path(dir) / plugin_name);
+        installed = colon == std::string_view::npos ? std::string_view{} : installed.substr(colon + 1);
+    }
+    return places;
+}
+
 const Plugin& plugin() {
     static const Plugin loaded = [] {
-        std::error_code ec;
-        auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-        auto path = (ec ? std::filesystem::path(plugin_name) : self.parent_path() / plugin_name).string();
+        const auto places = plugin_candidates();
+        // The first that exists is the one meant: a plugin that is there but
+        // does not load (a library it needs is missing) is reported as such,
+        // not passed over for another copy.
+        auto found = std::find_if(places.begin(), places.end(), [](const auto& p) {
+            std::error_code ec;
+            return p.is_relative() || std::filesystem::exists(p, ec);
+        });
+        if (found == places.end()) {
+            std::string why = " (keel's HTTP client): not there";
+            for (auto p = places.begin() + 1; p != places.end(); ++p)
+                why += (p == places.begin() + 1 ? ", nor in " : ", ") + p->parent_path().string();
+            throw AgentError("cannot load " + places.front().string() + why, true);
+        }
+        const auto path = found->string();
         void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (!handle) throw AgentError("cannot load " + path + " (keel's HTTP client): " + dlerror(), true);
         Plugin p{reinterpret_cast<Request>(dlsym(handle, "keel_http_request")),

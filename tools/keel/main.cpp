@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     lighten_start_up();
     CLI::App app{"keel: tools for Keel's measured launch and its attestation", "keel"};
     app.require_subcommand(1, 1);
+    app.set_version_flag("--version", std::string("keel ") + KEEL_VERSION);
     // The named subcommand alone when there is one; every subcommand for
     // --help or no subcommand, so that CLI11 can list them.
     const Registration* named = nullptr;
