@@ -19,6 +19,7 @@
 #include "attestation/agent/http_server.hpp"
 #include "attestation/agent/log_files.hpp"
 #include "attestation/agent/push_client.hpp"
+#include "attestation/net/loopback.hpp"
 
 namespace {
 
@@ -138,6 +139,15 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
         std::cerr << "keel-agent: " << e.what() << " (see keel-agent --help)\n";
+        return exit_bad_input;
+    }
+    // serve speaks plain HTTP: evidence and challenges may only pass where
+    // nothing but this machine sees them. Across the network, push mode
+    // connects out over HTTPS with a client certificate.
+    if (*serve && !keel::net::is_loopback_address(keel::net::host_of(listen))) {
+        std::cerr << "keel-agent: --listen " << listen
+                  << ": keel-agent serve speaks plain HTTP, so only on a loopback address (127.0.0.0/8, ::1, "
+                     "localhost); across the network use keel-agent push, which connects out over HTTPS\n";
         return exit_bad_input;
     }
     if (options.pcrs.empty())

@@ -1,6 +1,6 @@
 #include "attestation/verifierd/config.hpp"
 
-#include <arpa/inet.h>
+#include "attestation/net/loopback.hpp"
 
 #include <map>
 #include <set>
@@ -128,17 +128,6 @@ Config load_config(const std::string& path) {
     return c;
 }
 
-bool is_loopback_address(const std::string& address) {
-    std::string a = address;
-    if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
-    if (a == "localhost") return true;
-    in_addr v4{};
-    if (inet_pton(AF_INET, a.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-    in6_addr v6{};
-    if (inet_pton(AF_INET6, a.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-    return false;
-}
-
 void check_config(const Config& c) {
     const auto colon = c.listen.rfind(':');
     if (colon == std::string::npos || colon == 0) throw ConfigError("listen " + c.listen + ": expected ADDRESS:PORT");
@@ -148,7 +137,7 @@ void check_config(const Config& c) {
                           "by certificate)");
     // Evidence, enrolments and the fleet's verdicts over plain HTTP are only
     // tolerable where nothing but this machine can see or send them.
-    if (!t.enabled() && !is_loopback_address(c.listen.substr(0, colon)))
+    if (!t.enabled() && !net::is_loopback_address(c.listen.substr(0, colon)))
         throw ConfigError("refusing to listen on " + c.listen +
                           " without TLS: configure [tls] (certificate, private_key, client_ca) or listen on a "
                           "loopback address");

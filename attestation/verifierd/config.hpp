@@ -45,6 +45,5 @@ Config load_config(const std::string& path);
 // What must hold whatever the source: TLS complete when configured, and
 // required unless the address is loopback; positive intervals.
 void check_config(const Config& config);
-bool is_loopback_address(const std::string& address);
 
 }  // namespace keel::verifierd

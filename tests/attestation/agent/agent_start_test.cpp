@@ -60,5 +60,19 @@ TEST(AgentStartUp, AGenuineDrtmLogPassesTheCheck) {
     EXPECT_FALSE(contains(r.err, "--drtm-log")) << r.err;
 }
 
+// serve has no TLS: off loopback it is refused before the TPM is touched.
+TEST(AgentStartUp, ServeRefusesANonLoopbackAddress) {
+    for (const char* address : {"0.0.0.0:0", "192.0.2.1:7734", "[::]:0", "example.org:7734"}) {
+        auto r = run_command(KEEL_AGENT, {"serve", "--tcti", no_tpm, "--listen", address});
+        EXPECT_EQ(r.status, 2) << address << ": " << r.out << r.err;
+        EXPECT_TRUE(contains(r.err, "only on a loopback address")) << r.err;
+    }
+    for (const char* address : {"127.0.0.1:0", "localhost:0", "[::1]:0", "127.1.2.3:0"}) {
+        auto r = run_command(KEEL_AGENT, {"serve", "--tcti", no_tpm, "--listen", address});
+        EXPECT_EQ(r.status, 1) << address << ": only the missing TPM stops it: " << r.out << r.err;
+        EXPECT_FALSE(contains(r.err, "loopback")) << r.err;
+    }
+}
+
 }  // namespace
 }  // namespace keel::test
