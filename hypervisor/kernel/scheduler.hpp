@@ -41,7 +41,6 @@ public:
     // (an IPI; nullptr in host tests, which record kicks themselves).
     using Kick = void (*)(uint16_t cpu);
     void set_cpu(uint16_t cpu) { cpu_ = cpu; }
-    uint16_t cpu() const { return cpu_; }
     static void set_kick(Kick kick) { kick_ = kick; }
 
     // IPC (abi: call, reply). `caller` is the running EC.

@@ -32,6 +32,4 @@ inline void acquire() {
 
 inline void release() { __atomic_store_n(&word, 0u, __ATOMIC_RELEASE); }
 
-inline bool held() { return word != 0; }
-
 }  // namespace keel::x86::kernel_lock

@@ -40,7 +40,7 @@ using TickHook = void (*)(InterruptFrame&);
 constinit TickHook tick_hook = nullptr;
 
 void on_timer(InterruptFrame& f) {
-    if (here_is_boot_cpu()) tick_count = tick_count + 1;
+    if (here().index == 0) tick_count = tick_count + 1;  // the boot CPU's clock
     write(EOI, 0);
     if (tick_hook) tick_hook(f);
 }
@@ -65,8 +65,6 @@ void enable_here() {
 }
 
 }  // namespace
-
-bool here_is_boot_cpu() { return here().index == 0; }
 
 Status init(uint64_t& mmio_base) {
     if (!(cpuid(1).edx & (1u << 9))) return Status::Unsupported;

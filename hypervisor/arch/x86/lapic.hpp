@@ -33,7 +33,6 @@ uint64_t ticks();
 void init_ap();
 // This CPU's APIC ID.
 uint32_t id();
-bool here_is_boot_cpu();
 void eoi();
 // A fixed interrupt on `vector` to the CPU with `apic_id`.
 [[nodiscard]] Status send_ipi(uint32_t apic_id, uint8_t vector);

@@ -24,13 +24,13 @@ constinit ApEntry ap_entry = nullptr;
 constinit uint64_t boot_cr0 = 0, boot_cr4 = 0;
 constinit volatile unsigned arrived = 1;
 
-}  // namespace
-
 unsigned online() {
     unsigned n = 0;
     for (unsigned i = 0; i < MAX_CPUS; ++i) n += cpu_local(i).online;
     return n;
 }
+
+}  // namespace
 
 Status start_others(uint64_t page, ApEntry entry, uint64_t quiet_ticks, StartReport& report) {
     report = {1, 0};

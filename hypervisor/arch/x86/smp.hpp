@@ -28,6 +28,5 @@ struct StartReport {
 // Starts the other CPUs and waits until `quiet_ticks` timer ticks pass with
 // no new arrival. The boot CPU's CR0 and CR4 become every AP's.
 [[nodiscard]] Status start_others(uint64_t page, ApEntry entry, uint64_t quiet_ticks, StartReport& report);
-unsigned online();
 
 }  // namespace keel::x86::smp
