@@ -36,6 +36,13 @@ std::string make_temp_dir() {
 std::string iso_path(const std::string& name) { return env_or("KEEL_ISO_DIR", ".") + "/" + name; }
 std::string ovmf_path() { return env_or("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd"); }
 
+Boot boot_iso(const std::string& iso, unsigned cpus) {
+    QemuConfig c;
+    c.iso = iso_path(iso);
+    c.cpus = cpus;
+    return boot_to_end(std::move(c), std::chrono::seconds(300));
+}
+
 Boot boot_to_end(QemuConfig config, std::chrono::seconds timeout) {
     QemuMachine qemu(std::move(config));
     qemu.start();

@@ -57,6 +57,9 @@ struct Boot {
     std::optional<int> status;
 };
 Boot boot_to_end(QemuConfig config, std::chrono::seconds timeout);
+// The ISO `iso` (in the tests' ISO directory) on `cpus` CPUs, with the
+// defaults otherwise, to its end (at most 300 s).
+Boot boot_iso(const std::string& iso, unsigned cpus = 1);
 
 // The tests' defaults, from the environment CTest sets.
 std::string iso_path(const std::string& name);

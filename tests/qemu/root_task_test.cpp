@@ -10,10 +10,7 @@
 
 #include "qemu_machine.hpp"
 
-using keel::test::iso_path;
-using keel::test::QemuConfig;
-using keel::test::QemuMachine;
-using namespace std::chrono_literals;
+using keel::test::boot_iso;
 
 namespace {
 
@@ -21,13 +18,6 @@ constexpr int EXIT_SUCCESS_STATUS = 33;  // kernel/power.hpp's Success, as isa-d
 const std::string HEALTHY = "keel: health check: kernel text and rodata unchanged, CPU protections as at boot: healthy";
 
 using keel::test::Boot;
-
-Boot boot(const std::string& iso, unsigned cpus = 1) {
-    QemuConfig c;
-    c.iso = iso_path(iso);
-    c.cpus = cpus;
-    return keel::test::boot_to_end(std::move(c), 300s);
-}
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
@@ -37,7 +27,7 @@ std::string from(const std::string& text, const std::string& marker) {
 }
 
 TEST(RootTask, RunsInRing3WithWhatTheKernelGaveIt) {
-    Boot b = boot("keel-root-capabilities.iso");
+    Boot b = boot_iso("keel-root-capabilities.iso");
     EXPECT_TRUE(has(b.serial, "root: 'root probe=capabilities' loaded: 3 segments")) << b.serial;
     EXPECT_TRUE(std::regex_search(
         b.serial,
@@ -53,7 +43,7 @@ TEST(RootTask, RunsInRing3WithWhatTheKernelGaveIt) {
 
 // Each capability misuse answers with its documented status.
 TEST(RootTask, CapabilityMisuseIsRefusedWithTheDocumentedStatus) {
-    Boot b = boot("keel-root-capabilities.iso");
+    Boot b = boot_iso("keel-root-capabilities.iso");
     for (const char* line :
          {"semaphore up on an empty selector: bad capability (as documented)",
           "semaphore up after the revocation: bad capability (as documented)",
@@ -75,7 +65,7 @@ TEST(RootTask, CapabilityMisuseIsRefusedWithTheDocumentedStatus) {
 // The root task's output is marked and escaped: it cannot print a line
 // that looks like the kernel's.
 TEST(RootTask, ItsConsoleLinesAreMarkedAsItsOwn) {
-    Boot b = boot("keel-root-capabilities.iso");
+    Boot b = boot_iso("keel-root-capabilities.iso");
     std::istringstream lines(b.serial);
     for (std::string line; std::getline(lines, line);)
         if (has(line, "probe:")) { EXPECT_EQ(line.rfind("[root] ", 0), 0u) << line; }
@@ -91,7 +81,7 @@ class Isolation : public testing::TestWithParam<Probe> {};
 
 TEST_P(Isolation, TheAttemptFaultsAndOnlyTheRootTaskStops) {
     const Probe& p = GetParam();
-    Boot b = boot(std::string("keel-root-") + p.name + ".iso");
+    Boot b = boot_iso(std::string("keel-root-") + p.name + ".iso");
     EXPECT_TRUE(has(b.serial, std::string("[root] probe: ") + p.announce)) << b.serial;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(
@@ -147,7 +137,7 @@ void expect_child_stopped(const Boot& b, unsigned vector, const std::string& att
 }
 
 TEST(ChildPd, ReadingTheRootTasksMemoryFaultsInTheChildOnly) {
-    Boot b = boot("keel-root-child-reads-root.iso");
+    Boot b = boot_iso("keel-root-child-reads-root.iso");
     expect_child_stopped(b, 14, "read");
     std::smatch m;
     ASSERT_TRUE(std::regex_search(b.serial, m, std::regex(R"(reads the root task's data at 0x([0-9a-f]+))")))
@@ -157,12 +147,12 @@ TEST(ChildPd, ReadingTheRootTasksMemoryFaultsInTheChildOnly) {
 }
 
 TEST(ChildPd, PortsNeverDelegatedFaultInTheChildOnly) {
-    Boot b = boot("keel-root-child-ports.iso");
+    Boot b = boot_iso("keel-root-child-ports.iso");
     expect_child_stopped(b, 13, "port access");
 }
 
 TEST(ChildPd, CapabilitiesNeverGivenOrRevokedAreRefused) {
-    Boot b = boot("keel-root-child-capabilities.iso");
+    Boot b = boot_iso("keel-root-child-capabilities.iso");
     for (const char* line :
          {"child: up on the semaphore it was given: success (as documented)",
           "child: up on a selector never given: bad capability (as documented)",
@@ -179,7 +169,7 @@ TEST(ChildPd, CapabilitiesNeverGivenOrRevokedAreRefused) {
 // A thread that never stops does not keep the CPU: the timer ends its
 // quantum and the root task, at the same priority, runs in every round.
 TEST(Preemption, ASpinningThreadDoesNotStarveAnotherOfItsPriority) {
-    Boot b = boot("keel-root-spin.iso");
+    Boot b = boot_iso("keel-root-spin.iso");
     std::smatch m;
     ASSERT_TRUE(std::regex_search(b.serial, m,
                                   std::regex(R"(probe: the root task ran again 5 times while the child spun \((\d+) )"
@@ -197,7 +187,7 @@ TEST(Preemption, ASpinningThreadDoesNotStarveAnotherOfItsPriority) {
 class HypercallFuzzer : public testing::TestWithParam<unsigned> {};
 
 TEST_P(HypercallFuzzer, RandomHypercallsFromRing3LeaveTheKernelHealthy) {
-    Boot b = boot("keel-root-fuzz.iso", GetParam());
+    Boot b = boot_iso("keel-root-fuzz.iso", GetParam());
     std::smatch m;
     ASSERT_TRUE(std::regex_search(b.serial, m, std::regex(R"(\[root\] fuzz: (\d+) hypercalls from seed (\d+))")))
         << b.serial;

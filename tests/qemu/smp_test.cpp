@@ -8,23 +8,13 @@
 #include "qemu_machine.hpp"
 
 using keel::test::Boot;
-using keel::test::boot_to_end;
-using keel::test::iso_path;
-using keel::test::QemuConfig;
-using namespace std::chrono_literals;
+using keel::test::boot_iso;
 
 namespace {
 
 constexpr int EXIT_SUCCESS_STATUS = 33;
 constexpr int EXIT_GUEST_FAILED_STATUS = 39;
 const std::string HEALTHY = "[root] root: the kernel says it is healthy";
-
-Boot boot(const std::string& iso, unsigned cpus) {
-    QemuConfig c;
-    c.iso = iso_path(iso);
-    c.cpus = cpus;
-    return boot_to_end(c, 300s);
-}
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
@@ -35,7 +25,7 @@ class EveryCpu : public testing::TestWithParam<unsigned> {};
 // those of one CPU.
 TEST_P(EveryCpu, AllCpusComeUpAndTheGuestPasses) {
     unsigned n = GetParam();
-    Boot b = boot("keel-qemu.iso", n);
+    Boot b = boot_iso("keel-qemu.iso", n);
     ASSERT_TRUE(b.status.has_value()) << b.serial;
     EXPECT_EQ(*b.status, EXIT_SUCCESS_STATUS) << b.serial;
     EXPECT_TRUE(has(b.serial, "smp: " + std::to_string(n) + " CPUs online (" + std::to_string(n) + " in all answered"))
@@ -54,7 +44,7 @@ INSTANTIATE_TEST_SUITE_P(Smp, EveryCpu, testing::Values(1u, 2u, 4u),
 // Threads of the root task on CPUs 1-3 run while CPU 0 is busy, wake the
 // root task across CPUs through a semaphore; a call may not cross CPUs.
 TEST(SmpThreads, ThreadsRunOnEveryCpuAndCallsStayOnTheirOwn) {
-    Boot b = boot("keel-root-smp-cpus.iso", 4);
+    Boot b = boot_iso("keel-root-smp-cpus.iso", 4);
     ASSERT_TRUE(b.status.has_value()) << b.serial;
     EXPECT_EQ(*b.status, EXIT_SUCCESS_STATUS) << b.serial;
     EXPECT_TRUE(has(b.serial, "probe: create a thread on CPU n (one past the last): bad cpu (as documented)"))
@@ -71,7 +61,7 @@ TEST(SmpThreads, ThreadsRunOnEveryCpuAndCallsStayOnTheirOwn) {
 
 // On one CPU the same probe says so and refuses CPU 1.
 TEST(SmpThreads, OneCpuRefusesASecond) {
-    Boot b = boot("keel-root-smp-cpus.iso", 1);
+    Boot b = boot_iso("keel-root-smp-cpus.iso", 1);
     ASSERT_TRUE(b.status.has_value()) << b.serial;
     EXPECT_EQ(*b.status, EXIT_SUCCESS_STATUS) << b.serial;
     EXPECT_TRUE(has(b.serial, "probe: create a thread on CPU n (one past the last): bad cpu (as documented)"))
@@ -84,7 +74,7 @@ TEST(SmpThreads, OneCpuRefusesASecond) {
 // revocation returned) and never reads what the page holds afterwards.
 TEST(SmpShootdown, ARevokedPageIsGoneOnEveryCpu) {
     for (unsigned n : {2u, 4u}) {
-        Boot b = boot("keel-root-smp-shootdown.iso", n);
+        Boot b = boot_iso("keel-root-smp-shootdown.iso", n);
         ASSERT_TRUE(b.status.has_value()) << b.serial;
         EXPECT_EQ(*b.status, EXIT_SUCCESS_STATUS) << b.serial;
         EXPECT_TRUE(has(b.serial, "probe: the child on CPU " + std::to_string(n - 1) + " reads the page: yes"))
@@ -103,7 +93,7 @@ TEST(SmpShootdown, ARevokedPageIsGoneOnEveryCpu) {
 // Two VMs on two CPUs: the guest that spins with interrupts off holds CPU 0
 // until its VMM's limit; the test guest on CPU 1 runs to its end meanwhile.
 TEST(SmpVms, ASpinningGuestOnOneCpuLeavesTheOtherCpusGuestAlone) {
-    Boot b = boot("keel-vm-spin.iso", 2);
+    Boot b = boot_iso("keel-vm-spin.iso", 2);
     ASSERT_TRUE(b.status.has_value()) << b.serial;
     EXPECT_EQ(*b.status, EXIT_GUEST_FAILED_STATUS) << b.serial;
     EXPECT_TRUE(has(b.serial, "[root] root: VM spinner: started its VMM on CPU 0")) << b.serial;

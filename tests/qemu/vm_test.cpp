@@ -10,10 +10,7 @@
 #include "qemu_machine.hpp"
 
 using keel::test::Boot;
-using keel::test::boot_to_end;
-using keel::test::iso_path;
-using keel::test::QemuConfig;
-using namespace std::chrono_literals;
+using keel::test::boot_iso;
 
 namespace {
 
@@ -22,12 +19,6 @@ constexpr int EXIT_GUEST_FAILED_STATUS = 39;
 const std::string GREETING = "Hello from the Keel test guest! CPU vendor: AuthenticAMD";
 const std::string PROBE_LINE = "wrote and read back a fresh page at guest-physical 0x30000";
 const std::string HEALTHY = "[root] root: the kernel says it is healthy";
-
-Boot boot(const std::string& iso) {
-    QemuConfig c;
-    c.iso = iso_path(iso);
-    return boot_to_end(c, 300s);
-}
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
@@ -39,7 +30,7 @@ long exits(const std::string& serial, const std::string& vm, const std::string& 
 
 class UserVmm : public testing::Test {
 protected:
-    static void SetUpTestSuite() { b = new Boot(boot("keel-qemu.iso")); }
+    static void SetUpTestSuite() { b = new Boot(boot_iso("keel-qemu.iso")); }
     static void TearDownTestSuite() { delete b; }
     static Boot* b;
 };
@@ -87,7 +78,7 @@ TEST_F(UserVmm, TheVmmJudgesItsGuestAndTheRootTaskPowersOff) {
 // meanwhile, and the first VMM's time limit recalls its vCPU, ending only
 // that VM. The host stays healthy and says one VM failed.
 TEST(SpinningGuest, EndsOnlyItsOwnVmWhileAnotherRunsOn) {
-    Boot b = boot("keel-vm-spin.iso");
+    Boot b = boot_iso("keel-vm-spin.iso");
     const std::string passed = "[test-guest] vm: guest stopped on HLT";
     const std::string recalled = "[spinner] vmm: the guest ran for 3000 ms without ending; recalling its vCPU";
     ASSERT_TRUE(has(b.serial, passed)) << b.serial;
@@ -111,7 +102,7 @@ namespace {
 // refuse comes back as BadParameter with the handler's registers intact;
 // the vCPU's exit for which its PD has no portal stops only that vCPU.
 TEST(VcpuReply, ARefusedReplyIsAStatusAndAnUnhandledExitStopsOnlyTheVcpu) {
-    Boot b = boot("keel-root-vcpu-reply.iso");
+    Boot b = boot_iso("keel-root-vcpu-reply.iso");
     EXPECT_TRUE(has(b.serial, "probe: a reply naming the read-only qualification: bad parameter (as documented); "
                               "R12 kept"))
         << b.serial;
@@ -133,7 +124,7 @@ namespace {
 // spinning; the next guest on the CPU must see a fresh vCPU's state, not
 // the first guest's (rounding toward zero, pi pushed, DR0 = 0x1234).
 TEST(FpuState, OneGuestsFpuStateNeverReachesAnother) {
-    Boot b = boot("keel-vm-fpu.iso");
+    Boot b = boot_iso("keel-vm-fpu.iso");
     EXPECT_TRUE(has(b.serial, "[fpu-probe] guest: fpu: control 037f status 0000 dr0 0000")) << b.serial;
     EXPECT_TRUE(has(b.serial, "[fpu-dirty] vmm: the guest ran for 2000 ms without ending")) << b.serial;
     EXPECT_TRUE(has(b.serial, "[root] root: 1 of 2 VMs passed")) << b.serial;
