@@ -13,7 +13,7 @@ namespace keel::abi {
 enum class VcpuEvent : uint8_t {
     Startup = 0,  // before the vCPU first runs: the reply sets its initial state
     Recall = 1,  // ctrl_ec recall, or the interrupt window the VMM asked for opened
-    Cpuid = 2,
+    Cpuid = 2,  // qual[0]: the guest's CR4 (CPUID's OSXSAVE and OSPKE bits follow it)
     Hlt = 3,
     Io = 4,  // IN/OUT/INS/OUTS; port, size and direction in the exit qualification
     Msr = 5,  // RDMSR/WRMSR of an MSR the VMM's PD has not been given

@@ -133,3 +133,28 @@ TEST(FpuState, OneGuestsFpuStateNeverReachesAnother) {
 }
 
 }  // namespace
+
+namespace {
+
+// AVX's YMM registers and PKRU are shared hardware too, and a guest with
+// CR4.PKE uses PKRU whatever its XCR0 says. One guest fills them and spins,
+// checking they keep its values; the next guest on the CPU must find a
+// fresh vCPU's (upper halves zero, PKRU 0), be refused XCR0 values the CPU
+// or its VMM reject (#GP), and leave its own values, which the first must
+// never see. (QEMU's TCG does not intercept XSETBV: here the #GPs are the
+// CPU's own; the VMM's check is the same rule, lib/xcr0.hpp, unit-tested.)
+TEST(GuestExtendedState, OneGuestsAvxAndPkruStateNeverReachesAnother) {
+    keel::test::QemuConfig config;
+    config.iso = keel::test::iso_path("keel-vm-avx.iso");
+    config.cpu = "EPYC,+svm,+npt,+pku";
+    Boot b = keel::test::boot_to_end(config, std::chrono::seconds(300));
+    EXPECT_TRUE(has(b.serial, "[avx-probe] guest: avx: cpuid 7 xcr0 00000001 refused 3 xcr0 00000007")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[avx-probe] guest: avx: ymm upper 00000000 pkru 00000000")) << b.serial;
+    EXPECT_FALSE(has(b.serial, "its registers changed")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[avx-dirty] vmm: the guest ran for 2000 ms without ending")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: 1 of 2 VMs passed")) << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+    EXPECT_EQ(b.status, EXIT_GUEST_FAILED_STATUS) << b.serial;
+}
+
+}  // namespace

@@ -17,7 +17,7 @@ namespace mtd = keel::abi::mtd;
 
 namespace {
 
-constexpr uint64_t HOST_XCR0 = 0x7;  // x87, SSE, AVX
+constexpr uint64_t HOST_XCR0 = 0x2e7;  // x87, SSE, AVX, AVX-512, PKRU
 
 struct Vcpu {
     std::unique_ptr<Vmcb> vmcb = std::make_unique<Vmcb>();
@@ -139,6 +139,9 @@ TEST(SvmStateTransfer, RefusesWhatCannotBeWrittenAndWritesNothingThen) {
         {uint64_t(1) << 40 | mtd::RIP_LEN, 1, 0, "an unknown group"},
         {mtd::XCR0 | mtd::RIP_LEN, 0x6, 0, "XCR0 without x87"},
         {mtd::XCR0 | mtd::RIP_LEN, 0x1f, 0, "XCR0 with state the host does not have"},
+        {mtd::XCR0 | mtd::RIP_LEN, 0x5, 0, "AVX without SSE (XSETBV would #GP in the host)"},
+        {mtd::XCR0 | mtd::RIP_LEN, 0x67, 0, "two of AVX-512's three components"},
+        {mtd::XCR0 | mtd::RIP_LEN, 0xe3, 0, "AVX-512 without AVX"},
         {mtd::INJ | mtd::RIP_LEN, 1, (1ull << 31) | (1 << 8) | 14, "injection with reserved type 1"},
         {mtd::INJ | mtd::RIP_LEN, 1, (1ull << 31) | (6 << 8), "injection with reserved type 6"},
     };
@@ -158,6 +161,11 @@ TEST(SvmStateTransfer, RefusesWhatCannotBeWrittenAndWritesNothingThen) {
     s.inj_request = 1;
     ASSERT_EQ(load_state(s, HOST_XCR0, *v.vmcb, v.soft), Status::Success);
     EXPECT_EQ(v.soft.xcr0, 0x7u);
+    for (uint64_t fine : {0x1ull, 0x3ull, 0xe7ull, 0x203ull, 0x2e7ull}) {
+        s.mtd = mtd::XCR0, s.xcr0 = fine;
+        EXPECT_EQ(load_state(s, HOST_XCR0, *v.vmcb, v.soft), Status::Success) << std::hex << fine;
+        EXPECT_EQ(v.soft.xcr0, fine);
+    }
     EXPECT_EQ(v.vmcb->read<uint64_t>(VmcbField::EventInject), s.inj_info);
     EXPECT_TRUE(v.soft.interrupt_window);
 }

@@ -18,36 +18,99 @@ using keel::vmm::GuestConsole;
 namespace {
 
 constexpr CpuidRegs ALL_ONES{~0u, ~0u, ~0u, ~0u};
+constexpr uint32_t bit(unsigned n) { return uint32_t(1) << n; }
+
+// A host that reports every feature, with XSAVE's components as a Zen 4
+// lays them out (x87, SSE, AVX, AVX-512, PKRU).
+CpuidRegs xsave_host(uint32_t leaf, uint32_t sub) {
+    if (leaf == 0) return {0x10, 0x68747541, 0x444d4163, 0x69746e65};  // "AuthenticAMD"
+    if (leaf != 0xd) return ALL_ONES;
+    switch (sub) {
+    case 0: return {0x2e7, 2696, 2696, 0};
+    case 1: return {0xf, 0, 0, 0};
+    case 2: return {256, 576, 0, 0};
+    case 5: return {64, 1088, 0, 0};
+    case 6: return {512, 1152, 0, 0};
+    case 7: return {1024, 1664, 0, 0};
+    case 9: return {8, 2688, 0, 0};
+    default: return {};
+    }
+}
+
+// The same host without XSAVE (leaf 1 ECX bit 26), its leaf 0Dh garbage.
+CpuidRegs no_xsave_host(uint32_t leaf, uint32_t sub) {
+    CpuidRegs r = leaf == 0xd ? ALL_ONES : xsave_host(leaf, sub);
+    if (leaf == 1) r.ecx &= ~bit(26);
+    return r;
+}
+
+CpuidRegs view(uint32_t leaf, uint32_t sub, uint64_t cr4 = 0, uint64_t xcr0 = 1,
+               keel::vmm::HostCpuid host = xsave_host) {
+    CpuidRegs r = host(leaf, sub);
+    guest_cpuid(leaf, sub, r, {cr4, xcr0, keel::vmm::guest_xcr0_allowed(host)}, host);
+    return r;
+}
 
 TEST(CpuidView, TheGuestSeesAHypervisorAndNoNestedVirtualization) {
-    EXPECT_TRUE(guest_cpuid(1, 0, {}).ecx >> 31 & 1) << "the hypervisor bit";
-    EXPECT_FALSE(guest_cpuid(1, 0, ALL_ONES).ecx >> 5 & 1) << "VMX";
-    EXPECT_FALSE(guest_cpuid(0x80000001, 0, ALL_ONES).ecx >> 2 & 1) << "SVM";
-    CpuidRegs svm = guest_cpuid(0x8000000a, 0, ALL_ONES);
+    CpuidRegs nothing{};
+    guest_cpuid(1, 0, nothing, {}, [](uint32_t, uint32_t) { return CpuidRegs{}; });
+    EXPECT_TRUE(nothing.ecx >> 31 & 1) << "the hypervisor bit";
+    EXPECT_FALSE(view(1, 0).ecx >> 5 & 1) << "VMX";
+    EXPECT_FALSE(view(0x80000001, 0).ecx >> 2 & 1) << "SVM";
+    CpuidRegs svm = view(0x8000000a, 0);
     EXPECT_EQ(svm.eax | svm.ebx | svm.ecx | svm.edx, 0u) << "SVM's own leaf must not describe a hidden SVM";
 }
 
-TEST(CpuidView, XsaveIsHiddenWhereverItIsReported) {
-    CpuidRegs l1 = guest_cpuid(1, 0, ALL_ONES);
-    EXPECT_FALSE(l1.ecx >> 26 & 1) << "XSAVE";
-    EXPECT_FALSE(l1.ecx >> 27 & 1) << "OSXSAVE";
-    EXPECT_FALSE(l1.ecx >> 28 & 1) << "AVX needs XSAVE state";
-    EXPECT_FALSE(guest_cpuid(7, 0, ALL_ONES).ebx >> 5 & 1) << "AVX2";
-    EXPECT_FALSE(guest_cpuid(7, 0, ALL_ONES).ebx >> 16 & 1) << "AVX-512F";
+TEST(CpuidView, XsaveAndAvxAreOfferedTheSameWayInEveryLeaf) {
+    EXPECT_EQ(keel::vmm::guest_xcr0_allowed(xsave_host), 0x207u) << "x87, SSE, AVX, PKRU; not AVX-512";
+    CpuidRegs l1 = view(1, 0);
+    EXPECT_TRUE(l1.ecx & bit(26)) << "XSAVE";
+    EXPECT_TRUE(l1.ecx & bit(28)) << "AVX";
+    EXPECT_TRUE(view(7, 0).ebx & bit(5)) << "AVX2";
+    EXPECT_FALSE(view(7, 0).ebx & bit(16)) << "AVX-512F";
+    CpuidRegs d0 = view(0xd, 0, 0, 0x7);
+    EXPECT_EQ(d0.eax, 0x207u) << "the components a guest may enable";
+    EXPECT_EQ(d0.edx, 0u);
+    EXPECT_EQ(d0.ebx, 832u) << "the area for x87, SSE and AVX, which XCR0 enables now";
+    EXPECT_EQ(d0.ecx, 2696u) << "the area for everything offered";
+    EXPECT_EQ(view(0xd, 0, 0, 0x1).ebx, 576u) << "x87 only";
+    EXPECT_EQ(view(0xd, 1).eax, 0x7u) << "XSAVEOPT, XSAVEC, XGETBV(1); not XSAVES (no IA32_XSS)";
+    CpuidRegs avx = view(0xd, 2);
+    EXPECT_EQ(avx.eax, 256u);
+    EXPECT_EQ(avx.ebx, 576u);
+    for (uint32_t sub : {5u, 6u, 7u, 3u, 63u, 64u}) {
+        CpuidRegs d = view(0xd, sub);
+        EXPECT_EQ(d.eax | d.ebx | d.ecx | d.edx, 0u) << "leaf 0Dh." << sub << " describes nothing offered";
+    }
+}
+
+TEST(CpuidView, OsxsaveAndOspkeFollowTheGuestsCr4) {
+    EXPECT_FALSE(view(1, 0, 0).ecx & bit(27)) << "OSXSAVE with CR4.OSXSAVE clear";
+    EXPECT_TRUE(view(1, 0, 1 << 18).ecx & bit(27)) << "OSXSAVE with CR4.OSXSAVE set";
+    EXPECT_TRUE(view(7, 0, 0).ecx & bit(3)) << "PKU";
+    EXPECT_FALSE(view(7, 0, 0).ecx & bit(4)) << "OSPKE with CR4.PKE clear";
+    EXPECT_TRUE(view(7, 0, 1 << 22).ecx & bit(4)) << "OSPKE with CR4.PKE set";
+}
+
+TEST(CpuidView, WithoutXsaveNothingThatNeedsItIsReported) {
+    EXPECT_EQ(keel::vmm::guest_xcr0_allowed(no_xsave_host), 0u);
+    CpuidRegs l1 = view(1, 0, 1 << 18, 1, no_xsave_host);
+    for (unsigned b : {26u, 27u, 28u, 12u, 29u}) EXPECT_FALSE(l1.ecx & bit(b)) << "leaf 1 ECX bit " << b;
+    EXPECT_FALSE(view(7, 0, 0, 1, no_xsave_host).ebx & bit(5)) << "AVX2";
+    EXPECT_FALSE(view(0x80000001, 0, 0, 1, no_xsave_host).ecx & bit(16)) << "FMA4";
     for (uint32_t sub : {0u, 1u, 2u}) {
-        CpuidRegs d = guest_cpuid(0xd, sub, ALL_ONES);
+        CpuidRegs d = view(0xd, sub, 0, 1, no_xsave_host);
         EXPECT_EQ(d.eax | d.ebx | d.ecx | d.edx, 0u) << "leaf 0Dh." << sub;
     }
 }
 
 TEST(CpuidView, WhatIsNotHiddenPassesThrough) {
-    CpuidRegs vendor{0x10, 0x68747541, 0x444d4163, 0x69746e65};  // "AuthenticAMD"
-    CpuidRegs g = guest_cpuid(0, 0, vendor);
-    EXPECT_EQ(g.ebx, vendor.ebx);
-    EXPECT_EQ(g.ecx, vendor.ecx);
-    EXPECT_EQ(g.edx, vendor.edx);
-    EXPECT_TRUE(guest_cpuid(1, 0, ALL_ONES).edx & 1) << "x87";
-    CpuidRegs other = guest_cpuid(0x40000000, 0, ALL_ONES);
+    CpuidRegs g = view(0, 0);
+    EXPECT_EQ(g.ebx, 0x68747541u);
+    EXPECT_EQ(g.ecx, 0x444d4163u);
+    EXPECT_EQ(g.edx, 0x69746e65u);
+    EXPECT_TRUE(view(1, 0).edx & 1) << "x87";
+    CpuidRegs other = view(0x40000000, 0);
     EXPECT_EQ(other.eax | other.ebx | other.ecx | other.edx, 0u) << "another hypervisor's leaves are not ours";
 }
 

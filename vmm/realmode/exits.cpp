@@ -2,6 +2,7 @@
 
 #include "abi/hypercall.hpp"
 #include "abi/mtd.hpp"
+#include "lib/xcr0.hpp"
 #include "vmm/realmode/cpuid_view.hpp"
 #include "vmm/realmode/insn_length.hpp"
 #include "vmm/runtime/console.hpp"
@@ -23,6 +24,9 @@ constexpr uint16_t ATTR_CODE = 0x9b, ATTR_DATA = 0x93;  // present, accessed; co
 constexpr uint64_t CR0_ET = 1 << 4, RFLAGS_RESERVED = 1 << 1;
 constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
 constexpr uint64_t STOP = ~uint64_t(0);  // a handler's answer: end the VM
+// An event to inject (abi/utcb.hpp: SVM's EVENTINJ layout): valid, an
+// exception with an error code, vector 13, error code 0.
+constexpr uint64_t INJECT_GP0 = 1ull << 31 | 1ull << 11 | 3ull << 8 | 13;
 
 constinit Vm vm_storage = {};
 
@@ -65,12 +69,18 @@ uint64_t on_startup(Vm& vm, abi::VcpuState& s) {
     return mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS | mtd::CR | mtd::GPR_ACDB;
 }
 
+inline CpuidRegs host_cpuid(uint32_t leaf, uint32_t subleaf) {
+    CpuidRegs r;
+    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+// The exit's qualification carries the guest's CR4 (abi/event.hpp).
 uint64_t on_cpuid(Vm& vm, abi::VcpuState& s) {
-    CpuidRegs host;
-    asm volatile("cpuid"
-                 : "=a"(host.eax), "=b"(host.ebx), "=c"(host.ecx), "=d"(host.edx)
-                 : "a"(uint32_t(s.rax)), "c"(uint32_t(s.rcx)));
-    CpuidRegs r = guest_cpuid(uint32_t(s.rax), uint32_t(s.rcx), host);
+    uint32_t leaf = uint32_t(s.rax), subleaf = uint32_t(s.rcx);
+    vm.cpu.cr4 = s.qual[0];
+    CpuidRegs r = host_cpuid(leaf, subleaf);
+    guest_cpuid(leaf, subleaf, r, vm.cpu, host_cpuid);
     s.rax = r.eax, s.rbx = r.ebx, s.rcx = r.ecx, s.rdx = r.edx;
     uint64_t rip = advance(vm, s);
     return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
@@ -112,6 +122,23 @@ uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
     return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
 }
 
+// XSETBV: XCR0 (the only XCR) with what the guest's CPUID offers and
+// XSETBV's own rules, else #GP(0) as the CPU would raise it. The kernel
+// loads the value for the guest.
+uint64_t on_xsetbv(Vm& vm, abi::VcpuState& s) {
+    uint64_t value = (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff);
+    if (uint32_t(s.rcx) != 0 || !xcr0::valid(value, vm.cpu.xcr0_allowed)) {
+        user::console::print("vmm: guest set XCR%u to 0x%lx: #GP\n", uint32_t(s.rcx), value);
+        s.inj_info = INJECT_GP0;
+        s.inj_request = 0;
+        return mtd::INJ;
+    }
+    uint64_t rip = advance(vm, s);
+    if (rip == STOP) return STOP;
+    vm.cpu.xcr0 = s.xcr0 = value;
+    return rip | mtd::XCR0;
+}
+
 // RAM the guest touches first is mapped then, from the RAM the root task
 // gave this VMM, zeroed: never anything else.
 uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
@@ -145,6 +172,7 @@ uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
     case VcpuEvent::Io: return on_io(vm, s);
     case VcpuEvent::Msr: return on_msr(vm, s);
     case VcpuEvent::NestedPageFault: return on_npf(vm, s);
+    case VcpuEvent::Xsetbv: return on_xsetbv(vm, s);
     case VcpuEvent::Hlt: vm.why = "it halted"; return STOP;
     case VcpuEvent::Recall:
         if (!vm.timed_out) return 0;  // an interrupt window this VMM never asks for: go on
@@ -161,6 +189,8 @@ Vm& the_vm() { return vm_storage; }
 bool init_vm(Vm& vm, const VmmStart& start, abi::Utcb* handler_utcb) {
     vm.start = &start;
     vm.utcb = handler_utcb;
+    vm.cpu.xcr0 = xcr0::X87;  // a vCPU's reset value
+    vm.cpu.xcr0_allowed = guest_xcr0_allowed(host_cpuid);
     uint64_t first = start.image_gpa & ~(PAGE - 1), end = start.image_gpa + start.image_bytes;
     if (end > start.guest_ram_bytes || end < start.image_gpa) return false;
     for (uint64_t page = first; page < end; page += PAGE)
@@ -206,8 +236,13 @@ extern "C" [[noreturn]] void exit_entry(uint64_t event) {
         vm.last_qual = s.qual[0];
         end_vm();
     }
-    (void)user::hypercall(enc::reply(0, reply));
-    for (;;) {}  // a reply does not return
+    // A reply returns only if the kernel refused the state it names.
+    abi::Status st = user::hypercall(enc::reply(0, reply));
+    user::console::print("vmm: the kernel refused the reply to %s: %s\n", event_name(e), abi::status_name(st));
+    vm.last = e;
+    vm.last_rip = s.rip;
+    vm.why = "the kernel refused its state";
+    end_vm();
 }
 
 }  // namespace keel::vmm

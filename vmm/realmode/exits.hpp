@@ -7,6 +7,7 @@
 #include "abi/event.hpp"
 #include "abi/utcb.hpp"
 #include "vmm/launch/vmm_start.hpp"
+#include "vmm/realmode/cpuid_view.hpp"
 #include "vmm/realmode/guest_console.hpp"
 
 namespace keel::vmm {
@@ -17,6 +18,7 @@ struct Vm {
     GuestConsole console;
     uint64_t exits[abi::VCPU_EVENT_COUNT];
     uint64_t pages_added;
+    GuestCpuState cpu;  // what its CPUID depends on; XCR0 as this VMM last let it set it
     abi::VcpuEvent last;  // the exit that ended it
     uint64_t last_rip, last_qual;
     const char* why;  // what ended it, in words

@@ -44,7 +44,7 @@ uint64_t portal_mtd(VcpuEvent e) {
     constexpr uint64_t DECODE = mtd::RIP_LEN | mtd::CS_SS;
     switch (e) {
     case VcpuEvent::Startup: return 0;
-    case VcpuEvent::Cpuid: return mtd::GPR_ACDB | DECODE;
+    case VcpuEvent::Cpuid:
     case VcpuEvent::Io:
     case VcpuEvent::Msr: return mtd::GPR_ACDB | DECODE | mtd::QUAL;
     default: return mtd::GPR_ACDB | DECODE | mtd::QUAL | mtd::RFLAGS;

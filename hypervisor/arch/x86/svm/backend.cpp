@@ -2,6 +2,7 @@
 // arrives, a small x86 dispatcher picks one of the two at probe time.)
 #include "hypervisor/arch/x86/cpu.hpp"
 #include "hypervisor/arch/x86/cpu_local.hpp"
+#include "hypervisor/arch/x86/extended_state.hpp"
 #include "hypervisor/arch/x86/svm/svm_instructions.hpp"
 #include "hypervisor/arch/x86/svm/vcpu_factory.hpp"
 #include "hypervisor/kernel/virt.hpp"
@@ -75,6 +76,9 @@ Status enable(FrameAllocator& frames) {
     CpuidResult f = cpuid(CPUID_SVM_FEATURES);
     mine.asid_limit = f.ebx;
     mine.next_rip = f.edx & SVM_EDX_NRIPS;
+    xstate::Layout l = xstate::probe();
+    mine.xsave_components = l.switched;
+    mine.guest_xcr0 = l.guest_xcr0;
     wrmsr(msr::EFER, rdmsr(msr::EFER) | efer::SVME);
     wrmsr(msr::VM_HSAVE_PA, hsave);
     // The host's TR, FS, GS, ... as the guest switch restores them (entry.S).

@@ -2,10 +2,13 @@
 
 #include <new>
 
+#include "abi/mtd.hpp"
 #include "hypervisor/arch/x86/cpu.hpp"
+#include "hypervisor/arch/x86/extended_state.hpp"
 #include "hypervisor/arch/x86/svm/exit_decode.hpp"
 #include "hypervisor/arch/x86/svm/exit_event.hpp"
 #include "hypervisor/arch/x86/svm/svm_instructions.hpp"
+#include "lib/xcr0.hpp"
 
 extern "C" void svm_vmrun(uint64_t vmcb_pa, void* gprs, uint64_t host_state_pa);
 
@@ -94,25 +97,45 @@ void GuestCpu::reset() {
     fpu_[FXSAVE_MXCSR] = 0x80, fpu_[FXSAVE_MXCSR + 1] = 0x1f;
 }
 
-// Guests are the only users of the FPU and of the debug address registers
-// DR0-DR3 (threads run with CR0.EM; the kernel sets no breakpoints), and
-// VMRUN switches neither: they hold the last guest's values until another
-// guest's go in. The kernel lifts EM and sets OSFXSR only for the switch
-// (FXSAVE saves XMM registers only with OSFXSR). The host's DR7, restored
-// at every exit, enables no breakpoint, so a guest's DR0-DR3 never fire in
-// the host.
+// Guests are the only users of the extended state (x87, SSE, AVX, PKRU)
+// and of the debug address registers DR0-DR3 (threads run with CR0.EM and
+// without OSXSAVE; the kernel sets no breakpoints), and VMRUN switches
+// neither: they hold the last guest's values until another guest's go in.
+// The kernel lifts EM and sets OSFXSR and OSXSAVE only for the switch: AVX
+// instructions ignore CR0.EM, so a thread with OSXSAVE could read a
+// guest's YMM registers. The switch saves and restores every component the
+// CPU has (with XCR0 covering them all), whatever XCR0 each guest chose,
+// then loads the new guest's XCR0. The host's DR7, restored at every exit,
+// enables no breakpoint, so a guest's DR0-DR3 never fire in the host.
 void GuestCpu::switch_unshared() {
     uint64_t cr0 = read_cr0(), cr4 = read_cr4();
-    write_cr4(cr4 | CR4_OSFXSR);
+    const uint64_t all = shared_.xsave_components;
+    write_cr4(cr4 | CR4_OSFXSR | (all ? CR4_OSXSAVE : 0));
     write_cr0(cr0 & ~(CR0_EM | CR0_TS));
-    if (GuestCpu* last = shared_.unshared_owner) {
-        asm volatile("fxsave64 %0" : "=m"(*reinterpret_cast<uint8_t(*)[512]>(last->fpu_)));
+    GuestCpu* last = shared_.unshared_owner;
+    if (all) {
+        // XSETBV exits, so a guest's XCR0 is what its VMM last set; but
+        // QEMU's TCG does not intercept XSETBV, and there the guest's own
+        // choice, valid since the CPU took it, is kept from the CPU.
+        if (last) {
+            uint64_t now = xstate::xcr0();
+            if (xcr0::valid(now, shared_.guest_xcr0)) last->soft_.xcr0 = now;
+        }
+        xstate::set_xcr0(all);
+        if (last) xstate::save(last->fpu_, all);
+        xstate::restore(fpu_, all);
+        xstate::set_xcr0(soft_.xcr0);
+        shared_.xcr0 = soft_.xcr0;
+    } else {
+        if (last) xstate::fxsave(last->fpu_);
+        xstate::fxrstor(fpu_);
+    }
+    if (last) {
         asm volatile("mov %%dr0, %0" : "=r"(last->dr_[0]));
         asm volatile("mov %%dr1, %0" : "=r"(last->dr_[1]));
         asm volatile("mov %%dr2, %0" : "=r"(last->dr_[2]));
         asm volatile("mov %%dr3, %0" : "=r"(last->dr_[3]));
     }
-    asm volatile("fxrstor64 %0" ::"m"(*reinterpret_cast<const uint8_t(*)[512]>(fpu_)));
     asm volatile("mov %0, %%dr0" ::"r"(dr_[0]));
     asm volatile("mov %0, %%dr1" ::"r"(dr_[1]));
     asm volatile("mov %0, %%dr2" ::"r"(dr_[2]));
@@ -120,6 +143,17 @@ void GuestCpu::switch_unshared() {
     write_cr0(cr0);
     write_cr4(cr4);
     shared_.unshared_owner = this;
+}
+
+// The VMM changed the XCR0 of the vCPU whose state the CPU holds: the CPU's
+// XCR0 follows at once (XSETBV needs OSXSAVE, for one instruction).
+void GuestCpu::load_xcr0() {
+    if (shared_.unshared_owner != this || shared_.xcr0 == soft_.xcr0) return;
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 | CR4_OSXSAVE);
+    xstate::set_xcr0(soft_.xcr0);
+    write_cr4(cr4);
+    shared_.xcr0 = soft_.xcr0;
 }
 
 // The interrupt window the VMM asked for: a virtual interrupt the guest
@@ -178,15 +212,22 @@ VcpuExit GuestCpu::run() {
     uint64_t rip = v.read<uint64_t>(VmcbField::Rip);
     uint64_t next = code == exit_code::IOIO ? info2 : shared_.next_rip ? v.read<uint64_t>(VmcbField::NextRip) : 0;
     exit_ = {next > rip && next - rip <= 15 ? next - rip : 0, {e.qual[0], e.qual[1]}};
+    if (code == exit_code::CPUID) exit_.qual[0] = v.read<uint64_t>(VmcbField::Cr4);  // abi/event.hpp
     return {false, e.event};
 }
 
 void GuestCpu::save(uint64_t mtd, abi::VcpuState& out) { save_state(vmcb_, soft_, mtd, exit_, out); }
 
 abi::Status GuestCpu::load(const abi::VcpuState& in) {
-    // Without OSXSAVE in the host there is no XSAVE state to give a guest:
-    // XCR0 stays x87 only.
-    return load_state(in, 1, vmcb_, soft_);
+    // Most replies leave XCR0 alone: a tail call then (the exits' hot path).
+    if (in.mtd & abi::mtd::XCR0) return load_with_xcr0(in);
+    return load_state(in, shared_.guest_xcr0, vmcb_, soft_);
+}
+
+abi::Status GuestCpu::load_with_xcr0(const abi::VcpuState& in) {
+    abi::Status s = load_state(in, shared_.guest_xcr0, vmcb_, soft_);
+    if (s == abi::Status::Success) load_xcr0();
+    return s;
 }
 
 }  // namespace keel::x86::svm

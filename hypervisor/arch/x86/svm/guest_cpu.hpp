@@ -16,9 +16,9 @@ class GuestCpu;
 
 // What the vCPUs of one CPU share: intercept bitmaps where every port and
 // MSR exits (the VMM sees each access; the same pages on every CPU), that
-// CPU's VMSAVE area, and who last used each ASID and the FPU and debug
-// registers there (a switch to another flushes, respectively saves and
-// restores). vCPUs never move between CPUs.
+// CPU's VMSAVE area, and who last used each ASID and the extended state
+// and debug registers there (a switch to another flushes, respectively
+// saves and restores). vCPUs never move between CPUs.
 struct SharedState {
     static constexpr unsigned ASIDS = 64;  // at most this many tagged at once; more share, with a flush on each switch
     uint64_t iopm_pa, msrpm_pa, host_state_pa;
@@ -27,6 +27,9 @@ struct SharedState {
     GuestCpu* asid_owner[ASIDS];
     uint32_t next_asid;
     GuestCpu* unshared_owner;
+    uint64_t xsave_components;  // switched with XSAVE (extended_state.hpp); 0: FXSAVE
+    uint64_t guest_xcr0;  // what a guest's XCR0 may hold
+    uint64_t xcr0;  // the CPU's XCR0 now
 };
 
 class GuestCpu final : public VcpuHw {
@@ -45,13 +48,15 @@ private:
     void prepare_entry();
     void arm_window(bool on);
     void switch_unshared();
+    void load_xcr0();
+    [[gnu::noinline]] abi::Status load_with_xcr0(const abi::VcpuState& in);
 
     PageSource& pages_;
     SlabCache& slab_;
     SharedState& shared_;
     PagingSpace& nested_;
     Vmcb& vmcb_;  // identity mapped: its virtual address is its physical one
-    uint8_t* const fpu_;  // FXSAVE image, 512 bytes, while another vCPU holds the FPU
+    uint8_t* const fpu_;  // XSAVE (or FXSAVE) area, a page, while another vCPU holds the state
     uint64_t dr_[4] = {};  // DR0-DR3, likewise
     SoftState soft_ = {};
     ExitDetail exit_ = {};

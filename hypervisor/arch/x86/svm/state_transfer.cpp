@@ -2,6 +2,7 @@
 
 #include "abi/mtd.hpp"
 #include "hypervisor/arch/x86/cpu.hpp"
+#include "lib/xcr0.hpp"
 
 namespace keel::x86::svm {
 namespace {
@@ -87,12 +88,14 @@ void save_state(const Vmcb& v, const SoftState& soft, uint64_t mtd, const ExitDe
     }
 }
 
-abi::Status load_state(const abi::VcpuState& in, uint64_t host_xcr0, Vmcb& v, SoftState& soft) {
+abi::Status load_state(const abi::VcpuState& in, uint64_t guest_xcr0, Vmcb& v, SoftState& soft) {
     using namespace abi::mtd;
     const uint64_t mtd = in.mtd;
     // Check everything first: a refused reply changes nothing.
     if (mtd & ~WRITABLE) return abi::Status::BadParameter;
-    if ((mtd & XCR0) && (!(in.xcr0 & 1) || (in.xcr0 & ~host_xcr0))) return abi::Status::BadParameter;
+    // The kernel executes XSETBV with it: a value the CPU refuses would be a
+    // #GP in the host.
+    if ((mtd & XCR0) && !xcr0::valid(in.xcr0, guest_xcr0)) return abi::Status::BadParameter;
     if ((mtd & INJ) && (in.inj_info & EVENT_VALID) &&
         !valid_event_type(in.inj_info >> EVENT_TYPE_SHIFT & EVENT_TYPE_MASK))
         return abi::Status::BadParameter;

@@ -49,9 +49,9 @@ struct ExitDetail {
 void save_state(const Vmcb& vmcb, const SoftState& soft, uint64_t mtd, const ExitDetail& exit, abi::VcpuState& out);
 
 // Writes the groups of in.mtd back. BadParameter, and nothing written, for
-// a group that cannot be written (QUAL), an XCR0 the host does not support
-// (`host_xcr0`: what XGETBV(0) allows) or without x87, or an injection with
-// a reserved type.
-abi::Status load_state(const abi::VcpuState& in, uint64_t host_xcr0, Vmcb& vmcb, SoftState& soft);
+// a group that cannot be written (QUAL), an XCR0 that XSETBV would refuse
+// or that holds a component outside `guest_xcr0` (what the kernel switches,
+// extended_state.hpp), or an injection with a reserved type.
+abi::Status load_state(const abi::VcpuState& in, uint64_t guest_xcr0, Vmcb& vmcb, SoftState& soft);
 
 }  // namespace keel::x86::svm
