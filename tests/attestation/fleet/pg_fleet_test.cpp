@@ -30,8 +30,8 @@ using verifierd::now_ms;
 
 constexpr auto patience = std::chrono::seconds(60);
 
-bool eventually(const std::function<bool()>& done) {
-    for (auto end = std::chrono::steady_clock::now() + patience; std::chrono::steady_clock::now() < end;
+bool eventually(const std::function<bool()>& done, std::chrono::seconds within = patience) {
+    for (auto end = std::chrono::steady_clock::now() + within; std::chrono::steady_clock::now() < end;
          std::this_thread::sleep_for(std::chrono::milliseconds(100)))
         if (done()) return true;
     return done();
@@ -55,9 +55,9 @@ protected:
         if (!HasFailure()) std::filesystem::remove_all(dir_);
     }
 
-    void enroll(int hosts, int interval) {
+    void enroll(int hosts, int interval, std::chrono::milliseconds delay = {}) {
         interval_ = interval;
-        agents_ = std::make_unique<SoftwareAgents>(hosts);
+        agents_ = std::make_unique<SoftwareAgents>(hosts, delay);
         verifierd::PgFleetStore store(server_.uri("fleet"));
         agents_->enroll(store, interval);
     }
@@ -65,7 +65,7 @@ protected:
         std::ostringstream c;
         c << "listen = \"127.0.0.1:0\"\ndatabase = \"" << server_.uri("fleet") << "\"\n"
           << "[attestation]\ndefault_interval_seconds = " << interval_ << "\nunreachable_after_intervals = 2\n"
-          << "pull_workers = 2\npull_timeout_seconds = " << interval_ << "\n";
+          << "pull_workers = 4\npull_timeout_seconds = " << interval_ << "\n";
         return c.str();
     }
     VerifierdProcess& start_verifier() {
@@ -130,6 +130,18 @@ protected:
         }
         EXPECT_GT(all.front().checks, 5);
     }
+    std::vector<std::string> leased_to(const std::string& instance) {
+        PGconn* c = PQconnectdb(server_.uri("fleet").c_str());
+        const char* values[] = {instance.c_str()};
+        PGresult* r = PQexecParams(c, "SELECT host_id FROM hosts WHERE lease_owner = $1", 1, nullptr, values, nullptr,
+                                   nullptr, 0);
+        std::vector<std::string> out;
+        for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); ++i)
+            out.push_back(PQgetvalue(r, i, 0));
+        PQclear(r);
+        PQfinish(c);
+        return out;
+    }
     std::string healthz(const VerifierdProcess& v) {
         httplib::Client c("127.0.0.1", v.port());
         auto r = c.Get("/healthz");
@@ -163,19 +175,25 @@ TEST_F(PgFleet, TwoInstancesShareTheFleet) {
 }
 
 TEST_F(PgFleet, KilledInstancesHostsAreTakenOverWithinTwoIntervals) {
-    enroll(8, 2);
+    // Agents that take 400 ms to answer: an instance holds leases much of
+    // the time, and the test kills one while it does. One instance alone
+    // can pull all hosts in time (4 workers: 10 pulls/s for 4 due per s).
+    enroll(8, 2, std::chrono::milliseconds(400));
     auto& a = start_verifier();
     auto& b = start_verifier();
     const auto victim = instance_of(a), survivor = instance_of(b);
-    // Both hold hosts: each appraised some in the last round.
+    ASSERT_TRUE(eventually([&] { return every_host_has(2); })) << a.log();
+    std::vector<std::string> held;
     ASSERT_TRUE(eventually([&] {
-        const auto since = now_ms() - 2000;
-        return every_host_has(2) &&
-               !rows("a.instance = '" + victim + "' AND a.at_ms >= " + std::to_string(since)).empty();
-    })) << a.log();
+        held = leased_to(victim);
+        return !held.empty();
+    }));
     a.kill();
     const Millis killed = now_ms();
-    ASSERT_TRUE(eventually([&] { return every_host_has(2, killed, survivor); })) << b.log();
+    // Those hosts stay leased to the dead instance until its missing
+    // heartbeat voids the leases. (Bounded: with takeover disabled, the test
+    // fails here, not after a minute.)
+    ASSERT_TRUE(eventually([&] { return every_host_has(2, killed, survivor); }, std::chrono::seconds(20))) << b.log();
     Millis slowest = 0;
     for (const auto& [id, list] : by_host(rows("a.at_ms >= " + std::to_string(killed)))) {
         EXPECT_EQ(list.front().instance, survivor) << id;
@@ -183,8 +201,8 @@ TEST_F(PgFleet, KilledInstancesHostsAreTakenOverWithinTwoIntervals) {
             << id << " was first appraised " << list.front().at - killed << " ms after the kill";
         slowest = std::max(slowest, list.front().at - killed);
     }
-    std::cout << "every host appraised again by " << slowest << " ms after the kill (interval " << interval_
-              << " s)\n";
+    std::cout << "killed while holding " << held.size() << " leases; every host appraised again by " << slowest
+              << " ms after the kill (interval " << interval_ << " s)\n";
     expect_all_complete_and_trusted();
     expect_no_duplicates();
     EXPECT_TRUE(b.running());

@@ -30,7 +30,8 @@ struct SoftwareAgents::Host {
     std::thread thread;
 };
 
-SoftwareAgents::SoftwareAgents(int hosts) : launch_(std::make_unique<Launch>()) {
+SoftwareAgents::SoftwareAgents(int hosts, std::chrono::milliseconds delay)
+    : launch_(std::make_unique<Launch>()), delay_(delay) {
     auto& l = *launch_;
     const auto components = keel_components();
     l.selection = full_selection(l.banks);
@@ -74,6 +75,7 @@ SoftwareAgents::SoftwareAgents(int hosts) : launch_(std::make_unique<Launch>()) 
             d.pcr_selection = evidence::marshal_pcr_selection(launch_->selection);
             d.pcr_values = launch_->pcr_values;
             d.drtm_log = launch_->log;
+            std::this_thread::sleep_for(delay_);
             res.set_content(evidence::write_evidence(d), "application/json");
             ++served_;
         });

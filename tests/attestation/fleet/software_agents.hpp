@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +19,9 @@ namespace keel::test {
 
 class SoftwareAgents {
 public:
-    explicit SoftwareAgents(int hosts);
+    // `delay`: each answer takes this long (a TPM's quote takes a while;
+    // the verifier holds the host's lease meanwhile).
+    explicit SoftwareAgents(int hosts, std::chrono::milliseconds delay = {});
     ~SoftwareAgents();
     SoftwareAgents(const SoftwareAgents&) = delete;
     SoftwareAgents& operator=(const SoftwareAgents&) = delete;
@@ -34,6 +37,7 @@ private:
     struct Host;
     struct Launch;
     std::unique_ptr<Launch> launch_;
+    std::chrono::milliseconds delay_;
     std::vector<std::unique_ptr<Host>> hosts_;
     std::atomic<std::uint64_t> served_{0};
 };
