@@ -64,10 +64,11 @@ void Scheduler::tick(Millis now) {
     std::size_t wanted = 0;
     {
         std::lock_guard lock(mutex_);
-        // Claim only what the workers can start soon: a host claimed and left
-        // waiting is a host no other instance may pull.
+        // Claim only what free workers start at once: a host claimed and left
+        // waiting is a host no other instance may pull, and its lease runs
+        // out while it waits.
         const std::size_t held = queue_.size() + busy_;
-        const std::size_t room = 2 * static_cast<std::size_t>(config_.pull_workers);
+        const std::size_t room = config_.pull_workers;
         wanted = held < room ? room - held : 0;
     }
     if (wanted > 0) {
