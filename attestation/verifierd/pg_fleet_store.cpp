@@ -11,6 +11,8 @@ namespace {
 // two concurrent enrolments cannot interleave (one TPM, one host id).
 constexpr std::int64_t enrolment_lock = 0x6b65656c0002;  // "keel", 2
 
+constexpr Millis forgotten_after_ms = 24 * 3600 * 1000;
+
 constexpr const char* host_columns =
     "host_id, mode, agent_url, interval_seconds, state, last_attested_ms, last_attempt_ms, last_error, next_due_ms, "
     "ek_public, ek_certificate, ak_public, ak_name, reference_json, policy_json, last_clock, last_reset_count, "
@@ -225,9 +227,11 @@ std::vector<std::string> PgFleetStore::mark_silent_hosts_unreachable(Millis now,
 
 void PgFleetStore::heartbeat(const std::string& instance, Millis now) {
     auto c = pool_.acquire();
-    c->exec("INSERT INTO verifier_instances (instance_id, started_ms, heartbeat_ms) VALUES ($1, $2, $2) "
+    // The rows of instances silent for a day (killed, never back) go too.
+    c->exec("WITH gone AS (DELETE FROM verifier_instances WHERE heartbeat_ms < $2::bigint - $3::bigint) "
+            "INSERT INTO verifier_instances (instance_id, started_ms, heartbeat_ms) VALUES ($1, $2, $2) "
             "ON CONFLICT (instance_id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms",
-            PgParams().text(instance).integer(now));
+            PgParams().text(instance).integer(now).integer(forgotten_after_ms));
 }
 
 void PgFleetStore::leave(const std::string& instance) {

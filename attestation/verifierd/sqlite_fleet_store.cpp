@@ -8,6 +8,8 @@ namespace keel::verifierd {
 using verifier::Statement;
 using verifier::Transaction;
 
+constexpr Millis forgotten_after_ms = 24 * 3600 * 1000;
+
 SqliteFleetStore::SqliteFleetStore(const std::string& path) : store_(path, verifier::StoreOpening::create_if_missing) {
     // Every appraisal is a transaction. In SQLite's default rollback-journal
     // mode each commit costs several fsyncs (journal, database, journal
@@ -182,6 +184,12 @@ void SqliteFleetStore::record_failed_attempt(const std::string& host_id, Millis 
 
 void SqliteFleetStore::heartbeat(const std::string& instance, Millis now) {
     std::lock_guard lock(mutex_);
+    {
+        // The rows of instances silent for a day (killed, never back) go too.
+        Statement gone(store_.connection(), "DELETE FROM verifier_instances WHERE heartbeat_ms < ?", store_.path());
+        gone.bind(1, now - forgotten_after_ms);
+        gone.step();
+    }
     Statement s(store_.connection(),
                 "INSERT INTO verifier_instances (instance_id, started_ms, heartbeat_ms) VALUES (?, ?, ?) "
                 "ON CONFLICT (instance_id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms",

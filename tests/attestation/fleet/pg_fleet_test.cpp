@@ -112,11 +112,13 @@ protected:
         return true;
     }
     // No host appraised twice in one interval (two instances pulling it):
-    // a host's next pull is due one interval after the last one's start.
+    // a host's next pull is due one interval after its evidence came, and
+    // an appraisal's time is taken after the checks (allowed 500 ms here on
+    // a loaded machine; two instances pulling at once are milliseconds apart).
     void expect_no_duplicates() {
         for (const auto& [id, list] : by_host(rows()))
             for (std::size_t i = 1; i < list.size(); ++i)
-                EXPECT_GE(list[i].at - list[i - 1].at, interval_ * 1000 - 250)
+                EXPECT_GE(list[i].at - list[i - 1].at, interval_ * 1000 - 500)
                     << id << " appraised at " << list[i - 1].at << " by " << list[i - 1].instance << " and at "
                     << list[i].at << " by " << list[i].instance;
     }

@@ -310,6 +310,15 @@ TEST_P(StoreContract, LeavingReleasesTheInstancesLeases) {
     EXPECT_EQ(a.claim_due_hosts("B", t, 30'000, t - 2000, 1).size(), 1u);
 }
 
+TEST_P(StoreContract, InstancesSilentForADayAreForgotten) {
+    const Millis day = 24 * 3600 * 1000;
+    store_->heartbeat("killed", 1000);
+    store_->heartbeat("alive", 1000 + day);
+    EXPECT_EQ(store_->live_instances(0), (Ids{"alive", "killed"}));
+    store_->heartbeat("alive", 1001 + day);
+    EXPECT_EQ(store_->live_instances(0), Ids{"alive"});
+}
+
 TEST_P(StoreContract, ConcurrentClaimsNeverHandOutAHostTwice) {
     constexpr int hosts = 60;
     for (int i = 0; i < hosts; ++i) store_->enroll(host("h" + std::to_string(i)), false);
