@@ -16,6 +16,7 @@ KEEL_PACKAGES=(
   libtss2-dev                             # the attestation agent: tpm2-tss ESAPI, TCTI loader, marshalling
   libsqlite3-dev libcpp-httplib-dev       # the verifier's host store; agent and verifier HTTP
   libtomlplusplus-dev                     # keel-verifierd's configuration file (TOML)
+  libpq-dev postgresql-15                 # keel-verifierd's shared store for several instances; its tests run a server
   socat                                   # the agent's TCTI to keel-platform's tpm.sock (tcti-cmd)
   libbenchmark-dev                        # Google Benchmark: verification throughput
   dpkg-dev groff-base                     # the Debian package (cpack -G DEB: dpkg-shlibdeps) and its man pages' check

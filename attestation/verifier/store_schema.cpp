@@ -63,6 +63,23 @@ CREATE TABLE appraisal_checks (
     PRIMARY KEY (appraisal_id, position)
 );
 )sql",
+    // 3: the pull schedule kept in the store, shared by verifier instances:
+    // each host's next due time (a store migrated from version 2 resumes one
+    // interval after the last try) and a lease on it; one heartbeat row per
+    // running instance; which instance made each appraisal.
+    R"sql(
+ALTER TABLE hosts ADD COLUMN next_due_ms INTEGER;
+ALTER TABLE hosts ADD COLUMN lease_owner TEXT;
+ALTER TABLE hosts ADD COLUMN lease_expires_ms INTEGER;
+UPDATE hosts SET next_due_ms = coalesce(last_attempt_ms + interval_seconds * 1000, enrolled_ms, 0);
+CREATE INDEX hosts_by_next_due ON hosts (mode, next_due_ms);
+ALTER TABLE appraisals ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+CREATE TABLE verifier_instances (
+    instance_id TEXT PRIMARY KEY NOT NULL,
+    started_ms INTEGER NOT NULL,
+    heartbeat_ms INTEGER NOT NULL
+);
+)sql",
 };
 
 std::int64_t single_integer(sqlite3* db, const char* sql, const std::string& path) {

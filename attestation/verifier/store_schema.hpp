@@ -2,7 +2,8 @@
 // enrolled hosts `keel enroll` and `keel verify` have always used; version 2
 // adds what keel-verifierd keeps (how and how often each host is attested,
 // its state, every appraisal with its checks) and the schema_version table
-// that records when each migration ran. PRAGMA user_version mirrors the
+// that records when each migration ran; version 3 the pull schedule and the
+// leases that let several verifier instances share it. PRAGMA user_version mirrors the
 // latest version, so an older keel refuses a newer store instead of writing
 // to tables it does not know.
 #pragma once
@@ -13,7 +14,7 @@ struct sqlite3;
 
 namespace keel::verifier {
 
-inline constexpr int store_schema_version = 2;
+inline constexpr int store_schema_version = 3;
 
 // An empty database gets the whole schema when `create` is set; a Keel host
 // store of an older version is migrated in one transaction (all or nothing);

@@ -63,6 +63,7 @@ json appraisal_json(const Appraisal& a) {
             {"verdict", a.verdict},
             {"mode", mode_name(a.mode)},
             {"duration_us", a.duration_us},
+            {"verifier", a.instance},
             {"failed_checks", failed},
             {"checks", checks}};
 }
@@ -181,7 +182,14 @@ void ApiServer::route(const char* method, const char* pattern, Access access, Ha
 void ApiServer::healthz(const httplib::Request&, httplib::Response& res) {
     try {
         s_.store.check_health();
-        send(res, 200, {{"status", "ok"}, {"store", "ok"}, {"schema_version", s_.store.schema_version()}});
+        // The instances sharing the store, by their heartbeat rows.
+        const auto alive_since = now_ms() - std::chrono::milliseconds(instance_timeout).count();
+        send(res, 200,
+             {{"status", "ok"},
+              {"store", "ok"},
+              {"schema_version", s_.store.schema_version()},
+              {"instance", s_.scheduler.instance()},
+              {"instances", s_.store.live_instances(alive_since)}});
     } catch (const StoreError& e) { send(res, 503, {{"status", "failing"}, {"store", e.what()}}); }
 }
 

@@ -48,7 +48,7 @@ std::shared_ptr<const Appraiser::Prepared> Appraiser::prepared(const HostRecord&
 }
 
 Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const verifier::Evidence& evidence,
-                              AttestMode mode, std::chrono::steady_clock::time_point received) {
+                              AttestMode mode, std::chrono::steady_clock::time_point received, const Lease* lease) {
     const auto& record = host.record;
     const auto p = prepared(record);
     verifier::Expectations x;
@@ -68,11 +68,12 @@ Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const v
     a.at = now_ms();
     a.nonce = nonce;
     a.mode = mode;
+    a.instance = instance_;
     a.verdict = result.trusted() ? "trusted" : "not-trusted";
     for (const auto& c : result.checks) a.checks.push_back({c.id, verifier::status_name(c.status), c.message});
     a.duration_us =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - received).count();
-    a = store_.record_appraisal(std::move(a), result.trusted() ? result.clock : std::nullopt);
+    a = store_.record_appraisal(std::move(a), result.trusted() ? result.clock : std::nullopt, lease);
     metrics_.appraised(a);
     return a;
 }

@@ -46,19 +46,23 @@ public:
         verifier::Policy policy;
     };
 
-    Appraiser(FleetStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+    // `instance` names this verifier in every appraisal it keeps.
+    Appraiser(FleetStore& store, Metrics& metrics, std::string instance = {})
+        : store_(store), metrics_(metrics), instance_(std::move(instance)) {}
 
     // `nonce` is the one this verifier issued for this evidence; `received`
-    // when the evidence arrived (latency is measured from there). Throws
-    // StoreError when the host's record cannot be used.
+    // when the evidence arrived (latency is measured from there); `lease`
+    // for a pulled host this instance claimed (FleetStore::record_appraisal).
+    // Throws StoreError when the host's record cannot be used or kept.
     Appraisal appraise(const FleetHost& host, const Bytes& nonce, const verifier::Evidence& evidence, AttestMode mode,
-                       std::chrono::steady_clock::time_point received);
+                       std::chrono::steady_clock::time_point received, const Lease* lease = nullptr);
 
 private:
     std::shared_ptr<const Prepared> prepared(const HostRecord& record);
 
     FleetStore& store_;
     Metrics& metrics_;
+    const std::string instance_;
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
 };

@@ -1,6 +1,8 @@
 #include "attestation/verifierd/config.hpp"
 
 #include "attestation/net/loopback.hpp"
+#include "attestation/verifierd/open_fleet_store.hpp"
+#include "attestation/verifierd/pg_connection.hpp"
 
 #include <map>
 #include <set>
@@ -129,6 +131,10 @@ Config load_config(const std::string& path) {
 }
 
 void check_config(const Config& c) {
+    if (c.database.empty()) throw ConfigError("database must name an SQLite file or a postgresql:// URI");
+    if (is_postgresql_uri(c.database)) try {
+            describe_connection(c.database);
+        } catch (const StoreError& e) { throw ConfigError(std::string("database: ") + e.what()); }
     const auto colon = c.listen.rfind(':');
     if (colon == std::string::npos || colon == 0) throw ConfigError("listen " + c.listen + ": expected ADDRESS:PORT");
     const auto& t = c.tls;

@@ -25,6 +25,8 @@ struct TlsConfig {
 
 struct Config {
     std::string listen = "127.0.0.1:7735";  // ADDRESS:PORT; port 0 picks a free one
+    // An SQLite file, or a PostgreSQL URI (postgresql://…) shared by
+    // several instances (open_fleet_store.hpp).
     std::string database = "keel-fleet.sqlite";
     TlsConfig tls;
     // Client certificates (their subject CN) allowed to enrol hosts and read

@@ -1,8 +1,11 @@
 // What keel-verifierd keeps, behind one interface: the enrolled hosts (with
 // their reference values and policy, how and how often each is attested,
 // its state and last attestation time) and every appraisal with its named
-// checks. SQLite today (sqlite_fleet_store.hpp); a server database for
-// several verifier instances would implement the same interface.
+// checks. SQLite by default (sqlite_fleet_store.hpp); PostgreSQL for several
+// verifier instances sharing one fleet (pg_fleet_store.hpp). Both keep the
+// pull schedule in the store (each host's next due time and a lease on it),
+// so instances share the fleet through the database and a restart resumes
+// every host's schedule.
 #pragma once
 
 #include <chrono>
@@ -47,6 +50,7 @@ struct FleetHost {
     std::optional<Millis> last_attested;  // the last appraisal, whatever its verdict
     std::optional<Millis> last_attempt;  // the last try (pull: also one that reached no agent)
     std::string last_error;  // why the last try gave no evidence; empty after an appraisal
+    std::optional<Millis> next_due;  // pull mode: when it is to be pulled next
 };
 
 struct CheckRecord {
@@ -62,6 +66,26 @@ struct Appraisal {
     AttestMode mode = AttestMode::pull;
     std::int64_t duration_us = 0;  // evidence received to verdict
     std::vector<CheckRecord> checks;
+    std::string instance;  // the verifier instance that appraised it
+};
+
+// A claimed pull host's result is recorded under the claim: only while the
+// lease is still this instance's (else LeaseLost and nothing is stored: the
+// host went to another instance, whose appraisal is the one kept), and in
+// the same transaction the lease is released and the host's next due time
+// set, so a crash cannot leave an appraisal without its schedule.
+struct Lease {
+    std::string instance;
+    Millis next_due = 0;
+};
+
+// A lease outlasts the pull's timeout by this much: time to appraise and
+// commit after an agent that answered at the last moment.
+inline constexpr Millis lease_margin_ms = 2000;
+
+class LeaseLost : public StoreError {
+public:
+    using StoreError::StoreError;
 };
 
 class FleetStore {
@@ -77,10 +101,29 @@ public:
     // time in one transaction. `clock` is the accepted quote's (trusted
     // verdicts only): if a quote with later counters was recorded meanwhile
     // the appraisal is kept as not trusted with quote.clock failed. Returns
-    // what was stored. Throws StoreError when the host is not enrolled.
-    virtual Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock) = 0;
+    // what was stored. Throws StoreError when the host is not enrolled, and
+    // LeaseLost when `lease` is given and no longer held.
+    virtual Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock,
+                                       const Lease* lease = nullptr) = 0;
     // A try that gave no evidence (the agent could not be reached).
-    virtual void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error) = 0;
+    virtual void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error,
+                                       const Lease* lease = nullptr) = 0;
+
+    // Instances sharing the store. Each writes its heartbeat row about once
+    // a second; a lease is void once it expires or its holder's heartbeat is
+    // older than `alive_since`, so a dead instance's hosts are claimed by the
+    // others. No instance talks to another: the rows are the membership.
+    virtual void heartbeat(const std::string& instance, Millis now) = 0;
+    // A clean stop: the row and the instance's leases go at once.
+    virtual void leave(const std::string& instance) = 0;
+    virtual std::vector<std::string> live_instances(Millis alive_since) = 0;
+    // Leases up to `limit` pull hosts that are due at `now` and not leased
+    // to a live instance, earliest due first, for as long as a pull of each
+    // may take (its interval, at most `pull_timeout_ms`) plus
+    // lease_margin_ms. Two instances claiming at once get different hosts.
+    virtual std::vector<FleetHost> claim_due_hosts(const std::string& instance, Millis now, Millis pull_timeout_ms,
+                                                   Millis alive_since, std::size_t limit) = 0;
+
     // Marks unreachable, in one statement for the whole fleet, every pull or
     // push host that gave no evidence for `intervals` of its own intervals
     // before `now`; silence counts from its last appraisal (or enrolment)

@@ -1,17 +1,19 @@
-// Continuous attestation: pulls each pull-mode host's evidence on its
-// interval (a few worker threads, one pull per host at a time) and marks
-// any attested host unreachable when it has given no evidence for the
-// configured number of intervals. The schedule is rebuilt from the store at
-// start: a host is next due one interval after its last try, so a verifier
-// restart resumes every host's schedule instead of starting it over (and
-// does not call a host unreachable for a silence the verifier itself caused
-// by being down: silence counts from when this process started watching).
+// Continuous attestation: claims the pull-mode hosts that are due from the
+// store, pulls their evidence (a few worker threads), and marks any attested
+// host unreachable when it has given no evidence for the configured number
+// of intervals. The schedule lives in the store (each host's next due time
+// and a lease while it is being pulled), so a verifier restart resumes every
+// host's schedule, and several instances sharing one store split the fleet
+// between them: each claims due hosts that no live instance holds, and the
+// hosts of an instance that stopped its heartbeat are claimed by the others.
+// A store that fails (PostgreSQL restarting) is retried with backoff; no
+// host is judged meanwhile, and silence counts again only from when the
+// store came back (the verifier's own outage is not the hosts' silence).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -23,43 +25,47 @@
 
 namespace keel::verifierd {
 
+// An instance writes its heartbeat this often; one silent for
+// `instance_timeout` is dead and its leases are void. Four missed beats, so
+// a slow store round trip does not hand a live instance's hosts away (which
+// would cost a wasted pull, never a second appraisal: see Lease).
+constexpr auto heartbeat_period = std::chrono::milliseconds(500);
+constexpr auto instance_timeout = std::chrono::seconds(2);
+
 class Scheduler {
 public:
-    Scheduler(FleetStore& store, Appraiser& appraiser, Metrics& metrics, const Config& config);
+    Scheduler(FleetStore& store, Appraiser& appraiser, Metrics& metrics, const Config& config, std::string instance);
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
 
-    void start();  // loads the enrolled hosts and starts the threads
-    void stop();
-    // A host enrolled (or enrolled again) while running.
+    void start();  // starts the threads
+    void stop();  // and leaves the store's instance list, releasing its leases
+    // A host enrolled (or enrolled again) while running: it is due now.
     void watch(const FleetHost& host);
+    const std::string& instance() const { return instance_; }
 
 private:
     using Clock = std::chrono::steady_clock;
-    struct Entry {
-        AttestMode mode = AttestMode::manual;
-        std::string agent_url;
-        std::chrono::seconds interval{60};
-        Clock::time_point next_due;
-        bool in_flight = false;
-    };
-    void add(const FleetHost& host, Millis now, Clock::time_point steady_now);
     void run();
+    void tick(Millis now);
     void work();
-    void pull(const std::string& host_id);
-    void check_unreachable();
+    void pull(const FleetHost& host);
+    Lease lease_for(const FleetHost& host) const;
 
     FleetStore& store_;
     Appraiser& appraiser_;
     Metrics& metrics_;
     const Config& config_;
+    const std::string instance_;
     std::mutex mutex_;
     std::condition_variable schedule_changed_, work_ready_;
-    std::map<std::string, Entry> entries_;
-    std::deque<std::string> queue_;
+    std::deque<FleetHost> queue_;  // claimed, not yet pulled
+    unsigned busy_ = 0;  // being pulled
     bool stopping_ = false;
-    Millis started_ = 0;  // silence before this is the verifier's, not the hosts'
+    Millis watching_since_ = 0;  // silence before this is the verifier's, not the hosts'
+    Millis next_heartbeat_ = 0, next_unreachable_check_ = 0;
+    bool store_failing_ = false;
 
     std::vector<std::thread> threads_;
 };

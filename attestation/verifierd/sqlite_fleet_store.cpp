@@ -8,6 +8,8 @@ namespace keel::verifierd {
 using verifier::Statement;
 using verifier::Transaction;
 
+constexpr Millis forgotten_after_ms = 24 * 3600 * 1000;
+
 SqliteFleetStore::SqliteFleetStore(const std::string& path) : store_(path, verifier::StoreOpening::create_if_missing) {
     // Every appraisal is a transaction. In SQLite's default rollback-journal
     // mode each commit costs several fsyncs (journal, database, journal
@@ -25,13 +27,16 @@ void SqliteFleetStore::enroll(const FleetHost& host, bool replace) {
         Statement s(
             store_.connection(),
             "UPDATE hosts SET mode = ?, agent_url = ?, interval_seconds = ?, state = 'pending', enrolled_ms = ?, "
-            "last_attested_ms = NULL, last_attempt_ms = NULL, last_error = NULL WHERE host_id = ?",
+            "last_attested_ms = NULL, last_attempt_ms = NULL, last_error = NULL, next_due_ms = ?, "
+            "lease_owner = NULL, lease_expires_ms = NULL WHERE host_id = ?",
             store_.path());
+        const auto now = now_ms();
         s.bind(1, std::string(mode_name(host.mode)));
         s.bind(2, host.agent_url);
         s.bind(3, static_cast<std::int64_t>(host.interval.count()));
-        s.bind(4, now_ms());
-        s.bind(5, host.record.host_id);
+        s.bind(4, now);
+        s.bind(5, now);  // due at once
+        s.bind(6, host.record.host_id);
         s.step();
     });
 }
@@ -41,9 +46,9 @@ std::vector<FleetHost> SqliteFleetStore::select_hosts(const std::string* host_id
     {
         Statement s(store_.connection(),
                     host_id ? "SELECT host_id, mode, agent_url, interval_seconds, state, last_attested_ms, "
-                              "last_attempt_ms, last_error FROM hosts WHERE host_id = ?"
+                              "last_attempt_ms, last_error, next_due_ms FROM hosts WHERE host_id = ?"
                             : "SELECT host_id, mode, agent_url, interval_seconds, state, last_attested_ms, "
-                              "last_attempt_ms, last_error FROM hosts ORDER BY host_id",
+                              "last_attempt_ms, last_error, next_due_ms FROM hosts ORDER BY host_id",
                     store_.path());
         if (host_id) s.bind(1, *host_id);
         while (s.step()) {
@@ -58,6 +63,7 @@ std::vector<FleetHost> SqliteFleetStore::select_hosts(const std::string* host_id
             if (!s.is_null(5)) h.last_attested = s.integer(5);
             if (!s.is_null(6)) h.last_attempt = s.integer(6);
             h.last_error = s.text(7);
+            if (!s.is_null(8)) h.next_due = s.integer(8);
             out.push_back(std::move(h));
         }
     }
@@ -80,7 +86,19 @@ std::vector<FleetHost> SqliteFleetStore::hosts() {
     return select_hosts(nullptr);
 }
 
-Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<evidence::ClockInfo>& clock) {
+void SqliteFleetStore::settle_lease(const std::string& host_id, const Lease& lease) {
+    Statement s(store_.connection(),
+                "UPDATE hosts SET lease_owner = NULL, lease_expires_ms = NULL, next_due_ms = ? "
+                "WHERE host_id = ? AND lease_owner = ? RETURNING host_id",
+                store_.path());
+    s.bind(1, lease.next_due);
+    s.bind(2, host_id);
+    s.bind(3, lease.instance);
+    if (!s.step()) throw LeaseLost("host \"" + host_id + "\" is no longer leased to instance " + lease.instance);
+}
+
+Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<evidence::ClockInfo>& clock,
+                                             const Lease* lease) {
     std::lock_guard lock(mutex_);
     auto* db = store_.connection();
     const auto& path = store_.path();
@@ -90,6 +108,7 @@ Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<ev
         enrolled.bind(1, a.host_id);
         if (!enrolled.step()) throw StoreError("host \"" + a.host_id + "\" is not enrolled");
     }
+    if (lease) settle_lease(a.host_id, *lease);
     // The counters move forward in the same transaction as the appraisal is
     // kept: two verifiers sharing the file cannot both accept out of order.
     if (a.verdict == "trusted" && clock && !store_.record_quote_in_transaction(a.host_id, *clock)) {
@@ -105,8 +124,8 @@ Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<ev
     }
     {
         Statement s(db,
-                    "INSERT INTO appraisals (host_id, at_ms, nonce, verdict, mode, duration_us) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO appraisals (host_id, at_ms, nonce, verdict, mode, duration_us, instance) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     path);
         s.bind(1, a.host_id);
         s.bind(2, a.at);
@@ -114,6 +133,7 @@ Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<ev
         s.bind(4, a.verdict);
         s.bind(5, std::string(mode_name(a.mode)));
         s.bind(6, a.duration_us);
+        s.bind(7, a.instance);
         s.step();
     }
     {
@@ -148,14 +168,98 @@ Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<ev
     return a;
 }
 
-void SqliteFleetStore::record_failed_attempt(const std::string& host_id, Millis at, const std::string& error) {
+void SqliteFleetStore::record_failed_attempt(const std::string& host_id, Millis at, const std::string& error,
+                                             const Lease* lease) {
     std::lock_guard lock(mutex_);
+    Transaction t(store_.connection(), store_.path());
+    if (lease) settle_lease(host_id, *lease);
     Statement s(store_.connection(), "UPDATE hosts SET last_attempt_ms = ?, last_error = ? WHERE host_id = ?",
                 store_.path());
     s.bind(1, at);
     s.bind(2, error);
     s.bind(3, host_id);
     s.step();
+    t.commit();
+}
+
+void SqliteFleetStore::heartbeat(const std::string& instance, Millis now) {
+    std::lock_guard lock(mutex_);
+    {
+        // The rows of instances silent for a day (killed, never back) go too.
+        Statement gone(store_.connection(), "DELETE FROM verifier_instances WHERE heartbeat_ms < ?", store_.path());
+        gone.bind(1, now - forgotten_after_ms);
+        gone.step();
+    }
+    Statement s(store_.connection(),
+                "INSERT INTO verifier_instances (instance_id, started_ms, heartbeat_ms) VALUES (?, ?, ?) "
+                "ON CONFLICT (instance_id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms",
+                store_.path());
+    s.bind(1, instance);
+    s.bind(2, now);
+    s.bind(3, now);
+    s.step();
+}
+
+void SqliteFleetStore::leave(const std::string& instance) {
+    std::lock_guard lock(mutex_);
+    Transaction t(store_.connection(), store_.path());
+    {
+        Statement s(store_.connection(), "DELETE FROM verifier_instances WHERE instance_id = ?", store_.path());
+        s.bind(1, instance);
+        s.step();
+    }
+    Statement s(store_.connection(),
+                "UPDATE hosts SET lease_owner = NULL, lease_expires_ms = NULL WHERE lease_owner = ?", store_.path());
+    s.bind(1, instance);
+    s.step();
+    t.commit();
+}
+
+std::vector<std::string> SqliteFleetStore::live_instances(Millis alive_since) {
+    std::lock_guard lock(mutex_);
+    Statement s(store_.connection(),
+                "SELECT instance_id FROM verifier_instances WHERE heartbeat_ms >= ? ORDER BY instance_id",
+                store_.path());
+    s.bind(1, alive_since);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
+std::vector<FleetHost> SqliteFleetStore::claim_due_hosts(const std::string& instance, Millis now,
+                                                         Millis pull_timeout_ms, Millis alive_since,
+                                                         std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    // The IMMEDIATE transaction holds the file's write lock from the start:
+    // a second process claiming at the same time waits, then sees the leases.
+    Transaction t(store_.connection(), store_.path());
+    std::vector<std::string> ids;
+    {
+        Statement s(store_.connection(),
+                    "UPDATE hosts SET lease_owner = ?, lease_expires_ms = ? + min(interval_seconds * 1000, ?) + ? "
+                    "WHERE host_id IN ("
+                    "SELECT host_id FROM hosts WHERE mode = 'pull' AND coalesce(next_due_ms, 0) <= ? AND "
+                    "(lease_owner IS NULL OR lease_expires_ms < ? OR lease_owner NOT IN "
+                    "(SELECT instance_id FROM verifier_instances WHERE heartbeat_ms >= ?)) "
+                    "ORDER BY next_due_ms LIMIT ?) RETURNING host_id",
+                    store_.path());
+        s.bind(1, instance);
+        s.bind(2, now);
+        s.bind(3, pull_timeout_ms);
+        s.bind(4, lease_margin_ms);
+        s.bind(5, now);
+        s.bind(6, now);
+        s.bind(7, alive_since);
+        s.bind(8, static_cast<std::int64_t>(limit));
+        while (s.step()) ids.push_back(s.text(0));
+    }
+    std::vector<FleetHost> out;
+    for (const auto& id : ids) {
+        auto found = select_hosts(&id);
+        if (!found.empty()) out.push_back(std::move(found.front()));
+    }
+    t.commit();
+    return out;
 }
 
 std::vector<std::string> SqliteFleetStore::mark_silent_hosts_unreachable(Millis now, unsigned intervals,
@@ -183,7 +287,7 @@ std::vector<Appraisal> SqliteFleetStore::appraisals(const std::string& host_id, 
     std::vector<Appraisal> out;
     {
         Statement s(db,
-                    "SELECT id, host_id, at_ms, nonce, verdict, mode, duration_us FROM appraisals "
+                    "SELECT id, host_id, at_ms, nonce, verdict, mode, duration_us, instance FROM appraisals "
                     "WHERE host_id = ? ORDER BY id DESC LIMIT ?",
                     store_.path());
         s.bind(1, host_id);
@@ -197,6 +301,7 @@ std::vector<Appraisal> SqliteFleetStore::appraisals(const std::string& host_id, 
             a.verdict = s.text(4);
             a.mode = parse_mode(s.text(5)).value_or(AttestMode::manual);
             a.duration_us = s.integer(6);
+            a.instance = s.text(7);
             out.push_back(std::move(a));
         }
     }

@@ -1,8 +1,10 @@
 // The fleet store in the verifier's SQLite host store: the same file and
 // `hosts` table keel enroll and keel verify use (schema version 2 adds the
 // fleet's columns and tables: attestation/verifier/store_schema.hpp), so a
-// host enrolled either way is one host. One connection, used by one thread
-// at a time.
+// host enrolled either way is one host; version 3 its pull schedule and
+// leases. One connection, used by one thread at a time. Several verifier
+// instances may share the file on one machine (the leases work the same
+// way); across machines use PostgreSQL.
 #pragma once
 
 #include <mutex>
@@ -20,8 +22,15 @@ public:
     void enroll(const FleetHost& host, bool replace) override;
     std::optional<FleetHost> host(const std::string& host_id) override;
     std::vector<FleetHost> hosts() override;
-    Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock) override;
-    void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error) override;
+    Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock,
+                               const Lease* lease = nullptr) override;
+    void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error,
+                               const Lease* lease = nullptr) override;
+    void heartbeat(const std::string& instance, Millis now) override;
+    void leave(const std::string& instance) override;
+    std::vector<std::string> live_instances(Millis alive_since) override;
+    std::vector<FleetHost> claim_due_hosts(const std::string& instance, Millis now, Millis pull_timeout_ms,
+                                           Millis alive_since, std::size_t limit) override;
     std::vector<std::string> mark_silent_hosts_unreachable(Millis now, unsigned intervals,
                                                            Millis watching_since) override;
     std::vector<Appraisal> appraisals(const std::string& host_id, std::size_t limit) override;
@@ -31,6 +40,9 @@ public:
 
 private:
     std::vector<FleetHost> select_hosts(const std::string* host_id);
+    // Inside a transaction: throws LeaseLost unless `lease` holds the host's
+    // lease, then releases it and sets the next due time.
+    void settle_lease(const std::string& host_id, const Lease& lease);
 
     std::mutex mutex_;
     verifier::HostStore store_;

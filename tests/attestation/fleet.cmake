@@ -34,3 +34,27 @@ target_compile_definitions(keel-fleet-tests PRIVATE KEEL_CLI_PATH="$<TARGET_FILE
   KEEL_AGENT_PATH="$<TARGET_FILE:keel-agent>" KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
 add_dependencies(keel-fleet-tests keel keel-agent keel-verifierd)
 gtest_discover_tests(keel-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS swtpm TIMEOUT 300)
+
+# The fleet store on PostgreSQL: each test starts a PostgreSQL 15 server of
+# its own in a temporary directory (pg_server.hpp; a second or two), so
+# these are not unit tests. The store's contract runs against SQLite and
+# PostgreSQL alike; the PostgreSQL-only tests cover its schema versions and
+# several keel-verifierd instances sharing one database with software
+# agents (no TPM).
+find_package(PostgreSQL REQUIRED)
+add_executable(keel-pg-fleet-tests
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_contract_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/pg_store_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/pg_fleet_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/pg_server.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/software_agents.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/verifierd_process.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp)
+target_link_libraries(keel-pg-fleet-tests PRIVATE keel_verifierd keel_platform keel_kernel_host PkgConfig::TSS2_MU
+  PostgreSQL::PostgreSQL GTest::gtest_main)
+target_include_directories(keel-pg-fleet-tests PRIVATE ${PROJECT_SOURCE_DIR} ${KEEL_ATTESTATION_TEST_DIR}/fleet
+  ${PROJECT_SOURCE_DIR}/tools/platform)
+target_compile_options(keel-pg-fleet-tests PRIVATE -Wall -Wextra)
+target_compile_definitions(keel-pg-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
+add_dependencies(keel-pg-fleet-tests keel-verifierd)
+gtest_discover_tests(keel-pg-fleet-tests TEST_PREFIX "verifierd.pg." PROPERTIES LABELS postgres TIMEOUT 180)

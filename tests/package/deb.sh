@@ -29,7 +29,7 @@ dpkg-deb -f "$deb" Description >"$tmp/description"
 depends=$(field Depends)
 echo "Depends: $depends"
 # libc6 and OpenSSL (all three), tpm2-tss (keel-agent), SQLite (dlopen'd).
-for lib in libc6 libssl3 libtss2-esys-3.0.2-0 libtss2-mu0 libtss2-tctildr0 libsqlite3-0; do
+for lib in libc6 libssl3 libtss2-esys-3.0.2-0 libtss2-mu0 libtss2-tctildr0 libsqlite3-0 libpq5; do
     grep -Eq "(^|, )$lib( \(|,|$)" <<<"$depends" || fail "Depends lacks $lib"
 done
 grep -q ">=" <<<"$depends" || fail "Depends has no versions: dpkg-shlibdeps did not run"

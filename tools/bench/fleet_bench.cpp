@@ -31,7 +31,7 @@
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/evidence/public_key.hpp"
 #include "attestation/verifier/policy.hpp"
-#include "attestation/verifierd/sqlite_fleet_store.hpp"
+#include "attestation/verifierd/open_fleet_store.hpp"
 #include "tests/attestation/verifier/synthetic_launch.hpp"
 #include "tools/bench/fleet_pki.hpp"
 
@@ -43,7 +43,7 @@ using namespace keel;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-    std::string verifierd, dir, key = "ecc";
+    std::string verifierd, dir, key = "ecc", database;
     int hosts = 100, interval = 1, seconds = 20, warmup = 3, threads = 2, events = 64;
 };
 
@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
     app.add_option("--events", o.events, "events in the DRTM log");
     app.add_option("--key", o.key, "AK type: ecc (P-256) or rsa (RSA-2048)")->check(CLI::IsMember({"ecc", "rsa"}));
     app.add_option("--dir", o.dir, "scratch directory (default: a new one in /tmp)");
+    app.add_option("--database", o.database, "the store (default: SQLite in the scratch directory; or postgresql://…)");
     CLI11_PARSE(app, argc, argv);
     signal(SIGPIPE, SIG_IGN);
     const bool own_dir = o.dir.empty();
@@ -194,8 +195,8 @@ int main(int argc, char** argv) {
         o.dir = mkdtemp(pattern);
     }
     const std::filesystem::path dir = o.dir;
-    const auto db = (dir / "fleet.sqlite").string();
-    std::filesystem::remove(db);
+    const auto db = o.database.empty() ? (dir / "fleet.sqlite").string() : o.database;
+    if (o.database.empty()) std::filesystem::remove(db);
 
     std::cout << "preparing " << o.hosts << " hosts (" << o.key << " AKs, " << o.events << "-event DRTM log)"
               << std::endl;
@@ -204,7 +205,8 @@ int main(int argc, char** argv) {
     const auto launch = make_launch(o.events);
     std::vector<Host> hosts(static_cast<std::size_t>(o.hosts));
     {
-        verifierd::SqliteFleetStore store(db);
+        auto opened = verifierd::open_fleet_store(db);
+        auto& store = *opened;
         for (std::size_t i = 0; i < hosts.size(); ++i) {
             auto& h = hosts[i];
             h.id = "bench-" + std::to_string(i);
@@ -222,7 +224,7 @@ int main(int argc, char** argv) {
             f.record.policy_json = verifier::write_policy(verifier::Policy{});
             f.mode = verifierd::AttestMode::push;
             f.interval = std::chrono::seconds(o.interval);
-            store.enroll(f, false);
+            store.enroll(f, true);
         }
     }
     const auto config = (dir / "keel-verifierd.toml").string();

@@ -10,7 +10,8 @@
 #include <iostream>
 
 #include "attestation/verifierd/api_server.hpp"
-#include "attestation/verifierd/sqlite_fleet_store.hpp"
+#include "attestation/verifierd/instance_id.hpp"
+#include "attestation/verifierd/open_fleet_store.hpp"
 
 namespace {
 
@@ -34,7 +35,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> operators;
     app.add_option("-c,--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
     app.add_option("--listen", listen, "ADDRESS:PORT (default 127.0.0.1:7735; port 0 picks a free one)");
-    app.add_option("--database", database, "the SQLite store (created if missing; a keel enroll store is migrated)");
+    app.add_option("--database", database,
+                   "the SQLite store (created if missing; a keel enroll store is migrated), or a postgresql:// URI "
+                   "for a store several instances share");
     app.add_option("--tls-cert", cert, "server certificate chain (PEM)");
     app.add_option("--tls-key", key, "server private key (PEM)");
     app.add_option("--client-ca", client_ca, "CA (PEM) client certificates must chain to");
@@ -62,14 +65,17 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
     try {
-        SqliteFleetStore store(config.database);
+        auto opened = open_fleet_store(config.database);
+        auto& store = *opened;
+        const auto instance = new_instance_id();
         Metrics metrics;
-        Appraiser appraiser(store, metrics);
+        Appraiser appraiser(store, metrics, instance);
         NonceBook nonces(config.nonce_lifetime, 4);
         EnrolmentDesk desk(store, config);
-        Scheduler scheduler(store, appraiser, metrics, config);
+        Scheduler scheduler(store, appraiser, metrics, config, instance);
         ApiServer server(config, {store, appraiser, metrics, nonces, desk, scheduler});
         scheduler.start();
+        std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;
         std::signal(SIGTERM, stop);
         std::signal(SIGINT, stop);

@@ -38,7 +38,7 @@ VerifierdProcess::VerifierdProcess(const std::filesystem::path& dir, const std::
     const auto out = dir / "verifierd.out", err = dir / "verifierd.err";
     process_ = std::make_unique<platform::ChildProcess>(
         platform::SpawnOptions{{verifierd_program(), "--config", config_file.string()}, out, err, true, false});
-    const std::regex serving("serving on https://127\\.0\\.0\\.1:([0-9]+)");
+    const std::regex serving("serving on https?://127\\.0\\.0\\.1:([0-9]+)");
     for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
          std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(10))) {
         std::smatch m;
@@ -57,6 +57,13 @@ std::string VerifierdProcess::log() const {
 }
 
 int VerifierdProcess::stop() { return process_->stop(); }
+
+void VerifierdProcess::kill() {
+    ::kill(process_->pid(), SIGKILL);
+    process_->wait_for(std::chrono::seconds(10));
+}
+
+bool VerifierdProcess::running() { return !process_->poll(); }
 
 Reply call(int port, const std::string& ca, const std::optional<ClientCert>& client, const std::string& method,
            const std::string& path, const std::string& body) {

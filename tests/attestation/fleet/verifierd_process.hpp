@@ -21,9 +21,11 @@ public:
     // it; throws with its stderr if it does not say where it serves.
     VerifierdProcess(const std::filesystem::path& dir, const std::string& config);
     int port() const { return port_; }
-    std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }  // with [tls]
     std::string log() const;  // stdout and stderr so far
     int stop();  // SIGTERM; the exit status
+    void kill();  // SIGKILL: no clean-up of any kind
+    bool running();
 
 private:
     std::filesystem::path dir_;
