@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -97,6 +98,7 @@ class Lock:
 
     def __init__(self, path):
         self.path = path
+        self.waited = 0.0  # seconds spent waiting for others' builds and tests
 
     @contextmanager
     def held(self):
@@ -104,7 +106,9 @@ class Lock:
             yield
             return
         with open(self.path, "a") as f:
+            started = time.monotonic()
             fcntl.flock(f, fcntl.LOCK_EX)
+            self.waited += time.monotonic() - started
             try:
                 yield
             finally:
@@ -140,11 +144,24 @@ def sync_tree(repo, src):
     return changed
 
 
-def run(cmd, log, cwd=None):
+def run(cmd, log, capture=False):
+    """Runs cmd in a process group of its own, output appended to log (and
+    returned when capture); an interrupt ends the whole group (make's
+    children too), not only cmd."""
     with open(log, "a") as f:
         f.write(f"\n$ {' '.join(cmd)}\n")
         f.flush()
-        return subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT).returncode
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE if capture else f, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+        try:
+            out, _ = p.communicate()
+        except BaseException:
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait()
+            raise
+        if capture:
+            f.write(out)
+        return p.returncode, out or ""
 
 
 class Harness:
@@ -161,6 +178,10 @@ class Harness:
         self.src, self.build = self.scratch / "src", self.scratch / "build"
         self.log = self.scratch / "mutate.log"
 
+    def clock(self):
+        """Seconds, less those spent waiting for the build lock."""
+        return time.monotonic() - self.lock.waited
+
     def say(self, text):
         print(text, flush=True)
 
@@ -173,33 +194,31 @@ class Harness:
         if not (self.build / "CMakeCache.txt").exists():
             testdata = (REPO / ".." / "shared" / "testdata").resolve()
             with self.lock.held():
-                if run(["cmake", "-S", str(self.src), "-B", str(self.build), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
-                        f"-DKEEL_TESTDATA_DIR={testdata}"], self.log) != 0:
+                if run(["cmake", "-S", str(self.src), "-B", str(self.build),
+                        f"-DCMAKE_BUILD_TYPE={self.args.build_type}", f"-DKEEL_TESTDATA_DIR={testdata}"],
+                       self.log)[0] != 0:
                     raise HarnessError(f"configuring the scratch build failed (see {self.log})")
 
     def build_targets(self, targets):
         with self.lock.held():
             return run(["cmake", "--build", str(self.build), f"-j{self.args.jobs}", "--target", *targets],
-                       self.log) == 0
+                       self.log)[0] == 0
 
-    def ctest(self, regex, stop_on_failure):
-        cmd = ["ctest", "--test-dir", str(self.build), f"-j{self.args.jobs}", "-R", regex, "--output-on-failure"]
+    def ctest(self, selection, stop_on_failure):
+        cmd = ["ctest", "--test-dir", str(self.build), f"-j{self.args.jobs}", *selection, "--output-on-failure"]
         if stop_on_failure:
             cmd.append("--stop-on-failure")
         with self.lock.held():
-            with open(self.log, "a") as f:
-                f.write(f"\n$ {' '.join(cmd)}\n")
-                p = subprocess.run(cmd, capture_output=True, text=True)
-                f.write(p.stdout + p.stderr)
-        failed = re.findall(r"^\s*\d+ - (\S+) \(", p.stdout, re.M)
-        ran = re.search(r"tests passed, (\d+) tests failed out of (\d+)", p.stdout)
-        return p.returncode, failed, int(ran.group(2)) if ran else 0
+            status, out = run(cmd, self.log, capture=True)
+        tail = out.split("The following tests FAILED:", 1)
+        failed = re.findall(r"^\s*\d+ - (\S+)", tail[1], re.M) if len(tail) == 2 else []
+        ran = re.search(r"tests passed, (\d+) tests failed out of (\d+)", out)
+        return status, failed, int(ran.group(2)) if ran else 0
 
-    def count_tests(self, regex):
+    def test_numbers(self, regex):
         p = subprocess.run(["ctest", "--test-dir", str(self.build), "-N", "-R", regex], capture_output=True,
                            text=True)
-        m = re.search(r"Total Tests: (\d+)", p.stdout)
-        return int(m.group(1)) if m else 0
+        return [int(n) for n in re.findall(r"^\s*Test\s+#(\d+):", p.stdout, re.M)]
 
 
     def baseline(self, mutations):
@@ -207,18 +226,25 @@ class Harness:
         self.say(f"mutate: building {len(targets)} targets on the unchanged tree")
         if not self.build_targets(targets):
             raise HarnessError(f"the unchanged tree does not build (see {self.log})")
+        numbers = set()
         for m in mutations:
-            if self.count_tests(m["tests"]) == 0:
+            found = self.test_numbers(m["tests"])
+            if not found:
                 raise HarnessError(f"{m['id']}: no test matches {m['tests']!r}")
-        regex = "|".join(f"({m['tests']})" for m in mutations)
-        status, failed, ran = self.ctest(regex, stop_on_failure=False)
+            numbers.update(found)
+        # One run of every named test (CMake's regular expressions take too
+        # few groups for one regex of them all): by test number.
+        status, failed, ran = self.ctest(["-I", "0,0,0," + ",".join(map(str, sorted(numbers)))],
+                                         stop_on_failure=False)
         if status != 0:
             raise HarnessError(f"the named tests fail on the unchanged tree: {', '.join(failed) or '?'} "
                                f"(see {self.log})")
-        self.say(f"mutate: {ran} named tests pass on the unchanged tree")
+        if ran != len(numbers):
+            raise HarnessError(f"ctest ran {ran} of the {len(numbers)} named tests on the unchanged tree (see {self.log})")
+        self.say(f"mutate: all {ran} named tests pass on the unchanged tree")
 
     def apply_one(self, m):
-        started = time.monotonic()
+        started = self.clock()
         saved = {}
         try:
             for e in m["edits"]:
@@ -228,11 +254,11 @@ class Harness:
                 text = path.read_text()
                 path.write_text(text.replace(e["original"], e["replacement"], 1))
             if not self.build_targets(m["targets"]):
-                return "invalid", [], time.monotonic() - started
-            status, failed, ran = self.ctest(m["tests"], stop_on_failure=True)
+                return "invalid", [], self.clock() - started
+            status, failed, ran = self.ctest(["-R", m["tests"]], stop_on_failure=True)
             if ran == 0:
                 raise HarnessError(f"{m['id']}: ctest ran no test for {m['tests']!r}")
-            return ("killed" if status != 0 else "survived"), failed, time.monotonic() - started
+            return ("killed" if status != 0 else "survived"), failed, self.clock() - started
         finally:
             for path, text in saved.items():
                 path.write_text(text)
@@ -261,7 +287,8 @@ class Harness:
                 continue
             k, s, i = rs.count("killed"), rs.count("survived"), rs.count("invalid")
             self.say(f"{area:<10} {k:>7} {s:>9} {i:>8}  {k}/{len(rs)}")
-        self.say(f"mutate: {len(results)} mutations in {seconds / 60:.1f} min")
+        waited = f" ({self.lock.waited / 60:.1f} min of it waiting for the build lock)" if self.lock.waited >= 1 else ""
+        self.say(f"mutate: {len(results)} mutations in {seconds / 60:.1f} min{waited}")
 
 
 def main():
@@ -275,6 +302,9 @@ def main():
                    "original text occurs exactly once) and exit; builds nothing")
     p.add_argument("--scratch", help="the scratch directory (default ~/.cache/keel-mutate/<tree>); kept between runs")
     p.add_argument("--no-lock", action="store_true", help="take no build lock (the caller holds it)")
+    p.add_argument("--build-type", default="RelWithDebInfo", help="CMAKE_BUILD_TYPE of a new scratch build "
+                   "(default RelWithDebInfo, as tools/build.sh; None compiles fastest, without optimisation or "
+                   "debug information, but the measured images need RelWithDebInfo)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build and ctest parallelism")
     p.add_argument("--mutations", default=str(MUTATIONS), help=argparse.SUPPRESS)
     args = p.parse_args()
