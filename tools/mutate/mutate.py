@@ -18,9 +18,10 @@ invalid, 2 when the harness could not run (a mutation's original text is
 not in its file exactly once, a named test fails on the unchanged tree,
 a regex names no test).
 
-Every build and ctest step takes the build lock (flock on
-/tmp/keel-build.lock, or $KEEL_BUILD_LOCK) for that step only; --no-lock
-when the caller already holds it (the CTest test mutation.host does).
+The build lock (flock on /tmp/keel-build.lock, or $KEEL_BUILD_LOCK) is
+held for one step at a time: the first build, the unmutated tests, each
+mutation's build and tests; --no-lock when the caller already holds it
+(the CTest test mutation.host does).
 """
 
 import argparse
@@ -34,7 +35,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -199,16 +200,16 @@ class Harness:
                        self.log)[0] != 0:
                     raise HarnessError(f"configuring the scratch build failed (see {self.log})")
 
-    def build_targets(self, targets):
-        with self.lock.held():
+    def build_targets(self, targets, lock=True):
+        with self.lock.held() if lock else nullcontext():
             return run(["cmake", "--build", str(self.build), f"-j{self.args.jobs}", "--target", *targets],
                        self.log)[0] == 0
 
-    def ctest(self, selection, stop_on_failure):
+    def ctest(self, selection, stop_on_failure, lock=True):
         cmd = ["ctest", "--test-dir", str(self.build), f"-j{self.args.jobs}", *selection, "--output-on-failure"]
         if stop_on_failure:
             cmd.append("--stop-on-failure")
-        with self.lock.held():
+        with self.lock.held() if lock else nullcontext():
             status, out = run(cmd, self.log, capture=True)
         tail = out.split("The following tests FAILED:", 1)
         failed = re.findall(r"^\s*\d+ - (\S+)", tail[1], re.M) if len(tail) == 2 else []
@@ -253,9 +254,11 @@ class Harness:
                     saved[path] = path.read_text()
                 text = path.read_text()
                 path.write_text(text.replace(e["original"], e["replacement"], 1))
-            if not self.build_targets(m["targets"]):
-                return "invalid", [], self.clock() - started
-            status, failed, ran = self.ctest(["-R", m["tests"]], stop_on_failure=True)
+            # One hold of the lock per mutation: its build and its tests.
+            with self.lock.held():
+                if not self.build_targets(m["targets"], lock=False):
+                    return "invalid", [], self.clock() - started
+                status, failed, ran = self.ctest(["-R", m["tests"]], stop_on_failure=True, lock=False)
             if ran == 0:
                 raise HarnessError(f"{m['id']}: ctest ran no test for {m['tests']!r}")
             return ("killed" if status != 0 else "survived"), failed, self.clock() - started
