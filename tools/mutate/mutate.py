@@ -225,23 +225,25 @@ class Harness:
     def baseline(self, mutations):
         targets = sorted({t for m in mutations for t in m["targets"]})
         self.say(f"mutate: building {len(targets)} targets on the unchanged tree")
-        if not self.build_targets(targets):
-            raise HarnessError(f"the unchanged tree does not build (see {self.log})")
-        numbers = set()
-        for m in mutations:
-            found = self.test_numbers(m["tests"])
-            if not found:
-                raise HarnessError(f"{m['id']}: no test matches {m['tests']!r}")
-            numbers.update(found)
-        # One run of every named test (CMake's regular expressions take too
-        # few groups for one regex of them all): by test number.
-        status, failed, ran = self.ctest(["-I", "0,0,0," + ",".join(map(str, sorted(numbers)))],
-                                         stop_on_failure=False)
+        with self.lock.held():  # one hold: the build, the test lists, the unmutated tests
+            if not self.build_targets(targets, lock=False):
+                raise HarnessError(f"the unchanged tree does not build (see {self.log})")
+            numbers = set()
+            for m in mutations:
+                found = self.test_numbers(m["tests"])
+                if not found:
+                    raise HarnessError(f"{m['id']}: no test matches {m['tests']!r}")
+                numbers.update(found)
+            # One run of every named test (CMake's regular expressions take
+            # too few groups for one regex of them all): by test number.
+            status, failed, ran = self.ctest(["-I", "0,0,0," + ",".join(map(str, sorted(numbers)))],
+                                             stop_on_failure=False, lock=False)
         if status != 0:
             raise HarnessError(f"the named tests fail on the unchanged tree: {', '.join(failed) or '?'} "
                                f"(see {self.log})")
         if ran != len(numbers):
-            raise HarnessError(f"ctest ran {ran} of the {len(numbers)} named tests on the unchanged tree (see {self.log})")
+            raise HarnessError(f"ctest ran {ran} of the {len(numbers)} named tests on the unchanged tree "
+                               f"(see {self.log})")
         self.say(f"mutate: all {ran} named tests pass on the unchanged tree")
 
     def apply_one(self, m):
