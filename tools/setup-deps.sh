@@ -20,6 +20,7 @@ KEEL_PACKAGES=(
   socat                                   # the agent's TCTI to keel-platform's tpm.sock (tcti-cmd)
   libbenchmark-dev                        # Google Benchmark: verification throughput
   dpkg-dev groff-base                     # the Debian package (cpack -G DEB: dpkg-shlibdeps) and its man pages' check
+  python3                                 # the mutation harness (tools/mutate: stdlib only, tomllib)
 )
 
 keel_missing_packages() {

@@ -157,4 +157,18 @@ TEST(GuestExtendedState, OneGuestsAvxAndPkruStateNeverReachesAnother) {
     EXPECT_EQ(b.status, EXIT_GUEST_FAILED_STATUS) << b.serial;
 }
 
+// A guest writes EFER with SVME clear (VMRUN refuses a guest state without
+// it). The MSR permission map intercepts the write: its VMM sees an MSR exit
+// and drops it, the guest runs on to its end, and the host is unaffected:
+// its own EFER and control registers are what they were at boot.
+TEST(EferWrite, IsInterceptedAndTheHostIsUnaffected) {
+    Boot b = boot_iso("keel-vm-efer.iso");
+    EXPECT_TRUE(has(b.serial, "[efer-writer] vmm: guest wrote MSR 0xc0000080 (not emulated: ignored)")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[efer-writer] guest: efer: wrote 0 to EFER and ran on")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: 1 of 1 VMs passed")) << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+    EXPECT_FALSE(has(b.serial, "KEEL EXCEPTION")) << b.serial;
+}
+
 }  // namespace

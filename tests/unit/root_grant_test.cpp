@@ -64,6 +64,12 @@ TEST(RootGrant, TheKernelsPortsStayTheKernels) {
     size_t n = keel::root_ports(0xf4, out, 16);
     std::vector<GrantRange> ports(out, out + n);
     for (const auto& k : keel::KERNEL_PORTS) EXPECT_FALSE(overlaps(ports, k.base, k.end)) << std::hex << k.base;
+    // Named here, not only through the list the kernel keeps: a port dropped
+    // from that list must fail this test too.
+    EXPECT_FALSE(overlaps(ports, 0xcf8, 0xd00)) << "PCI configuration: the IOMMU is programmed through it";
+    EXPECT_FALSE(overlaps(ports, 0x3f8, 0x400)) << "COM1, the kernel's console";
+    EXPECT_FALSE(overlaps(ports, 0x20, 0x22)) << "the master PIC";
+    EXPECT_FALSE(overlaps(ports, 0xa0, 0xa2)) << "the slave PIC";
     EXPECT_FALSE(overlaps(ports, 0xf4, 0xf5)) << "QEMU's debug-exit port";
     EXPECT_TRUE(overlaps(ports, 0x2f8, 0x300)) << "COM2 is the root's to hand out";
     EXPECT_TRUE(overlaps(ports, 0xffff, 0x10000));

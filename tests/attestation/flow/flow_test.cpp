@@ -9,11 +9,13 @@
 #include <functional>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 #include <sstream>
 #include <thread>
 
 #include "attestation/eventlog/parser.hpp"
 #include "attestation/evidence/base64.hpp"
+#include "attestation/evidence/identity_document.hpp"
 #include "simulated_host.hpp"
 #include "tests/launch/launch_run.hpp"
 
@@ -493,6 +495,133 @@ TEST_F(Flow, TheSameTpmCannotBeEnrolledUnderTwoHostIds) {
     EXPECT_EQ(r.status, 3) << r.output;
     EXPECT_NE(r.output.find("could not enrol (local fault): cannot reach the agent"), std::string::npos) << r.output;
 }
+
+// An agent that cannot activate the credential but answers anyway, with a
+// secret it guessed (all zeros) or one of another length: the answer is
+// compared with the secret, and the host is refused by ak.credential.
+TEST_F(Flow, AnAgentThatDoesNotKnowTheSecretIsRefused) {
+    boot();
+    httplib::Client genuine(host().url());
+    const auto identity = genuine.Get("/v1/identity")->body;
+    for (std::size_t size : {32, 31}) {
+        Outcome r;
+        {
+            LocalServer guesser([&](httplib::Server& server) {
+                server.Get("/v1/identity", [&](const httplib::Request&, httplib::Response& res) {
+                    res.set_content(identity, "application/json");
+                });
+                server.Post("/v1/activate", [&](const httplib::Request&, httplib::Response& res) {
+                    res.set_content(evidence::write_answer(evidence::Bytes(size, 0)), "application/json");
+                });
+            });
+            r = enroll("node-1", {}, guesser.url());
+        }
+        EXPECT_EQ(r.status, 1) << size << " bytes: " << r.output;
+        EXPECT_EQ(r.result["verdict"], "refused") << r.output;
+        json failed = json::array();
+        for (const auto& c : r.result["checks"])
+            if (c["status"] == "fail") failed.push_back(c["id"]);
+        EXPECT_EQ(failed, json::array({"ak.credential"})) << r.output;
+        EXPECT_NE(r.output.find("could not recover the credential secret"), std::string::npos) << r.output;
+    }
+    auto v = keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", host().url()});
+    EXPECT_EQ(v.status, 2) << "a refused host is not stored: " << v.output;
+}
+
+// An attestation key unfit to sign quotes, offered through keel enroll: the
+// agent serves the TPM's genuine EK and certificate with its AK's public
+// area edited in one attribute (and the name recomputed, so only that
+// attribute is wrong). Each is refused by ak.attributes alone, which names
+// what is wrong, and nothing is stored. An AK that is unrestricted, not
+// fixedTPM or a decryption key would sign a TPMS_ATTEST made in software, or
+// live outside the TPM; with another scheme the TPM would not sign quotes
+// with it as the verifier checks them.
+struct UnfitAk {
+    const char* name;
+    std::function<void(evidence::Bytes&)> edit;  // of the TPM2B_PUBLIC sent
+    bool other_name;  // send the name of the edited area with the genuine one
+    const char* named;  // what the refusal must say
+};
+
+// TPM2B_PUBLIC: size u16, type u16, nameAlg u16, objectAttributes u32 (big
+// endian, so bits 16-23 are byte 7 and bits 0-7 byte 9), authPolicy (u16
+// size, bytes), then an RSA key's symmetric algorithm and scheme.
+constexpr std::size_t attributes_bits_16_23 = 7, attributes_bits_0_7 = 9, auth_policy_size = 10;
+std::size_t scheme_offset(const evidence::Bytes& ak) {
+    return auth_policy_size + 2 + (std::size_t(ak[auth_policy_size]) << 8 | ak[auth_policy_size + 1]) + 2;
+}
+
+// nameAlg || SHA-256(TPMT_PUBLIC), computed here rather than by the code under test.
+evidence::Bytes sha256_name(const evidence::Bytes& ak_public) {
+    evidence::Bytes name{ak_public[4], ak_public[5]};
+    name.resize(2 + SHA256_DIGEST_LENGTH);
+    SHA256(ak_public.data() + 2, ak_public.size() - 2, name.data() + 2);
+    return name;
+}
+
+void PrintTo(const UnfitAk& p, std::ostream* os) { *os << p.name; }
+
+class UnfitAttestationKey : public Flow, public ::testing::WithParamInterface<UnfitAk> {};
+
+TEST_P(UnfitAttestationKey, IsRefusedByEnrolmentNamingWhatIsWrong) {
+    boot();
+    httplib::Client genuine(host().url());
+    auto identity = json::parse(genuine.Get("/v1/identity")->body);
+    const auto ak = *evidence::from_base64(identity["ak_public"].get<std::string>());
+    ASSERT_EQ(ak[2] << 8 | ak[3], 0x0001) << "the agent's default AK is RSA";
+    ASSERT_EQ(ak[4] << 8 | ak[5], 0x000b) << "with a SHA-256 name";
+    ASSERT_EQ(evidence::to_base64(sha256_name(ak)), identity["ak_name"]) << "the name is computed as the TPM does";
+    auto edited = ak;
+    GetParam().edit(edited);
+    ASSERT_NE(edited, ak);
+    identity["ak_public"] = evidence::to_base64(GetParam().other_name ? ak : edited);
+    identity["ak_name"] = evidence::to_base64(sha256_name(edited));
+    Outcome r;
+    {
+        LocalServer agent([&](httplib::Server& server) {
+            server.Get("/v1/identity", [&](const httplib::Request&, httplib::Response& res) {
+                res.set_content(identity.dump(), "application/json");
+            });
+            server.Post("/v1/activate", [&](const httplib::Request& req, httplib::Response& res) {
+                auto answer = genuine.Post("/v1/activate", req.body, "application/json");
+                res.status = answer->status;
+                res.set_content(answer->body, "application/json");
+            });
+        });
+        r = enroll("node-1", {}, agent.url());
+    }
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_EQ(r.result["verdict"], "refused") << r.output;
+    json failed = json::array();
+    std::string why;
+    for (const auto& c : r.result["checks"])
+        if (c["status"] == "fail") {
+            failed.push_back(c["id"]);
+            why += c["message"].get<std::string>();
+        }
+    EXPECT_EQ(failed, json::array({"ak.attributes"})) << r.output;
+    EXPECT_NE(why.find(GetParam().named), std::string::npos) << why;
+    auto v = keel({"verify", "--db", db(), "--host-id", "node-1", "--agent", host().url()});
+    EXPECT_EQ(v.status, 2) << "a refused host is not stored: " << v.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Attributes, UnfitAttestationKey,
+    ::testing::Values(
+        UnfitAk{"unrestricted", [](evidence::Bytes& ak) { ak[attributes_bits_16_23] &= ~0x01; },  // restricted: bit 16
+                false, "the key is not restricted"},
+        UnfitAk{"not_fixed_tpm", [](evidence::Bytes& ak) { ak[attributes_bits_0_7] &= ~0x02; },  // fixedTPM: bit 1
+                false, "the key is not fixedTPM"},
+        UnfitAk{"decryption_key", [](evidence::Bytes& ak) { ak[attributes_bits_16_23] |= 0x02; },  // decrypt: bit 17
+                false, "the key can decrypt"},
+        UnfitAk{"oaep_scheme",
+                [](evidence::Bytes& ak) {  // RSASSA (0x0014) -> OAEP (0x0017): the same layout, a hash follows
+                    ak.at(scheme_offset(ak) + 1) = 0x17;
+                },
+                false, "signing scheme is"},
+        UnfitAk{"name_of_another_key", [](evidence::Bytes& ak) { ak[attributes_bits_16_23] &= ~0x01; }, true,
+                "is not the name of its public area"}),
+    [](const ::testing::TestParamInfo<UnfitAk>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace keel::test
