@@ -23,12 +23,7 @@ pm_start:
     mov hex_digits(%ecx), %al
     out %al, $DEBUG_PORT
 
-    mov $xcr0_text, %esi
-    call puts
-    xor %ecx, %ecx
-    xgetbv
-    mov %eax, %edx
-    call hex32
+    call print_xcr0
 
     xor %edx, %edx
     xor %ecx, %ecx
@@ -49,12 +44,7 @@ pm_start:
     xor %edx, %edx
     mov $7, %eax
     xsetbv
-    mov $xcr0_text, %esi
-    call puts
-    xor %ecx, %ecx
-    xgetbv
-    mov %eax, %edx
-    call hex32
+    call print_xcr0
 
     mov $upper_text, %esi
     call puts
@@ -97,6 +87,15 @@ pm_start:
     mov $newline, %esi
     call puts
     hlt
+
+/* " xcr0 " and XCR0 as eight hex digits. */
+print_xcr0:
+    mov $xcr0_text, %esi
+    call puts
+    xor %ecx, %ecx
+    xgetbv
+    mov %eax, %edx
+    jmp hex32
 
 /* #GP: count it and step over the 3-byte XSETBV that raised it. */
 install_gp_handler:
