@@ -37,7 +37,7 @@ enum class Hypercall : uint8_t {
 inline constexpr unsigned HYPERCALL_COUNT = 15;
 
 // Sub-operations in p0's flags.
-enum class PdOp : uint8_t { Delegate = 0, Revoke = 1, RevokeChildren = 2, Lookup = 3 };
+enum class PdOp : uint8_t { Delegate = 0, Revoke = 1, RevokeChildren = 2, Lookup = 3, Quota = 4 };
 enum class SmOp : uint8_t { Up = 0, Down = 1 };
 // Console: p1 bytes from the caller's UTCB words to the kernel's console
 // (the kernel escapes control characters; it is the only writer of the
@@ -54,6 +54,8 @@ struct Args {
 };
 
 inline constexpr Selector MAX_SELECTOR = (uint64_t(1) << 52) - 1;
+// create_pd's quota for "all the owner has left".
+inline constexpr uint64_t QUOTA_ALL_LEFT = ~uint64_t(0);
 
 constexpr uint64_t p0(Hypercall h, uint8_t flags, Selector sel) {
     return uint64_t(h) | uint64_t(flags & 0xf) << 4 | sel << 12;
@@ -65,12 +67,19 @@ namespace encode {
 constexpr Args call(Selector pt, uint64_t words) { return {p0(Hypercall::Call, 0, pt), words}; }
 // reply(words): for an exit portal, `mtd` names the state the reply writes back.
 constexpr Args reply(uint64_t words, uint64_t mtd) { return {p0(Hypercall::Reply, 0, 0), words, mtd}; }
-// create_pd(sel, owner, max_priority): an empty PD at `sel` in the caller's
-// object space, made from kernel memory of the PD `owner` (PD_CREATE). No
-// SC made from the new PD's memory may have a priority above `max_priority`
-// (0: the owner's own ceiling; above it: BadParameter).
-constexpr Args create_pd(Selector sel, Selector owner, uint8_t max_priority = 0) {
-    return {p0(Hypercall::CreatePd, 0, sel), owner, max_priority};
+// create_pd(sel, owner, quota, max_priority): an empty PD at `sel` in the
+// caller's object space, made from kernel memory of the PD `owner`
+// (PD_CREATE), which gives it `quota` pages of its own kernel memory: all
+// the kernel will ever allocate for it and for what is made from it (its
+// tables, objects, mapping nodes; ctrl_pd's Quota tells how much is used).
+// QUOTA_ALL_LEFT: all the owner has left.
+// OutOfMemory when the owner has not that much left or the quota cannot
+// hold the new PD's tables; the owner gets it back when the PD and all
+// made from it are gone. No SC made from the new PD's memory may have a
+// priority above `max_priority` (0: the owner's own ceiling; above it:
+// BadParameter).
+constexpr Args create_pd(Selector sel, Selector owner, uint64_t quota, uint8_t max_priority = 0) {
+    return {p0(Hypercall::CreatePd, 0, sel), owner, max_priority, quota};
 }
 // create_ec(sel, pd, kind, cpu, utcb, sp, event_base): an EC in `pd` on `cpu`.
 // Local and global ECs get a UTCB page at `utcb` in the PD's host space and
@@ -108,6 +117,9 @@ constexpr Args revoke(Selector pd, Crd what, bool children_only = false) {
 }
 // Lookup: p1 returns the Crd of what `what.base()` maps to in pd's space.
 constexpr Args lookup(Selector pd, Crd what) { return {p0(Hypercall::CtrlPd, uint8_t(PdOp::Lookup), pd), 0, what.raw}; }
+// Quota: p1 returns pd's quota of kernel memory in pages, p2 the pages it
+// uses (its tables, objects, and the quotas it gave on).
+constexpr Args quota(Selector pd) { return {p0(Hypercall::CtrlPd, uint8_t(PdOp::Quota), pd)}; }
 constexpr Args recall(Selector ec) { return {p0(Hypercall::CtrlEc, 0, ec)}; }
 constexpr Args sc_time(Selector sc) { return {p0(Hypercall::CtrlSc, 0, sc)}; }
 constexpr Args pt_set_id(Selector pt, uint64_t id) { return {p0(Hypercall::CtrlPt, 0, pt), id}; }

@@ -25,23 +25,24 @@ Ec::Ec(KernelMemory& memory, Scheduler& scheduler, Pd& pd, abi::Utcb& utcb, uint
     regs.rflags = x86::user::INITIAL_RFLAGS;
 }
 
-Ec* Ec::create(KernelMemory& memory, Scheduler& scheduler, Pd& pd, Kind kind, uint16_t cpu, uint64_t utcb_address,
-               uint64_t stack, abi::Selector event_base, abi::Status& status) {
+Ec* Ec::create(Scheduler& scheduler, Pd& pd, Kind kind, uint16_t cpu, uint64_t utcb_address, uint64_t stack,
+               abi::Selector event_base, abi::Status& status) {
+    KernelMemory& memory = pd.memory;
     status = abi::Status::BadParameter;
     ResourceSpace::Hardware& table = pd.table(HOST_TABLE);
     if (!in_utcb_area(utcb_address)) return nullptr;
     status = abi::Status::Busy;  // another EC's UTCB is there
     if (table.mapped(utcb_address / PAGE)) return nullptr;
     status = abi::Status::OutOfMemory;
-    void* p = memory.ecs.allocate();
-    void* page = memory.pages.allocate_page();
+    void* p = memory.allocate<Ec>();
+    void* page = memory.allocate_page();
     // The kernel window is outside the PD's delegable space: only the kernel
     // maps there, so a UTCB can be neither delegated nor revoked away.
     if (!p || !page ||
         !table.map(utcb_address / PAGE, reinterpret_cast<uint64_t>(page) / PAGE, 1,
                    abi::perm::MEM_R | abi::perm::MEM_W)) {
-        if (page) memory.pages.free_page(page);
-        if (p) memory.ecs.free(p);
+        if (page) memory.free_page(page);
+        if (p) memory.free(p);
         return nullptr;
     }
     pd.hold();
@@ -50,15 +51,16 @@ Ec* Ec::create(KernelMemory& memory, Scheduler& scheduler, Pd& pd, Kind kind, ui
         Ec(memory, scheduler, pd, *static_cast<abi::Utcb*>(page), utcb_address, kind, cpu, stack, event_base, nullptr);
 }
 
-Ec* Ec::create_vcpu(KernelMemory& memory, Scheduler& scheduler, VcpuFactory& factory, Pd& pd, uint16_t cpu,
-                    abi::Selector event_base, abi::Status& status) {
+Ec* Ec::create_vcpu(Scheduler& scheduler, VcpuFactory& factory, Pd& pd, uint16_t cpu, abi::Selector event_base,
+                    abi::Status& status) {
+    KernelMemory& memory = pd.memory;
     status = abi::Status::OutOfMemory;
-    void* p = memory.ecs.allocate();
-    void* page = memory.pages.allocate_page();
+    void* p = memory.allocate<Ec>();
+    void* page = memory.allocate_page();
     VcpuHw* hw = p && page ? factory.create(pd, cpu, status) : nullptr;
     if (!hw) {
-        if (page) memory.pages.free_page(page);
-        if (p) memory.ecs.free(p);
+        if (page) memory.free_page(page);
+        if (p) memory.free(p);
         return nullptr;
     }
     pd.hold();
@@ -77,9 +79,9 @@ void Ec::destroy(Kobject& self) {
         ec.vcpu->destroy();
     else
         pd.table(HOST_TABLE).unmap(ec.utcb_address / PAGE, 1);
-    memory.pages.free_page(&ec.utcb);
+    memory.free_page(&ec.utcb);
     ec.~Ec();
-    memory.ecs.free(&ec);
+    memory.free(&ec);
     pd.release();
 }
 

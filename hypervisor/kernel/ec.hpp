@@ -37,13 +37,13 @@ public:
 
     // A thread in `pd` on `cpu` whose UTCB (a kernel page) appears at
     // `utcb_address` in the PD's kernel window (abi/layout.hpp); a local EC
-    // starts each call with `stack`. Holds the PD.
-    static Ec* create(KernelMemory& memory, Scheduler& scheduler, Pd& pd, Kind kind, uint16_t cpu,
-                      uint64_t utcb_address, uint64_t stack, abi::Selector event_base, abi::Status& status);
+    // starts each call with `stack`. Holds the PD; made from its memory.
+    static Ec* create(Scheduler& scheduler, Pd& pd, Kind kind, uint16_t cpu, uint64_t utcb_address, uint64_t stack,
+                      abi::Selector event_base, abi::Status& status);
     // A vCPU of `pd` on `cpu` whose exits go to the portals at `event_base`.
     // Its kernel page is mapped nowhere; its state is `vcpu`'s.
-    static Ec* create_vcpu(KernelMemory& memory, Scheduler& scheduler, VcpuFactory& factory, Pd& pd, uint16_t cpu,
-                           abi::Selector event_base, abi::Status& status);
+    static Ec* create_vcpu(Scheduler& scheduler, VcpuFactory& factory, Pd& pd, uint16_t cpu, abi::Selector event_base,
+                           abi::Status& status);
 
     Pd& pd;
     abi::Utcb& utcb;  // as the kernel reaches it (a vCPU's is its own, never mapped)

@@ -13,6 +13,7 @@ namespace {
 
 using abi::Status;
 namespace perm = abi::perm;
+static_assert(abi::QUOTA_ALL_LEFT == KernelMemory::ALL_LEFT);
 
 Pd* lookup_pd(Pd& caller, abi::Selector sel, uint8_t perms) {
     Capability* c = caller.objects.lookup(sel, abi::ObjectType::Pd, perms);
@@ -90,6 +91,11 @@ Status revoke_objects(Pd& pd, abi::Crd what, bool children_only) {
 Status ctrl_pd(Pd& caller, abi::Args& a) {
     Pd* src = lookup_pd(caller, a.sel(), perm::PD_DELEGATE);
     if (!src) return Status::BadCapability;
+    if (abi::PdOp(a.flags()) == abi::PdOp::Quota) {
+        a.p1 = src->memory.limit();
+        a.p2 = src->memory.used();
+        return Status::Success;
+    }
     abi::Crd what(a.p2);
     if (!what.valid()) return Status::BadParameter;
     const uint64_t count = uint64_t(1) << what.order();
@@ -109,6 +115,7 @@ Status ctrl_pd(Pd& caller, abi::Args& a) {
         if (what.kind() == abi::SpaceKind::Object) return revoke_objects(*src, what, children);
         return src->space(what.kind())->revoke(what.base(), count, what.perms(), children);
     }
+    case abi::PdOp::Quota: break;  // answered above
     case abi::PdOp::Lookup: {
         a.p1 = 0;
         if (what.kind() == abi::SpaceKind::Object) {
@@ -149,11 +156,12 @@ Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
                 s = Status::BadParameter;
                 return nullptr;
             }
-            return Pd::create(k.memory, k.hardware, s, a.p2 ? uint8_t(a.p2) : owner.max_priority);
+            return Pd::create(owner.memory, k.hardware, s, a.p3, a.p2 ? uint8_t(a.p2) : owner.max_priority);
         });
     case abi::Hypercall::CreateSm:
-        return create_object(caller, a,
-                             [&](Pd&, Status& s) -> Kobject* { return Sm::create(k.memory, k.schedulers, a.p2, s); });
+        return create_object(caller, a, [&](Pd& owner, Status& s) -> Kobject* {
+            return Sm::create(owner.memory, k.schedulers, a.p2, s);
+        });
     case abi::Hypercall::CtrlPd: return ctrl_pd(caller, a);
     case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
     case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
@@ -179,19 +187,18 @@ Status create_ec(HypercallContext& k, Ec& caller, const abi::Args& a) {
         if (!k.vcpus) return Status::BadFeature;  // no virtualization on this machine
         if (a.p3 || a.p4) return Status::BadParameter;  // a vCPU has neither UTCB nor stack
         return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
-            return Ec::create_vcpu(k.memory, k.schedulers[cpu], *k.vcpus, owner, cpu, a.p2 >> 16, s);
+            return Ec::create_vcpu(k.schedulers[cpu], *k.vcpus, owner, cpu, a.p2 >> 16, s);
         });
     }
     if (!abi::is_user_address(a.p4)) return Status::BadParameter;  // the stack
     return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
-        return Ec::create(k.memory, k.schedulers[cpu], owner,
-                          kind == abi::EcFlag::Local ? Ec::Kind::Local : Ec::Kind::Global, cpu, a.p3, a.p4, a.p2 >> 16,
-                          s);
+        return Ec::create(k.schedulers[cpu], owner, kind == abi::EcFlag::Local ? Ec::Kind::Local : Ec::Kind::Global,
+                          cpu, a.p3, a.p4, a.p2 >> 16, s);
     });
 }
 
 // create_sc(sel, pd, ec, priority | budget << 8).
-Status create_sc(HypercallContext& k, Ec& caller, const abi::Args& a) {
+Status create_sc(Ec& caller, const abi::Args& a) {
     Ec* ec = lookup<Ec>(caller.pd, a.p2, abi::ObjectType::Ec, perm::EC_BIND);
     if (!ec) return Status::BadCapability;
     return create_object(caller.pd, a, [&](Pd& owner, Status& s) -> Kobject* {
@@ -199,13 +206,13 @@ Status create_sc(HypercallContext& k, Ec& caller, const abi::Args& a) {
             s = Status::BadParameter;
             return nullptr;
         }
-        return Sc::create(k.memory, ec->home(), *ec, uint8_t(a.p3), uint32_t(a.p3 >> 8), s);
+        return Sc::create(owner.memory, ec->home(), *ec, uint8_t(a.p3), uint32_t(a.p3 >> 8), s);
     });
 }
 
 // create_pt(sel, pd, ec, mtd, ip): the handler must be a local EC of `pd`,
 // the IP a user address (IRETQ to a non-canonical one faults in the kernel).
-Status create_pt(HypercallContext& k, Ec& caller, const abi::Args& a) {
+Status create_pt(Ec& caller, const abi::Args& a) {
     if (!abi::is_user_address(a.p4)) return Status::BadParameter;
     Ec* ec = lookup<Ec>(caller.pd, a.p2, abi::ObjectType::Ec, perm::EC_BIND);
     if (!ec) return Status::BadCapability;
@@ -214,7 +221,7 @@ Status create_pt(HypercallContext& k, Ec& caller, const abi::Args& a) {
             s = Status::BadCapability;
             return nullptr;
         }
-        return Pt::create(k.memory, *ec, a.p3, a.p4, s);
+        return Pt::create(owner.memory, *ec, a.p3, a.p4, s);
     });
 }
 
@@ -241,8 +248,8 @@ void hypercall(HypercallContext& k, Ec& caller) {
         if (s == Status::Success) return;  // the handler waits for its next call
         break;
     case abi::Hypercall::CreateEc: s = create_ec(k, caller, a); break;
-    case abi::Hypercall::CreateSc: s = create_sc(k, caller, a); break;
-    case abi::Hypercall::CreatePt: s = create_pt(k, caller, a); break;
+    case abi::Hypercall::CreateSc: s = create_sc(caller, a); break;
+    case abi::Hypercall::CreatePt: s = create_pt(caller, a); break;
     case abi::Hypercall::CtrlPt: {
         Pt* pt = lookup<Pt>(caller.pd, a.sel(), abi::ObjectType::Pt, perm::PT_CTRL);
         s = pt ? Status::Success : Status::BadCapability;

@@ -16,7 +16,6 @@ class Scheduler;
 class VcpuFactory;
 
 struct HypercallContext {
-    KernelMemory& memory;
     PdHardware& hardware;
     Pd* root;  // the root task's PD: only it may use ctrl_hw
     // ctrl_hw: the kernel's own consistency checks, power off, and the

@@ -436,9 +436,9 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
         finish(options, power::ExitCode::GuestFailed);
     }
     auto* pages = new (frame_pages_storage) FramePages(frames);
-    auto* memory = new (kernel_memory_storage) KernelMemory(*pages);
+    auto* memory = new (kernel_memory_storage) KernelMemory(*pages, frames.free_pages());
     auto* kernel_root = reinterpret_cast<const uint64_t*>(x86::read_cr3() & x86::pte::ADDR_MASK);
-    auto* tables = new (pd_tables_storage) x86::PdTables(*pages, kernel_root, is_ram);
+    auto* tables = new (pd_tables_storage) x86::PdTables(kernel_root, is_ram);
     GrantRange kept[] = {
         {0, LOW_MEMORY},
         {addr(__image_start), addr(__image_end)},
@@ -477,14 +477,13 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
                    report.hip_truncated ? " (the information page lists only part of it)" : "");
     console::print("root: ring 3 with SMEP %s, SMAP %s\n", x86::user::smep() ? "on" : "not offered by this CPU",
                    x86::user::smap() ? "on" : "not offered by this CPU");
-    HypercallContext k{
-        *memory,      *tables, &ec->pd, kernel_healthy, [](void*, bool failed) { user::power_off(failed); },
-        root_console, nullptr};
+    HypercallContext k{*tables,      &ec->pd, kernel_healthy, [](void*, bool failed) { user::power_off(failed); },
+                       root_console, nullptr};
     k.schedulers = schedulers;
     k.cpu_count = uint16_t(cpus_online);
     // vCPUs for the VMMs the root task starts, where the CPU can run them.
     alignas(x86::svm::VcpuFactory) static uint8_t vcpu_factory_storage[sizeof(x86::svm::VcpuFactory)];
-    if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(*pages, x86::svm::shared_states());
+    if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(x86::svm::shared_states());
     user::Outcome o = user::run(schedulers, cpus_online, k, report_thread_fault);
     // After guests ran and loaded state of their own (a TR): the host's
     // NMI must still find its own stack.

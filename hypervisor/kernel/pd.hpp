@@ -13,11 +13,12 @@ namespace keel {
 
 // The tables behind a new PD's spaces: its page table (host memory), a
 // nested page table (guest memory), I/O and MSR permission bitmaps; fakes
-// in host tests. nullptr when memory for one ran out.
+// in host tests. Made from the PD's own kernel memory; nullptr when its
+// quota ran out.
 class PdHardware {
 public:
-    virtual ResourceSpace::Hardware* table(abi::SpaceKind kind) = 0;
-    virtual void release(abi::SpaceKind kind, ResourceSpace::Hardware* table) = 0;
+    virtual ResourceSpace::Hardware* table(abi::SpaceKind kind, KernelMemory& memory) = 0;
+    virtual void release(abi::SpaceKind kind, ResourceSpace::Hardware* table, KernelMemory& memory) = 0;
 
 protected:
     ~PdHardware() = default;
@@ -37,9 +38,14 @@ public:
 
     static constexpr uint8_t TOP_PRIORITY = 255;
 
-    static Pd* create(KernelMemory& memory, PdHardware& hardware, abi::Status& status,
+    // A PD made from `owner` (its object lives there) with `quota` pages of
+    // the owner's kernel memory as its own; OutOfMemory when the owner has
+    // not that much left, or the quota cannot even hold the PD's tables.
+    static Pd* create(KernelMemory& owner, PdHardware& hardware, abi::Status& status, uint64_t quota,
                       uint8_t max_priority = TOP_PRIORITY);
 
+    // Its quota: where its tables and everything made from it come from.
+    KernelMemory& memory;
     ObjectSpace objects;
     ResourceSpace host, guest, pio, msr;
     // The priority ceiling of SCs made from its memory, and of PDs made from
@@ -52,11 +58,11 @@ public:
     ResourceSpace::Hardware& table(unsigned index) const { return *tables_[index]; }
 
 private:
-    Pd(KernelMemory& memory, PdHardware& hardware, ResourceSpace::Hardware* const (&tables)[TABLES],
-       uint8_t max_priority);
+    Pd(KernelMemory& owner, KernelMemory& memory, PdHardware& hardware,
+       ResourceSpace::Hardware* const (&tables)[TABLES], uint8_t max_priority);
     static void destroy(Kobject& self);
 
-    KernelMemory& memory_;
+    KernelMemory& owner_;
     PdHardware& hardware_;
     ResourceSpace::Hardware* tables_[TABLES];
 };

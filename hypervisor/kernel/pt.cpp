@@ -14,7 +14,7 @@ Pt* Pt::create(KernelMemory& memory, Ec& handler, uint64_t mtd, uint64_t ip, abi
         status = abi::Status::BadCapability;  // a portal leads into a local EC
         return nullptr;
     }
-    void* p = memory.pts.allocate();
+    void* p = memory.allocate<Pt>();
     if (!p) {
         status = abi::Status::OutOfMemory;
         return nullptr;
@@ -29,7 +29,7 @@ void Pt::destroy(Kobject& self) {
     KernelMemory& memory = pt.memory_;
     Ec& handler = pt.handler;
     pt.~Pt();
-    memory.pts.free(&pt);
+    memory.free(&pt);
     handler.release();
 }
 

@@ -13,7 +13,7 @@ ResourceMapping& mapping_of(RangeNode* n) { return static_cast<ResourceMapping&>
 }  // namespace
 
 ResourceMapping* ResourceSpace::make(uint64_t page, uint64_t frame, uint64_t count) {
-    void* memory = nodes_.allocate();
+    void* memory = nodes_.allocate<ResourceMapping>();
     if (!memory) return nullptr;
     auto* m = new (memory) ResourceMapping;
     m->space = this;

@@ -18,8 +18,8 @@
 
 #include "abi/status.hpp"
 #include "hypervisor/kernel/capability.hpp"
+#include "hypervisor/kernel/kernel_memory.hpp"
 #include "hypervisor/kernel/range_tree.hpp"
-#include "hypervisor/kernel/slab.hpp"
 
 namespace keel {
 
@@ -50,10 +50,11 @@ public:
 
     // Selectors [first, end): the pages of the user half outside the
     // kernel window for a host space, guest-physical pages for a guest
-    // space, every port or MSR. `nodes` is the slab cache all spaces share.
+    // space, every port or MSR. `nodes`: the kernel memory of the PD whose
+    // space it is, which pays for its mapping nodes.
     // `identity`: a selector always stands for itself (ports, MSRs), so
     // delegation keeps it and a root must map it to itself.
-    ResourceSpace(SlabCache& nodes, Hardware& hardware, uint64_t first, uint64_t end, bool identity = false)
+    ResourceSpace(KernelMemory& nodes, Hardware& hardware, uint64_t first, uint64_t end, bool identity = false)
         : nodes_(nodes), hw_(hardware), first_(first), end_(end), identity_(identity) {}
     ~ResourceSpace();  // revokes what is left
     ResourceSpace(const ResourceSpace&) = delete;
@@ -83,7 +84,7 @@ private:
     }
     ResourceMapping* make(uint64_t page, uint64_t frame, uint64_t count);
 
-    SlabCache& nodes_;
+    KernelMemory& nodes_;  // the space's PD's: it pays for its mappings
     Hardware& hw_;
     const uint64_t first_, end_;
     const bool identity_;

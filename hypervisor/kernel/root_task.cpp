@@ -126,13 +126,15 @@ uint64_t place_module(RootTaskSetup& k, const mb2::Module& m, const GrantRange* 
 abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& ec, RootTaskReport& r) {
     ec = nullptr;
     abi::Status st;
-    Pd* root = Pd::create(k.memory, k.tables, st);
+    // Its quota is all of the pool that is left once its RAM is split off
+    // (set below): every other PD's kernel memory is part of it.
+    Pd* root = Pd::create(k.memory, k.tables, st, KernelMemory::ALL_LEFT);
     if (!root) return fail(r, "creating its PD", st);
     root->hold();  // the kernel's: the root task cannot destroy itself
     mdb::insert_root(*root->objects.slot(abi::SEL_OWN_PD, true), *root, abi::perm::ALL);
     if ((st = load_image(k, module, *root, r)) != abi::Status::Success) return st;
 
-    auto* hip = static_cast<abi::Hip*>(k.memory.pages.allocate_page());
+    auto* hip = static_cast<abi::Hip*>(root->memory.allocate_page());
     if (!hip) return fail(r, "allocating its information page", abi::Status::OutOfMemory);
     *hip = {};
     hip->signature = abi::HIP_SIGNATURE;
@@ -163,6 +165,7 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
     // RAM: what the frame allocator has free beyond the pool, each range
     // also within root_grant's bound (a kernel bug otherwise).
     size_t ram_count = split_pool(k.frames, ram, r);
+    root->memory.set_available(k.frames.free_pages());
     for (size_t i = 0; i < ram_count; ++i) {
         KEEL_ASSERT(within(allowed, allowed_count, ram[i].base, ram[i].end));
         uint64_t pages = (ram[i].end - ram[i].base) / PAGE;
@@ -210,14 +213,14 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
 
     if (!root->table(0).map(abi::HIP_ADDRESS / PAGE, reinterpret_cast<uint64_t>(hip) / PAGE, 1, abi::perm::MEM_R))
         return fail(r, "mapping its information page", abi::Status::OutOfMemory);
-    ec = Ec::create(k.memory, k.scheduler, *root, Ec::Kind::Global, 0, abi::UTCB_AREA, 0, 0, st);
+    ec = Ec::create(k.scheduler, *root, Ec::Kind::Global, 0, abi::UTCB_AREA, 0, 0, st);
     if (!ec) return fail(r, "creating its first EC", st);
     mdb::insert_root(*root->objects.slot(abi::SEL_OWN_EC, true), *ec, abi::perm::ALL);
     ec->started = true;  // the kernel sets where it starts: no start-up portal
     ec->regs.rip = r.entry;
     ec->regs.rdi = abi::UTCB_AREA;
     ec->regs.rsi = abi::HIP_ADDRESS;
-    Sc* sc = Sc::create(k.memory, k.scheduler, *ec, ROOT_PRIORITY, ROOT_BUDGET_US, st);
+    Sc* sc = Sc::create(root->memory, k.scheduler, *ec, ROOT_PRIORITY, ROOT_BUDGET_US, st);
     if (!sc) return fail(r, "creating its first SC", st);
     mdb::insert_root(*root->objects.slot(abi::SEL_OWN_SC, true), *sc, abi::perm::ALL);
     return abi::Status::Success;

@@ -23,6 +23,9 @@ struct RootTaskSetup {
     // All free RAM on entry; on return only the kernel's pool: the rest went
     // to the root task.
     FrameAllocator& frames;
+    // The kernel's pool (all free frames on entry): the root PD is made
+    // from it, and its quota is what is left of the pool once its RAM is
+    // split off.
     KernelMemory& memory;
     Scheduler& scheduler;  // the boot CPU's: the root task's thread runs there
     PdHardware& tables;

@@ -22,7 +22,7 @@ Sc* Sc::create(KernelMemory& memory, Scheduler& scheduler, Ec& ec, uint8_t prior
     if (ec.kind == Ec::Kind::Local || ec.state == Ec::State::Dead) return nullptr;
     status = abi::Status::Busy;
     if (ec.sc) return nullptr;
-    void* p = memory.scs.allocate();
+    void* p = memory.allocate<Sc>();
     status = abi::Status::OutOfMemory;
     if (!p) return nullptr;
     ec.hold();
@@ -42,7 +42,7 @@ void Sc::destroy(Kobject& self) {
     Ec& ec = sc.ec;
     ec.sc = nullptr;
     sc.~Sc();
-    memory.scs.free(&sc);
+    memory.free(&sc);
     ec.release();
 }
 

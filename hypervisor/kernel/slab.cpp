@@ -73,6 +73,25 @@ void* SlabCache::allocate() {
     return object;
 }
 
+SlabCache& SlabCache::owner(void* object) {
+    auto* s = reinterpret_cast<Slab*>(reinterpret_cast<uintptr_t>(object) & ~uintptr_t(PAGE - 1));
+    KEEL_ASSERT(object && s->cache);
+    return *s->cache;
+}
+
+void SlabCache::release_empty() {
+    for (Slab* s = partial_; s;) {
+        Slab* next = s->next;
+        if (s->in_use == 0) {
+            unlink(s);
+            s->cache = nullptr;
+            --pages_;
+            source_.free_page(s);
+        }
+        s = next;
+    }
+}
+
 void SlabCache::free(void* object) {
     auto address = reinterpret_cast<uintptr_t>(object);
     auto* s = reinterpret_cast<Slab*>(address & ~uintptr_t(PAGE - 1));

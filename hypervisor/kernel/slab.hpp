@@ -34,6 +34,11 @@ public:
     // Returns an object of this cache; freeing anything else, or twice, is a
     // kernel bug and fails an assertion.
     void free(void* object);
+    // The cache an object of some cache came from (its page's header).
+    static SlabCache& owner(void* object);
+    // Gives the page source back the slabs that hold no object (the cache
+    // keeps one for the next allocation otherwise).
+    void release_empty();
 
     size_t objects_per_page() const { return per_page_; }
     size_t objects_in_use() const { return in_use_; }

@@ -10,7 +10,7 @@ Sm::Sm(KernelMemory& memory, Scheduler* scheduler, uint64_t count)
     : Kobject(abi::ObjectType::Sm, destroy), memory_(memory), scheduler_(scheduler), count_(count) {}
 
 Sm* Sm::create(KernelMemory& memory, Scheduler* scheduler, uint64_t count, abi::Status& status) {
-    void* p = memory.sms.allocate();
+    void* p = memory.allocate<Sm>();
     if (!p) {
         status = abi::Status::OutOfMemory;
         return nullptr;
@@ -24,7 +24,7 @@ void Sm::destroy(Kobject& self) {
     if (sm.scheduler_) sm.scheduler_->detach(sm);
     KernelMemory& memory = sm.memory_;
     sm.~Sm();
-    memory.sms.free(&sm);
+    memory.free(&sm);
 }
 
 abi::Status Sm::try_down() {

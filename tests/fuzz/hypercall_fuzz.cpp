@@ -61,9 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     test::HeapPages pages(64);  // small, so running out of kernel memory is exercised too
     test::FakePdHardware hardware;
     {
-        KernelMemory memory(pages);
+        KernelMemory memory(pages, 64);  // the kernel's pool
         abi::Status s;
-        Pd* root = Pd::create(memory, hardware, s);
+        Pd* root = Pd::create(memory, hardware, s, 60);
         if (!root) std::abort();
         mdb::insert_root(*root->objects.slot(abi::SEL_OWN_PD, true), *root, abi::perm::ALL);
         root->hold();  // the kernel's: the root task cannot destroy itself
@@ -72,8 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             root->msr.grant_root(0x174, 0x174, 4, abi::perm::ALL) != abi::Status::Success)
             std::abort();
         int power_offs = 0;
-        HypercallContext k{memory,
-                           hardware,
+        HypercallContext k{hardware,
                            root,
                            [](void*) { return true; },
                            [](void* c, bool) { ++*static_cast<int*>(c); },
@@ -93,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (Capability* own = root->objects.slot(abi::SEL_OWN_PD, false); own && !own->empty())
             mdb::revoke(*own, false);
         root->release();
-        if (memory.pds.objects_in_use() || memory.sms.objects_in_use() || memory.mappings.objects_in_use())
+        if (memory.objects_in_use() || memory.used())
             std::abort();  // something outlived the root: a leak, or an object nobody can revoke
     }
     if (!hardware.live.empty()) std::abort();

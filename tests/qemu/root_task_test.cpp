@@ -166,6 +166,37 @@ TEST(ChildPd, CapabilitiesNeverGivenOrRevokedAreRefused) {
     EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
 }
 
+// Kernel-memory quotas: a child PD that makes semaphores without end runs
+// out of its own quota (32 pages), not of the kernel's pool; the root task
+// goes on making objects, the kernel stays healthy, and the whole quota
+// comes back to the root task when the child goes.
+TEST(KernelMemoryQuota, AChildThatFillsItsQuotaLeavesTheRootTaskAndTheKernelWhole) {
+    Boot b = boot_iso("keel-root-child-quota.iso");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        b.serial, m,
+        std::regex(R"(\[root\] probe: the child made (\d+) semaphores and used (\d+) of its (\d+) pages)")))
+        << b.serial;
+    EXPECT_GT(std::stoull(m[1]), 100u) << "it made objects until its quota ran out\n" << b.serial;
+    EXPECT_EQ(m[3], "32");
+    EXPECT_GE(std::stoull(m[2]) + 1, 32u) << "and used all of it\n" << b.serial;
+    for (const char* line : {"child: the next semaphore: out of memory (as documented)",
+                             "child: a PD with a quota it no longer has: out of memory (as documented)",
+                             "a semaphore of the root task's: success (as documented)",
+                             "revoke the child's PD, thread and SC: success (as documented)"})
+        EXPECT_TRUE(has(b.serial, std::string("[root] probe: ") + line)) << line << "\n" << b.serial;
+    ASSERT_TRUE(std::regex_search(
+        b.serial, m,
+        std::regex(
+            R"(probe: the root task's kernel memory: (\d+) pages in use before the child, (\d+) after it went)")))
+        << b.serial;
+    const uint64_t before = std::stoull(m[1]), after = std::stoull(m[2]);
+    EXPECT_LE(after, before + 4) << "the child's quota came back (a few slabs stay for the next objects)\n" << b.serial;
+    EXPECT_FALSE(has(b.serial, "UNEXPECTED")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
 // A thread that never stops does not keep the CPU: the timer ends its
 // quantum and the root task, at the same priority, runs in every round.
 TEST(Preemption, ASpinningThreadDoesNotStarveAnotherOfItsPriority) {

@@ -1,5 +1,6 @@
 // Page tables for PDs in host tests and fuzzing: each records what is mapped,
-// and checks that the kernel never maps a page twice or unmaps a hole.
+// and checks that the kernel never maps a page twice or unmaps a hole. Each
+// costs its PD one page of kernel memory, as a real table's root does.
 #pragma once
 #include <cstdlib>
 #include <map>
@@ -35,24 +36,26 @@ public:
 
 class FakePdHardware final : public PdHardware {
 public:
-    ResourceSpace::Hardware* table(abi::SpaceKind) override { return make(); }
-    void release(keel::abi::SpaceKind, ResourceSpace::Hardware* table) override {
-        if (live.erase(static_cast<RecordingTable*>(table)) != 1) std::abort();
-        delete static_cast<RecordingTable*>(table);
-    }
-    ~FakePdHardware() {
-        for (auto* t : live) delete t;
-    }
-    std::set<RecordingTable*> live;
-    bool exhausted = false;
-
-private:
-    ResourceSpace::Hardware* make() {
+    ResourceSpace::Hardware* table(abi::SpaceKind, KernelMemory& memory) override {
         if (exhausted) return nullptr;
+        void* page = memory.allocate_page();
+        if (!page) return nullptr;
         auto* t = new RecordingTable;
-        live.insert(t);
+        live.emplace(t, page);
         return t;
     }
+    void release(keel::abi::SpaceKind, ResourceSpace::Hardware* table, KernelMemory& memory) override {
+        auto it = live.find(static_cast<RecordingTable*>(table));
+        if (it == live.end()) std::abort();
+        memory.free_page(it->second);
+        delete it->first;
+        live.erase(it);
+    }
+    ~FakePdHardware() {
+        for (auto& t : live) delete t.first;
+    }
+    std::map<RecordingTable*, void*> live;  // each table and its page
+    bool exhausted = false;
 };
 
 }  // namespace keel::test

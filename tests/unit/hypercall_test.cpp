@@ -30,7 +30,7 @@ class Hypercalls : public ::testing::Test {
 protected:
     void SetUp() override {
         Status s;
-        root = Pd::create(memory, hardware, s);
+        root = Pd::create(memory, hardware, s, ROOT_QUOTA);
         ASSERT_EQ(s, Status::Success);
         mdb::insert_root(*root->objects.slot(OWN, true), *root, perm::ALL);
         root->hold();  // the kernel's: the root task cannot destroy itself
@@ -40,9 +40,10 @@ protected:
     void TearDown() override {
         mdb::revoke(*root->objects.slot(OWN, false), false);
         root->release();  // the root goes, and everything with it
-        EXPECT_EQ(memory.pds.objects_in_use(), 0u);
-        EXPECT_EQ(memory.sms.objects_in_use(), 0u);
-        EXPECT_EQ(memory.mappings.objects_in_use(), 0u);
+        // The root PD and its memory are gone; so is all made from it.
+        EXPECT_EQ(memory.objects_in_use(), 0u);
+        EXPECT_LE(memory.used(), 2u)
+            << "the root's quota is back (the pool keeps an empty slab for PDs and one for their memory)";
         EXPECT_TRUE(hardware.live.empty());
     }
     Status call(Pd& caller, kabi::Args a) { return hypercall(k, caller, a); }
@@ -53,21 +54,21 @@ protected:
     }
     // A child PD at `sel` in the root's space, holding a capability to itself.
     Pd* child(kabi::Selector sel) {
-        EXPECT_EQ(call(*root, enc::create_pd(sel, OWN)), Status::Success);
+        EXPECT_EQ(call(*root, enc::create_pd(sel, OWN, CHILD_QUOTA)), Status::Success);
         EXPECT_EQ(call(*root, enc::delegate(OWN, sel, Crd(SpaceKind::Object, sel, 0, perm::ALL), OWN)),
                   Status::Success);
         return static_cast<Pd*>(root->objects.slot(sel, false)->object);
     }
 
+    static constexpr uint64_t ROOT_QUOTA = 1024, CHILD_QUOTA = 32;
     test::HeapPages pages;
-    KernelMemory memory{pages};
+    KernelMemory memory{pages, ROOT_QUOTA + 16};  // the kernel's pool
     test::FakePdHardware hardware;
     Pd* root = nullptr;
     int power_offs = 0;
     bool health = true;
     std::string console;
     HypercallContext k{
-        memory,
         hardware,
         nullptr,
         [](void* c) { return static_cast<Hypercalls*>(c)->health; },
@@ -92,7 +93,7 @@ TEST_F(Hypercalls, CreatingNeedsTheOwnersCreatePermissionAndAnEmptySlot) {
     EXPECT_EQ(call(*root, enc::create_sm(40, OWN, 2)), Status::Busy);
     EXPECT_EQ(call(*root, enc::create_sm(41, 40, 2)), Status::BadCapability) << "40 is a semaphore, not a PD";
     EXPECT_EQ(call(*root, enc::create_sm(41, 99, 2)), Status::BadCapability) << "an empty selector";
-    EXPECT_EQ(call(*root, enc::create_pd(ObjectSpace::SELECTORS, OWN)), Status::BadParameter);
+    EXPECT_EQ(call(*root, enc::create_pd(ObjectSpace::SELECTORS, OWN, CHILD_QUOTA)), Status::BadParameter);
     Pd* vmm = child(50);
     // Without PD_CREATE on itself the VMM creates nothing.
     EXPECT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::PD_CREATE), true)), Status::Success);
@@ -166,7 +167,7 @@ TEST_F(Hypercalls, NothingIsDelegatedIntoTheKernelWindow) {
 // under itself: the kernel holds it.
 TEST_F(Hypercalls, TheRootTaskCannotDestroyItself) {
     EXPECT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, OWN, 0, perm::ALL), false)), Status::Success);
-    EXPECT_EQ(memory.pds.objects_in_use(), 1u);
+    EXPECT_EQ(memory.objects_in_use(), 2u) << "the root PD and its memory";
     EXPECT_EQ(call(*root, enc::create_sm(40, OWN, 0)), Status::BadCapability) << "its capability is gone";
     mdb::insert_root(*root->objects.slot(OWN, true), *root, perm::ALL);  // for TearDown
 }
@@ -217,17 +218,20 @@ TEST_F(Hypercalls, OnlyTheRootTaskWritesTheConsoleAndOnlyFromItsUtcb) {
 // Revoking the last capability to a PD destroys it and all it held; what it
 // delegated onwards goes too (TearDown checks nothing is left at the end).
 TEST_F(Hypercalls, ADestroyedPdTakesItsDelegationsWithIt) {
+    const uint64_t used_before = root->memory.used();
+    const size_t objects_before = root->memory.objects_in_use();
     Pd* vmm = child(50);
     ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::HostMemory, H + 0x1000, 2, RW), H + 0x40000)),
               Status::Success);
-    ASSERT_EQ(call(*vmm, enc::create_pd(70, OWN)), Status::Success);
+    ASSERT_EQ(call(*vmm, enc::create_pd(70, OWN, CHILD_QUOTA / 2)), Status::Success);
     ASSERT_EQ(call(*vmm, enc::delegate(OWN, 70, Crd(SpaceKind::HostMemory, H + 0x40000, 1, RW), H + 0x1000)),
               Status::Success);
     size_t tables = hardware.live.size();
     EXPECT_EQ(tables, 3 * Pd::TABLES) << "three PDs";
     ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::ALL), false)), Status::Success);
     EXPECT_EQ(hardware.live.size(), Pd::TABLES) << "the VMM and the PD it made are gone";
-    EXPECT_EQ(memory.pds.objects_in_use(), 1u);
+    EXPECT_EQ(root->memory.objects_in_use(), objects_before);
+    EXPECT_LE(root->memory.used(), used_before + 2) << "their quotas came back (the root keeps empty slabs)";
     EXPECT_EQ(root->host.lookup(H + 0x1000)->first_child, nullptr);
 }
 
@@ -239,6 +243,77 @@ TEST_F(Hypercalls, RunningOutOfKernelMemoryIsAStatus) {
     EXPECT_EQ(last, Status::OutOfMemory);
     pages.set_limit(~size_t(0));
     hardware.exhausted = true;
-    EXPECT_EQ(call(*root, enc::create_pd(12000, OWN)), Status::OutOfMemory);
+    EXPECT_EQ(call(*root, enc::create_pd(12000, OWN, CHILD_QUOTA)), Status::OutOfMemory);
     hardware.exhausted = false;
 }
+
+namespace {
+
+// A PD's kernel memory is the quota its owner gave it: one that makes
+// objects without end runs out of its own, and its owner, the root task
+// and every other PD go on making theirs.
+TEST_F(Hypercalls, APdThatMakesObjectsWithoutEndExhaustsOnlyItsQuota) {
+    Pd* vmm = child(50);
+    const uint64_t root_used = root->memory.used();
+    Status last = Status::Success;
+    size_t made = 0;
+    for (kabi::Selector sel = 100; sel < 100 + 100000 && last == Status::Success; ++sel, ++made)
+        last = call(*vmm, enc::create_sm(sel, OWN, 0));
+    EXPECT_EQ(last, Status::OutOfMemory);
+    EXPECT_GT(made, 100u) << "a few pages of semaphores and object-space slots";
+    EXPECT_EQ(vmm->memory.limit(), CHILD_QUOTA);
+    EXPECT_GE(vmm->memory.used() + 1, CHILD_QUOTA) << "it stopped at its quota";
+    EXPECT_EQ(root->memory.used(), root_used) << "and took nothing more from the root's";
+    EXPECT_EQ(call(*root, enc::create_sm(40, OWN, 0)), Status::Success) << "the root task goes on";
+    kabi::Args q = enc::quota(50);
+    ASSERT_EQ(call_for(*root, q), Status::Success);
+    EXPECT_EQ(q.p1, CHILD_QUOTA);
+    EXPECT_EQ(q.p2, vmm->memory.used());
+    // It goes, and its whole quota comes back.
+    ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::ALL), false)), Status::Success);
+    EXPECT_LE(root->memory.used(), root_used + 1 - CHILD_QUOTA) << "its quota and its PD object's memory are back";
+}
+
+TEST_F(Hypercalls, AQuotaIsRefusedWhenTheOwnerHasNotThatMuchOrItCannotHoldTheTables) {
+    const uint64_t used = root->memory.used();
+    const size_t objects = root->memory.objects_in_use();
+    EXPECT_EQ(call(*root, enc::create_pd(50, OWN, root->memory.available())), Status::OutOfMemory)
+        << "the PD object itself needs some of it";
+    EXPECT_EQ(call(*root, enc::create_pd(50, OWN, Pd::TABLES - 1)), Status::OutOfMemory) << "one page per table";
+    EXPECT_EQ(root->memory.objects_in_use(), objects) << "nothing is left behind";
+    EXPECT_LE(root->memory.used(), used + 2) << "but the empty slabs kept for the next PD";
+    EXPECT_TRUE(root->objects.slot(50, true)->empty());
+    // A child cannot give on more than it has either.
+    Pd* vmm = child(50);
+    EXPECT_EQ(call(*vmm, enc::create_pd(60, OWN, CHILD_QUOTA)), Status::OutOfMemory);
+    EXPECT_EQ(call(*vmm, enc::create_pd(60, OWN, kabi::QUOTA_ALL_LEFT)), Status::Success)
+        << "all it has left: the grandchild's tables fit";
+    EXPECT_EQ(vmm->memory.available(), 0u);
+    EXPECT_EQ(call(*vmm, enc::create_sm(61, OWN, 0)), Status::OutOfMemory) << "it gave everything away";
+}
+
+TEST_F(Hypercalls, AQuotaIsReadOnlyWithTheRightToDelegate) {
+    Pd* vmm = child(50);
+    ASSERT_EQ(call(*root, enc::delegate(OWN, 50, Crd(SpaceKind::Object, 50, 0, perm::PD_CREATE), 51)), Status::Success);
+    kabi::Args q = enc::quota(51);
+    EXPECT_EQ(call_for(*vmm, q), Status::BadCapability);
+    q = enc::quota(OWN);
+    ASSERT_EQ(call_for(*vmm, q), Status::Success);
+    EXPECT_EQ(q.p1, CHILD_QUOTA);
+}
+
+// An object made from a PD's memory but held elsewhere (the root task's
+// semaphore, made with the child as owner) outlives the PD; the memory
+// stays until it goes, then the whole quota comes back.
+TEST_F(Hypercalls, AnObjectThatOutlivesItsOwnerPdKeepsItsMemoryUntilItGoes) {
+    child(50);
+    const uint64_t quota_out = root->memory.used();
+    ASSERT_EQ(call(*root, enc::create_sm(60, 50, 3)), Status::Success);
+    ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 50, 0, perm::ALL), false)), Status::Success);
+    EXPECT_EQ(call(*root, enc::sm_up(60)), Status::Success) << "the semaphore lives on";
+    EXPECT_GE(root->memory.used(), quota_out - 1) << "and so does the memory it was made from";
+    ASSERT_EQ(call(*root, enc::revoke(OWN, Crd(SpaceKind::Object, 60, 0, perm::ALL), false)), Status::Success);
+    EXPECT_LE(root->memory.used(), quota_out + 1 - CHILD_QUOTA) << "its last object took the quota back";
+}
+
+}  // namespace

@@ -53,7 +53,7 @@ constexpr uint8_t RW = perm::MEM_R | perm::MEM_W, RWX = RW | perm::MEM_X;
 class ResourceSpaces : public ::testing::Test {
 protected:
     test::HeapPages pages;
-    SlabCache nodes{pages, sizeof(ResourceMapping), alignof(ResourceMapping)};
+    KernelMemory nodes{pages, 1 << 20};
     FakeTable root_hw, vmm_hw, guest_hw;
     std::unique_ptr<ResourceSpace> root = std::make_unique<ResourceSpace>(nodes, root_hw, 0, SPACE),
                                    vmm = std::make_unique<ResourceSpace>(nodes, vmm_hw, 0, SPACE),

@@ -26,15 +26,15 @@ class SchedulerTest : public testing::Test {
 protected:
     void SetUp() override {
         kabi::Status s;
-        root = Pd::create(memory, hardware, s);
+        root = Pd::create(memory, hardware, s, ROOT_QUOTA);
         ASSERT_NE(root, nullptr);
         root->hold();
         mdb::insert_root(*root->objects.slot(OWN, true), *root, kabi::perm::ALL);
-        main = Ec::create(memory, sched, *root, Ec::Kind::Global, 0, utcb(0), STACK, 0, s);
+        main = Ec::create(sched, *root, Ec::Kind::Global, 0, utcb(0), STACK, 0, s);
         ASSERT_NE(main, nullptr);
         main->started = true;
         mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_EC, true), *main, kabi::perm::ALL);
-        Sc* sc = Sc::create(memory, sched, *main, 10, 10000, s);
+        Sc* sc = Sc::create(root->memory, sched, *main, 10, 10000, s);
         ASSERT_NE(sc, nullptr);
         mdb::insert_root(*root->objects.slot(kabi::SEL_OWN_SC, true), *sc, kabi::perm::ALL);
         k.schedulers = scheds;
@@ -43,9 +43,10 @@ protected:
     void TearDown() override {
         root->objects.revoke_all();
         root->release();
-        EXPECT_EQ(memory.ecs.objects_in_use(), 0u) << "an EC leaked";
-        EXPECT_EQ(memory.scs.objects_in_use(), 0u);
-        EXPECT_EQ(memory.pts.objects_in_use(), 0u);
+        // The root PD went, and its memory with it: nothing outlived it.
+        EXPECT_EQ(memory.objects_in_use(), 0u) << "an object leaked";
+        EXPECT_LE(memory.used(), 2u)
+            << "the root's quota is back (the pool keeps an empty slab for PDs and one for their memory)";
     }
 
     // `ec` makes hypercall `a` (it must be the one running); returns the
@@ -80,13 +81,13 @@ protected:
     }
 
     HeapPages pages;
-    KernelMemory memory{pages};
+    static constexpr uint64_t ROOT_QUOTA = 4096;
+    KernelMemory memory{pages, ROOT_QUOTA + 16};  // the kernel's pool
     FakePdHardware hardware;
     Scheduler scheds[2];  // CPU 0's and CPU 1's (k.cpu_count says how many are in use)
     Scheduler& sched = scheds[0];
     HypercallContext k{
-        memory, hardware, nullptr, [](void*) { return true; }, [](void*, bool) {}, [](void*, const char*, size_t) {},
-        nullptr};
+        hardware, nullptr, [](void*) { return true; }, [](void*, bool) {}, [](void*, const char*, size_t) {}, nullptr};
     Pd* root = nullptr;
     Ec* main = nullptr;
 };

@@ -238,7 +238,7 @@ TEST_F(SchedulerTest, AGlobalEcWithoutAStartupPortalNeverRuns) {
 // no PD made from it gets a higher one (a VMM given time at 100 cannot
 // give its vCPU 255 and starve the root task on its CPU).
 TEST_F(SchedulerTest, NoScRunsAboveThePriorityCeilingOfThePdItIsMadeFrom) {
-    ASSERT_EQ(call(*main, enc::create_pd(60, OWN, 100)), Status::Success);
+    ASSERT_EQ(call(*main, enc::create_pd(60, OWN, 64, 100)), Status::Success);
     ASSERT_EQ(call(*main, enc::create_ec(61, OWN, kabi::EcFlag::Global, 0, utcb(3), STACK, 0)), Status::Success);
     EXPECT_EQ(call(*main, enc::create_sc(62, 60, 61, 101, 1000)), Status::BadParameter);
     EXPECT_EQ(call(*main, enc::create_sc(62, 60, 61, 255, 1000)), Status::BadParameter);
@@ -248,10 +248,10 @@ TEST_F(SchedulerTest, NoScRunsAboveThePriorityCeilingOfThePdItIsMadeFrom) {
 }
 
 TEST_F(SchedulerTest, APdCannotGiveAChildAHigherCeilingThanItsOwn) {
-    ASSERT_EQ(call(*main, enc::create_pd(60, OWN, 100)), Status::Success);
-    EXPECT_EQ(call(*main, enc::create_pd(64, 60, 101)), Status::BadParameter);
-    EXPECT_EQ(call(*main, enc::create_pd(64, 60, 50)), Status::Success);
-    EXPECT_EQ(call(*main, enc::create_pd(65, 60)), Status::Success) << "0: the owner's ceiling";
+    ASSERT_EQ(call(*main, enc::create_pd(60, OWN, 64, 100)), Status::Success);
+    EXPECT_EQ(call(*main, enc::create_pd(64, 60, 16, 101)), Status::BadParameter);
+    EXPECT_EQ(call(*main, enc::create_pd(64, 60, 16, 50)), Status::Success);
+    EXPECT_EQ(call(*main, enc::create_pd(65, 60, 16)), Status::Success) << "0: the owner's ceiling";
     EXPECT_EQ(static_cast<Pd*>(root->objects.slot(64, false)->object)->max_priority, 50);
     EXPECT_EQ(static_cast<Pd*>(root->objects.slot(65, false)->object)->max_priority, 100);
     ASSERT_EQ(call(*main, enc::create_ec(61, OWN, kabi::EcFlag::Global, 0, utcb(3), STACK, 0)), Status::Success);

@@ -117,9 +117,11 @@ TEST_F(SmpScheduler, StoppingAThreadOnAnotherCpuKicksItAndItsMemoryWaitsForIt) {
     EXPECT_NE(std::find(kicks.begin(), kicks.end(), 1), kicks.end()) << "and CPU 1 is told at once";
     EXPECT_EQ(call(*main, enc::revoke(OWN, kabi::Crd(kabi::SpaceKind::Object, 20, 0, kabi::perm::ALL))),
               Status::Success);
-    EXPECT_EQ(memory.ecs.objects_in_use(), 2u) << "main and the loaded one";
+    size_t held = root->memory.objects_in_use();
+    uint64_t pages = root->memory.used();
     t->release();  // CPU 1 lets go
-    EXPECT_EQ(memory.ecs.objects_in_use(), 1u);
+    EXPECT_EQ(root->memory.objects_in_use(), held - 1) << "the loaded EC was there until now";
+    EXPECT_EQ(root->memory.used(), pages - 1) << "and its UTCB";
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ Mailbox* make_child(const abi::Hip& hip) {
     for (auto& w : mailbox->word) w = 0;
     auto image = reinterpret_cast<uint64_t>(__image_first), text = reinterpret_cast<uint64_t>(__text_end),
          rodata = reinterpret_cast<uint64_t>(__rodata_end);
-    if (!ok("creating its PD", user::hypercall(enc::create_pd(CHILD_PD, abi::SEL_OWN_PD))) ||
+    if (!ok("creating its PD", user::hypercall(enc::create_pd(CHILD_PD, abi::SEL_OWN_PD, CHILD_QUOTA_PAGES))) ||
         !share(image, text, abi::perm::MEM_R | abi::perm::MEM_X) || !share(text, rodata, abi::perm::MEM_R) ||
         !ok("giving it its page",
             user::hypercall(enc::delegate(abi::SEL_OWN_PD, CHILD_PD, Crd(SpaceKind::HostMemory, ram >> 12, 0, RW),

@@ -16,6 +16,9 @@ namespace keel::root {
 inline constexpr uint64_t CHILD_PAGE = 0x9000000000;  // the child's own page, in its space
 inline constexpr uint64_t CHILD_SHARED = CHILD_PAGE + 0x1000;
 inline constexpr abi::Selector CHILD_PD = 64, CHILD_EC = 65, CHILD_SC = 66;
+// The child's kernel memory: its tables (the root task's image shared into
+// it, its page), its object space, its thread's UTCB, with room to spare.
+inline constexpr uint64_t CHILD_QUOTA_PAGES = 32;
 
 struct Mailbox {
     volatile uint64_t word[16];

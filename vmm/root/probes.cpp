@@ -15,6 +15,7 @@ using abi::SpaceKind;
 constexpr uint64_t KERNEL_IMAGE = 0x100000;  // where the hypervisor is linked (boot/linker/hypervisor.ld)
 constexpr uint64_t TPM_LOCALITY1 = 0xfed41000;
 constexpr uint8_t RW = abi::perm::MEM_R | abi::perm::MEM_W;
+constexpr uint64_t PROBE_QUOTA_PAGES = 16;  // an empty PD's tables and a few objects
 
 void expect(const char* what, abi::Status got, abi::Status want) {
     user::console::print("probe: %s: %s (%s)\n", what, abi::status_name(got),
@@ -87,7 +88,8 @@ void capabilities(const abi::Hip& hip) {
            abi::Status::Success);
     expect("semaphore up after the revocation", user::hypercall(enc::sm_up(40)), abi::Status::BadCapability);
     // The kernel window: nothing is delegated into it, not even by the root.
-    expect("create a PD", user::hypercall(enc::create_pd(41, abi::SEL_OWN_PD)), abi::Status::Success);
+    expect("create a PD", user::hypercall(enc::create_pd(41, abi::SEL_OWN_PD, PROBE_QUOTA_PAGES)),
+           abi::Status::Success);
     uint64_t ram = first_ram(hip) >> 12;
     expect("delegate RAM into a PD's kernel window",
            user::hypercall(
@@ -126,10 +128,10 @@ void capabilities(const abi::Hip& hip) {
            abi::Status::BadCapability);
     // Priority ceilings: a PD given time up to 100 cannot make more.
     expect("create a PD whose SCs run at priority 100 at most",
-           user::hypercall(enc::create_pd(43, abi::SEL_OWN_PD, 100)), abi::Status::Success);
+           user::hypercall(enc::create_pd(43, abi::SEL_OWN_PD, PROBE_QUOTA_PAGES, 100)), abi::Status::Success);
     expect("create an SC from it at priority 101", user::hypercall(enc::create_sc(44, 43, abi::SEL_OWN_EC, 101, 1000)),
            abi::Status::BadParameter);
-    expect("create a PD from it with ceiling 200", user::hypercall(enc::create_pd(45, 43, 200)),
+    expect("create a PD from it with ceiling 200", user::hypercall(enc::create_pd(45, 43, PROBE_QUOTA_PAGES / 2, 200)),
            abi::Status::BadParameter);
 }
 
@@ -163,7 +165,8 @@ uint64_t status_of(const abi::Args& a) { return uint64_t(user::hypercall(a)); }
     m.word[1] = status_of(enc::sm_up(40));  // delegated to it
     m.word[2] = status_of(enc::sm_up(41));  // never given
     m.word[3] = status_of(enc::hw_health());  // the root task's alone
-    m.word[4] = status_of(enc::create_pd(42, abi::SEL_OWN_PD));  // it holds no PD capability, not even its own
+    m.word[4] = status_of(
+        enc::create_pd(42, abi::SEL_OWN_PD, PROBE_QUOTA_PAGES));  // it holds no PD capability, not even its own
     m.word[0] = 1;
     while (!m.word[5]) {}  // the root task revokes selector 40
     m.word[6] = status_of(enc::sm_up(40));
@@ -227,6 +230,54 @@ void child_capabilities_probe(const abi::Hip& hip) {
     expect("and only one", user::hypercall(enc::sm_down(71, 1)), abi::Status::Timeout);
 }
 
+// Kernel-memory quotas: a child given its own PD capability makes
+// semaphores until its quota is gone; the root task, whose quota the
+// child's came from, goes on, and gets it all back when the child goes.
+[[noreturn]] void child_fills_its_quota() {
+    Mailbox& m = child_mailbox();
+    m.word[0] = 1;
+    uint64_t made = 0;
+    abi::Status last = abi::Status::Success;
+    for (abi::Selector sel = 1000; last == abi::Status::Success && made < 1000000; ++sel)  // above its portals
+        if ((last = user::hypercall(enc::create_sm(sel, abi::SEL_OWN_PD, 0))) == abi::Status::Success) ++made;
+    m.word[1] = made;
+    m.word[2] = uint64_t(last);
+    m.word[3] = status_of(enc::create_pd(99, abi::SEL_OWN_PD, 1));  // a quota it no longer has
+    m.word[7] = 1;
+    for (;;) {}
+}
+
+uint64_t pages_used(abi::Selector pd) {
+    abi::Args q = enc::quota(pd);
+    return user::hypercall(q, &q) == abi::Status::Success ? q.p2 : ~uint64_t(0);
+}
+
+void child_quota_probe(const abi::Hip& hip) {
+    user::console::print("probe: a child PD makes semaphores until its kernel memory runs out\n");
+    const uint64_t before = pages_used(abi::SEL_OWN_PD);
+    Mailbox* m = make_child(hip);
+    if (!m) return;
+    abi::Status given = user::hypercall(enc::delegate(
+        abi::SEL_OWN_PD, CHILD_PD, Crd(SpaceKind::Object, CHILD_PD, 0, abi::perm::PD_CREATE | abi::perm::PD_DELEGATE),
+        abi::SEL_OWN_PD));
+    expect("give the child its own PD", given, abi::Status::Success);
+    if (given != abi::Status::Success || !run_child(child_fills_its_quota, BELOW_ROOT, 0)) return;
+    for (int i = 0; i < 200 && !m->word[7]; ++i) sleep_ms(hip, 10);
+    abi::Args q = enc::quota(CHILD_PD);
+    (void)user::hypercall(q, &q);
+    user::console::print("probe: the child made %lu semaphores and used %lu of its %lu pages\n", m->word[1], q.p2,
+                         q.p1);
+    expect("child: the next semaphore", abi::Status(m->word[2]), abi::Status::OutOfMemory);
+    expect("child: a PD with a quota it no longer has", abi::Status(m->word[3]), abi::Status::OutOfMemory);
+    expect("a semaphore of the root task's", user::hypercall(enc::create_sm(72, abi::SEL_OWN_PD, 0)),
+           abi::Status::Success);
+    expect("revoke the child's PD, thread and SC",
+           user::hypercall(enc::revoke(abi::SEL_OWN_PD, Crd(SpaceKind::Object, CHILD_PD, 2, abi::perm::ALL), false)),
+           abi::Status::Success);
+    user::console::print("probe: the root task's kernel memory: %lu pages in use before the child, %lu after it went\n",
+                         before, pages_used(abi::SEL_OWN_PD));
+}
+
 // Preemption: a child that never stops, at the root task's own priority;
 // the root task must still get the CPU in every round.
 void spin_probe(const abi::Hip& hip) {
@@ -271,6 +322,7 @@ constexpr Probe PROBES[] = {
     {"child-reads-root", child_reads_root_probe},
     {"child-ports", child_ports_probe},
     {"child-capabilities", child_capabilities_probe},
+    {"child-quota", child_quota_probe},
     {"spin", spin_probe},
     {"vcpu-reply", vcpu_reply_probe},
     {"smp-cpus", smp_cpus_probe},

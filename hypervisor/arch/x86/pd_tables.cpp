@@ -34,34 +34,33 @@ constinit NoMsrPassThrough no_msrs;
 
 }  // namespace
 
-PdTables::PdTables(PageSource& pages, const uint64_t* kernel_root, PagingSpace::IsRam is_ram)
-    : pages_(pages), kernel_root_(kernel_root), is_ram_(is_ram), paging_(pages, sizeof(PagingSpace), 64),
-      io_(pages, sizeof(IoBitmap), 16) {}
+PdTables::PdTables(const uint64_t* kernel_root, PagingSpace::IsRam is_ram)
+    : kernel_root_(kernel_root), is_ram_(is_ram) {}
 
-ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind) {
+ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind, KernelMemory& memory) {
     switch (kind) {
     case abi::SpaceKind::HostMemory:
     case abi::SpaceKind::GuestMemory: {
-        void* p = paging_.allocate();
+        void* p = memory.allocate<PagingSpace>();
         if (!p) return nullptr;
         auto* space = new (p) PagingSpace(
-            {allocate_table, access_table, &pages_, free_table},
+            {allocate_table, access_table, static_cast<PageSource*>(&memory), free_table},
             kind == abi::SpaceKind::HostMemory ? PagingSpace::Kind::Host : PagingSpace::Kind::Nested, is_ram_);
         if (!space->init(kernel_root_)) {
             space->~PagingSpace();
-            paging_.free(p);
+            memory.free(p);
             return nullptr;
         }
         return space;
     }
     case abi::SpaceKind::Pio: {
-        void* p = io_.allocate();
-        auto* low = static_cast<uint8_t*>(pages_.allocate_page());
-        auto* high = static_cast<uint8_t*>(pages_.allocate_page());
+        void* p = memory.allocate<IoBitmap>();
+        auto* low = static_cast<uint8_t*>(memory.allocate_page());
+        auto* high = static_cast<uint8_t*>(memory.allocate_page());
         if (!p || !low || !high) {
-            if (p) io_.free(p);
-            if (low) pages_.free_page(low);
-            if (high) pages_.free_page(high);
+            if (p) memory.free(p);
+            if (low) memory.free_page(low);
+            if (high) memory.free_page(high);
             return nullptr;
         }
         return new (p) IoBitmap(low, high);
@@ -71,16 +70,16 @@ ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind) {
     }
 }
 
-void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table) {
+void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table, KernelMemory& memory) {
     if (kind == abi::SpaceKind::Msr) return;
     if (kind == abi::SpaceKind::Pio) {
         auto* io = static_cast<IoBitmap*>(table);
         uint8_t *low = io->low(), *high = io->high();
         gdt::unload_io_bitmap(low);  // the pages may come back as another PD's bitmap
         io->~IoBitmap();
-        io_.free(io);
-        pages_.free_page(low);
-        pages_.free_page(high);
+        memory.free(io);
+        memory.free_page(low);
+        memory.free_page(high);
         return;
     }
     auto* space = static_cast<PagingSpace*>(table);
@@ -88,7 +87,7 @@ void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table) {
     if (kind == abi::SpaceKind::HostMemory && read_cr3() == space->root())
         write_cr3(reinterpret_cast<uint64_t>(kernel_root_));
     space->~PagingSpace();
-    paging_.free(space);
+    memory.free(space);
 }
 
 PagingSpace& PdTables::host_table(Pd& pd) { return static_cast<PagingSpace&>(pd.table(0)); }

@@ -1,20 +1,19 @@
 // The kernel's PdHardware on x86: a new PD's host page table (sharing the
 // kernel's half), its nested page table, its I/O permission bitmap, and
-// its MSR space's table. Their memory comes from the kernel's page source.
+// its MSR space's table. Their memory is the PD's own (its quota).
 #pragma once
 #include "hypervisor/arch/x86/io_bitmap.hpp"
 #include "hypervisor/arch/x86/paging_space.hpp"
 #include "hypervisor/kernel/pd.hpp"
-#include "hypervisor/kernel/slab.hpp"
 
 namespace keel::x86 {
 
 class PdTables final : public PdHardware {
 public:
-    PdTables(PageSource& pages, const uint64_t* kernel_root, PagingSpace::IsRam is_ram);
+    PdTables(const uint64_t* kernel_root, PagingSpace::IsRam is_ram);
 
-    ResourceSpace::Hardware* table(abi::SpaceKind kind) override;
-    void release(abi::SpaceKind kind, ResourceSpace::Hardware* table) override;
+    ResourceSpace::Hardware* table(abi::SpaceKind kind, KernelMemory& memory) override;
+    void release(abi::SpaceKind kind, ResourceSpace::Hardware* table, KernelMemory& memory) override;
 
     // The page table and I/O bitmap a thread of `pd` runs with.
     static PagingSpace& host_table(Pd& pd);
@@ -23,10 +22,8 @@ public:
     static IoBitmap& io_bitmap(Pd& pd);
 
 private:
-    PageSource& pages_;
     const uint64_t* const kernel_root_;
     const PagingSpace::IsRam is_ram_;
-    SlabCache paging_, io_;
 };
 
 }  // namespace keel::x86

@@ -32,37 +32,35 @@ static_assert(__builtin_offsetof(SoftState, rbx) == 0 && __builtin_offsetof(Soft
 
 }  // namespace
 
-GuestCpu::GuestCpu(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested, Vmcb& vmcb,
-                   uint8_t* fpu)
-    : pages_(pages), slab_(slab), shared_(shared), nested_(nested), vmcb_(vmcb), fpu_(fpu) {
+GuestCpu::GuestCpu(KernelMemory& memory, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu)
+    : memory_(memory), shared_(shared), nested_(nested), vmcb_(vmcb), fpu_(fpu) {
     uint32_t usable = shared.asid_limit > 1 ? shared.asid_limit - 1 : 1;
     asid_ = shared.next_asid++ % (usable < ASIDS ? usable : ASIDS) + 1;
     reset();
 }
 
-GuestCpu* GuestCpu::create(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested) {
-    void* p = slab.allocate();
-    void* vmcb = pages.allocate_page();
-    void* fpu = pages.allocate_page();
+GuestCpu* GuestCpu::create(KernelMemory& memory, SharedState& shared, PagingSpace& nested) {
+    void* p = memory.allocate<GuestCpu>();
+    void* vmcb = memory.allocate_page();
+    void* fpu = memory.allocate_page();
     if (!p || !vmcb || !fpu) {
-        if (fpu) pages.free_page(fpu);
-        if (vmcb) pages.free_page(vmcb);
-        if (p) slab.free(p);
+        if (fpu) memory.free_page(fpu);
+        if (vmcb) memory.free_page(vmcb);
+        if (p) memory.free(p);
         return nullptr;
     }
-    return new (p) GuestCpu(pages, slab, shared, nested, *static_cast<Vmcb*>(vmcb), static_cast<uint8_t*>(fpu));
+    return new (p) GuestCpu(memory, shared, nested, *static_cast<Vmcb*>(vmcb), static_cast<uint8_t*>(fpu));
 }
 
 void GuestCpu::destroy() {
     if (shared_.unshared_owner == this) shared_.unshared_owner = nullptr;
     for (GuestCpu*& owner : shared_.asid_owner)
         if (owner == this) owner = nullptr;
-    PageSource& pages = pages_;
-    SlabCache& slab = slab_;
-    pages.free_page(&vmcb_);
-    pages.free_page(fpu_);
+    KernelMemory& memory = memory_;
+    memory.free_page(&vmcb_);
+    memory.free_page(fpu_);
     this->~GuestCpu();
-    slab.free(this);
+    memory.free(this);
 }
 
 void GuestCpu::reset() {

@@ -7,7 +7,7 @@
 
 #include "hypervisor/arch/x86/paging_space.hpp"
 #include "hypervisor/arch/x86/svm/state_transfer.hpp"
-#include "hypervisor/kernel/slab.hpp"
+#include "hypervisor/kernel/kernel_memory.hpp"
 #include "hypervisor/kernel/vcpu.hpp"
 
 namespace keel::x86::svm {
@@ -34,8 +34,9 @@ struct SharedState {
 
 class GuestCpu final : public VcpuHw {
 public:
-    // Pages from `pages`: the VMCB and the FPU area. nullptr if they ran out.
-    static GuestCpu* create(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested);
+    // From `memory` (its PD's): the object, the VMCB and the FPU area;
+    // nullptr if the quota ran out.
+    static GuestCpu* create(KernelMemory& memory, SharedState& shared, PagingSpace& nested);
 
     VcpuExit run() override;
     void save(uint64_t mtd, abi::VcpuState& out) override;
@@ -43,7 +44,7 @@ public:
     void destroy() override;
 
 private:
-    GuestCpu(PageSource& pages, SlabCache& slab, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu);
+    GuestCpu(KernelMemory& memory, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu);
     void reset();
     void prepare_entry();
     void arm_window(bool on);
@@ -51,8 +52,7 @@ private:
     void load_xcr0();
     [[gnu::noinline]] abi::Status load_with_xcr0(const abi::VcpuState& in);
 
-    PageSource& pages_;
-    SlabCache& slab_;
+    KernelMemory& memory_;
     SharedState& shared_;
     PagingSpace& nested_;
     Vmcb& vmcb_;  // identity mapped: its virtual address is its physical one

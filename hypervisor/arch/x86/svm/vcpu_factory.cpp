@@ -4,11 +4,10 @@
 
 namespace keel::x86::svm {
 
-VcpuFactory::VcpuFactory(PageSource& pages, SharedState* shared)
-    : pages_(pages), shared_(shared), slab_(pages, sizeof(GuestCpu), 16) {}
+VcpuFactory::VcpuFactory(SharedState* shared) : shared_(shared) {}
 
 VcpuHw* VcpuFactory::create(Pd& pd, uint16_t on, abi::Status& status) {
-    GuestCpu* cpu = GuestCpu::create(pages_, slab_, shared_[on], PdTables::guest_table(pd));
+    GuestCpu* cpu = GuestCpu::create(pd.memory, shared_[on], PdTables::guest_table(pd));
     status = cpu ? abi::Status::Success : abi::Status::OutOfMemory;
     return cpu;
 }

@@ -1,5 +1,5 @@
-// Makes SVM vCPUs for create_ec: each in its PD's nested page table, its
-// objects on a slab of their own, its pages from the kernel's pool.
+// Makes SVM vCPUs for create_ec: each in its PD's nested page table, made
+// from the PD's kernel memory.
 #pragma once
 #include "hypervisor/arch/x86/svm/guest_cpu.hpp"
 #include "hypervisor/kernel/vcpu.hpp"
@@ -9,13 +9,11 @@ namespace keel::x86::svm {
 class VcpuFactory final : public keel::VcpuFactory {
 public:
     // `shared`: each CPU's, as virt::enable() left it (shared_states()).
-    VcpuFactory(PageSource& pages, SharedState* shared);
+    explicit VcpuFactory(SharedState* shared);
     VcpuHw* create(Pd& pd, uint16_t cpu, abi::Status& status) override;
 
 private:
-    PageSource& pages_;
     SharedState* shared_;
-    SlabCache slab_;
 };
 
 // What virt::enable() set up for the vCPUs of each CPU, by CPU index.
