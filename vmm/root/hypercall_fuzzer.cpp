@@ -81,6 +81,11 @@ void make_plausible(abi::Args& a, Random& r, uint64_t ram_page) {
         a.p2 = r.below(64);
         a.p4 = r.below(2) ? (ram_page + r.below(256)) << 12 : r.next();
         break;
+    case abi::Hypercall::CreatePd:  // a quota the caller may have: PDs that exist, quotas that run out
+        a.p1 = pd;
+        a.p2 = r.below(2) ? 0 : r.below(256);
+        a.p3 = r.below(8) ? 4 + r.below(60) : abi::QUOTA_ALL_LEFT;
+        break;
     case abi::Hypercall::Call: a.p1 = r.below(8); break;
     default: break;
     }
