@@ -63,12 +63,7 @@ Launch make_launch(int events) {
         components.push_back({"module-" + std::to_string(i), 19, 0x602, "", {std::uint8_t(i), 1, 2, 3}});
     l.selection = test::full_selection(l.banks);
     l.pcrs = test::launch_pcrs(l.banks, components);
-    std::vector<evidence::Bytes> digests;
-    for (const auto& s : l.selection)
-        for (auto pcr : s.pcrs) digests.push_back(l.pcrs.at(s.hash_alg).at(pcr));
-    for (std::size_t i = 0; i < digests.size(); i += 8)
-        l.pcr_values.push_back(evidence::marshal_digest_list(
-            std::vector<evidence::Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+    l.pcr_values = test::pcr_read_lists(l.selection, l.pcrs);
     l.log = test::drtm_log(l.banks, components);
     l.reference = test::reference_json(l.banks, components);
     return l;

@@ -42,12 +42,7 @@ Prepared prepare(evidence::EvpPkey key, const std::vector<std::uint16_t>& banks)
     d.attest = quote.attest;
     d.signature = quote.signature;
     d.pcr_selection = evidence::marshal_pcr_selection(q.selection);
-    std::vector<evidence::Bytes> digests;
-    for (const auto& s : q.selection)
-        for (auto pcr : s.pcrs) digests.push_back(q.pcrs.at(s.hash_alg).at(pcr));
-    for (std::size_t i = 0; i < digests.size(); i += 8)
-        d.pcr_values.push_back(evidence::marshal_digest_list(
-            std::vector<evidence::Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+    d.pcr_values = test::pcr_read_lists(q.selection, q.pcrs);
     d.drtm_log = test::drtm_log(banks, components);
     return p;
 }

@@ -46,12 +46,7 @@ verifier::Evidence evidence_from(EVP_PKEY* signer, const Bytes& named, const Byt
     d.attest = quote.attest;
     d.signature = quote.signature;
     d.pcr_selection = evidence::marshal_pcr_selection(q.selection);
-    std::vector<Bytes> digests;
-    for (const auto& s : q.selection)
-        for (auto pcr : s.pcrs) digests.push_back(q.pcrs.at(s.hash_alg).at(pcr));
-    for (std::size_t i = 0; i < digests.size(); i += 8)
-        d.pcr_values.push_back(evidence::marshal_digest_list(
-            std::vector<Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+    d.pcr_values = test::pcr_read_lists(q.selection, q.pcrs);
     d.drtm_log = test::drtm_log(banks, components);
     return parse_evidence_structures(d);
 }

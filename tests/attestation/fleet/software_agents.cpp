@@ -36,13 +36,7 @@ SoftwareAgents::SoftwareAgents(int hosts, std::chrono::milliseconds delay)
     const auto components = keel_components();
     l.selection = full_selection(l.banks);
     l.pcrs = launch_pcrs(l.banks, components);
-    std::vector<evidence::Bytes> digests;
-    for (const auto& s : l.selection)
-        for (auto pcr : s.pcrs) digests.push_back(l.pcrs.at(s.hash_alg).at(pcr));
-    // The PCR values in TPML_DIGEST lists of eight, as TPM2_PCR_Read gives them.
-    for (std::size_t i = 0; i < digests.size(); i += 8)
-        l.pcr_values.push_back(evidence::marshal_digest_list(
-            std::vector<evidence::Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+    l.pcr_values = pcr_read_lists(l.selection, l.pcrs);
     l.log = drtm_log(l.banks, components);
     l.reference = reference_json(l.banks, components);
 

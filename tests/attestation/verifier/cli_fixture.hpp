@@ -60,11 +60,7 @@ protected:
         document_.attest = quote_.attest;
         document_.signature = quote_.signature;
         document_.pcr_selection = evidence::marshal_pcr_selection(q.selection);
-        std::vector<Bytes> digests;
-        for (std::uint32_t pcr = 0; pcr < 24; ++pcr) digests.push_back(q.pcrs.at(sha256).at(pcr));
-        for (std::size_t i = 0; i < digests.size(); i += 8)
-            document_.pcr_values.push_back(evidence::marshal_digest_list(
-                std::vector<Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+        document_.pcr_values = pcr_read_lists(q.selection, q.pcrs);
         document_.drtm_log = drtm_log({sha256}, components_);
         reference_ = reference_json({sha256}, components_);
 

@@ -1,5 +1,6 @@
 #include "synthetic_launch.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <openssl/core_names.h>
@@ -121,6 +122,17 @@ std::vector<evidence::PcrSelection> full_selection(const std::vector<std::uint16
         selection.push_back(s);
     }
     return selection;
+}
+
+std::vector<Bytes> pcr_read_lists(const std::vector<evidence::PcrSelection>& selection,
+                                  const evidence::PcrValues& pcrs) {
+    std::vector<Bytes> digests, lists;
+    for (const auto& s : selection)
+        for (auto pcr : s.pcrs) digests.push_back(pcrs.at(s.hash_alg).at(pcr));
+    for (std::size_t i = 0; i < digests.size(); i += 8)
+        lists.push_back(evidence::marshal_digest_list(
+            std::vector<Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+    return lists;
 }
 
 evidence::EvpPkey generate_rsa_key() { return evidence::EvpPkey(EVP_RSA_gen(2048)); }

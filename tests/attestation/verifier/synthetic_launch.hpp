@@ -40,6 +40,10 @@ std::string reference_json(const std::vector<std::uint16_t>& banks, const std::v
 
 // Every bank of `pcrs`, PCRs 0-23.
 std::vector<evidence::PcrSelection> full_selection(const std::vector<std::uint16_t>& banks);
+// The values of `selection` in TPML_DIGEST lists of eight, as TPM2_PCR_Read
+// gives them (evidence's pcr_values).
+std::vector<Bytes> pcr_read_lists(const std::vector<evidence::PcrSelection>& selection,
+                                  const evidence::PcrValues& pcrs);
 
 evidence::EvpPkey generate_rsa_key();
 evidence::EvpPkey generate_ec_key();

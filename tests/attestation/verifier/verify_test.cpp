@@ -62,12 +62,7 @@ protected:
         d.attest = quote.attest;
         d.signature = quote.signature;
         d.pcr_selection = evidence::marshal_pcr_selection(s.quote.selection);
-        std::vector<Bytes> digests;
-        for (const auto& sel : s.quote.selection)
-            for (auto pcr : sel.pcrs) digests.push_back(s.quote.pcrs.at(sel.hash_alg).at(pcr));
-        for (std::size_t i = 0; i < digests.size(); i += 8)
-            d.pcr_values.push_back(evidence::marshal_digest_list(
-                std::vector<Bytes>(digests.begin() + i, digests.begin() + std::min(i + 8, digests.size()))));
+        d.pcr_values = pcr_read_lists(s.quote.selection, s.quote.pcrs);
         if (s.with_log) d.drtm_log = drtm_log(s.log_banks.empty() ? s.banks : s.log_banks, s.log_components);
         if (edit) edit(d);
         // Through the wire format and back, as between agent and verifier.
