@@ -4,6 +4,7 @@
 # push, attested by a real keel-verifierd over mutual TLS.
 add_executable(keel-unit-fleet
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_contract_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/service_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/startup_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/appraiser_test.cpp
@@ -37,8 +38,8 @@ gtest_discover_tests(keel-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS swt
 
 # The fleet store on PostgreSQL: each test starts a PostgreSQL 15 server of
 # its own in a temporary directory (pg_server.hpp; a second or two), so
-# these are not unit tests. The store's contract runs against SQLite and
-# PostgreSQL alike; the PostgreSQL-only tests cover its schema versions and
+# these are not unit tests. The store's contract runs against SQLite (in
+# keel-unit-fleet) and PostgreSQL alike; the PostgreSQL-only tests cover its schema versions and
 # several keel-verifierd instances sharing one database with software
 # agents (no TPM).
 find_package(PostgreSQL REQUIRED)
@@ -55,6 +56,7 @@ target_link_libraries(keel-pg-fleet-tests PRIVATE keel_verifierd keel_platform k
 target_include_directories(keel-pg-fleet-tests PRIVATE ${PROJECT_SOURCE_DIR} ${KEEL_ATTESTATION_TEST_DIR}/fleet
   ${PROJECT_SOURCE_DIR}/tools/platform)
 target_compile_options(keel-pg-fleet-tests PRIVATE -Wall -Wextra)
-target_compile_definitions(keel-pg-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
+target_compile_definitions(keel-pg-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>"
+  KEEL_STORE_CONTRACT_POSTGRESQL)
 add_dependencies(keel-pg-fleet-tests keel-verifierd)
 gtest_discover_tests(keel-pg-fleet-tests TEST_PREFIX "verifierd.pg." PROPERTIES LABELS postgres TIMEOUT 180)

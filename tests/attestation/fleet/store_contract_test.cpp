@@ -1,8 +1,10 @@
 // The fleet store's contract, one test body run against both stores:
-// SQLite (a file in a temporary directory) and PostgreSQL (a server of the
-// test's own, pg_server.hpp). Enrolment, appraisals with their checks, the
-// clock rule, the unreachable rule, and the shared schedule: claims, leases,
-// heartbeats and takeover of a dead instance's hosts.
+// SQLite (a file in a temporary directory; built into the unit tests) and
+// PostgreSQL (a server of the test's own, pg_server.hpp; built with
+// KEEL_STORE_CONTRACT_POSTGRESQL into the postgres tests). Enrolment,
+// appraisals with their checks, the clock rule, the unreachable rule, and
+// the shared schedule: claims, leases, heartbeats and takeover of a dead
+// instance's hosts.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,7 +12,12 @@
 #include <thread>
 
 #include "attestation/verifierd/open_fleet_store.hpp"
+#ifdef KEEL_STORE_CONTRACT_POSTGRESQL
 #include "pg_server.hpp"
+#define KEEL_STORE_CONTRACT_STORE "postgresql"
+#else
+#define KEEL_STORE_CONTRACT_STORE "sqlite"
+#endif
 
 namespace keel::verifierd {
 namespace {
@@ -63,26 +70,30 @@ Ids ids(const std::vector<FleetHost>& hosts) {
 class StoreContract : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
-        if (GetParam() == "postgresql") {
-            server_ = std::make_unique<test::PgServer>();
-            server_->create_database("fleet");
-            target_ = server_->uri("fleet");
-        } else {
-            char pattern[] = "/tmp/keel-store-contract-XXXXXX";
-            dir_ = mkdtemp(pattern);
-            target_ = (dir_ / "fleet.sqlite").string();
-        }
+#ifdef KEEL_STORE_CONTRACT_POSTGRESQL
+        server_ = std::make_unique<test::PgServer>();
+        server_->create_database("fleet");
+        target_ = server_->uri("fleet");
+#else
+        char pattern[] = "/tmp/keel-store-contract-XXXXXX";
+        dir_ = mkdtemp(pattern);
+        target_ = (dir_ / "fleet.sqlite").string();
+#endif
         store_ = open_fleet_store(target_);
     }
     void TearDown() override {
         store_.reset();
+#ifdef KEEL_STORE_CONTRACT_POSTGRESQL
         server_.reset();
+#endif
         if (!dir_.empty()) fs::remove_all(dir_);
     }
     // A second handle on the same store: another verifier instance.
     std::unique_ptr<FleetStore> another() { return open_fleet_store(target_); }
 
+#ifdef KEEL_STORE_CONTRACT_POSTGRESQL
     std::unique_ptr<test::PgServer> server_;
+#endif
     fs::path dir_;
     std::string target_;
     std::unique_ptr<FleetStore> store_;
@@ -343,7 +354,7 @@ TEST_P(StoreContract, ConcurrentClaimsNeverHandOutAHostTwice) {
     EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values(KEEL_STORE_CONTRACT_STORE),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
