@@ -226,8 +226,10 @@ class Harness:
         targets = sorted({t for m in mutations for t in m["targets"]})
         self.say(f"mutate: building {len(targets)} targets on the unchanged tree")
         with self.lock.held():  # one hold: the build, the test lists, the unmutated tests
+            started = time.monotonic()
             if not self.build_targets(targets, lock=False):
                 raise HarnessError(f"the unchanged tree does not build (see {self.log})")
+            built = time.monotonic()
             numbers = set()
             for m in mutations:
                 found = self.test_numbers(m["tests"])
@@ -244,7 +246,8 @@ class Harness:
         if ran != len(numbers):
             raise HarnessError(f"ctest ran {ran} of the {len(numbers)} named tests on the unchanged tree "
                                f"(see {self.log})")
-        self.say(f"mutate: all {ran} named tests pass on the unchanged tree")
+        self.say(f"mutate: built in {built - started:.0f} s; all {ran} named tests pass on the unchanged tree "
+                 f"({time.monotonic() - built:.0f} s)")
 
     def apply_one(self, m):
         started = self.clock()
