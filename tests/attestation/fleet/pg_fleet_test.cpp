@@ -159,14 +159,22 @@ protected:
 };
 
 TEST_F(PgFleet, TwoInstancesShareTheFleet) {
-    enroll(8, 2);
+    // Agents that take 500 ms to answer: the first instance's 4 workers are
+    // busy while the other hosts come due, so the second one must take part
+    // (with instant agents the first could pull all 8 before the second's
+    // first claim, and did once in CI).
+    enroll(8, 2, std::chrono::milliseconds(500));
     auto& a = start_verifier();
     auto& b = start_verifier();
-    ASSERT_TRUE(eventually([&] { return every_host_has(3); })) << a.log() << b.log();
-    // Both took part, each host at most once per interval.
     std::set<std::string> instances;
-    for (const auto& r : rows()) instances.insert(r.instance);
-    EXPECT_EQ(instances, (std::set<std::string>{instance_of(a), instance_of(b)}));
+    const std::set<std::string> both{instance_of(a), instance_of(b)};
+    ASSERT_TRUE(eventually([&] {
+        instances.clear();
+        for (const auto& r : rows()) instances.insert(r.instance);
+        return every_host_has(3) && instances == both;
+    })) << a.log()
+        << b.log();
+    // Both took part, each host at most once per interval.
     expect_all_complete_and_trusted();
     expect_no_duplicates();
     const auto health = healthz(a);
