@@ -2,6 +2,30 @@
 
 #include "lib/assert.hpp"
 
+namespace keel {
+namespace {
+
+constinit Kobject* retired = nullptr;  // waiting for their destroy
+constinit bool destroying = false;  // a retire() further up the stack runs the queue
+
+}  // namespace
+
+void Kobject::retire(Kobject& object) {
+    KEEL_ASSERT(object.capabilities == 0);
+    object.capabilities = reinterpret_cast<uintptr_t>(retired);
+    retired = &object;
+    if (destroying) return;
+    destroying = true;
+    while (Kobject* o = retired) {
+        retired = reinterpret_cast<Kobject*>(o->capabilities);
+        o->capabilities = 0;
+        o->destroy(*o);
+    }
+    destroying = false;
+}
+
+}  // namespace keel
+
 namespace keel::mdb {
 namespace {
 

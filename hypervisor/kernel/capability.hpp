@@ -42,6 +42,10 @@ struct MdbNode {
 // made when it was created), plus the kernel's own holds (the root task's PD,
 // which no revocation may destroy while it runs). When the last goes,
 // `destroy` (the type's own, which returns the object to its slab) runs.
+// A destroy releases what the object held, which may be the last reference
+// to another object: those destroys run one after another, never nested, so
+// a chain of objects each holding the next (PDs whose object spaces hold the
+// next PD, ECs holding their PDs) costs the kernel's stack nothing per link.
 class Kobject {
 public:
     using Destroy = void (*)(Kobject&);
@@ -51,12 +55,20 @@ public:
 
     void hold() { ++capabilities; }
     void release() {
-        if (--capabilities == 0 && destroy) destroy(*this);
+        if (--capabilities == 0 && destroy) retire(*this);
     }
 
 protected:
     Kobject(abi::ObjectType t, Destroy d) : type(t), destroy(d) {}
     ~Kobject() = default;
+
+private:
+    // Queues `object` for its destroy; the outermost call runs the queue
+    // until it is empty, so the release that started it returns only when
+    // everything it brought down is gone. Under the kernel lock. The queue
+    // is linked through `capabilities`, which is 0 and unused from then on
+    // (a field of its own would move semaphores to a larger slab class).
+    static void retire(Kobject& object);
 };
 
 // A slot of an object space.

@@ -40,7 +40,11 @@ SlabCache& KernelMemory::cache_for(size_t size) {
 void* KernelMemory::allocate(size_t size) { return cache_for(size).allocate(); }
 
 void KernelMemory::free(void* object) {
-    SlabCache::owner(object).free(object);
+    SlabCache& cache = SlabCache::owner(object);
+    // Another memory's object: that memory would never learn it went (an
+    // orphaned one would never give its quota back) and this one would.
+    KEEL_ASSERT(cache.draws_from(*this));
+    cache.free(object);
     if (orphaned_) collect(this);
 }
 

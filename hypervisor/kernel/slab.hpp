@@ -40,6 +40,7 @@ public:
     // keeps one for the next allocation otherwise).
     void release_empty();
 
+    bool draws_from(const PageSource& source) const { return &source_ == &source; }
     size_t objects_per_page() const { return per_page_; }
     size_t objects_in_use() const { return in_use_; }
     size_t pages_in_use() const { return pages_; }

@@ -197,6 +197,37 @@ TEST(KernelMemoryQuota, AChildThatFillsItsQuotaLeavesTheRootTaskAndTheKernelWhol
     EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
 }
 
+// Attack on the kernel's stack: a child with the right to create PDs builds
+// a chain as deep as its quota allows, each PD holding the only capability
+// to the next; the root task revokes the head. The kernel takes the whole
+// chain down on its 16 KiB stack (a destroy that recursed per PD would run
+// over it long before), stays healthy, and the root task gets its quota back.
+TEST(PdChainRevoked, TheWholeChainGoesAndTheKernelStaysHealthy) {
+    Boot b = boot_iso("keel-root-pd-chain.iso");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        b.serial, m,
+        std::regex(R"(\[root\] probe: the chain is (\d+) PDs deep \(built\), the child used (\d+) of its 8192 pages)")))
+        << b.serial;
+    EXPECT_GE(std::stoull(m[1]), 64u) << "deep enough that a recursive destroy would need far more than 16 KiB\n"
+                                      << b.serial;
+    EXPECT_GE(std::stoull(m[2]) + 32, 8192u) << "the quota, not anything else, ended the chain\n" << b.serial;
+    EXPECT_TRUE(
+        std::regex_search(b.serial, std::regex(R"(it ended at step \d+ of the last PD with out of memory[\r\n])")))
+        << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] probe: revoke the chain's head, its thread and SC: success (as documented)"))
+        << b.serial;
+    ASSERT_TRUE(std::regex_search(
+        b.serial, m,
+        std::regex(
+            R"(probe: the root task's kernel memory: (\d+) pages in use before the chain, (\d+) after it went)")))
+        << b.serial;
+    EXPECT_LE(std::stoull(m[2]), std::stoull(m[1]) + 4) << "the chain's quota came back\n" << b.serial;
+    EXPECT_FALSE(has(b.serial, "UNEXPECTED")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
 // A thread that never stops does not keep the CPU: the timer ends its
 // quantum and the root task, at the same priority, runs in every round.
 TEST(Preemption, ASpinningThreadDoesNotStarveAnotherOfItsPriority) {

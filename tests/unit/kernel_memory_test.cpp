@@ -97,6 +97,23 @@ TEST_F(KernelMemoryTest, AChainOfOrphansIsCollectedWithoutRecursion) {
     EXPECT_EQ(pool.used(), 1u) << "every quota came back; the pool keeps one empty slab";
 }
 
+// Freeing an object through a memory it did not come from is a kernel bug:
+// the memory it came from, if orphaned, would keep its quota for ever.
+TEST_F(KernelMemoryTest, AnObjectGoesBackOnlyToTheMemoryItCameFrom) {
+    KernelMemory* a = KernelMemory::create(pool, 10);
+    KernelMemory* b = KernelMemory::create(pool, 10);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    void* object = a->allocate(64);
+    ASSERT_NE(object, nullptr);
+    EXPECT_DEATH(b->free(object), "invariant broken");
+    EXPECT_DEATH(pool.free(object), "invariant broken");
+    a->free(object);
+    a->orphan();
+    b->orphan();
+    EXPECT_EQ(pool.used(), 1u);
+}
+
 TEST_F(KernelMemoryTest, TheRootsQuotaFollowsWhatIsLeftOfThePool) {
     KernelMemory* root = KernelMemory::create(pool, KernelMemory::ALL_LEFT);
     ASSERT_NE(root, nullptr);

@@ -51,13 +51,13 @@ extern "C" [[noreturn]] void child_startup(uint64_t entry) {
     for (;;) {}  // a reply does not return
 }
 
-Mailbox* make_child(const abi::Hip& hip) {
+Mailbox* make_child(const abi::Hip& hip, uint64_t quota) {
     uint64_t ram = first_ram(hip) + CHILD_RAM_OFFSET;
     auto* mailbox = reinterpret_cast<Mailbox*>(ram);
     for (auto& w : mailbox->word) w = 0;
     auto image = reinterpret_cast<uint64_t>(__image_first), text = reinterpret_cast<uint64_t>(__text_end),
          rodata = reinterpret_cast<uint64_t>(__rodata_end);
-    if (!ok("creating its PD", user::hypercall(enc::create_pd(CHILD_PD, abi::SEL_OWN_PD, CHILD_QUOTA_PAGES))) ||
+    if (!ok("creating its PD", user::hypercall(enc::create_pd(CHILD_PD, abi::SEL_OWN_PD, quota))) ||
         !share(image, text, abi::perm::MEM_R | abi::perm::MEM_X) || !share(text, rodata, abi::perm::MEM_R) ||
         !ok("giving it its page",
             user::hypercall(enc::delegate(abi::SEL_OWN_PD, CHILD_PD, Crd(SpaceKind::HostMemory, ram >> 12, 0, RW),

@@ -29,7 +29,7 @@ inline Mailbox& child_mailbox() { return *reinterpret_cast<Mailbox*>(CHILD_PAGE)
 
 // Makes the child PD (no thread yet); returns the mailbox as the root task
 // sees it, or nullptr (and says why) if a hypercall failed.
-Mailbox* make_child(const abi::Hip& hip);
+Mailbox* make_child(const abi::Hip& hip, uint64_t quota = CHILD_QUOTA_PAGES);
 // Starts the thread of the child make_child() made at `entry`, on CPU `cpu`.
 bool run_child(void (*entry)(), uint8_t priority, uint16_t cpu);
 // Both.

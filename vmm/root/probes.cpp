@@ -17,11 +17,6 @@ constexpr uint64_t TPM_LOCALITY1 = 0xfed41000;
 constexpr uint8_t RW = abi::perm::MEM_R | abi::perm::MEM_W;
 constexpr uint64_t PROBE_QUOTA_PAGES = 16;  // an empty PD's tables and a few objects
 
-void expect(const char* what, abi::Status got, abi::Status want) {
-    user::console::print("probe: %s: %s (%s)\n", what, abi::status_name(got),
-                         got == want ? "as documented" : "UNEXPECTED");
-}
-
 uint64_t read64(uint64_t address) { return *reinterpret_cast<volatile uint64_t*>(address); }
 void write64(uint64_t address, uint64_t v) { *reinterpret_cast<volatile uint64_t*>(address) = v; }
 
@@ -247,11 +242,6 @@ void child_capabilities_probe(const abi::Hip& hip) {
     for (;;) {}
 }
 
-uint64_t pages_used(abi::Selector pd) {
-    abi::Args q = enc::quota(pd);
-    return user::hypercall(q, &q) == abi::Status::Success ? q.p2 : ~uint64_t(0);
-}
-
 void child_quota_probe(const abi::Hip& hip) {
     user::console::print("probe: a child PD makes semaphores until its kernel memory runs out\n");
     const uint64_t before = pages_used(abi::SEL_OWN_PD);
@@ -323,6 +313,7 @@ constexpr Probe PROBES[] = {
     {"child-ports", child_ports_probe},
     {"child-capabilities", child_capabilities_probe},
     {"child-quota", child_quota_probe},
+    {"pd-chain", pd_chain_probe},
     {"spin", spin_probe},
     {"vcpu-reply", vcpu_reply_probe},
     {"smp-cpus", smp_cpus_probe},
@@ -330,6 +321,16 @@ constexpr Probe PROBES[] = {
 };
 
 }  // namespace
+
+void expect(const char* what, abi::Status got, abi::Status want) {
+    user::console::print("probe: %s: %s (%s)\n", what, abi::status_name(got),
+                         got == want ? "as documented" : "UNEXPECTED");
+}
+
+uint64_t pages_used(abi::Selector pd) {
+    abi::Args q = enc::quota(pd);
+    return user::hypercall(q, &q) == abi::Status::Success ? q.p2 : ~uint64_t(0);
+}
 
 bool run_probe(StringView name, const abi::Hip& hip) {
     for (const Probe& p : PROBES)

@@ -3,7 +3,9 @@
 // the documented outcome: a status for a hypercall, or a fault that ends
 // the thread while the kernel carries on and reports itself healthy.
 #pragma once
+#include "abi/capability.hpp"
 #include "abi/hip.hpp"
+#include "abi/status.hpp"
 #include "lib/string.hpp"
 
 namespace keel::root {
@@ -13,6 +15,12 @@ namespace keel::root {
 bool run_probe(StringView name, const abi::Hip& hip);
 // The address of the root task's first RAM range.
 uint64_t first_ram(const abi::Hip& hip);
+// Prints what a hypercall answered and whether that is the documented answer.
+void expect(const char* what, abi::Status got, abi::Status want);
+// The pages of kernel memory `pd` uses (ctrl_pd's Quota); all ones if refused.
+uint64_t pages_used(abi::Selector pd);
+// chain_probe.cpp: a chain of PDs, each holding the next, revoked at its head.
+void pd_chain_probe(const abi::Hip& hip);
 // vcpu_probe.cpp: a vCPU's refused reply, and its exit without a portal.
 void vcpu_reply_probe(const abi::Hip& hip);
 // smp_probe.cpp: threads on every CPU; a TLB shootdown.

@@ -30,11 +30,6 @@ alignas(16) uint8_t handler_stacks[MAX_CPUS][STACK];
 alignas(16) uint8_t thread_stacks[MAX_CPUS][STACK];
 constinit volatile uint64_t ran[MAX_CPUS] = {}, spins[MAX_CPUS] = {};
 
-void expect(const char* what, abi::Status got, abi::Status want) {
-    user::console::print("probe: %s: %s (%s)\n", what, abi::status_name(got),
-                         got == want ? "as documented" : "UNEXPECTED");
-}
-
 uint64_t top(uint8_t* stack) { return reinterpret_cast<uint64_t>(stack + STACK - 8); }
 
 // A thread's start-up portal, served on the thread's CPU (id: the CPU).
