@@ -18,15 +18,17 @@ enum class HipFeature : uint32_t {
     DrtmLaunch = 1 << 4,  // started by Keel's secure loader after a dynamic launch
 };
 
-// A range the root task received, a boot module, or a module's command
-// line (address: its offset in Hip::module_cmdlines, size: its length).
+// A range the root task received, a boot module, a module's command line
+// (address: its offset in Hip::module_cmdlines, size: its length), or MSRs
+// (address: the first, size: how many) in its MSR space, which a guest of
+// a PD holding them reads and writes without an exit.
 struct HipMemory {
     uint64_t address;  // in the root task's host space
     uint64_t size;
     uint32_t kind;  // HipMemoryKind
     uint32_t aux;  // for a module and its command line: the module's index (0 = the root task itself)
 };
-enum class HipMemoryKind : uint32_t { Ram = 1, Module = 2, ModuleCommandLine = 3 };
+enum class HipMemoryKind : uint32_t { Ram = 1, Module = 2, ModuleCommandLine = 3, Msr = 4 };
 
 struct Hip {
     uint32_t signature;

@@ -27,6 +27,14 @@ public:
         for (unsigned i = 0; i < PAGE_SIZE / 8; ++i) p[i] = 0;  // nothing of its last user
         return p;
     }
+    // Only from the frame allocator: the list's pages are seldom neighbours.
+    void* allocate_pages(size_t count) override {
+        uint64_t pa;
+        if (frames_.allocate(count, pa) != Status::Ok) return nullptr;
+        auto* p = reinterpret_cast<uint64_t*>(pa);
+        for (uint64_t i = 0; i < count * PAGE_SIZE / 8; ++i) p[i] = 0;
+        return p;
+    }
     void free_page(void* page) override {
         auto* p = static_cast<uint64_t*>(page);
         *p = reinterpret_cast<uint64_t>(free_);

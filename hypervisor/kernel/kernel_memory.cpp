@@ -55,6 +55,13 @@ void* KernelMemory::allocate_page() {
     return page;
 }
 
+void* KernelMemory::allocate_pages(size_t count) {
+    if (count > limit_ - used_) return nullptr;
+    void* pages = upstream_.allocate_pages(count);
+    if (pages) used_ += count;
+    return pages;
+}
+
 void KernelMemory::free_page(void* page) {
     KEEL_ASSERT(used_ > 0);
     --used_;

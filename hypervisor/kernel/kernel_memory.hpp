@@ -49,6 +49,7 @@ public:
 
     // Whole pages (tables, UTCBs, VMCBs), counted against the quota.
     void* allocate_page() override;
+    void* allocate_pages(size_t count) override;
     void free_page(void* page) override;
 
     uint64_t limit() const { return limit_; }

@@ -20,6 +20,7 @@
 #include "drtm_report.hpp"
 #include "frame_allocator.hpp"
 #include "hypervisor/arch/x86/pd_tables.hpp"
+#include "hypervisor/arch/x86/svm/msr_permission_map.hpp"
 #include "hypervisor/arch/x86/svm/vcpu_factory.hpp"
 #include "hypervisor/arch/x86/user_mode.hpp"
 #include "hypervisor/kernel/frame_pages.hpp"
@@ -460,6 +461,16 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
                         features,
                         0,
                         uint16_t(cpus_online)};
+    // Where guests can run, every PD's MSR space is a permission map, and
+    // the root task receives the MSRs the hardware switches with a guest.
+    GrantRange msrs[sizeof x86::svm::PASS_THROUGH / sizeof x86::svm::PASS_THROUGH[0]];
+    if (svm.usable) {
+        tables->set_msr_tables(&x86::svm::msr_tables());
+        for (size_t i = 0; i < sizeof msrs / sizeof msrs[0]; ++i)
+            msrs[i] = {x86::svm::PASS_THROUGH[i].first, x86::svm::PASS_THROUGH[i].end};
+        setup.msrs = msrs;
+        setup.msr_count = sizeof msrs / sizeof msrs[0];
+    }
     RootTaskReport report;
     Ec* ec = nullptr;
     if (abi::Status s = create_root_task(setup, *module, ec, report); s != abi::Status::Success) {
@@ -470,11 +481,12 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
     root_ec = ec;
     console::print("root: '%.*s' loaded: %zu segments, entry 0x%lx\n", int(module->cmdline.size), module->cmdline.data,
                    report.segments, report.entry);
-    console::print("root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules (%zu copied out of "
-                   "the kernel's pages), TPM locality 0, %zu port ranges; the kernel keeps a pool of %lu KiB%s\n",
-                   report.ram_pages * PAGE_SIZE >> 20, report.ram_ranges, abi::ROOT_PHYS_BASE, report.modules,
-                   report.modules_copied, report.port_ranges, report.pool_pages * PAGE_SIZE >> 10,
-                   report.hip_truncated ? " (the information page lists only part of it)" : "");
+    console::print(
+        "root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules (%zu copied out of "
+        "the kernel's pages), TPM locality 0, %zu port ranges, %zu MSR ranges; the kernel keeps a pool of %lu KiB%s\n",
+        report.ram_pages * PAGE_SIZE >> 20, report.ram_ranges, abi::ROOT_PHYS_BASE, report.modules,
+        report.modules_copied, report.port_ranges, report.msr_ranges, report.pool_pages * PAGE_SIZE >> 10,
+        report.hip_truncated ? " (the information page lists only part of it)" : "");
     console::print("root: ring 3 with SMEP %s, SMAP %s\n", x86::user::smep() ? "on" : "not offered by this CPU",
                    x86::user::smap() ? "on" : "not offered by this CPU");
     HypercallContext k{*tables,      &ec->pd, kernel_healthy, [](void*, bool failed) { user::power_off(failed); },

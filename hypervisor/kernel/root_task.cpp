@@ -210,6 +210,16 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
                                        abi::perm::PIO_ACCESS)) != abi::Status::Success)
             return fail(r, "granting its I/O ports", st);
     r.port_ranges = port_count;
+    // The MSRs guests may reach directly, listed in the HIP so the root
+    // task knows what it can pass on to its VMMs.
+    for (size_t i = 0; i < k.msr_count; ++i) {
+        uint64_t count = k.msrs[i].end - k.msrs[i].base;
+        if ((st = root->msr.grant_root(k.msrs[i].base, k.msrs[i].base, count, abi::perm::MSR_R | abi::perm::MSR_W)) !=
+            abi::Status::Success)
+            return fail(r, "granting its MSRs", st);
+        add_hip(*hip, abi::HipMemoryKind::Msr, k.msrs[i].base, count, 0, r);
+    }
+    r.msr_ranges = k.msr_count;
 
     if (!root->table(0).map(abi::HIP_ADDRESS / PAGE, reinterpret_cast<uint64_t>(hip) / PAGE, 1, abi::perm::MEM_R))
         return fail(r, "mapping its information page", abi::Status::OutOfMemory);

@@ -35,6 +35,10 @@ struct RootTaskSetup {
     uint32_t hip_features;
     uint64_t tsc_khz;
     uint16_t cpu_count;  // online, for the information page
+    // The MSRs a guest may reach without an exit (the virtualization
+    // backend's; none without one): into the root task's MSR space.
+    const GrantRange* msrs = nullptr;
+    size_t msr_count = 0;
 };
 
 struct RootTaskReport {
@@ -42,7 +46,7 @@ struct RootTaskReport {
     size_t segments = 0;
     uint64_t ram_pages = 0, ram_ranges = 0;  // granted
     uint64_t pool_pages = 0;  // kept by the kernel for its objects and tables
-    size_t modules = 0, port_ranges = 0;
+    size_t modules = 0, port_ranges = 0, msr_ranges = 0;
     size_t modules_copied = 0;  // moved out of pages the kernel keeps before they were given
     bool hip_truncated = false;
     const char* failure = nullptr;  // what went wrong, with the status

@@ -13,6 +13,10 @@ class PageSource {
 public:
     // A zeroed, 4 KiB-aligned page, or nullptr when memory is exhausted.
     virtual void* allocate_page() = 0;
+    // `count` zeroed pages at consecutive physical addresses, for what the
+    // hardware reads as one block (SVM's MSR permission map), or nullptr.
+    // Each is given back on its own.
+    virtual void* allocate_pages(size_t count) = 0;
     virtual void free_page(void* page) = 0;
 
 protected:

@@ -31,9 +31,10 @@ TEST(RootTask, RunsInRing3WithWhatTheKernelGaveIt) {
     EXPECT_TRUE(has(b.serial, "root: 'root probe=capabilities' loaded: 3 segments")) << b.serial;
     EXPECT_TRUE(std::regex_search(
         b.serial,
-        std::regex(R"(root: granted \d+ MiB of RAM in \d+ ranges at 0x400000000000 )"
-                   R"(\+ physical, 1 modules \(\d copied out of the kernel's pages\), TPM locality 0, 7 port ranges; )"
-                   R"(the kernel keeps a pool of \d+ KiB)")))
+        std::regex(
+            R"(root: granted \d+ MiB of RAM in \d+ ranges at 0x400000000000 )"
+            R"(\+ physical, 1 modules \(\d copied out of the kernel's pages\), TPM locality 0, 7 port ranges, 3 MSR ranges; )"
+            R"(the kernel keeps a pool of \d+ KiB)")))
         << b.serial;
     EXPECT_TRUE(has(b.serial, "[root] root: running in ring 3, command line 'root probe=capabilities'")) << b.serial;
     EXPECT_TRUE(has(b.serial, "[root] root: ABI 1, 1 CPU(s), 15 hypercalls")) << b.serial;

@@ -171,4 +171,26 @@ TEST(EferWrite, IsInterceptedAndTheHostIsUnaffected) {
     EXPECT_FALSE(has(b.serial, "KEEL EXCEPTION")) << b.serial;
 }
 
+// The MSRs the hardware switches with a guest (SYSCALL/SYSENTER targets,
+// FS/GS bases) reach the guest without an exit: the kernel clears them in
+// the VMM PD's MSR permission map, since the root task passed them on.
+// Every other MSR still exits to the VMM (TSC_AUX here; EFER above). The
+// host, whose own LSTAR is its hypercall entry, runs on after the guest
+// wrote LSTAR: VMLOAD gives it back its own.
+TEST(MsrPassThrough, SwitchedMsrsReachTheGuestAndOthersStillExit) {
+    Boot b = boot_iso("keel-vm-msr.iso");
+    for (const char* msr : {"c0000082", "c0000100", "00000176"})
+        EXPECT_TRUE(has(b.serial, std::string("[msr-guest] guest: msr ") + msr + ": kept what was written"))
+            << msr << "\n"
+            << b.serial;
+    EXPECT_FALSE(has(b.serial, "vmm: guest wrote MSR 0xc0000082")) << b.serial;
+    EXPECT_FALSE(has(b.serial, "vmm: guest read MSR 0xc0000100")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[msr-guest] guest: msr c0000103: LOST what was written")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[msr-guest] vmm: guest wrote MSR 0xc0000103 (not emulated: ignored)")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: 1 of 1 VMs passed")) << b.serial;
+    EXPECT_TRUE(has(b.serial, HEALTHY)) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+    EXPECT_FALSE(has(b.serial, "KEEL EXCEPTION")) << b.serial;
+}
+
 }  // namespace

@@ -1,9 +1,10 @@
 // A page source for host tests: aligned pages from the heap, counted, and
-// optionally limited to simulate kernel memory running out.
+// optionally limited to simulate kernel memory running out. Pages allocated
+// together (allocate_pages) are one heap block, freed when its last page is.
 #pragma once
 #include <cstdlib>
 #include <cstring>
-#include <set>
+#include <map>
 
 #include "hypervisor/kernel/slab.hpp"
 
@@ -13,25 +14,34 @@ class HeapPages final : public PageSource {
 public:
     explicit HeapPages(size_t limit = ~size_t(0)) : limit_(limit) {}
     ~HeapPages() {
-        for (void* p : live_) std::free(p);
+        for (auto& b : blocks_) std::free(b.first);
     }
-    void* allocate_page() override {
-        if (live_.size() >= limit_) return nullptr;
-        void* p = std::aligned_alloc(4096, 4096);
-        std::memset(p, 0, 4096);
-        live_.insert(p);
-        return p;
+    void* allocate_page() override { return allocate_pages(1); }
+    void* allocate_pages(size_t count) override {
+        if (!count || live() + count > limit_) return nullptr;
+        auto* block = static_cast<char*>(std::aligned_alloc(4096, count * 4096));
+        std::memset(block, 0, count * 4096);
+        blocks_[block] = count;
+        for (size_t i = 0; i < count; ++i) pages_[block + i * 4096] = block;
+        return block;
     }
     void free_page(void* page) override {
-        if (live_.erase(page) != 1) std::abort();  // not ours, or twice: a bug in the code under test
-        std::free(page);
+        auto it = pages_.find(page);
+        if (it == pages_.end()) std::abort();  // not ours, or twice: a bug in the code under test
+        char* block = it->second;
+        pages_.erase(it);
+        if (--blocks_[block] == 0) {
+            blocks_.erase(block);
+            std::free(block);
+        }
     }
-    size_t live() const { return live_.size(); }
+    size_t live() const { return pages_.size(); }
     void set_limit(size_t limit) { limit_ = limit; }
 
 private:
     size_t limit_;
-    std::set<void*> live_;
+    std::map<void*, char*> pages_;  // each live page and its block
+    std::map<char*, size_t> blocks_;  // each block and its live pages
 };
 
 }  // namespace keel::test

@@ -170,6 +170,21 @@ bool give_guest(const abi::Hip& hip, const char* vm, const Module& guest, abi::S
                                             vmm::GUEST_WINDOW >> 12)));
 }
 
+// The MSRs the kernel lets guests reach without an exit (the HIP lists
+// them; the hardware switches them with each guest): every VMM's, so its
+// guest's SYSCALL set-up and FS/GS bases cost no exit.
+bool give_msrs(const abi::Hip& hip, const char* vm, abi::Selector pd) {
+    for (uint32_t i = 0; i < hip.memory_count; ++i) {
+        if (hip.memory[i].kind != uint32_t(abi::HipMemoryKind::Msr)) continue;
+        for (uint64_t msr = hip.memory[i].address; msr < hip.memory[i].address + hip.memory[i].size; ++msr)
+            if (!ok(vm, "giving its VMM the guest's MSRs",
+                    user::hypercall(enc::delegate(
+                        abi::SEL_OWN_PD, pd, Crd(SpaceKind::Msr, msr, 0, abi::perm::MSR_R | abi::perm::MSR_W), msr))))
+                return false;
+    }
+    return true;
+}
+
 // A VMM's start-up portal (its id: the VM's index): where its first thread
 // begins and a stack (its crt0 sets its own).
 extern "C" [[noreturn]] void vmm_startup(uint64_t id) {
@@ -231,7 +246,7 @@ bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Mo
     if (!start_page ||
         !ok(vm, "creating its VMM's PD",
             user::hypercall(enc::create_pd(pd, abi::SEL_OWN_PD, VMM_QUOTA_PAGES, VMM_PRIORITY))) ||
-        !load_vmm(hip, vm, vmm_image, pd, entry) || !give_guest(hip, vm, guest, pd, start))
+        !load_vmm(hip, vm, vmm_image, pd, entry) || !give_guest(hip, vm, guest, pd, start) || !give_msrs(hip, vm, pd))
         return false;
     start.magic = vmm::START_MAGIC;
     start.tsc_khz = hip.tsc_khz;

@@ -18,8 +18,8 @@ Status allocate_table(void* ctx, uint64_t& phys) {
 uint64_t* access_table(void*, uint64_t phys) { return reinterpret_cast<uint64_t*>(phys); }
 void free_table(void* ctx, uint64_t phys) { static_cast<PageSource*>(ctx)->free_page(reinterpret_cast<void*>(phys)); }
 
-// The root task receives no MSR (root_grant.hpp), so no MSR ever reaches a
-// PD's space: a vCPU's MSR accesses all exit to its VMM.
+// Without a virtualization backend the root task receives no MSR
+// (RootTaskSetup::msrs), so none ever reaches a PD's space.
 class NoMsrPassThrough final : public ResourceSpace::Hardware {
 public:
     bool map(uint64_t, uint64_t, uint64_t, uint8_t) override {
@@ -65,13 +65,16 @@ ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind, KernelMemory& memo
         }
         return new (p) IoBitmap(low, high);
     }
-    case abi::SpaceKind::Msr: return &no_msrs;
+    case abi::SpaceKind::Msr: return msrs_ ? msrs_->make(memory) : &no_msrs;
     default: return nullptr;
     }
 }
 
 void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table, KernelMemory& memory) {
-    if (kind == abi::SpaceKind::Msr) return;
+    if (kind == abi::SpaceKind::Msr) {
+        if (table != &no_msrs) msrs_->release(table, memory);
+        return;
+    }
     if (kind == abi::SpaceKind::Pio) {
         auto* io = static_cast<IoBitmap*>(table);
         uint8_t *low = io->low(), *high = io->high();

@@ -8,9 +8,19 @@
 
 namespace keel::x86 {
 
+// The virtualization backend's table behind a PD's MSR space (its format
+// is the backend's: SVM's permission map); PDs made before a backend set
+// one, or without a backend, get none, and no MSR may reach them.
+struct MsrTables {
+    ResourceSpace::Hardware* (*make)(KernelMemory& memory);
+    void (*release)(ResourceSpace::Hardware* table, KernelMemory& memory);
+};
+
 class PdTables final : public PdHardware {
 public:
     PdTables(const uint64_t* kernel_root, PagingSpace::IsRam is_ram);
+    // Before the root task is made.
+    void set_msr_tables(const MsrTables* msrs) { msrs_ = msrs; }
 
     ResourceSpace::Hardware* table(abi::SpaceKind kind, KernelMemory& memory) override;
     void release(abi::SpaceKind kind, ResourceSpace::Hardware* table, KernelMemory& memory) override;
@@ -24,6 +34,7 @@ public:
 private:
     const uint64_t* const kernel_root_;
     const PagingSpace::IsRam is_ram_;
+    const MsrTables* msrs_ = nullptr;
 };
 
 }  // namespace keel::x86

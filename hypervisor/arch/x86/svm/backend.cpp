@@ -17,7 +17,6 @@ constexpr uint32_t SVM_EDX_NPT = 1u << 0;
 constexpr uint32_t SVM_EDX_NRIPS = 1u << 3;
 constexpr uint64_t VM_CR_SVMDIS = 1ull << 4;
 constexpr uint64_t IOPM_PAGES = 3;  // 64 Ki ports + the 3 bits an access may spill over
-constexpr uint64_t MSRPM_PAGES = 2;
 
 constinit x86::svm::SharedState shared[x86::MAX_CPUS] = {};
 constinit bool enabled[x86::MAX_CPUS] = {};
@@ -55,8 +54,8 @@ Support probe() {
 
 // On the CPU that calls it: the host save area and the host's VMSAVE state
 // (its TR differs from every other CPU's); the intercept bitmaps every
-// vCPU shares are made by the boot CPU: all ports and all MSRs exit, so the
-// VMM sees each access (the kernel holds no MSR a VMM could pass through yet).
+// vCPU shares are made by the boot CPU: all ports exit, so the VMM sees
+// each access. (MSRs: each PD's own permission map, msr_permission_map.hpp.)
 Status enable(FrameAllocator& frames) {
     using namespace x86;
     unsigned cpu = here().index;
@@ -67,11 +66,9 @@ Status enable(FrameAllocator& frames) {
     if (Status s = allocate_filled(frames, 1, 0, mine.host_state_pa); s != Status::Ok) return s;
     if (cpu == 0) {
         if (Status s = allocate_filled(frames, IOPM_PAGES, 0xff, mine.iopm_pa); s != Status::Ok) return s;
-        if (Status s = allocate_filled(frames, MSRPM_PAGES, 0xff, mine.msrpm_pa); s != Status::Ok) return s;
     } else {
         if (!enabled[0]) return Status::BadArgument;  // the boot CPU first
         mine.iopm_pa = shared[0].iopm_pa;
-        mine.msrpm_pa = shared[0].msrpm_pa;
     }
     CpuidResult f = cpuid(CPUID_SVM_FEATURES);
     mine.asid_limit = f.ebx;

@@ -32,14 +32,15 @@ static_assert(__builtin_offsetof(SoftState, rbx) == 0 && __builtin_offsetof(Soft
 
 }  // namespace
 
-GuestCpu::GuestCpu(KernelMemory& memory, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu)
-    : memory_(memory), shared_(shared), nested_(nested), vmcb_(vmcb), fpu_(fpu) {
+GuestCpu::GuestCpu(KernelMemory& memory, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu,
+                   uint64_t msrpm_pa)
+    : memory_(memory), shared_(shared), nested_(nested), vmcb_(vmcb), fpu_(fpu), msrpm_pa_(msrpm_pa) {
     uint32_t usable = shared.asid_limit > 1 ? shared.asid_limit - 1 : 1;
     asid_ = shared.next_asid++ % (usable < ASIDS ? usable : ASIDS) + 1;
     reset();
 }
 
-GuestCpu* GuestCpu::create(KernelMemory& memory, SharedState& shared, PagingSpace& nested) {
+GuestCpu* GuestCpu::create(KernelMemory& memory, SharedState& shared, PagingSpace& nested, uint64_t msrpm_pa) {
     void* p = memory.allocate<GuestCpu>();
     void* vmcb = memory.allocate_page();
     void* fpu = memory.allocate_page();
@@ -49,7 +50,7 @@ GuestCpu* GuestCpu::create(KernelMemory& memory, SharedState& shared, PagingSpac
         if (p) memory.free(p);
         return nullptr;
     }
-    return new (p) GuestCpu(memory, shared, nested, *static_cast<Vmcb*>(vmcb), static_cast<uint8_t*>(fpu));
+    return new (p) GuestCpu(memory, shared, nested, *static_cast<Vmcb*>(vmcb), static_cast<uint8_t*>(fpu), msrpm_pa);
 }
 
 void GuestCpu::destroy() {
@@ -69,7 +70,7 @@ void GuestCpu::reset() {
     v.write<uint32_t>(VmcbField::InterceptMisc2, FORCED_INTERCEPT2);
     v.write<uint32_t>(VmcbField::InterceptExceptions, FORCED_EXCEPTIONS);
     v.write<uint64_t>(VmcbField::IopmBase, shared_.iopm_pa);
-    v.write<uint64_t>(VmcbField::MsrpmBase, shared_.msrpm_pa);
+    v.write<uint64_t>(VmcbField::MsrpmBase, msrpm_pa_);
     v.write<uint32_t>(VmcbField::GuestAsid, asid_);
     // The host keeps physical interrupts: they exit, and the guest's
     // RFLAGS.IF masks only virtual ones.

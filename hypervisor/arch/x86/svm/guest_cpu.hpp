@@ -14,14 +14,14 @@ namespace keel::x86::svm {
 
 class GuestCpu;
 
-// What the vCPUs of one CPU share: intercept bitmaps where every port and
-// MSR exits (the VMM sees each access; the same pages on every CPU), that
+// What the vCPUs of one CPU share: the I/O intercept bitmap, where every
+// port exits (the VMM sees each access; the same pages on every CPU), that
 // CPU's VMSAVE area, and who last used each ASID and the extended state
 // and debug registers there (a switch to another flushes, respectively
 // saves and restores). vCPUs never move between CPUs.
 struct SharedState {
     static constexpr unsigned ASIDS = 64;  // at most this many tagged at once; more share, with a flush on each switch
-    uint64_t iopm_pa, msrpm_pa, host_state_pa;
+    uint64_t iopm_pa, host_state_pa;
     uint32_t asid_limit;  // ASIDs 1 .. asid_limit - 1 are the guests'
     bool next_rip;  // the CPU reports NextRIP (CPUID 8000_000Ah EDX bit 3)
     GuestCpu* asid_owner[ASIDS];
@@ -35,8 +35,8 @@ struct SharedState {
 class GuestCpu final : public VcpuHw {
 public:
     // From `memory` (its PD's): the object, the VMCB and the FPU area;
-    // nullptr if the quota ran out.
-    static GuestCpu* create(KernelMemory& memory, SharedState& shared, PagingSpace& nested);
+    // nullptr if the quota ran out. `msrpm_pa`: its PD's MSR permission map.
+    static GuestCpu* create(KernelMemory& memory, SharedState& shared, PagingSpace& nested, uint64_t msrpm_pa);
 
     VcpuExit run() override;
     void save(uint64_t mtd, abi::VcpuState& out) override;
@@ -44,7 +44,8 @@ public:
     void destroy() override;
 
 private:
-    GuestCpu(KernelMemory& memory, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu);
+    GuestCpu(KernelMemory& memory, SharedState& shared, PagingSpace& nested, Vmcb& vmcb, uint8_t* fpu,
+             uint64_t msrpm_pa);
     void reset();
     void prepare_entry();
     void arm_window(bool on);
@@ -57,6 +58,7 @@ private:
     PagingSpace& nested_;
     Vmcb& vmcb_;  // identity mapped: its virtual address is its physical one
     uint8_t* const fpu_;  // XSAVE (or FXSAVE) area, a page, while another vCPU holds the state
+    const uint64_t msrpm_pa_;
     uint64_t dr_[4] = {};  // DR0-DR3, likewise
     SoftState soft_ = {};
     ExitDetail exit_ = {};
