@@ -54,7 +54,9 @@ TEST(RootTask, CapabilityMisuseIsRefusedWithTheDocumentedStatus) {
           "delegate RAM beyond it: bad parameter (as documented)",
           "delegate TPM locality 1: bad capability (as documented)",
           "delegate the kernel's image: bad capability (as documented)",
-          "delegate COM1's ports: bad capability (as documented)", "delegate an MSR: bad capability (as documented)",
+          "delegate COM1's ports: bad capability (as documented)", "delegate EFER: bad capability (as documented)",
+          "delegate VM_HSAVE_PA: bad capability (as documented)",
+          "delegate LSTAR, which the hardware switches with a guest: success (as documented)",
           "create a PD whose SCs run at priority 100 at most: success (as documented)",
           "create an SC from it at priority 101: bad parameter (as documented)",
           "create a PD from it with ceiling 200: bad parameter (as documented)"})

@@ -117,10 +117,18 @@ void capabilities(const abi::Hip& hip) {
            user::hypercall(
                enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::Pio, 0x3f8, 3, abi::perm::PIO_ACCESS), 0x3f8)),
            abi::Status::BadCapability);
-    expect("delegate an MSR",
+    expect("delegate EFER",
            user::hypercall(
                enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::Msr, 0xc0000080, 0, abi::perm::ALL), 0xc0000080)),
            abi::Status::BadCapability);
+    expect("delegate VM_HSAVE_PA",
+           user::hypercall(
+               enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::Msr, 0xc0010117, 0, abi::perm::ALL), 0xc0010117)),
+           abi::Status::BadCapability);
+    expect("delegate LSTAR, which the hardware switches with a guest",
+           user::hypercall(
+               enc::delegate(abi::SEL_OWN_PD, 41, Crd(SpaceKind::Msr, 0xc0000082, 0, abi::perm::ALL), 0xc0000082)),
+           abi::Status::Success);
     // Priority ceilings: a PD given time up to 100 cannot make more.
     expect("create a PD whose SCs run at priority 100 at most",
            user::hypercall(enc::create_pd(43, abi::SEL_OWN_PD, PROBE_QUOTA_PAGES, 100)), abi::Status::Success);
