@@ -19,7 +19,7 @@ file(INSTALL DESTINATION "${unitdir}" TYPE FILE PERMISSIONS OWNER_READ OWNER_WRI
 
 # Configuration files: an installation never overwrites one that is there
 # (it may have been edited); the Debian package's conffiles get dpkg's care.
-foreach(name keel-verifierd.toml keel-agent.env)
+foreach(name keel-verifierd.toml keel-agent.toml)
   if(EXISTS "$ENV{DESTDIR}${KEEL_SYSCONFDIR}/keel/${name}")
     message(STATUS "Keeping: $ENV{DESTDIR}${KEEL_SYSCONFDIR}/keel/${name} (already there; the default is "
                    "${KEEL_PACKAGING_SOURCE_DIR}/etc/${name})")

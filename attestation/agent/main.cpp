@@ -15,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "attestation/agent/agent_config.hpp"
 #include "attestation/agent/agent_service.hpp"
 #include "attestation/agent/http_server.hpp"
 #include "attestation/agent/log_files.hpp"
@@ -76,6 +77,29 @@ void add_log_options(CLI::App& cmd, AgentOptions& o, std::string& drtm_log, std:
     cmd.add_option("--pcrs", o.pcrs, "PCRs to quote in every allocated bank (default 0-23)")->check(CLI::Range(0, 23));
 }
 
+// The command line with the options of `serve --config FILE` or `push
+// --config FILE` appended, each one the command line does not give itself.
+std::vector<std::string> with_config(int argc, char** argv) {
+    std::vector<std::string> args(argv, argv + argc), given;
+    std::string command, config;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (command.empty()) {
+            if (a.empty() || a[0] != '-') command = a;  // the subcommand: the first word that is no option
+            continue;
+        }
+        if (a.rfind("--", 0) != 0) continue;
+        given.push_back(a.substr(0, a.find('=')));
+        if (a == "--config" && i + 1 < argc) config = argv[i + 1];
+        if (a.rfind("--config=", 0) == 0) config = a.substr(9);
+    }
+    if ((command == "serve" || command == "push") && !config.empty()) {
+        auto more = keel::agent::config_arguments(config, command, given);
+        args.insert(args.end(), more.begin(), more.end());
+    }
+    return args;
+}
+
 std::unique_ptr<keel::agent::HttpServer> running_server;
 std::unique_ptr<keel::agent::PushClient> running_push;
 
@@ -102,6 +126,9 @@ int main(int argc, char** argv) {
     add_tpm_options(*serve, options, ek, ak, transient);
     add_log_options(*serve, options, drtm_log, boot_log);
     serve->add_option("--listen", listen, "ADDRESS:PORT (default 127.0.0.1:7734; port 0 picks a free one)");
+    std::string config;
+    const char* config_help = "TOML file with the options ([tpm], [logs], [serve], [push]); the command line wins";
+    serve->add_option("--config", config, config_help);
 
     keel::agent::PushOptions push_options;
     auto push = app.add_subcommand("push", "submit evidence to keel-verifierd on its schedule (no inbound port)");
@@ -118,6 +145,7 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     push->add_option("--retry", push_options.retry_seconds, "seconds between tries while the verifier is away")
         ->check(CLI::Range(1, 3600));
+    push->add_option("--config", config, config_help);
 
     auto identity = app.add_subcommand("identity", "write the enrolment identity (EK, EK certificate, AK)");
     add_tpm_options(*identity, options, ek, ak, transient);
@@ -135,7 +163,13 @@ int main(int argc, char** argv) {
     quote->add_option("-o,--out", out, "output file (default: standard output)");
 
     try {
-        app.parse(argc, argv);
+        std::vector<std::string> args = with_config(argc, argv);
+        std::vector<char*> pointers;
+        for (std::string& a : args) pointers.push_back(a.data());
+        app.parse(int(pointers.size()), pointers.data());
+    } catch (const keel::agent::ConfigError& e) {
+        std::cerr << "keel-agent: " << e.what() << "\n";
+        return exit_bad_input;
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
         std::cerr << "keel-agent: " << e.what() << " (see keel-agent --help)\n";

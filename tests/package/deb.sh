@@ -35,9 +35,9 @@ done
 grep -q ">=" <<<"$depends" || fail "Depends has no versions: dpkg-shlibdeps did not run"
 
 dpkg-deb -e "$deb" "$tmp/control"
-printf '/etc/keel/keel-verifierd.toml\n/etc/keel/keel-agent.env\n' >"$tmp/want-conffiles"
+printf '/etc/keel/keel-verifierd.toml\n/etc/keel/keel-agent.toml\n' >"$tmp/want-conffiles"
 if diff -u "$tmp/want-conffiles" "$tmp/control/conffiles" >&2; then
-    pass "conffiles: /etc/keel/keel-verifierd.toml, /etc/keel/keel-agent.env"
+    pass "conffiles: /etc/keel/keel-verifierd.toml, /etc/keel/keel-agent.toml"
 else
     fail "conffiles differ"
 fi

@@ -30,7 +30,7 @@ for page in man1/keel.1 man1/keel-agent.1 man8/keel-verifierd.8; do
         fail "man page $page.gz does not hold packaging/man/$name"
     fi
 done
-for f in keel-verifierd.toml keel-agent.env; do
+for f in keel-verifierd.toml keel-agent.toml; do
     cmp -s "$root/etc/keel/$f" "$KEEL_SOURCE_DIR/packaging/etc/$f" || fail "/etc/keel/$f differs from packaging/etc/$f"
 done
 
@@ -40,10 +40,8 @@ want="ExecStart=/usr/bin/keel-verifierd --config /etc/keel/keel-verifierd.toml"
 [ "$(unit_line "$units/keel-verifierd.service" ExecStart)" = "$want" ] || fail "keel-verifierd.service: no '$want'"
 for u in keel-agent:serve keel-agent-push:push; do
     unit=${u%%:*} verb=${u#*:}
-    want="ExecStart=/usr/bin/keel-agent $verb \$KEEL_AGENT_$(echo "$verb" | tr a-z A-Z)_OPTS"
+    want="ExecStart=/usr/bin/keel-agent $verb --config /etc/keel/keel-agent.toml"
     [ "$(unit_line "$units/$unit.service" ExecStart)" = "$want" ] || fail "$unit.service: no '$want'"
-    want="EnvironmentFile=/etc/keel/keel-agent.env"
-    [ "$(unit_line "$units/$unit.service" EnvironmentFile)" = "$want" ] || fail "$unit.service: no '$want'"
 done
 if grep -rl "@KEEL_" "$units" >/dev/null; then fail "a unit still holds a @KEEL_…@ placeholder"; fi
 pass "units name /usr/bin and /etc/keel"
@@ -52,7 +50,7 @@ pass "units name /usr/bin and /etc/keel"
 local_root=$tmp/local-root
 install_into "$local_root" /usr/local
 for f in usr/local/bin/keel usr/local/${KEEL_PLUGINDIR#usr/}/libkeel-http.so usr/local/etc/keel/keel-verifierd.toml \
-    usr/local/etc/keel/keel-agent.env usr/local/lib/systemd/system/keel-verifierd.service \
+    usr/local/etc/keel/keel-agent.toml usr/local/lib/systemd/system/keel-verifierd.service \
     usr/local/share/bash-completion/completions/keel usr/local/share/man/man8/keel-verifierd.8.gz; do
     [ -f "$local_root/$f" ] || fail "prefix /usr/local: no $f"
 done

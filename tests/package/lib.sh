@@ -36,7 +36,7 @@ expected_files() {
 644 usr/share/bash-completion/completions/keel-agent
 644 usr/share/bash-completion/completions/keel-verifierd
 644 etc/keel/keel-verifierd.toml
-644 etc/keel/keel-agent.env
+644 etc/keel/keel-agent.toml
 644 lib/systemd/system/keel-verifierd.service
 644 lib/systemd/system/keel-agent.service
 644 lib/systemd/system/keel-agent-push.service

@@ -74,5 +74,66 @@ TEST(AgentStartUp, ServeRefusesANonLoopbackAddress) {
     }
 }
 
+// --config: the settings of serve and push from a TOML file, the command
+// line winning; each setting reaches the check it feeds before the TPM.
+TEST(AgentConfigFile, ItsSettingsApplyAndTheCommandLineWins) {
+    ScratchDir dir;
+    const auto garbage = dir.write("drtm.log", "not a log").string();
+    const auto config =
+        dir.write("agent.toml", "[tpm]\ntcti = \"" + no_tpm + "\"\n[serve]\nlisten = \"0.0.0.0:7734\"\n").string();
+    auto r = run_command(KEEL_AGENT, {"serve", "--config", config});
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "--listen 0.0.0.0:7734: keel-agent serve speaks plain HTTP")) << r.err;
+    r = run_command(KEEL_AGENT, {"serve", "--config", config, "--listen", "127.0.0.1:0"});
+    EXPECT_EQ(r.status, 1) << "only the missing TPM (the file's TCTI) stops it: " << r.out << r.err;
+    const auto with_log = dir.write("log.toml", "[logs]\ndrtm_log = \"" + garbage + "\"\npcrs = [17, 18]\n").string();
+    r = run_command(KEEL_AGENT, {"serve", "--tcti", no_tpm, "--listen", "127.0.0.1:0", "--config=" + with_log});
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "--drtm-log " + garbage + ": not a TCG event log")) << r.err;
+}
+
+TEST(AgentConfigFile, PushTakesItsRequiredSettingsFromTheFile) {
+    ScratchDir dir;
+    const auto pem = dir.write("x.pem", "-----BEGIN CERTIFICATE-----\n").string();
+    auto r = run_command(KEEL_AGENT, {"push", "--tcti", no_tpm});
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "--verifier is required")) << r.err;
+    const auto config =
+        dir.write("push.toml", "[tpm]\ntcti = \"" + no_tpm +
+                                   "\"\n[push]\nverifier = \"https://127.0.0.1:1\"\nhost_id = \"node-1\"\n"
+                                   "certificate = \"" +
+                                   pem + "\"\nprivate_key = \"" + pem + "\"\nverifier_ca = \"" + pem +
+                                   "\"\nretry_seconds = 5\n"
+                                   "[serve]\nlisten = \"0.0.0.0:1\"\n")
+            .string();
+    r = run_command(KEEL_AGENT, {"push", "--config", config});
+    EXPECT_EQ(r.status, 1) << "every required option came from the file; only the missing TPM stops it: " << r.out
+                           << r.err;
+    EXPECT_FALSE(contains(r.err, "listen")) << "[serve] is not push's: " << r.err;
+}
+
+TEST(AgentConfigFile, UnknownKeysWrongTypesAndUnreadableFilesAreBadInput) {
+    ScratchDir dir;
+    struct Case {
+        const char* text;
+        const char* says;
+    };
+    for (const Case& c : {Case{"[push]\nverifer = \"https://x\"\n", "[push] verifer: unknown key"},
+                          Case{"[tpms]\ntcti = \"x\"\n", "unknown table [tpms]"},
+                          Case{"listen = \"127.0.0.1:1\"\n", "unknown key listen"},
+                          Case{"[push]\nretry_seconds = \"5\"\n", "[push] retry_seconds must be an integer"},
+                          Case{"[logs]\npcrs = [17, \"18\"]\n", "[logs] pcrs must be a non-empty array of integers"},
+                          Case{"[tpm]\ntransient = 1\n", "[tpm] transient must be true or false"},
+                          Case{"[serve]\nlisten = \n", "agent.toml:2:"}}) {
+        const auto config = dir.write("agent.toml", c.text).string();
+        auto r = run_command(KEEL_AGENT, {"serve", "--tcti", no_tpm, "--listen", "127.0.0.1:0", "--config", config});
+        EXPECT_EQ(r.status, 2) << c.text << r.out << r.err;
+        EXPECT_TRUE(contains(r.err, c.says)) << c.says << " in: " << r.err;
+    }
+    auto r = run_command(KEEL_AGENT, {"serve", "--config", (dir.path() / "missing.toml").string()});
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "--config " + (dir.path() / "missing.toml").string())) << r.err;
+}
+
 }  // namespace
 }  // namespace keel::test
