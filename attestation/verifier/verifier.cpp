@@ -1,5 +1,6 @@
 #include "attestation/verifier/verifier.hpp"
 
+#include <iterator>
 #include <utility>
 
 #include "attestation/eventlog/algorithm.hpp"
@@ -59,12 +60,12 @@ Evidence parse_evidence(const evidence::EvidenceDocument& d) {
 
 namespace {
 
-std::shared_ptr<const LogAppraisal> log_appraisal(const Evidence& e, const Expectations& x, AppraisalCache* cache) {
-    if (!cache || cache->max_entries() == 0) return std::make_shared<const LogAppraisal>(appraise_logs(e, x));
+std::shared_ptr<const LogAppraisal> cached_log_appraisal(const Evidence& e, const Expectations& x,
+                                                         AppraisalCache& cache) {
     const auto key = log_appraisal_key(e, x);
-    if (auto kept = cache->find(key)) return kept;
+    if (auto kept = cache.find(key)) return kept;
     auto fresh = std::make_shared<const LogAppraisal>(appraise_logs(e, x));
-    cache->insert(key, fresh);
+    cache.insert(key, fresh);
     return fresh;
 }
 
@@ -86,10 +87,17 @@ AttestationResult verify(const Evidence& e, const Expectations& x, AppraisalCach
         c.push_back(checks::policy_banks(e, *x.policy));
     else
         c.push_back(checks::skipped(check::policy_banks, "no policy: tpm2_checkquote mode"));
-    const auto logs = log_appraisal(e, x, cache);
-    c.insert(c.end(), logs->checks.begin(), logs->checks.end());
-    r.components = logs->components;
-    r.drtm_log = logs->drtm_log;
+    if (cache && cache->max_entries() > 0) {
+        const auto logs = cached_log_appraisal(e, x, *cache);
+        c.insert(c.end(), logs->checks.begin(), logs->checks.end());
+        r.components = logs->components;
+        r.drtm_log = logs->drtm_log;
+    } else {
+        auto logs = appraise_logs(e, x);
+        c.insert(c.end(), std::make_move_iterator(logs.checks.begin()), std::make_move_iterator(logs.checks.end()));
+        r.components = std::move(logs.components);
+        r.drtm_log = std::move(logs.drtm_log);
+    }
     // Report the clock only from a quote whose signature holds: it feeds the
     // store's monotonic counters.
     if (r.find(check::quote_signature)->status == Status::pass) r.clock = e.attest.clock_info;
