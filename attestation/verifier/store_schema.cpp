@@ -3,14 +3,16 @@
 #include <array>
 
 #include "attestation/verifier/host_store.hpp"
+#include "attestation/verifier/schema_v3_ddl.hpp"
 #include "attestation/verifier/sqlite_statement.hpp"
 
 namespace keel::verifier {
 namespace {
 
 // migrations[i] takes a store from version i to i + 1. Never edit one that
-// shipped: stores in the field ran it; add the next instead.
-constexpr std::array<const char*, store_schema_version> migrations = {
+// shipped: stores in the field ran it; add the next instead. Version 3 on
+// is written once for both stores (schema_v3_ddl.hpp).
+constexpr std::array<const char*, 2> migrations_1_2 = {
     // 1: enrolled hosts (keel enroll, keel verify)
     R"sql(
 CREATE TABLE IF NOT EXISTS hosts (
@@ -63,24 +65,12 @@ CREATE TABLE appraisal_checks (
     PRIMARY KEY (appraisal_id, position)
 );
 )sql",
-    // 3: the pull schedule kept in the store, shared by verifier instances:
-    // each host's next due time (a store migrated from version 2 resumes one
-    // interval after the last try) and a lease on it; one heartbeat row per
-    // running instance; which instance made each appraisal.
-    R"sql(
-ALTER TABLE hosts ADD COLUMN next_due_ms INTEGER;
-ALTER TABLE hosts ADD COLUMN lease_owner TEXT;
-ALTER TABLE hosts ADD COLUMN lease_expires_ms INTEGER;
-UPDATE hosts SET next_due_ms = coalesce(last_attempt_ms + interval_seconds * 1000, enrolled_ms, 0);
-CREATE INDEX hosts_by_next_due ON hosts (mode, next_due_ms);
-ALTER TABLE appraisals ADD COLUMN instance TEXT NOT NULL DEFAULT '';
-CREATE TABLE verifier_instances (
-    instance_id TEXT PRIMARY KEY NOT NULL,
-    started_ms INTEGER NOT NULL,
-    heartbeat_ms INTEGER NOT NULL
-);
-)sql",
 };
+
+std::string migration(int version) {
+    if (version == 3) return schema_v3_ddl(sqlite_dialect);
+    return migrations_1_2.at(static_cast<std::size_t>(version - 1));
+}
 
 std::int64_t single_integer(sqlite3* db, const char* sql, const std::string& path) {
     Statement s(db, sql, path);
@@ -98,7 +88,7 @@ bool has_table(sqlite3* db, const char* name, const std::string& path) {
 void migrate(sqlite3* db, const std::string& path, int from) {
     Transaction t(db, path);
     for (int version = from + 1; version <= store_schema_version; ++version) {
-        execute(db, migrations[static_cast<std::size_t>(version - 1)], path, "cannot migrate the schema");
+        execute(db, migration(version), path, "cannot migrate the schema");
         if (version >= 2) {
             Statement s(db,
                         "INSERT INTO schema_version (version, applied_at) VALUES (?, "

@@ -1,11 +1,14 @@
 #include "attestation/verifier/verifier.hpp"
 
+#include <iterator>
 #include <utility>
 
 #include "attestation/eventlog/algorithm.hpp"
 #include "attestation/eventlog/hex.hpp"
 #include "attestation/eventlog/parser.hpp"
+#include "attestation/verifier/appraisal_cache.hpp"
 #include "attestation/verifier/checks.hpp"
+#include "attestation/verifier/log_appraisal.hpp"
 
 namespace keel::verifier {
 
@@ -55,11 +58,25 @@ Evidence parse_evidence(const evidence::EvidenceDocument& d) {
     return e;
 }
 
-AttestationResult verify(const Evidence& e, const Expectations& x) {
+namespace {
+
+std::shared_ptr<const LogAppraisal> cached_log_appraisal(const Evidence& e, const Expectations& x,
+                                                         AppraisalCache& cache) {
+    const auto key = log_appraisal_key(e, x);
+    if (auto kept = cache.find(key)) return kept;
+    auto fresh = std::make_shared<const LogAppraisal>(appraise_logs(e, x));
+    cache.insert(key, fresh);
+    return fresh;
+}
+
+}  // namespace
+
+AttestationResult verify(const Evidence& e, const Expectations& x, AppraisalCache* cache) {
     AttestationResult r;
     r.host_id = x.host_id;
     auto& c = r.checks;
     c.reserve(12);  // one per check id
+    // Never cached: who signed, for which nonce, over which PCR values.
     c.push_back(checks::ak_enrolled(e, x));
     c.push_back(checks::quote_format(e));
     c.push_back(checks::quote_signature(e, x));
@@ -70,13 +87,17 @@ AttestationResult verify(const Evidence& e, const Expectations& x) {
         c.push_back(checks::policy_banks(e, *x.policy));
     else
         c.push_back(checks::skipped(check::policy_banks, "no policy: tpm2_checkquote mode"));
-    c.push_back(checks::drtm_launched(e, x.policy));
-    std::vector<std::uint16_t> verified_banks;
-    c.push_back(checks::eventlog_drtm(e, x.policy, verified_banks));
-    c.push_back(checks::eventlog_boot(e));
-    if (e.drtm_log) r.drtm_log = e.drtm_log->storage;
-    c.push_back(checks::reference_components(e, x, verified_banks, r.components));
-    c.push_back(checks::reference_required(e, x, r.components));
+    if (cache && cache->max_entries() > 0) {
+        const auto logs = cached_log_appraisal(e, x, *cache);
+        c.insert(c.end(), logs->checks.begin(), logs->checks.end());
+        r.components = logs->components;
+        r.drtm_log = logs->drtm_log;
+    } else {
+        auto logs = appraise_logs(e, x);
+        c.insert(c.end(), std::make_move_iterator(logs.checks.begin()), std::make_move_iterator(logs.checks.end()));
+        r.components = std::move(logs.components);
+        r.drtm_log = std::move(logs.drtm_log);
+    }
     // Report the clock only from a quote whose signature holds: it feeds the
     // store's monotonic counters.
     if (r.find(check::quote_signature)->status == Status::pass) r.clock = e.attest.clock_info;

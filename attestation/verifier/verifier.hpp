@@ -79,6 +79,12 @@ struct Expectations {
     bool pcr_values_given = true;
 };
 
-AttestationResult verify(const Evidence& evidence, const Expectations& expect);
+class AppraisalCache;
+
+// With a cache, the checks of the event logs (log_appraisal.hpp) are taken
+// from it when the same logs, PCR values, policy and reference values were
+// appraised before, and kept there when not; the quote's checks run every
+// time. The result is the same either way.
+AttestationResult verify(const Evidence& evidence, const Expectations& expect, AppraisalCache* cache = nullptr);
 
 }  // namespace keel::verifier

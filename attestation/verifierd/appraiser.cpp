@@ -61,7 +61,7 @@ Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const v
     x.reference = &p->reference;
     x.policy = &p->policy;
     if (!record.ek_certificate) x.enrollment_note = "; its EK is not certified (enrolled without an EK certificate)";
-    const auto result = verifier::verify(evidence, x);
+    const auto result = verifier::verify(evidence, x, &cache_);
 
     Appraisal a;
     a.host_id = record.host_id;

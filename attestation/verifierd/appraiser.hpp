@@ -14,6 +14,7 @@
 
 #include "attestation/eventlog/reference.hpp"
 #include "attestation/evidence/public_key.hpp"
+#include "attestation/verifier/appraisal_cache.hpp"
 #include "attestation/verifier/policy.hpp"
 #include "attestation/verifier/verifier.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
@@ -46,9 +47,11 @@ public:
         verifier::Policy policy;
     };
 
-    // `instance` names this verifier in every appraisal it keeps.
-    Appraiser(FleetStore& store, Metrics& metrics, std::string instance = {})
-        : store_(store), metrics_(metrics), instance_(std::move(instance)) {}
+    // `instance` names this verifier in every appraisal it keeps; up to
+    // `cache_entries` log appraisals are kept for hosts that send the same
+    // logs (verifier/appraisal_cache.hpp; 0 keeps none).
+    Appraiser(FleetStore& store, Metrics& metrics, std::string instance = {}, std::size_t cache_entries = 0)
+        : store_(store), metrics_(metrics), instance_(std::move(instance)), cache_(cache_entries) {}
 
     // `nonce` is the one this verifier issued for this evidence; `received`
     // when the evidence arrived (latency is measured from there); `lease`
@@ -65,6 +68,7 @@ private:
     const std::string instance_;
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
+    verifier::AppraisalCache cache_;
 };
 
 }  // namespace keel::verifierd

@@ -18,7 +18,7 @@ const std::map<std::string, std::set<std::string>> known_keys = {
     {"api", {"operators", "max_body_bytes"}},
     {"attestation",
      {"default_interval_seconds", "unreachable_after_intervals", "nonce_lifetime_seconds", "pull_workers",
-      "pull_timeout_seconds"}},
+      "pull_timeout_seconds", "appraisal_cache_entries"}},
     {"enrolment", {"ek_ca", "allow_no_ek_certificate"}},
 };
 
@@ -125,6 +125,9 @@ Config load_config(const std::string& path) {
     n = c.pull_timeout.count();
     r.number("attestation", "pull_timeout_seconds", 1, n);
     c.pull_timeout = std::chrono::seconds(n);
+    n = static_cast<std::int64_t>(c.appraisal_cache_entries);
+    r.number("attestation", "appraisal_cache_entries", 0, n);
+    c.appraisal_cache_entries = static_cast<std::size_t>(n);
     r.texts("enrolment", "ek_ca", c.ek_ca);
     r.flag("enrolment", "allow_no_ek_certificate", c.allow_no_ek_certificate);
     return c;

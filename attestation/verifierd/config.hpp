@@ -38,6 +38,11 @@ struct Config {
     std::chrono::seconds nonce_lifetime{60};
     unsigned pull_workers = 2;
     std::chrono::seconds pull_timeout{30};
+    // Log appraisals kept for hosts that send the same logs (a fleet booting
+    // one image; verifier/appraisal_cache.hpp); 0 keeps none. Each entry
+    // holds a copy of the logs (at most max_body_bytes) and what was read
+    // from them.
+    std::size_t appraisal_cache_entries = 64;
     std::vector<std::string> ek_ca;  // PEM roots and intermediates for EK certificates
     bool allow_no_ek_certificate = false;
 };

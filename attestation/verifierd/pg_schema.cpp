@@ -1,6 +1,9 @@
 #include "attestation/verifierd/pg_schema.hpp"
 
 #include <array>
+#include <string>
+
+#include "attestation/verifier/schema_v3_ddl.hpp"
 
 namespace keel::verifierd {
 namespace {
@@ -11,12 +14,15 @@ constexpr std::int64_t migration_lock = 0x6b65656c0001;  // "keel", 1
 
 struct Migration {
     int version;
-    const char* sql;
+    std::string sql;
 };
 
 // Never edit one that shipped: databases in the field ran it; add the next.
-constexpr std::array<Migration, 2> migrations = {{
-    {2, R"sql(
+// Version 2 is PostgreSQL's own (its first); 3 is written once for both
+// stores (verifier/schema_v3_ddl.hpp).
+const std::array<Migration, 2>& migrations() {
+    static const std::array<Migration, 2> all = {{
+        {2, R"sql(
 CREATE TABLE schema_version (
     version INTEGER PRIMARY KEY NOT NULL,
     applied_at TEXT
@@ -63,24 +69,10 @@ CREATE TABLE appraisal_checks (
     PRIMARY KEY (appraisal_id, position)
 );
 )sql"},
-    // The pull schedule in the store, shared by verifier instances: each
-    // host's next due time (a store from version 2 resumes one interval
-    // after the last try) and a lease on it; a heartbeat row per running
-    // instance; which instance made each appraisal.
-    {3, R"sql(
-ALTER TABLE hosts ADD COLUMN next_due_ms BIGINT;
-ALTER TABLE hosts ADD COLUMN lease_owner TEXT;
-ALTER TABLE hosts ADD COLUMN lease_expires_ms BIGINT;
-UPDATE hosts SET next_due_ms = coalesce(last_attempt_ms + interval_seconds * 1000, enrolled_ms, 0);
-CREATE INDEX hosts_by_next_due ON hosts (mode, next_due_ms);
-ALTER TABLE appraisals ADD COLUMN instance TEXT NOT NULL DEFAULT '';
-CREATE TABLE verifier_instances (
-    instance_id TEXT PRIMARY KEY NOT NULL,
-    started_ms BIGINT NOT NULL,
-    heartbeat_ms BIGINT NOT NULL
-);
-)sql"},
-}};
+        {3, verifier::schema_v3_ddl(verifier::postgresql_dialect)},
+    }};
+    return all;
+}
 
 bool has_table(PgConnection& c, const char* name) {
     return c.exec("SELECT to_regclass($1) IS NOT NULL", PgParams().text(name)).text(0, 0) == "t";
@@ -102,7 +94,7 @@ void prepare_pg_schema(PgConnection& c, const std::string& name) {
             throw StoreError(name + ": schema version " + std::to_string(from) +
                              " is newer than this keel-verifierd reads (" + std::to_string(pg_schema_version) +
                              "): run the newer keel-verifierd, or restore a backup from before it migrated");
-        if (from < migrations.front().version - 1)
+        if (from < migrations().front().version - 1)
             throw StoreError(name + ": schema version " + std::to_string(from) + " is not one Keel wrote");
     } else {
         const auto tables = c.exec("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()").integer(0, 0);
@@ -110,7 +102,7 @@ void prepare_pg_schema(PgConnection& c, const std::string& name) {
             throw StoreError(name + ": the database has tables but no Keel schema; keel-verifierd adds its tables "
                                     "only to an empty database");
     }
-    for (const auto& m : migrations) {
+    for (const auto& m : migrations()) {
         if (m.version <= from) continue;
         c.script(m.sql);
         c.exec("INSERT INTO schema_version (version, applied_at) VALUES ($1, "

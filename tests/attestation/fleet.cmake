@@ -5,6 +5,7 @@
 add_executable(keel-unit-fleet
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_contract_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_fixtures.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/service_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/startup_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/appraiser_test.cpp
@@ -45,6 +46,7 @@ gtest_discover_tests(keel-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS swt
 find_package(PostgreSQL REQUIRED)
 add_executable(keel-pg-fleet-tests
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_contract_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/store_fixtures.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/pg_store_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/pg_fleet_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/pg_server.cpp

@@ -4,6 +4,7 @@
 add_executable(keel-unit-verifier
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/verify_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/appraisal_cache_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/documents_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/cli_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/cli_usage_test.cpp

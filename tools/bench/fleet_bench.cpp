@@ -47,28 +47,6 @@ struct Options {
     int hosts = 100, interval = 1, seconds = 20, warmup = 3, threads = 2, events = 64;
 };
 
-struct Launch {
-    std::vector<std::uint16_t> banks{eventlog::alg_sha256};
-    std::vector<evidence::PcrSelection> selection;
-    evidence::PcrValues pcrs;
-    std::vector<evidence::Bytes> pcr_values;
-    evidence::Bytes log;
-    std::string reference;
-};
-
-Launch make_launch(int events) {
-    Launch l;
-    auto components = test::keel_components();
-    for (std::size_t i = components.size(); i < static_cast<std::size_t>(events); ++i)
-        components.push_back({"module-" + std::to_string(i), 19, 0x602, "", {std::uint8_t(i), 1, 2, 3}});
-    l.selection = test::full_selection(l.banks);
-    l.pcrs = test::launch_pcrs(l.banks, components);
-    l.pcr_values = test::pcr_read_lists(l.selection, l.pcrs);
-    l.log = test::drtm_log(l.banks, components);
-    l.reference = test::reference_json(l.banks, components);
-    return l;
-}
-
 struct Host {
     std::string id;
     evidence::EvpPkey ak;
@@ -111,7 +89,7 @@ pid_t spawn_verifierd(const Options& o, const std::string& config, const std::st
 
 // One round of a host: a nonce, a quote over it, the evidence; the result
 // counted only inside the measuring window.
-void round(Host& h, const Launch& launch, Results& results, Clock::time_point start, bool counted) {
+void round(Host& h, const test::SyntheticLaunch& launch, Results& results, Clock::time_point start, bool counted) {
     // A connection per request, as keel-agent push makes them: an agent that
     // pushes once an interval keeps no connection open, so no verifier
     // worker thread waits on an idle one (cpp-httplib serves a connection per
@@ -197,7 +175,7 @@ int main(int argc, char** argv) {
               << std::endl;
     bench::FleetPki pki(dir / "pki");
     const auto server = pki.server();
-    const auto launch = make_launch(o.events);
+    const auto launch = test::make_launch({eventlog::alg_sha256}, static_cast<std::size_t>(o.events));
     std::vector<Host> hosts(static_cast<std::size_t>(o.hosts));
     {
         auto opened = verifierd::open_fleet_store(db);

@@ -4,7 +4,9 @@
 # in the same run, RUNS calls each (default 200), alternating, for an RSA-2048
 # and an ECC P-256 AK on swtpm, timed by keel-spawn-timer (posix_spawn to exit,
 # so no shell's fork is counted), and by a shell loop for comparison; then the
-# in-process Google Benchmark (keel-verify-bench) and OpenSSL's raw verify rates. Everything measured runs on one CPU (CPU,
+# in-process Google Benchmark (keel-verify-bench; BM_Fleet* is a fleet of
+# identical hosts, /0 without the appraisal cache and /64 with it) and
+# OpenSSL's raw verify rates. Everything measured runs on one CPU (CPU,
 # default 0): the two vCPUs of a cloud VM can differ in speed by a third, and
 # a comparison across them would measure the host's neighbours.
 #

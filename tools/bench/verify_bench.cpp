@@ -2,7 +2,8 @@
 // what a verifier service does per request once the host's AK key is loaded
 // from its store: parse the evidence's TPM structures and the DRTM event log
 // (64 events), then every check: signature, nonce, PCR digest, clock, banks,
-// DRTM, replay of the log in every bank, reference values.
+// DRTM, replay of the log in every bank, reference values. BM_Fleet*: the
+// same for a fleet of identical hosts, with and without the appraisal cache.
 //   build/tools/bench/keel-verify-bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
@@ -11,6 +12,7 @@
 #include "attestation/eventlog/reference.hpp"
 #include "attestation/eventlog/replay.hpp"
 #include "attestation/evidence/evidence_document.hpp"
+#include "attestation/verifier/appraisal_cache.hpp"
 #include "attestation/verifier/verifier.hpp"
 #include "tests/attestation/verifier/synthetic_launch.hpp"
 
@@ -28,22 +30,9 @@ struct Prepared {
 };
 
 Prepared prepare(evidence::EvpPkey key, const std::vector<std::uint16_t>& banks) {
-    auto components = test::keel_components();
-    for (std::size_t i = components.size(); i < log_events; ++i)
-        components.push_back({"module-" + std::to_string(i), 19, 0x602, "", {std::uint8_t(i), 1, 2, 3}});
-    test::QuoteContents q;
-    q.nonce = evidence::Bytes(32, 0x42);
-    q.selection = test::full_selection(banks);
-    q.pcrs = test::launch_pcrs(banks, components);
-    auto quote = test::sign_quote(key.get(), q);
-    Prepared p{std::move(key), {}, eventlog::parse_reference_values(test::reference_json(banks, components)), {}};
-    auto& d = p.document;
-    d.nonce = q.nonce;
-    d.attest = quote.attest;
-    d.signature = quote.signature;
-    d.pcr_selection = evidence::marshal_pcr_selection(q.selection);
-    d.pcr_values = test::pcr_read_lists(q.selection, q.pcrs);
-    d.drtm_log = test::drtm_log(banks, components);
+    const auto launch = test::make_launch(banks, log_events);
+    Prepared p{std::move(key), {}, eventlog::parse_reference_values(launch.reference), {}};
+    p.document = test::launch_evidence(launch, p.key.get(), {}, evidence::Bytes(32, 0x42));
     return p;
 }
 
@@ -83,6 +72,73 @@ void BM_VerifyRsa2048ThreeBanksLog64(benchmark::State& state) {
     verify_loop(state, p);
 }
 BENCHMARK(BM_VerifyRsa2048ThreeBanksLog64);
+
+// A fleet of identical hosts (issue 13): one launch image, so one DRTM log
+// and one set of PCR values, but each host with its own AK and each quote
+// over its own nonce, so every iteration checks a signature it has not seen.
+// The argument is the appraisal cache's size (keel-verifierd's
+// appraisal_cache_entries); 0 is the same fleet without the cache.
+struct Fleet {
+    struct Host {
+        evidence::EvpPkey ak;
+        evidence::TpmPublic ak_public;
+        evidence::EvidenceDocument document;
+    };
+    std::vector<Host> hosts;
+    eventlog::ReferenceValues reference;
+    verifier::Policy policy;
+};
+
+constexpr std::size_t fleet_hosts = 64;
+
+Fleet prepare_fleet(evidence::EvpPkey (*generate)()) {
+    const auto launch = test::make_launch({eventlog::alg_sha256}, log_events);
+    Fleet f{{}, eventlog::parse_reference_values(launch.reference), {}};
+    for (std::size_t i = 0; i < fleet_hosts; ++i) {
+        Fleet::Host h{generate(), {}, {}};
+        h.ak_public = evidence::parse_public(test::tpm2b_public(h.ak.get(), test::ak_attributes));
+        evidence::Bytes nonce(32, 0);
+        nonce[0] = static_cast<std::uint8_t>(i);
+        h.document = test::launch_evidence(launch, h.ak.get(), h.ak_public.name, nonce);
+        f.hosts.push_back(std::move(h));
+    }
+    return f;
+}
+
+void fleet_loop(benchmark::State& state, const Fleet& f) {
+    verifier::AppraisalCache cache(static_cast<std::size_t>(state.range(0)));
+    std::size_t i = 0;
+    for (auto _ : state) {
+        const auto& h = f.hosts[i++ % f.hosts.size()];
+        verifier::Expectations x;
+        x.ak = h.ak.get();
+        x.ak_public = &h.ak_public;
+        x.enrolled_ak_name = h.ak_public.name;
+        x.nonce = h.document.nonce;
+        x.policy = &f.policy;
+        x.reference = &f.reference;
+        auto e = verifier::parse_evidence(h.document);
+        auto r = verifier::verify(e, x, &cache);
+        if (!r.trusted()) {
+            state.SkipWithError("evidence not trusted");
+            break;
+        }
+        benchmark::DoNotOptimize(r);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void BM_FleetRsa2048Sha256Log64(benchmark::State& state) {
+    static const auto f = prepare_fleet(test::generate_rsa_key);
+    fleet_loop(state, f);
+}
+BENCHMARK(BM_FleetRsa2048Sha256Log64)->Arg(0)->Arg(64);
+
+void BM_FleetEcdsaP256Sha256Log64(benchmark::State& state) {
+    static const auto f = prepare_fleet(test::generate_ec_key);
+    fleet_loop(state, f);
+}
+BENCHMARK(BM_FleetEcdsaP256Sha256Log64)->Arg(0)->Arg(64);
 
 // The parts, to see where the time goes.
 void BM_ParseEvidenceLog64(benchmark::State& state) {

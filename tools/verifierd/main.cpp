@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
         auto& store = *opened;
         const auto instance = new_instance_id();
         Metrics metrics;
-        Appraiser appraiser(store, metrics, instance);
+        Appraiser appraiser(store, metrics, instance, config.appraisal_cache_entries);
         NonceBook nonces(config.nonce_lifetime, 4);
         EnrolmentDesk desk(store, config);
         Scheduler scheduler(store, appraiser, metrics, config, instance);

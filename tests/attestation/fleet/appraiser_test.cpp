@@ -33,22 +33,8 @@ FleetHost host_with(EVP_PKEY* ak) {
 
 // Evidence over `nonce` signed by `signer`, naming the AK `named`.
 verifier::Evidence evidence_from(EVP_PKEY* signer, const Bytes& named, const Bytes& nonce, std::uint64_t clock) {
-    auto components = test::keel_components();
-    test::QuoteContents q;
-    q.nonce = nonce;
-    q.selection = test::full_selection(banks);
-    q.pcrs = test::launch_pcrs(banks, components);
-    q.clock = {clock, 3, 0, true};
-    auto quote = test::sign_quote(signer, q);
-    evidence::EvidenceDocument d;
-    d.nonce = nonce;
-    d.ak_name = named;
-    d.attest = quote.attest;
-    d.signature = quote.signature;
-    d.pcr_selection = evidence::marshal_pcr_selection(q.selection);
-    d.pcr_values = test::pcr_read_lists(q.selection, q.pcrs);
-    d.drtm_log = test::drtm_log(banks, components);
-    return parse_evidence_structures(d);
+    return parse_evidence_structures(
+        test::launch_evidence(test::make_launch(banks), signer, named, nonce, {clock, 3, 0, true}));
 }
 
 TEST(FleetAppraiser, AHostEnrolledAgainIsNeverAppraisedWithItsOldKey) {

@@ -11,6 +11,7 @@
 #include "attestation/verifierd/config.hpp"
 #include "attestation/verifierd/pg_fleet_store.hpp"
 #include "pg_server.hpp"
+#include "tests/attestation/fleet/store_fixtures.hpp"
 
 namespace keel::verifierd {
 namespace {
@@ -132,14 +133,7 @@ TEST_F(PgStore, ServerThatIsNotThereIsAClearError) {
 
 TEST_F(PgStore, AStoreOutlivesAServerRestart) {
     PgFleetStore store(uri());
-    FleetHost h;
-    h.record.host_id = "h";
-    h.record.ek_public = {1};
-    h.record.ak_public = {2};
-    h.record.ak_name = {3};
-    h.record.reference_json = h.record.policy_json = "{}";
-    h.mode = AttestMode::pull;
-    store.enroll(h, false);
+    store.enroll(test::host("h"), false);
     server_.stop();
     // Every call fails with a StoreError naming the database while it is
     // down (never a crash, never a verdict).

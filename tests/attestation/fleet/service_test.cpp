@@ -46,6 +46,7 @@ unreachable_after_intervals = 2
 nonce_lifetime_seconds = 30
 pull_workers = 4
 pull_timeout_seconds = 5
+appraisal_cache_entries = 0
 [enrolment]
 ek_ca = ["root.pem", "issuer.pem"]
 allow_no_ek_certificate = true
@@ -60,6 +61,7 @@ allow_no_ek_certificate = true
     EXPECT_EQ(c.nonce_lifetime, std::chrono::seconds(30));
     EXPECT_EQ(c.pull_workers, 4u);
     EXPECT_EQ(c.pull_timeout, std::chrono::seconds(5));
+    EXPECT_EQ(c.appraisal_cache_entries, 0u);
     EXPECT_EQ(c.ek_ca.size(), 2u);
     EXPECT_TRUE(c.allow_no_ek_certificate);
     EXPECT_NO_THROW(check_config(c));

@@ -11,14 +11,7 @@
 
 namespace keel::test {
 
-struct SoftwareAgents::Launch {
-    std::vector<std::uint16_t> banks{eventlog::alg_sha256};
-    std::vector<evidence::PcrSelection> selection;
-    evidence::PcrValues pcrs;
-    std::vector<evidence::Bytes> pcr_values;
-    evidence::Bytes log;
-    std::string reference;
-};
+struct SoftwareAgents::Launch : SyntheticLaunch {};
 
 struct SoftwareAgents::Host {
     std::string id;
@@ -31,15 +24,7 @@ struct SoftwareAgents::Host {
 };
 
 SoftwareAgents::SoftwareAgents(int hosts, std::chrono::milliseconds delay)
-    : launch_(std::make_unique<Launch>()), delay_(delay) {
-    auto& l = *launch_;
-    const auto components = keel_components();
-    l.selection = full_selection(l.banks);
-    l.pcrs = launch_pcrs(l.banks, components);
-    l.pcr_values = pcr_read_lists(l.selection, l.pcrs);
-    l.log = drtm_log(l.banks, components);
-    l.reference = reference_json(l.banks, components);
-
+    : launch_(std::make_unique<Launch>(Launch{make_launch({eventlog::alg_sha256})})), delay_(delay) {
     for (int i = 0; i < hosts; ++i) {
         auto h = std::make_unique<Host>();
         h->id = "host-" + std::to_string(i);

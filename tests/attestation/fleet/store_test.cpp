@@ -1,7 +1,9 @@
-// The fleet store on SQLite: schema migrations (a store keel enroll made at
-// version 1 becomes version 2 with its hosts intact; a newer or foreign
-// database is refused untouched), enrolment, appraisals with their checks,
-// the clock rule, and the unreachable rule.
+// The fleet store on SQLite, what only it has: schema migrations (a store
+// keel enroll made at version 1 becomes the latest with its hosts intact,
+// keel verify migrates it too; a newer or foreign database is refused
+// untouched). Enrolment, appraisals, the clock and unreachable rules and the
+// schedule are the store contract's (store_contract_test.cpp), run on SQLite
+// in the same binary.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -61,38 +63,6 @@ INSERT INTO hosts (host_id, ek_public, ak_public, ak_name, reference_json, polic
     last_reset_count, last_restart_count) VALUES ('old-host', x'01', x'02', x'03', '{}', '{}', 500, 2, 1);
 PRAGMA user_version = 1;
 )sql";
-
-FleetHost host(const std::string& id, AttestMode mode = AttestMode::pull) {
-    FleetHost h;
-    h.record.host_id = id;
-    h.record.ek_public = {1, 2, static_cast<std::uint8_t>(id.size()), static_cast<std::uint8_t>(id.back())};
-    h.record.ak_public = {4};
-    h.record.ak_name = {5};
-    h.record.reference_json = "{}";
-    h.record.policy_json = "{}";
-    h.mode = mode;
-    h.agent_url = mode == AttestMode::pull ? "http://127.0.0.1:1" : "";
-    h.interval = std::chrono::seconds(7);
-    return h;
-}
-
-Appraisal appraisal(const std::string& id, const std::string& verdict, Millis at) {
-    Appraisal a;
-    a.host_id = id;
-    a.at = at;
-    a.nonce = {0xaa, 0xbb};
-    a.verdict = verdict;
-    a.checks = {{"quote.signature", "pass", "signed by the enrolled AK"},
-                {"eventlog.drtm", verdict == "trusted" ? "pass" : "fail", "replay"}};
-    return a;
-}
-
-evidence::ClockInfo clock(std::uint64_t value, std::uint32_t reset) {
-    evidence::ClockInfo c;
-    c.clock = value;
-    c.reset_count = reset;
-    return c;
-}
 
 TEST(FleetStore, NewStoreIsAtTheLatestVersion) {
     TempDir dir;
@@ -165,34 +135,6 @@ TEST(FleetStore, ForeignDatabaseIsRefusedUntouched) {
     sql(path, "CREATE TABLE invoices (id INTEGER);");
     EXPECT_THROW(SqliteFleetStore{path}, StoreError);
     EXPECT_EQ(count(path, "SELECT count(*) FROM sqlite_master"), 1);
-}
-
-using Ids = std::vector<std::string>;
-
-TEST(FleetStore, SilenceCountsOnlyWhileTheVerifierWatches) {
-    TempDir dir;
-    SqliteFleetStore store(dir.file("s.sqlite"));
-    store.enroll(host("a"), false);
-    store.record_appraisal(appraisal("a", "trusted", 1000), clock(1, 1));
-    // A verifier that started at 100 s has not seen 14 s of silence at 110 s.
-    EXPECT_EQ(store.mark_silent_hosts_unreachable(110'000, 2, 100'000), Ids{});
-    EXPECT_EQ(store.mark_silent_hosts_unreachable(114'001, 2, 100'000), Ids{"a"});
-}
-
-TEST(FleetStore, NeverAttestedHostCountsSilenceFromEnrolment) {
-    TempDir dir;
-    SqliteFleetStore store(dir.file("s.sqlite"));
-    store.enroll(host("a"), false);
-    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms(), 2, 0), Ids{});
-    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms() + 60'000, 2, 0), Ids{"a"});
-}
-
-TEST(FleetStore, ManualHostsAreNeverMarked) {
-    TempDir dir;
-    SqliteFleetStore store(dir.file("s.sqlite"));
-    store.enroll(host("m", AttestMode::manual), false);
-    EXPECT_EQ(store.mark_silent_hosts_unreachable(now_ms() + 600'000, 1, 0), Ids{});
-    EXPECT_EQ(store.host("m")->state, HostState::pending);
 }
 
 }  // namespace

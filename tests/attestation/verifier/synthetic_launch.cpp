@@ -135,6 +135,20 @@ std::vector<Bytes> pcr_read_lists(const std::vector<evidence::PcrSelection>& sel
     return lists;
 }
 
+SyntheticLaunch make_launch(const std::vector<std::uint16_t>& banks, std::size_t events) {
+    SyntheticLaunch l;
+    l.banks = banks;
+    l.components = keel_components();
+    for (std::size_t i = l.components.size(); i < events; ++i)
+        l.components.push_back({"module-" + std::to_string(i), 19, 0x602, "", {std::uint8_t(i), 1, 2, 3}});
+    l.selection = full_selection(banks);
+    l.pcrs = launch_pcrs(banks, l.components);
+    l.pcr_values = pcr_read_lists(l.selection, l.pcrs);
+    l.log = drtm_log(banks, l.components);
+    l.reference = reference_json(banks, l.components);
+    return l;
+}
+
 evidence::EvpPkey generate_rsa_key() { return evidence::EvpPkey(EVP_RSA_gen(2048)); }
 evidence::EvpPkey generate_ec_key() { return evidence::EvpPkey(EVP_EC_gen("P-256")); }
 
@@ -249,6 +263,25 @@ SignedQuote sign_quote(EVP_PKEY* key, const QuoteContents& q) {
         throw std::runtime_error("marshal TPMT_SIGNATURE");
     out.signature.resize(offset);
     return out;
+}
+
+evidence::EvidenceDocument launch_evidence(const SyntheticLaunch& launch, EVP_PKEY* ak, const Bytes& ak_name,
+                                           const Bytes& nonce, evidence::ClockInfo clock) {
+    QuoteContents q;
+    q.nonce = nonce;
+    q.selection = launch.selection;
+    q.pcrs = launch.pcrs;
+    q.clock = clock;
+    const auto quote = sign_quote(ak, q);
+    evidence::EvidenceDocument d;
+    d.nonce = nonce;
+    d.ak_name = ak_name;
+    d.attest = quote.attest;
+    d.signature = quote.signature;
+    d.pcr_selection = evidence::marshal_pcr_selection(launch.selection);
+    d.pcr_values = launch.pcr_values;
+    d.drtm_log = launch.log;
+    return d;
 }
 
 }  // namespace keel::test

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "attestation/evidence/evidence_document.hpp"
 #include "attestation/evidence/public_key.hpp"
 #include "attestation/evidence/quote_check.hpp"
 #include "attestation/evidence/tpm_types.hpp"
@@ -45,6 +46,21 @@ std::vector<evidence::PcrSelection> full_selection(const std::vector<std::uint16
 std::vector<Bytes> pcr_read_lists(const std::vector<evidence::PcrSelection>& selection,
                                   const evidence::PcrValues& pcrs);
 
+// One launch as a fleet of identical hosts shows it: keel_components()
+// padded with "module-N" events on PCR 19 up to `events` (a real launch
+// loads several guest modules), every PCR of `banks`, the values as
+// TPM2_PCR_Read gives them, the log and `keel measure`'s reference values.
+struct SyntheticLaunch {
+    std::vector<std::uint16_t> banks;
+    std::vector<Component> components;
+    std::vector<evidence::PcrSelection> selection;
+    evidence::PcrValues pcrs;
+    std::vector<Bytes> pcr_values;
+    Bytes log;
+    std::string reference;
+};
+SyntheticLaunch make_launch(const std::vector<std::uint16_t>& banks, std::size_t events = 0);
+
 evidence::EvpPkey generate_rsa_key();
 evidence::EvpPkey generate_ec_key();
 
@@ -74,5 +90,10 @@ struct QuoteContents {
 // Signs with RSASSA-SHA256 (RSA keys) or ECDSA-SHA256 (EC keys); the PCR
 // digest uses SHA-256, as a TPM does for an AK with a SHA-256 scheme.
 SignedQuote sign_quote(EVP_PKEY* key, const QuoteContents& contents);
+
+// What a host that made `launch` sends: a quote by `ak` over the launch's
+// PCRs for `nonce`, the PCR values, the DRTM log, and the AK's name.
+evidence::EvidenceDocument launch_evidence(const SyntheticLaunch& launch, EVP_PKEY* ak, const Bytes& ak_name,
+                                           const Bytes& nonce, evidence::ClockInfo clock = {1000, 3, 0, true});
 
 }  // namespace keel::test
