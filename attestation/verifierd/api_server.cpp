@@ -194,7 +194,9 @@ void ApiServer::healthz(const httplib::Request&, httplib::Response& res) {
 }
 
 void ApiServer::metrics(const httplib::Request&, httplib::Response& res) {
-    res.set_content(s_.metrics.render(s_.store.hosts()), "text/plain; version=0.0.4");
+    const auto alive_since = now_ms() - std::chrono::milliseconds(instance_timeout).count();
+    res.set_content(s_.metrics.render(s_.store.hosts(), s_.store.live_instances(alive_since).size()),
+                    "text/plain; version=0.0.4");
 }
 
 void ApiServer::begin_enrolment(const httplib::Request& req, httplib::Response& res) {

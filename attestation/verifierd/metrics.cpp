@@ -26,7 +26,7 @@ void Metrics::pull_failed() {
     ++pull_failures_;
 }
 
-std::string Metrics::render(const std::vector<FleetHost>& hosts) const {
+std::string Metrics::render(const std::vector<FleetHost>& hosts, std::size_t live_instances) const {
     std::map<std::string, std::uint64_t> states;
     for (auto s : {HostState::pending, HostState::trusted, HostState::not_trusted, HostState::unreachable})
         states[state_name(s)] = 0;
@@ -59,6 +59,9 @@ std::string Metrics::render(const std::vector<FleetHost>& hosts) const {
     for (const auto& [state, n] : states) out << "keel_hosts{state=\"" << state << "\"} " << n << "\n";
     out << "# HELP keel_hosts_unreachable Hosts that stopped attesting.\n# TYPE keel_hosts_unreachable gauge\n"
         << "keel_hosts_unreachable " << states["unreachable"] << "\n";
+    out << "# HELP keel_verifier_instances Verifier instances sharing the store, by their heartbeats.\n"
+           "# TYPE keel_verifier_instances gauge\n"
+        << "keel_verifier_instances " << live_instances << "\n";
     return out.str();
 }
 

@@ -5,6 +5,7 @@
 //   keel_evidence_rejected_total{reason}      requests refused before an appraisal (nothing stored)
 //   keel_pull_failures_total                  pulls that reached no agent
 //   keel_hosts{state}                         enrolled hosts by state (unreachable among them)
+//   keel_verifier_instances                   verifier instances sharing the store with a fresh heartbeat
 #pragma once
 
 #include <array>
@@ -23,9 +24,10 @@ public:
     void appraised(const Appraisal& appraisal);
     void rejected(const std::string& reason);
     void pull_failed();
-    // The host gauges come from the store at scrape time, so they are right
-    // after a restart and with several writers.
-    std::string render(const std::vector<FleetHost>& hosts) const;
+    // The host and instance gauges come from the store at scrape time, so
+    // they are right after a restart and with several writers: a dead
+    // instance shows as the count dropping.
+    std::string render(const std::vector<FleetHost>& hosts, std::size_t live_instances) const;
 
 private:
     static constexpr std::array<double, 11> buckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};

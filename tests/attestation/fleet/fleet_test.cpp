@@ -242,6 +242,7 @@ TEST_F(Fleet, PullAndPushHostsAreAttestedContinuouslyOverMutualTls) {
     const auto m = metrics();
     EXPECT_NE(m.find("keel_hosts{state=\"trusted\"} 2\n"), std::string::npos) << m;
     EXPECT_NE(m.find("keel_hosts_unreachable 0\n"), std::string::npos) << m;
+    EXPECT_NE(m.find("keel_verifier_instances 1\n"), std::string::npos) << "this one, by its heartbeat\n" << m;
     EXPECT_NE(m.find("# TYPE keel_appraisal_duration_seconds histogram"), std::string::npos);
     EXPECT_EQ(m.find("keel_appraisals_total{verdict=\"trusted\"} 0\n"), std::string::npos) << m;
     EXPECT_NE(m.find("keel_appraisals_total{verdict=\"not-trusted\"} 0\n"), std::string::npos) << m;

@@ -149,7 +149,7 @@ TEST(FleetMetrics, CountsVerdictsFailedChecksLatencyAndHostStates) {
     hosts[1].state = HostState::trusted;
     hosts[2].mode = AttestMode::manual;  // not attested by the daemon: not counted
     hosts[2].state = HostState::unreachable;
-    const auto text = m.render(hosts);
+    const auto text = m.render(hosts, 2);
     EXPECT_NE(text.find("keel_appraisals_total{verdict=\"trusted\"} 1\n"), std::string::npos) << text;
     EXPECT_NE(text.find("keel_appraisals_total{verdict=\"not-trusted\"} 1\n"), std::string::npos);
     EXPECT_NE(text.find("keel_check_failures_total{check=\"eventlog.drtm\"} 1\n"), std::string::npos);
@@ -160,6 +160,7 @@ TEST(FleetMetrics, CountsVerdictsFailedChecksLatencyAndHostStates) {
     EXPECT_NE(text.find("keel_evidence_rejected_total{reason=\"nonce\"} 1\n"), std::string::npos);
     EXPECT_NE(text.find("keel_hosts_unreachable 1\n"), std::string::npos);
     EXPECT_NE(text.find("keel_hosts{state=\"trusted\"} 1\n"), std::string::npos);
+    EXPECT_NE(text.find("keel_verifier_instances 2\n"), std::string::npos);
 }
 
 }  // namespace
