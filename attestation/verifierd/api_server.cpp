@@ -286,9 +286,9 @@ void ApiServer::submit_evidence(const httplib::Request& req, httplib::Response& 
     // Freshness before anything else is looked at: a replayed, expired or
     // borrowed nonce is refused whatever the evidence says.
     const auto redeemed = s_.nonces.redeem(host.record.host_id, document.nonce);
-    if (redeemed != NonceBook::Redemption::accepted)
+    if (redeemed != NonceStore::Redemption::accepted)
         throw ApiError{409, "nonce",
-                       std::string("nonce refused: ") + NonceBook::describe(redeemed) + " (POST /v1/hosts/" +
+                       std::string("nonce refused: ") + NonceStore::describe(redeemed) + " (POST /v1/hosts/" +
                            host.record.host_id + "/nonce for a fresh one)"};
     verifier::Evidence evidence;
     try {

@@ -21,7 +21,7 @@
 #include "attestation/verifierd/enrolment_desk.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
 #include "attestation/verifierd/metrics.hpp"
-#include "attestation/verifierd/nonce_book.hpp"
+#include "attestation/verifierd/nonce_store.hpp"
 #include "attestation/verifierd/scheduler.hpp"
 
 namespace httplib {
@@ -36,7 +36,7 @@ struct Services {
     FleetStore& store;
     Appraiser& appraiser;
     Metrics& metrics;
-    NonceBook& nonces;
+    NonceStore& nonces;
     EnrolmentDesk& desk;
     Scheduler& scheduler;
 };

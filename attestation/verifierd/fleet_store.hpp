@@ -10,12 +10,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "attestation/evidence/tpm_types.hpp"
 #include "attestation/verifier/host_store.hpp"
+#include "attestation/verifierd/nonce_store.hpp"
 
 namespace keel::verifierd {
 
@@ -138,6 +140,11 @@ public:
     virtual int schema_version() = 0;
     // Throws StoreError when the store cannot be read (/healthz).
     virtual void check_health() = 0;
+
+    // Where push nonces are kept (nonce_store.hpp): shared by every
+    // instance of a shared store. `lifetime`: a nonce unused for longer is
+    // refused; `per_host`: outstanding nonces a host may have.
+    virtual std::unique_ptr<NonceStore> nonce_store(std::chrono::seconds lifetime, std::size_t per_host) = 0;
 };
 
 }  // namespace keel::verifierd

@@ -5,12 +5,15 @@
 
 namespace keel::verifierd {
 
-constexpr std::size_t nonce_bytes = 32;
-
-evidence::Bytes NonceBook::issue(const std::string& host_id) {
-    evidence::Bytes nonce(nonce_bytes);
+evidence::Bytes fresh_nonce() {
+    evidence::Bytes nonce(NonceStore::nonce_bytes);
     if (RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) != 1)
         throw std::runtime_error("OpenSSL RAND_bytes failed");
+    return nonce;
+}
+
+evidence::Bytes NonceBook::issue(const std::string& host_id) {
+    const evidence::Bytes nonce = fresh_nonce();
     const auto now = Clock::now();
     std::lock_guard lock(mutex_);
     forget_expired(now);
@@ -39,7 +42,7 @@ NonceBook::Redemption NonceBook::redeem(const std::string& host_id, const eviden
     return Redemption::accepted;
 }
 
-const char* NonceBook::describe(Redemption r) {
+const char* NonceStore::describe(Redemption r) {
     switch (r) {
     case Redemption::accepted: return "accepted";
     case Redemption::unknown: return "the nonce was not issued by this verifier, or was used already";

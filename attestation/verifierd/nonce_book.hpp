@@ -1,8 +1,5 @@
-// The push mode's nonces: 32 random bytes issued to one host, redeemed once,
-// within their lifetime. A nonce is what makes evidence fresh: one used
-// before, expired, never issued, or issued to another host is refused
-// before anything is appraised or stored. Kept in memory only: after a
-// verifier restart an agent simply asks for a new one.
+// Push nonces in this process's memory (nonce_store.hpp): the SQLite
+// store's, where one verifier serves the fleet.
 #pragma once
 
 #include <chrono>
@@ -10,23 +7,18 @@
 #include <mutex>
 #include <string>
 
-#include "attestation/evidence/bytes.hpp"
+#include "attestation/verifierd/nonce_store.hpp"
 
 namespace keel::verifierd {
 
-class NonceBook {
+class NonceBook final : public NonceStore {
 public:
     using Clock = std::chrono::steady_clock;
     // At most `per_host` nonces outstanding per host (a new one retires the oldest).
     NonceBook(std::chrono::seconds lifetime, std::size_t per_host) : lifetime_(lifetime), per_host_(per_host) {}
 
-    evidence::Bytes issue(const std::string& host_id);
-
-    enum class Redemption { accepted, unknown, expired, other_host };
-    // Single use: a nonce is gone after any redemption that found it.
-    Redemption redeem(const std::string& host_id, const evidence::Bytes& nonce);
-
-    static const char* describe(Redemption r);
+    evidence::Bytes issue(const std::string& host_id) override;
+    Redemption redeem(const std::string& host_id, const evidence::Bytes& nonce) override;
 
 private:
     struct Issued {

@@ -1,4 +1,5 @@
 #include "attestation/verifierd/pg_fleet_store.hpp"
+#include "attestation/verifierd/pg_nonce_store.hpp"
 
 #include <map>
 
@@ -325,6 +326,10 @@ int PgFleetStore::schema_version() {
 void PgFleetStore::check_health() {
     auto c = pool_.acquire();
     c->exec("SELECT count(*) FROM hosts");
+}
+
+std::unique_ptr<NonceStore> PgFleetStore::nonce_store(std::chrono::seconds lifetime, std::size_t per_host) {
+    return std::make_unique<PgNonceStore>(pool_, lifetime, per_host);
 }
 
 }  // namespace keel::verifierd

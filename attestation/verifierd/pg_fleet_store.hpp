@@ -38,6 +38,8 @@ public:
     std::int64_t appraisal_count() override;
     int schema_version() override;
     void check_health() override;
+    // In the database (pg_nonce_store.hpp): any instance redeems any nonce.
+    std::unique_ptr<NonceStore> nonce_store(std::chrono::seconds lifetime, std::size_t per_host) override;
 
 private:
     // Inside a transaction holding the host's row lock.

@@ -19,9 +19,10 @@ struct Migration {
 
 // Never edit one that shipped: databases in the field ran it; add the next.
 // Version 2 is PostgreSQL's own (its first); 3 is written once for both
-// stores (verifier/schema_v3_ddl.hpp).
-const std::array<Migration, 2>& migrations() {
-    static const std::array<Migration, 2> all = {{
+// stores (verifier/schema_v3_ddl.hpp); 4, push nonces shared by the
+// instances, is PostgreSQL's alone (SQLite's verifier keeps them in memory).
+const std::array<Migration, 3>& migrations() {
+    static const std::array<Migration, 3> all = {{
         {2, R"sql(
 CREATE TABLE schema_version (
     version INTEGER PRIMARY KEY NOT NULL,
@@ -70,6 +71,14 @@ CREATE TABLE appraisal_checks (
 );
 )sql"},
         {3, verifier::schema_v3_ddl(verifier::postgresql_dialect)},
+        {4, R"sql(
+CREATE TABLE push_nonces (
+    nonce BYTEA PRIMARY KEY NOT NULL,
+    host_id TEXT NOT NULL,
+    issued_ms BIGINT NOT NULL
+);
+CREATE INDEX push_nonces_by_host ON push_nonces (host_id, issued_ms);
+)sql"},
     }};
     return all;
 }

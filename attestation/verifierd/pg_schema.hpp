@@ -10,7 +10,7 @@
 
 namespace keel::verifierd {
 
-inline constexpr int pg_schema_version = 3;
+inline constexpr int pg_schema_version = 4;
 
 // An empty database gets the whole schema; an older Keel store is migrated;
 // both in one transaction under an advisory lock, so instances starting

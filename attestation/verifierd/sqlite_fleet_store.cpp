@@ -1,4 +1,5 @@
 #include "attestation/verifierd/sqlite_fleet_store.hpp"
+#include "attestation/verifierd/nonce_book.hpp"
 
 #include "attestation/verifier/sqlite_statement.hpp"
 #include "attestation/verifier/store_schema.hpp"
@@ -332,6 +333,10 @@ void SqliteFleetStore::check_health() {
     std::lock_guard lock(mutex_);
     Statement s(store_.connection(), "SELECT count(*) FROM hosts", store_.path());
     s.step();
+}
+
+std::unique_ptr<NonceStore> SqliteFleetStore::nonce_store(std::chrono::seconds lifetime, std::size_t per_host) {
+    return std::make_unique<NonceBook>(lifetime, per_host);
 }
 
 }  // namespace keel::verifierd

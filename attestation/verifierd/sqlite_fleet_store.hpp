@@ -37,6 +37,8 @@ public:
     std::int64_t appraisal_count() override;
     int schema_version() override;
     void check_health() override;
+    // One verifier per SQLite file: its nonces stay in its memory.
+    std::unique_ptr<NonceStore> nonce_store(std::chrono::seconds lifetime, std::size_t per_host) override;
 
 private:
     std::vector<FleetHost> select_hosts(const std::string* host_id);

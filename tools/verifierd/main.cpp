@@ -70,10 +70,10 @@ int main(int argc, char** argv) {
         const auto instance = new_instance_id();
         Metrics metrics;
         Appraiser appraiser(store, metrics, instance, config.appraisal_cache_entries);
-        NonceBook nonces(config.nonce_lifetime, 4);
+        auto nonces = store.nonce_store(config.nonce_lifetime, 4);
         EnrolmentDesk desk(store, config);
         Scheduler scheduler(store, appraiser, metrics, config, instance);
-        ApiServer server(config, {store, appraiser, metrics, nonces, desk, scheduler});
+        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler});
         scheduler.start();
         std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;

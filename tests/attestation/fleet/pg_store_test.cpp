@@ -67,15 +67,16 @@ protected:
 
 TEST_F(PgStore, NewDatabaseIsCreatedAtTheCurrentVersion) {
     PgFleetStore store(uri());
-    EXPECT_EQ(store.schema_version(), 3);
-    EXPECT_EQ(sql(uri(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"), "2,3");
+    EXPECT_EQ(store.schema_version(), 4);
+    EXPECT_EQ(sql(uri(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"), "2,3,4");
     EXPECT_EQ(sql(uri(), "SELECT to_regclass('verifier_instances') IS NOT NULL"), "t");
+    EXPECT_EQ(sql(uri(), "SELECT to_regclass('push_nonces') IS NOT NULL"), "t");
 }
 
 TEST_F(PgStore, Version2DatabaseIsMigratedWithItsHostsAndSchedules) {
     sql(uri(), version_2_store);
     PgFleetStore store(uri());
-    EXPECT_EQ(store.schema_version(), 3);
+    EXPECT_EQ(store.schema_version(), 4);
     auto old = store.host("old-host");
     ASSERT_TRUE(old);
     EXPECT_EQ(old->mode, AttestMode::pull);

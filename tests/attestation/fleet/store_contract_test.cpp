@@ -70,11 +70,17 @@ protected:
     std::unique_ptr<FleetStore> store_;
 };
 
+#ifdef KEEL_STORE_CONTRACT_POSTGRESQL
+constexpr int latest_version = 4;  // PostgreSQL's version 4: the instances' shared push nonces
+#else
+constexpr int latest_version = 3;
+#endif
+
 TEST_P(StoreContract, NewStoreIsAtTheLatestVersion) {
-    EXPECT_EQ(store_->schema_version(), 3);
+    EXPECT_EQ(store_->schema_version(), latest_version);
     store_->check_health();
     // Opening it again changes nothing.
-    EXPECT_EQ(another()->schema_version(), 3);
+    EXPECT_EQ(another()->schema_version(), latest_version);
 }
 
 TEST_P(StoreContract, EnrolledHostKeepsHowItIsAttested) {
@@ -324,6 +330,54 @@ TEST_P(StoreContract, ConcurrentClaimsNeverHandOutAHostTwice) {
     EXPECT_EQ(all.size(), static_cast<std::size_t>(hosts));  // every host, each once
     EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size());
 }
+
+// Push nonces: single use, for the host they were issued to, within their
+// lifetime; a host asking again and again keeps only a few.
+TEST_P(StoreContract, ANonceIsRedeemedOnceByTheHostItWasIssuedTo) {
+    auto nonces = store_->nonce_store(std::chrono::seconds(60), 2);
+    const auto a = nonces->issue("host-a");
+    EXPECT_EQ(a.size(), NonceStore::nonce_bytes);
+    EXPECT_EQ(nonces->redeem("host-a", a), NonceStore::Redemption::accepted);
+    EXPECT_EQ(nonces->redeem("host-a", a), NonceStore::Redemption::unknown) << "replayed";
+    EXPECT_EQ(nonces->redeem("host-a", Bytes(32, 7)), NonceStore::Redemption::unknown) << "never issued";
+    const auto b = nonces->issue("host-b");
+    EXPECT_EQ(nonces->redeem("host-a", b), NonceStore::Redemption::other_host);
+    EXPECT_EQ(nonces->redeem("host-b", b), NonceStore::Redemption::unknown) << "burnt by the other host's attempt";
+    const auto first = nonces->issue("host-a");
+    nonces->issue("host-a");
+    nonces->issue("host-a");
+    EXPECT_EQ(nonces->redeem("host-a", first), NonceStore::Redemption::unknown) << "retired: two per host";
+}
+
+TEST_P(StoreContract, ANonceUnusedForItsLifetimeIsRefused) {
+    auto nonces = store_->nonce_store(std::chrono::seconds(0), 4);
+    const auto a = nonces->issue("host-a");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_NE(nonces->redeem("host-a", a), NonceStore::Redemption::accepted);
+}
+
+#ifdef KEEL_STORE_CONTRACT_POSTGRESQL
+// Instances behind one address: the nonce one issued, another redeems, and
+// of two instances redeeming the same nonce at once only one accepts it.
+TEST_P(StoreContract, InstancesShareTheirNonces) {
+    auto other = another();
+    auto here = store_->nonce_store(std::chrono::seconds(60), 4),
+         there = other->nonce_store(std::chrono::seconds(60), 4);
+    const auto a = here->issue("host-a");
+    EXPECT_EQ(there->redeem("host-a", a), NonceStore::Redemption::accepted);
+    EXPECT_EQ(here->redeem("host-a", a), NonceStore::Redemption::unknown) << "used at the other instance";
+    for (int round = 0; round < 20; ++round) {
+        const auto n = here->issue("host-a");
+        NonceStore::Redemption r1{}, r2{};
+        std::thread t1([&] { r1 = here->redeem("host-a", n); });
+        std::thread t2([&] { r2 = there->redeem("host-a", n); });
+        t1.join();
+        t2.join();
+        EXPECT_EQ((r1 == NonceStore::Redemption::accepted) + (r2 == NonceStore::Redemption::accepted), 1)
+            << "round " << round;
+    }
+}
+#endif
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values(KEEL_STORE_CONTRACT_STORE),
                          [](const auto& info) { return info.param; });
