@@ -99,11 +99,12 @@ TEST_F(PgStore, NewerDatabaseIsRefusedUntouched) {
         PgFleetStore store(uri());
         FAIL() << "a version 9 store was opened";
     } catch (const StoreError& e) {
-        EXPECT_NE(std::string(e.what()).find("schema version 9 is newer than this keel-verifierd reads (3)"),
+        EXPECT_NE(std::string(e.what()).find("schema version 9 is newer than this keel-verifierd reads (4)"),
                   std::string::npos)
             << e.what();
     }
     EXPECT_EQ(sql(uri(), "SELECT to_regclass('verifier_instances') IS NULL"), "t");
+    EXPECT_EQ(sql(uri(), "SELECT to_regclass('push_nonces') IS NULL"), "t");
     EXPECT_EQ(sql(uri(), "SELECT count(*) FROM information_schema.columns WHERE column_name = 'next_due_ms'"), "0");
 }
 
