@@ -16,11 +16,12 @@ evidence::Bytes PgNonceStore::issue(const std::string& host_id) {
     auto c = pool_.acquire();
     PgTransaction t(*c);
     // Expired nonces of any host go; a host asking again and again keeps at
-    // most per_host outstanding (its oldest go first).
+    // most per_host outstanding (its oldest go first: by the sequence, since
+    // several are issued within one millisecond).
     c->exec("DELETE FROM push_nonces WHERE issued_ms < $1::bigint - $2::bigint",
             PgParams().integer(now).integer(lifetime));
     c->exec("DELETE FROM push_nonces WHERE nonce IN (SELECT nonce FROM push_nonces WHERE host_id = $1 "
-            "ORDER BY issued_ms DESC, nonce OFFSET $2)",
+            "ORDER BY seq DESC OFFSET $2)",
             PgParams().text(host_id).integer(static_cast<std::int64_t>(per_host_ ? per_host_ - 1 : 0)));
     c->exec("INSERT INTO push_nonces (nonce, host_id, issued_ms) VALUES ($1, $2, $3)",
             PgParams().bytes(nonce).text(host_id).integer(now));

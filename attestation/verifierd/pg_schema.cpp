@@ -75,9 +75,10 @@ CREATE TABLE appraisal_checks (
 CREATE TABLE push_nonces (
     nonce BYTEA PRIMARY KEY NOT NULL,
     host_id TEXT NOT NULL,
-    issued_ms BIGINT NOT NULL
+    issued_ms BIGINT NOT NULL,
+    seq BIGSERIAL NOT NULL
 );
-CREATE INDEX push_nonces_by_host ON push_nonces (host_id, issued_ms);
+CREATE INDEX push_nonces_by_host ON push_nonces (host_id, seq);
 )sql"},
     }};
     return all;
