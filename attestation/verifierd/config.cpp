@@ -13,7 +13,7 @@ namespace {
 
 // Every key the file may have, by table; anything else is an error.
 const std::map<std::string, std::set<std::string>> known_keys = {
-    {"", {"listen", "database", "tls", "api", "attestation", "enrolment"}},
+    {"", {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment"}},
     {"tls", {"certificate", "private_key", "client_ca"}},
     {"api", {"operators", "max_body_bytes"}},
     {"attestation",
@@ -103,11 +103,17 @@ Config load_config(const std::string& path) {
     Config c;
     r.text("", "listen", c.listen);
     r.text("", "database", c.database);
+    std::int64_t n = static_cast<std::int64_t>(c.database_connections);
+    r.number("", "database_connections", 1, n);
+    if (n > static_cast<std::int64_t>(Config::max_database_connections))
+        throw ConfigError(path + ": database_connections must be at most " +
+                          std::to_string(Config::max_database_connections));
+    c.database_connections = static_cast<std::size_t>(n);
     r.text("tls", "certificate", c.tls.certificate);
     r.text("tls", "private_key", c.tls.private_key);
     r.text("tls", "client_ca", c.tls.client_ca);
     r.texts("api", "operators", c.operators);
-    std::int64_t n = static_cast<std::int64_t>(c.max_body_bytes);
+    n = static_cast<std::int64_t>(c.max_body_bytes);
     r.number("api", "max_body_bytes", 1024, n);
     c.max_body_bytes = static_cast<std::size_t>(n);
     n = c.default_interval.count();

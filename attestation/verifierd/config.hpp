@@ -28,6 +28,10 @@ struct Config {
     // An SQLite file, or a PostgreSQL URI (postgresql://…) shared by
     // several instances (open_fleet_store.hpp).
     std::string database = "keel-fleet.sqlite";
+    // PostgreSQL only: connections the instance keeps open (its scheduler,
+    // workers and API threads share them).
+    std::size_t database_connections = 4;
+    static constexpr std::size_t max_database_connections = 64;
     TlsConfig tls;
     // Client certificates (their subject CN) allowed to enrol hosts and read
     // the fleet; a host's own certificate carries its host id as CN.

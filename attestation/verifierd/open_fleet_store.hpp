@@ -12,7 +12,7 @@ namespace keel::verifierd {
 
 bool is_postgresql_uri(const std::string& database);
 // Throws StoreError (cannot open, newer schema, not a Keel store, a
-// connection string libpq cannot parse).
-std::unique_ptr<FleetStore> open_fleet_store(const std::string& database);
+// connection string libpq cannot parse). `connections`: PostgreSQL's pool.
+std::unique_ptr<FleetStore> open_fleet_store(const std::string& database, std::size_t connections = 4);
 
 }  // namespace keel::verifierd

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
     try {
-        auto opened = open_fleet_store(config.database);
+        auto opened = open_fleet_store(config.database, config.database_connections);
         auto& store = *opened;
         const auto instance = new_instance_id();
         Metrics metrics;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "attestation/verifierd/config.hpp"
+#include "attestation/verifierd/open_fleet_store.hpp"
 #include "attestation/verifierd/pg_fleet_store.hpp"
 #include "pg_server.hpp"
 #include "tests/attestation/fleet/store_fixtures.hpp"
@@ -71,6 +72,19 @@ TEST_F(PgStore, NewDatabaseIsCreatedAtTheCurrentVersion) {
     EXPECT_EQ(sql(uri(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"), "2,3,4");
     EXPECT_EQ(sql(uri(), "SELECT to_regclass('verifier_instances') IS NOT NULL"), "t");
     EXPECT_EQ(sql(uri(), "SELECT to_regclass('push_nonces') IS NOT NULL"), "t");
+}
+
+// database_connections: the pool keeps that many connections open.
+TEST_F(PgStore, ThePoolHasTheConfiguredConnections) {
+    auto in = [](const std::string& db) {
+        return "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db + "' AND pid <> pg_backend_pid()";
+    };
+    auto three = open_fleet_store(uri(), 3);
+    EXPECT_EQ(sql(uri(), in("fleet")), "3");
+    server_.create_database("fleet2");
+    auto one = open_fleet_store(server_.uri("fleet2"), 1);
+    EXPECT_EQ(sql(server_.uri("fleet2"), in("fleet2")), "1");
+    one->check_health();
 }
 
 TEST_F(PgStore, Version2DatabaseIsMigratedWithItsHostsAndSchedules) {

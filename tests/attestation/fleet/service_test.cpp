@@ -33,6 +33,7 @@ TEST(FleetConfig, ReadsEveryTable) {
     auto c = load_config(write_config(R"(
 listen = "0.0.0.0:8443"
 database = "/var/lib/keel/fleet.sqlite"
+database_connections = 8
 [tls]
 certificate = "server.pem"
 private_key = "server.key"
@@ -53,6 +54,7 @@ allow_no_ek_certificate = true
 )"));
     EXPECT_EQ(c.listen, "0.0.0.0:8443");
     EXPECT_EQ(c.database, "/var/lib/keel/fleet.sqlite");
+    EXPECT_EQ(c.database_connections, 8u);
     EXPECT_EQ(c.tls.client_ca, "clients.pem");
     EXPECT_EQ(c.operators, (std::vector<std::string>{"alice", "bob"}));
     EXPECT_EQ(c.max_body_bytes, 65536u);
@@ -83,6 +85,8 @@ TEST(FleetConfig, UnknownOrMistypedKeysAreErrorsNamingThem) {
               std::string::npos);
     EXPECT_NE(config_error("[attestation]\nunreachable_after_intervals = 0\n").find("at least 1"), std::string::npos);
     EXPECT_NE(config_error("[api]\noperators = \"alice\"\n").find("array of strings"), std::string::npos);
+    EXPECT_NE(config_error("database_connections = 0\n").find("at least 1"), std::string::npos);
+    EXPECT_NE(config_error("database_connections = 65\n").find("at most 64"), std::string::npos);
     EXPECT_NE(config_error("listen = \n").find(":1:"), std::string::npos);  // TOML syntax: line and column
 }
 
