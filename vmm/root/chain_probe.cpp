@@ -42,16 +42,6 @@ enum : unsigned { RAN, DEEPEST, STOPPED_BY, STOPPED_AT_STEP, STACKS_RAN_OUT, DON
 // Code below runs in the chain's PDs: it touches only the mailbox and the
 // stacks, and makes hypercalls inline.
 
-// Delegates the pages [first, end) of the calling PD's host space to the
-// same addresses of NEXT_PD's.
-Status pass_on(uint64_t first, uint64_t end, uint8_t perms) {
-    Status s = Status::Success;
-    for (uint64_t a = first; s == Status::Success && a < end; a += 4096)
-        s = user::hypercall(
-            enc::delegate(abi::SEL_OWN_PD, NEXT_PD, Crd(SpaceKind::HostMemory, a >> 12, 0, perms), a >> 12));
-    return s;
-}
-
 extern "C" [[noreturn]] void chain_handler(uint64_t depth);
 
 // Runs in PD number `depth` of the chain: makes the next and enters it.
@@ -77,9 +67,10 @@ void extend(uint64_t depth) {
     };
     if (next(user::hypercall(enc::create_pd(NEXT_PD, abi::SEL_OWN_PD, abi::QUOTA_ALL_LEFT))) &&
         next(user::hypercall(enc::delegate(abi::SEL_OWN_PD, NEXT_PD, own_pd, abi::SEL_OWN_PD))) &&
-        next(pass_on(image, text, abi::perm::MEM_R | abi::perm::MEM_X)) &&
-        next(pass_on(text, rodata, abi::perm::MEM_R)) && next(pass_on(CHILD_PAGE, CHILD_PAGE + 4096, RW)) &&
-        next(pass_on(STACKS, STACKS + STACK_PAGES * 4096, RW)) &&
+        next(delegate_same_pages(NEXT_PD, image, text, abi::perm::MEM_R | abi::perm::MEM_X)) &&
+        next(delegate_same_pages(NEXT_PD, text, rodata, abi::perm::MEM_R)) &&
+        next(delegate_same_pages(NEXT_PD, CHILD_PAGE, CHILD_PAGE + 4096, RW)) &&
+        next(delegate_same_pages(NEXT_PD, STACKS, STACKS + STACK_PAGES * 4096, RW)) &&
         next(user::hypercall(enc::create_ec(NEXT_EC, NEXT_PD, abi::EcFlag::Local, 0, abi::UTCB_AREA, sp, 0))) &&
         next(user::hypercall(
             enc::create_pt(NEXT_PT, NEXT_PD, NEXT_EC, 0, reinterpret_cast<uint64_t>(&chain_handler)))) &&

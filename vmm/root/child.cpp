@@ -30,15 +30,17 @@ bool ok(const char* what, abi::Status s) {
 }
 
 bool share(uint64_t first, uint64_t end, uint8_t perms) {
-    for (uint64_t a = first; a < end; a += 4096)
-        if (!ok("sharing the root task's code",
-                user::hypercall(
-                    enc::delegate(abi::SEL_OWN_PD, CHILD_PD, Crd(SpaceKind::HostMemory, a >> 12, 0, perms), a >> 12))))
-            return false;
-    return true;
+    return ok("sharing the root task's code", delegate_same_pages(CHILD_PD, first, end, perms));
 }
 
 }  // namespace
+
+abi::Status delegate_same_pages(abi::Selector to, uint64_t first, uint64_t end, uint8_t perms) {
+    abi::Status s = abi::Status::Success;
+    for (uint64_t a = first; s == abi::Status::Success && a < end; a += 4096)
+        s = user::hypercall(enc::delegate(abi::SEL_OWN_PD, to, Crd(SpaceKind::HostMemory, a >> 12, 0, perms), a >> 12));
+    return s;
+}
 
 // The child's start-up portal: runs in the root task's PD, on the child's
 // SC, and answers with where the child begins (the portal's id) and its

@@ -10,6 +10,7 @@
 
 #include "abi/capability.hpp"
 #include "abi/hip.hpp"
+#include "abi/status.hpp"
 
 namespace keel::root {
 
@@ -26,6 +27,11 @@ struct Mailbox {
 
 // The mailbox as the child sees it (only valid in the child).
 inline Mailbox& child_mailbox() { return *reinterpret_cast<Mailbox*>(CHILD_PAGE); }
+
+// Delegates the pages [first, end) of the caller's host space to the same
+// addresses in PD `to`; the first refusal ends it. Touches no data of the
+// root task's, so a child may use it too (chain_probe.cpp).
+abi::Status delegate_same_pages(abi::Selector to, uint64_t first, uint64_t end, uint8_t perms);
 
 // Makes the child PD (no thread yet); returns the mailbox as the root task
 // sees it, or nullptr (and says why) if a hypercall failed.
