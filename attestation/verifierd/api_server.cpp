@@ -179,24 +179,25 @@ void ApiServer::route(const char* method, const char* pattern, Access access, Ha
         server_->Post(pattern, wrapped);
 }
 
+// The instances sharing the store, by their heartbeat rows.
+std::vector<std::string> ApiServer::live_instances() {
+    return s_.store.live_instances(now_ms() - std::chrono::milliseconds(instance_timeout).count());
+}
+
 void ApiServer::healthz(const httplib::Request&, httplib::Response& res) {
     try {
         s_.store.check_health();
-        // The instances sharing the store, by their heartbeat rows.
-        const auto alive_since = now_ms() - std::chrono::milliseconds(instance_timeout).count();
         send(res, 200,
              {{"status", "ok"},
               {"store", "ok"},
               {"schema_version", s_.store.schema_version()},
               {"instance", s_.scheduler.instance()},
-              {"instances", s_.store.live_instances(alive_since)}});
+              {"instances", live_instances()}});
     } catch (const StoreError& e) { send(res, 503, {{"status", "failing"}, {"store", e.what()}}); }
 }
 
 void ApiServer::metrics(const httplib::Request&, httplib::Response& res) {
-    const auto alive_since = now_ms() - std::chrono::milliseconds(instance_timeout).count();
-    res.set_content(s_.metrics.render(s_.store.hosts(), s_.store.live_instances(alive_since).size()),
-                    "text/plain; version=0.0.4");
+    res.set_content(s_.metrics.render(s_.store.hosts(), live_instances().size()), "text/plain; version=0.0.4");
 }
 
 void ApiServer::begin_enrolment(const httplib::Request& req, httplib::Response& res) {

@@ -57,6 +57,7 @@ private:
     void route(const char* method, const char* pattern, Access access, Handler handler);
     std::optional<std::string> caller(const httplib::Request& req) const;
 
+    std::vector<std::string> live_instances();
     void healthz(const httplib::Request& req, httplib::Response& res);
     void metrics(const httplib::Request& req, httplib::Response& res);
     void begin_enrolment(const httplib::Request& req, httplib::Response& res);
