@@ -161,3 +161,84 @@ TEST(PageTable, ReleaseFreesOnlyTheSlotsItIsGiven) {
     uint64_t pa, flags;
     EXPECT_EQ(kernel.lookup(0x100000, pa, flags), Status::Ok) << "the kernel's tables are intact";
 }
+
+namespace {
+
+// Translates an I/O virtual address the way an AMD IOMMU walks its v1
+// tables from a device table entry with Mode 4: every directory entry must
+// be present and name the next level, the rights are the AND of all levels.
+struct IoWalk {
+    bool ok = false;
+    uint64_t pa = 0;
+    bool read = false, write = false;
+};
+IoWalk iommu_walk(Arena& arena, uint64_t root, uint64_t iova) {
+    IoWalk w;
+    uint64_t table = root;
+    bool read = true, write = true;
+    for (unsigned level = 4; level >= 1; --level) {
+        uint64_t e = Arena::access(&arena, table)[(iova >> (12 + 9 * (level - 1))) & 511];
+        if (!(e & pte::PRESENT)) return w;
+        read = read && (e & iopte::READ);
+        write = write && (e & iopte::WRITE);
+        unsigned next = (e >> 9) & 7;
+        if (next != level - 1) return w;  // a skipped level or a large page: never built
+        if (level == 1) {
+            w = {true, (e & pte::ADDR_MASK) | (iova & 0xfff), read, write};
+            return w;
+        }
+        table = e & pte::ADDR_MASK;
+    }
+    return w;
+}
+
+}  // namespace
+
+TEST(PageTable, BuildsAmdIommuTablesThatAnIommuWalks) {
+    Arena arena;
+    PageTable pt(arena.memory(), AMD_IOMMU_FORMAT);
+    ASSERT_EQ(pt.init(), Status::Ok);
+    ASSERT_EQ(pt.map(0x10000, 0x7654000, 0x2000, iopte::READ | iopte::WRITE | iopte::FORCE_COHERENT, SIZE_4K),
+              Status::Ok);
+    ASSERT_EQ(pt.map(0x40000000000, 0x1000, 0x1000, iopte::READ, SIZE_4K), Status::Ok);  // another level-4 slot
+
+    IoWalk w = iommu_walk(arena, pt.root(), 0x11234);
+    ASSERT_TRUE(w.ok);
+    EXPECT_EQ(w.pa, 0x7655234u);
+    EXPECT_TRUE(w.read && w.write);
+    w = iommu_walk(arena, pt.root(), 0x40000000010);
+    ASSERT_TRUE(w.ok);
+    EXPECT_EQ(w.pa, 0x1010u);
+    EXPECT_TRUE(w.read);
+    EXPECT_FALSE(w.write);
+    EXPECT_FALSE(iommu_walk(arena, pt.root(), 0x12000).ok);
+
+    // Protect and unmap keep what the IOMMU reads consistent: an unmapped
+    // leaf is all zeros (an IOMMU that checks only "non-zero" must not
+    // translate it).
+    pt.protect(0x10000, 0x1000, iopte::READ | iopte::FORCE_COHERENT);
+    w = iommu_walk(arena, pt.root(), 0x10000);
+    ASSERT_TRUE(w.ok);
+    EXPECT_FALSE(w.write);
+    pt.unmap(0x11000, 0x1000);
+    EXPECT_FALSE(iommu_walk(arena, pt.root(), 0x11000).ok);
+    EXPECT_EQ(*pt.leaf_entry(0x10000) & ~pte::ADDR_MASK, iopte::READ | iopte::FORCE_COHERENT | pte::PRESENT);
+
+    size_t leaves = 0;
+    pt.for_each_leaf([&](uint64_t, uint64_t, uint64_t size, uint64_t) {
+        EXPECT_EQ(size, SIZE_4K);
+        ++leaves;
+    });
+    EXPECT_EQ(leaves, 2u);
+    pt.release(0, 511, true);
+    EXPECT_EQ(arena.freed, arena.pages.size());
+}
+
+TEST(PageTable, X86DirectoriesCarryNoIommuLevelBits) {
+    Arena arena;
+    PageTable pt(arena.memory());
+    ASSERT_EQ(pt.init(), Status::Ok);
+    ASSERT_EQ(pt.map(0x10000, 0x20000, 0x1000, pte::WRITE, SIZE_4K), Status::Ok);
+    uint64_t l4 = Arena::access(&arena, pt.root())[0];
+    EXPECT_EQ(l4 & ~pte::ADDR_MASK, pte::PRESENT | pte::WRITE | pte::USER);
+}

@@ -2,7 +2,6 @@
 
 namespace keel::x86 {
 namespace {
-constexpr uint64_t DIRECTORY_FLAGS = pte::PRESENT | pte::WRITE | pte::USER;
 constexpr unsigned index_at(uint64_t va, unsigned level) { return (va >> (12 + 9 * (level - 1))) & 511; }
 constexpr bool canonical(uint64_t va) {
     uint64_t top = va >> 47;
@@ -15,7 +14,7 @@ Status PageTable::init() {
     return mem_.allocate(mem_.ctx, root_);
 }
 
-Status PageTable::next_table(uint64_t* table, unsigned index, uint64_t*& out) {
+Status PageTable::next_table(uint64_t* table, unsigned index, unsigned level, uint64_t*& out) {
     uint64_t e = table[index];
     if (e & pte::PRESENT) {
         if (e & pte::HUGE) return Status::Exists;  // a large leaf already covers it
@@ -24,7 +23,7 @@ Status PageTable::next_table(uint64_t* table, unsigned index, uint64_t*& out) {
     }
     uint64_t phys;
     if (Status s = mem_.allocate(mem_.ctx, phys); s != Status::Ok) return s;
-    table[index] = phys | DIRECTORY_FLAGS;
+    table[index] = phys | format_.directory[level];
     out = mem_.access(mem_.ctx, phys);
     return Status::Ok;
 }
@@ -41,7 +40,7 @@ Status PageTable::map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags, u
     for (uint64_t off = 0; off < size; off += page_size) {
         uint64_t* table = mem_.access(mem_.ctx, root_);
         for (unsigned level = 4; level > leaf_level; --level)
-            if (Status s = next_table(table, index_at(va + off, level), table); s != Status::Ok) return s;
+            if (Status s = next_table(table, index_at(va + off, level), level, table); s != Status::Ok) return s;
         uint64_t& e = table[index_at(va + off, leaf_level)];
         if (e & pte::PRESENT) return Status::Exists;
         e = (pa + off) | leaf_flags;

@@ -1,7 +1,8 @@
-// x86-64 four-level page-table builder. The same code builds the kernel's
-// own address space and the nested (guest-physical) tables for SVM, whose
-// format is the host's. It reaches table pages only through PageTableMemory,
-// so host unit tests run it over an ordinary buffer.
+// Four-level page-table builder. The same code builds the kernel's own
+// address space, the nested (guest-physical) tables for SVM, whose format is
+// the host's, and the AMD IOMMU's I/O page tables, which differ only in what
+// a directory entry holds (PageTableFormat). It reaches table pages only
+// through PageTableMemory, so host unit tests run it over an ordinary buffer.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,26 @@ constexpr uint64_t ADDR_MASK = 0x000ffffffffff000ull;
 constexpr uint64_t SIZE_4K = 0x1000;
 constexpr uint64_t SIZE_2M = 0x200000;
 
+// What a new directory entry in a table of level L (2-4) holds besides the
+// next table's address. x86: present, writable, user for every level, so
+// the leaf alone decides (nested paging's walks are all user walks). The
+// AMD IOMMU's v1 format: present, NextLevel = L-1 in bits 11:9, and read
+// and write (bits 61, 62): its rights are the AND of every level's.
+struct PageTableFormat {
+    uint64_t directory[5];
+};
+inline constexpr PageTableFormat X86_FORMAT{{0, 0, pte::PRESENT | pte::WRITE | pte::USER,
+                                             pte::PRESENT | pte::WRITE | pte::USER,
+                                             pte::PRESENT | pte::WRITE | pte::USER}};
+namespace iopte {
+constexpr uint64_t FORCE_COHERENT = 1ull << 60, READ = 1ull << 61, WRITE = 1ull << 62;
+constexpr uint64_t next_level(unsigned level) { return uint64_t(level) << 9; }
+}  // namespace iopte
+inline constexpr PageTableFormat AMD_IOMMU_FORMAT{{0, 0,
+                                                   pte::PRESENT | iopte::next_level(1) | iopte::READ | iopte::WRITE,
+                                                   pte::PRESENT | iopte::next_level(2) | iopte::READ | iopte::WRITE,
+                                                   pte::PRESENT | iopte::next_level(3) | iopte::READ | iopte::WRITE}};
+
 struct PageTableMemory {
     // Provides one zero-filled 4 KiB frame for a table.
     Status (*allocate)(void* ctx, uint64_t& phys);
@@ -38,7 +59,7 @@ struct PageTableMemory {
 
 class PageTable {
 public:
-    explicit PageTable(PageTableMemory mem) : mem_(mem) {}
+    explicit PageTable(PageTableMemory mem, const PageTableFormat& format = X86_FORMAT) : mem_(mem), format_(format) {}
 
     [[nodiscard]] Status init();
     uint64_t root() const { return root_; }
@@ -46,8 +67,7 @@ public:
     // Maps [va, va + size) to [pa, pa + size) with leaf `flags` (PRESENT is
     // implied) in pages of `page_size` (SIZE_4K or SIZE_2M). An address that
     // is already mapped is refused with Status::Exists, never overwritten.
-    // Directory entries above a leaf are PRESENT|WRITE|USER: the leaf alone
-    // decides, which nested paging requires (all its walks are user walks).
+    // Directory entries above a leaf are the format's (PageTableFormat).
     [[nodiscard]] Status map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags, uint64_t page_size);
 
     // Clears the 4 KiB leaves in [va, va + size); holes are skipped. The
@@ -72,7 +92,7 @@ public:
     template <typename Fn> void for_each_leaf(Fn&& fn) const { walk(root_, 4, 0, fn); }
 
 private:
-    [[nodiscard]] Status next_table(uint64_t* table, unsigned index, uint64_t*& out);
+    [[nodiscard]] Status next_table(uint64_t* table, unsigned index, unsigned level, uint64_t*& out);
     uint64_t* leaf(uint64_t va) const;  // the present 4 KiB leaf entry for va, or nullptr
     void release_table(uint64_t table_pa, unsigned level);
 
@@ -92,6 +112,7 @@ private:
     }
 
     PageTableMemory mem_;
+    const PageTableFormat& format_;
     uint64_t root_ = 0;
 };
 
