@@ -4,6 +4,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "hypervisor/arch/x86/amd_iommu/layout.hpp"
+
 namespace keel::launch {
 
 constexpr uint32_t SLB_SIZE = 0x10000;  // SKINIT protects and hands over 64 KiB
@@ -11,13 +13,8 @@ constexpr uint32_t HANDOFF_MAX = 256;  // bytes the SLB reserves for it
 constexpr uint32_t HANDOFF_MAGIC = 0x4f484c4b;  // "KLHO"
 constexpr uint32_t HANDOFF_VERSION = 3;
 
-// Memory for the IOMMU tables the SLB writes: one device table for all
-// 65,536 requester IDs (32 bytes each), a 4 KiB command buffer per IOMMU,
-// and a page for completion stores.
-constexpr uint64_t MAX_IOMMUS = 8;
-constexpr uint64_t DEVICE_TABLE_SIZE = 65536 * 32;
-constexpr uint64_t COMMAND_BUFFER_SIZE = 4096;
-constexpr uint64_t DMA_TABLES_SIZE = DEVICE_TABLE_SIZE + MAX_IOMMUS * COMMAND_BUFFER_SIZE + 4096;
+// Memory for the IOMMU tables the SLB writes (their layout: amd_iommu_hw.hpp).
+constexpr uint64_t DMA_TABLES_SIZE = x86::amd_iommu::DMA_TABLES_SIZE;
 
 // The pre-launch stage's command-line word that switches DMA protection off
 // (the log says so, and a verifier policy can refuse such a launch).

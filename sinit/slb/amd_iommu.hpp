@@ -11,26 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hypervisor/arch/x86/amd_iommu/registers.hpp"
 #include "lib/status.hpp"
-#include "sinit/common/handoff.hpp"
 
 namespace keel::slb {
 
-using launch::COMMAND_BUFFER_SIZE;
-using launch::DEVICE_TABLE_SIZE;
-using launch::DMA_TABLES_SIZE;
-using launch::MAX_IOMMUS;
-
-struct IommuFound {
-    size_t count;
-    uint64_t mmio[MAX_IOMMUS];
-    uint8_t bus[MAX_IOMMUS], device[MAX_IOMMUS], function[MAX_IOMMUS];
-};
-
-// Every AMD IOMMU PCI function (class 08h/06h with the IOMMU capability) on
-// buses 0-255 with the MMIO base its firmware gave it; Unsupported if one
-// has none (it could not be programmed) or there are more than MAX_IOMMUS.
-Status find_iommus(IommuFound& out);
+using x86::amd_iommu::MAX_IOMMUS;
+using IommuFound = x86::amd_iommu::Found;
 
 // Programs and enables each IOMMU with the blocking device table at
 // `tables` (4 KiB aligned, DMA_TABLES_SIZE bytes), invalidates everything it

@@ -9,11 +9,11 @@
 #include "../../hypervisor/kernel/multiboot2.hpp"
 #include "../common/boot_info_builder.hpp"
 #include "../common/drtm_tag.hpp"
-#include "lib/elf64.hpp"
 #include "../common/handoff.hpp"
 #include "../common/launch_plan.hpp"
 #include "core_result.hpp"
 #include "hypervisor/kernel/memory_map_check.hpp"
+#include "lib/elf64.hpp"
 #include "sinit/slb/amd_iommu.hpp"
 #include "slb_console.hpp"
 #include "tpm_measure.hpp"
@@ -126,7 +126,7 @@ StringView protect_from_dma(const launch::Handoff& h, IommuFound& found) {
               launch::DMA_UNPROTECTED_OPTION);
         return launch::DMA_UNPROTECTED;
     }
-    if (find_iommus(found) != Status::Ok) {
+    if (x86::amd_iommu::find(found) != Status::Ok) {
         print("keel-slb: an IOMMU has no MMIO base, or there are more than %zu: DMA through it cannot be blocked\n",
               size_t(MAX_IOMMUS));
         fatal("finding the IOMMUs", Status::Unsupported);
@@ -139,14 +139,14 @@ StringView protect_from_dma(const launch::Handoff& h, IommuFound& found) {
     }
     for (size_t i = 0; i < found.count; ++i)
         if (mb2::is_usable_ram(boot_info, found.mmio[i], 0x4000)) {
-            print("keel-slb: the IOMMU at %02x:%02x.%x has its registers at 0x%lx, in RAM\n", found.bus[i],
-                  found.device[i], found.function[i], found.mmio[i]);
+            print("keel-slb: the IOMMU at %02x:%02x.%x has its registers at 0x%lx, in RAM\n", found.function[i].bus,
+                  found.function[i].device, found.function[i].function, found.mmio[i]);
             fatal("finding the IOMMUs", Status::Malformed);
         }
     check(block_all_dma(found, h.dma_tables), "blocking device DMA with the IOMMU");
     for (size_t i = 0; i < found.count; ++i)
-        print("keel-slb: IOMMU %02x:%02x.%x (registers at 0x%lx) blocks all device DMA\n", found.bus[i],
-              found.device[i], found.function[i], found.mmio[i]);
+        print("keel-slb: IOMMU %02x:%02x.%x (registers at 0x%lx) blocks all device DMA\n", found.function[i].bus,
+              found.function[i].device, found.function[i].function, found.mmio[i]);
     return launch::DMA_PROTECTED;
 }
 
