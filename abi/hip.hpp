@@ -19,16 +19,28 @@ enum class HipFeature : uint32_t {
 };
 
 // A range the root task received, a boot module, a module's command line
-// (address: its offset in Hip::module_cmdlines, size: its length), or MSRs
+// (address: its offset in Hip::module_cmdlines, size: its length), MSRs
 // (address: the first, size: how many) in its MSR space, which a guest of
-// a PD holding them reads and writes without an exit.
+// a PD holding them reads and writes without an exit, a PCI function
+// (address: vendor | device << 16 | class_revision << 32, size 0, aux: its
+// requester ID) with a device memory range the root task received
+// (address, size; aux: requester ID | BAR index << 16), listed after it.
+// Device memory is given only where an IOMMU confines device DMA
+// (HipFeature::Iommu): elsewhere a device could be made to write anywhere.
 struct HipMemory {
     uint64_t address;  // in the root task's host space
     uint64_t size;
     uint32_t kind;  // HipMemoryKind
-    uint32_t aux;  // for a module and its command line: the module's index (0 = the root task itself)
+    uint32_t aux;  // a module's index, or a PCI function's requester ID (above)
 };
-enum class HipMemoryKind : uint32_t { Ram = 1, Module = 2, ModuleCommandLine = 3, Msr = 4 };
+enum class HipMemoryKind : uint32_t {
+    Ram = 1,
+    Module = 2,
+    ModuleCommandLine = 3,
+    Msr = 4,
+    PciFunction = 5,
+    DeviceMemory = 6,
+};
 
 struct Hip {
     uint32_t signature;

@@ -2,6 +2,7 @@
 
 #include "abi/layout.hpp"
 
+#include "hypervisor/kernel/device_assigner.hpp"
 #include "hypervisor/kernel/ec.hpp"
 #include "hypervisor/kernel/pt.hpp"
 #include "hypervisor/kernel/sc.hpp"
@@ -144,6 +145,17 @@ Status ctrl_hw(HypercallContext& k, Pd& caller, const abi::Args& a) {
     return Status::BadParameter;
 }
 
+// assign_dev(pd, device): the root task holds every device, so only it
+// decides which PD gets one.
+Status assign_dev(HypercallContext& k, Pd& caller, const abi::Args& a) {
+    if (&caller != k.root) return Status::BadCapability;
+    Pd* pd = lookup_pd(caller, a.sel(), perm::PD_DELEGATE);
+    if (!pd) return Status::BadCapability;
+    if (a.p1 > 0xffff) return Status::BadParameter;
+    if (!k.devices) return Status::BadFeature;
+    return k.devices->assign(*pd, uint16_t(a.p1));
+}
+
 }  // namespace
 
 Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
@@ -165,6 +177,7 @@ Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
     case abi::Hypercall::CtrlPd: return ctrl_pd(caller, a);
     case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
     case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
+    case abi::Hypercall::AssignDev: return assign_dev(k, caller, a);
     default: return Status::BadFeature;  // ECs, SCs, portals and interrupts come with the user-level step
     }
 }

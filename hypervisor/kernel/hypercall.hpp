@@ -11,6 +11,7 @@
 
 namespace keel {
 
+class DeviceAssigner;
 class Ec;
 class Scheduler;
 class VcpuFactory;
@@ -35,6 +36,9 @@ struct HypercallContext {
     // Makes vCPUs (the virtualization backend); nullptr where there is
     // none: create_ec of a vCPU answers BadFeature.
     VcpuFactory* vcpus = nullptr;
+    // assign_dev's IOMMU driver; nullptr where device DMA cannot be
+    // confined (no IOMMU taken over from the secure loader): BadFeature.
+    DeviceAssigner* devices = nullptr;
     uint16_t cpu_count = 1;
     uint64_t now = 0;  // TSC at entry: for a down's deadline
 };

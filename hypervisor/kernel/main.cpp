@@ -19,6 +19,8 @@
 #include "console.hpp"
 #include "drtm_report.hpp"
 #include "frame_allocator.hpp"
+#include "hypervisor/arch/x86/amd_iommu/device_assignment.hpp"
+#include "hypervisor/arch/x86/pci_bars.hpp"
 #include "hypervisor/arch/x86/pd_tables.hpp"
 #include "hypervisor/arch/x86/svm/msr_permission_map.hpp"
 #include "hypervisor/arch/x86/svm/vcpu_factory.hpp"
@@ -430,6 +432,51 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
     for (unsigned i = 0; i < cpus_online; ++i) console::print("smp: CPU %u is APIC %u\n", i, x86::cpu_local(i).apic_id);
 }
 
+// The IOMMUs the secure loader programmed to block all DMA, taken over as
+// they are: devices may then be assigned to PDs, and their registers given
+// to the root task.
+constinit x86::amd_iommu::Iommu iommu;
+alignas(x86::amd_iommu::DeviceAssignment) uint8_t device_assignment_storage[sizeof(x86::amd_iommu::DeviceAssignment)];
+constexpr size_t MAX_DEVICE_RANGES = 64;
+constinit DeviceMemory device_memory[MAX_DEVICE_RANGES];
+// Each IOMMU's registers (512 KiB with the performance counters).
+constexpr uint64_t IOMMU_MMIO_SIZE = 0x80000;
+
+void adopt_iommus() {
+    const auto& d = boot_info.drtm;
+    if (!d.present || !d.dma_tables) return;  // drtm_report said why DMA is not blocked
+    const char* why;
+    if (iommu.adopt(d.dma_tables, d.dma_tables_size, d.iommu_count, why) != Status::Ok) {
+        console::print("iommu: not taken over (%s): DMA stays blocked for every device, assign_dev is off\n", why);
+        return;
+    }
+    console::print("iommu: %zu IOMMU(s) taken over from the secure loader; devices can be assigned to PDs%s\n",
+                   iommu.count(), iommu.caches_absent() ? " (they cache absent entries)" : "");
+    for (size_t i = 0; i < iommu.count(); ++i) {
+        x86::pci::Address f = iommu.function(i);
+        console::print("iommu: %02x:%02x.%x, registers at 0x%lx\n", f.bus, f.device, f.function, iommu.mmio(i));
+    }
+}
+
+// The memory BARs of every function but the IOMMUs', for the root task.
+size_t find_device_memory() {
+    x86::pci::MemoryBar bars[MAX_DEVICE_RANGES];
+    size_t found =
+        x86::pci::memory_bars(bars, MAX_DEVICE_RANGES, [](x86::pci::Address a) { return iommu.is_iommu(a); });
+    size_t n = found < MAX_DEVICE_RANGES ? found : MAX_DEVICE_RANGES;
+    for (size_t i = 0; i < n; ++i) {
+        const auto& b = bars[i];
+        device_memory[i] = {uint16_t(b.function.bus << 8 | b.function.device << 3 | b.function.function),
+                            b.index,
+                            b.id,
+                            b.class_revision,
+                            b.base,
+                            b.size};
+    }
+    if (found > n) console::print("pci: %zu memory BARs, the root task gets at most %zu\n", found, n);
+    return n;
+}
+
 [[noreturn]] void run_root_task(const BootOptions& options, uint64_t info_pa) {
     const mb2::Module* module = find_root_module(boot_info);
     if (!module) {
@@ -440,26 +487,31 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
     auto* memory = new (kernel_memory_storage) KernelMemory(*pages, frames.free_pages());
     auto* kernel_root = reinterpret_cast<const uint64_t*>(x86::read_cr3() & x86::pte::ADDR_MASK);
     auto* tables = new (pd_tables_storage) x86::PdTables(kernel_root, is_ram);
-    GrantRange kept[] = {
+    uint64_t apic = x86::rdmsr(x86::msr::APIC_BASE) & x86::pte::ADDR_MASK;
+    GrantRange kept[6 + x86::amd_iommu::MAX_IOMMUS] = {
         {0, LOW_MEMORY},
         {addr(__image_start), addr(__image_end)},
         {info_pa, info_pa + boot_info.total_size},
         {boot_info.drtm.dma_tables, boot_info.drtm.dma_tables + boot_info.drtm.dma_tables_size},
         {boot_info.drtm.event_log, boot_info.drtm.event_log + boot_info.drtm.event_log_capacity},
+        {apic, apic + PAGE_SIZE},
     };
+    size_t kept_count = 6;
+    for (size_t i = 0; i < iommu.count(); ++i) kept[kept_count++] = {iommu.mmio(i), iommu.mmio(i) + IOMMU_MMIO_SIZE};
     virt::Support svm = virt::probe();  // usable: start_virtualization() checked
     uint32_t features = (svm.usable ? uint32_t(abi::HipFeature::Svm) | uint32_t(abi::HipFeature::NestedPaging) : 0) |
-                        (boot_info.drtm.present ? uint32_t(abi::HipFeature::DrtmLaunch) : 0);
+                        (boot_info.drtm.present ? uint32_t(abi::HipFeature::DrtmLaunch) : 0) |
+                        (iommu.active() ? uint32_t(abi::HipFeature::Iommu) : 0);
     RootTaskSetup setup{boot_info,
                         frames,
                         *memory,
                         schedulers[0],
                         *tables,
                         kept,
-                        sizeof kept / sizeof kept[0],
+                        kept_count,
                         options.debug_exit_port,
                         features,
-                        0,
+                        tsc_khz,
                         uint16_t(cpus_online)};
     // Where guests can run, every PD's MSR space is a permission map, and
     // the root task receives the MSRs the hardware switches with a guest.
@@ -470,6 +522,12 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
             msrs[i] = {x86::svm::PASS_THROUGH[i].first, x86::svm::PASS_THROUGH[i].end};
         setup.msrs = msrs;
         setup.msr_count = sizeof msrs / sizeof msrs[0];
+    }
+    // Device registers only where the IOMMU confines what the devices do
+    // with them: without one, a device could be made to write anywhere.
+    if (iommu.active()) {
+        setup.devices = device_memory;
+        setup.device_count = find_device_memory();
     }
     RootTaskReport report;
     Ec* ec = nullptr;
@@ -487,12 +545,17 @@ void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
         report.ram_pages * PAGE_SIZE >> 20, report.ram_ranges, abi::ROOT_PHYS_BASE, report.modules,
         report.modules_copied, report.port_ranges, report.msr_ranges, report.pool_pages * PAGE_SIZE >> 10,
         report.hip_truncated ? " (the information page lists only part of it)" : "");
+    if (iommu.active())
+        console::print(
+            "root: %zu device memory ranges granted, %zu refused (over RAM, the platform's or the kernel's)\n",
+            report.device_ranges, report.device_ranges_refused);
     console::print("root: ring 3 with SMEP %s, SMAP %s\n", x86::user::smep() ? "on" : "not offered by this CPU",
                    x86::user::smap() ? "on" : "not offered by this CPU");
     HypercallContext k{*tables,      &ec->pd, kernel_healthy, [](void*, bool failed) { user::power_off(failed); },
                        root_console, nullptr};
     k.schedulers = schedulers;
     k.cpu_count = uint16_t(cpus_online);
+    if (iommu.active()) k.devices = new (device_assignment_storage) x86::amd_iommu::DeviceAssignment(iommu);
     // vCPUs for the VMMs the root task starts, where the CPU can run them.
     alignas(x86::svm::VcpuFactory) static uint8_t vcpu_factory_storage[sizeof(x86::svm::VcpuFactory)];
     if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(x86::svm::shared_states());
@@ -544,6 +607,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     setup_paging();
     setup_timer();
     report_drtm(boot_info, options.dump_event_log);
+    adopt_iommus();
     run_selftest(options.selftest);
     start_virtualization(options);
     x86::cpu_local(0).ready = true;

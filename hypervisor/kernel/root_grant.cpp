@@ -36,6 +36,22 @@ size_t root_memory(const mb2::BootInfo& info, const GrantRange* kept, size_t kep
     return n > cap ? cap + 1 : n;
 }
 
+bool device_memory_grantable(const mb2::BootInfo& info, const GrantRange* kept, size_t kept_count, uint64_t base,
+                             uint64_t size) {
+    uint64_t end = base + size;
+    if (!base || !size || (base | size) & (PAGE - 1) || end < base) return false;
+    auto overlaps = [&](uint64_t b, uint64_t e) { return b < end && base < e; };
+    if (overlaps(PLATFORM_WINDOW.base, PLATFORM_WINDOW.end)) return false;
+    for (size_t k = 0; k < kept_count; ++k)
+        if (overlaps(kept[k].base & ~(PAGE - 1), (kept[k].end + PAGE - 1) & ~(PAGE - 1))) return false;
+    for (size_t i = 0; i < mb2::memory_map_entries(info); ++i) {
+        mb2::MemoryRegion r = mb2::memory_map_entry(info, i);
+        if (r.type == uint32_t(mb2::MemoryType::Reserved)) continue;
+        if (r.base + r.length < r.base || overlaps(r.base, r.base + r.length)) return false;
+    }
+    return true;
+}
+
 size_t root_ports(uint16_t debug_exit, GrantRange* out, size_t cap) {
     GrantRange kernel[sizeof KERNEL_PORTS / sizeof KERNEL_PORTS[0] + 1];
     size_t count = 0;

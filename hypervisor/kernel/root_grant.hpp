@@ -35,6 +35,18 @@ inline constexpr GrantRange KERNEL_PORTS[] = {
 // if they did not fit.
 size_t root_memory(const mb2::BootInfo& info, const GrantRange* kept, size_t kept_count, GrantRange* out, size_t cap);
 
+// The local and I/O APICs, the TPM, the HPET and firmware flash: the
+// kernel's, whatever a BAR says.
+inline constexpr GrantRange PLATFORM_WINDOW = {0xfec00000, 1ull << 32};
+
+// May a device's memory BAR [base, base + size) go to the root task? Only
+// whole pages outside RAM (any memory-map range that is not "reserved":
+// a BAR placed over RAM by the unmeasured firmware would hand out the
+// kernel's memory), outside the platform window and outside `kept` (the
+// IOMMUs' registers among them).
+bool device_memory_grantable(const mb2::BootInfo& info, const GrantRange* kept, size_t kept_count, uint64_t base,
+                             uint64_t size);
+
 // All 65,536 ports but `kernel` (`debug_exit`, QEMU's exit port, when set):
 // into `out` (cap at least 8); returns how many.
 size_t root_ports(uint16_t debug_exit, GrantRange* out, size_t cap);

@@ -220,6 +220,25 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
         add_hip(*hip, abi::HipMemoryKind::Msr, k.msrs[i].base, count, 0, r);
     }
     r.msr_ranges = k.msr_count;
+    // Device memory, each function listed once before its ranges.
+    uint32_t listed = ~0u;
+    for (size_t i = 0; i < k.device_count; ++i) {
+        const DeviceMemory& d = k.devices[i];
+        // A range the firmware put over RAM, the platform's or another
+        // BAR's is left out (the rest still works).
+        if (!device_memory_grantable(k.info, k.kept, k.kept_count, d.base, d.size) ||
+            root->host.grant_root(root_page(d.base), d.base / PAGE, d.size / PAGE,
+                                  abi::perm::MEM_R | abi::perm::MEM_W) != abi::Status::Success) {
+            ++r.device_ranges_refused;
+            continue;
+        }
+        if (listed != d.device)
+            add_hip(*hip, abi::HipMemoryKind::PciFunction, d.id | uint64_t(d.class_revision) << 32, 0, d.device, r);
+        listed = d.device;
+        add_hip(*hip, abi::HipMemoryKind::DeviceMemory, abi::ROOT_PHYS_BASE + d.base, d.size,
+                d.device | uint32_t(d.bar) << 16, r);
+        ++r.device_ranges;
+    }
 
     if (!root->table(0).map(abi::HIP_ADDRESS / PAGE, reinterpret_cast<uint64_t>(hip) / PAGE, 1, abi::perm::MEM_R))
         return fail(r, "mapping its information page", abi::Status::OutOfMemory);

@@ -18,6 +18,14 @@
 
 namespace keel {
 
+// A memory BAR of a PCI function (the platform's enumeration).
+struct DeviceMemory {
+    uint16_t device;  // requester ID
+    uint8_t bar;
+    uint32_t id, class_revision;  // vendor | device << 16; class << 8 | revision
+    uint64_t base, size;
+};
+
 struct RootTaskSetup {
     const mb2::BootInfo& info;
     // All free RAM on entry; on return only the kernel's pool: the rest went
@@ -39,6 +47,10 @@ struct RootTaskSetup {
     // backend's; none without one): into the root task's MSR space.
     const GrantRange* msrs = nullptr;
     size_t msr_count = 0;
+    // Device memory (only where an IOMMU confines DMA): each range that
+    // root_grant allows goes into its host space, uncached.
+    const DeviceMemory* devices = nullptr;
+    size_t device_count = 0;
 };
 
 struct RootTaskReport {
@@ -47,6 +59,7 @@ struct RootTaskReport {
     uint64_t ram_pages = 0, ram_ranges = 0;  // granted
     uint64_t pool_pages = 0;  // kept by the kernel for its objects and tables
     size_t modules = 0, port_ranges = 0, msr_ranges = 0;
+    size_t device_ranges = 0, device_ranges_refused = 0;
     size_t modules_copied = 0;  // moved out of pages the kernel keeps before they were given
     bool hip_truncated = false;
     const char* failure = nullptr;  // what went wrong, with the status

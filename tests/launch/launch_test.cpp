@@ -453,6 +453,44 @@ TEST(Dma, TranslationsCachedBeforeTheLaunchAreInvalidated) {
     EXPECT_EQ(r.serial.find("guest: MODULE GUEST SAYS HELLO"), std::string::npos) << r.serial;
 }
 
+// assign_dev under a measured launch (the only boot where the secure
+// loader hands the kernel an IOMMU): the root task gives QEMU's edu to a PD
+// and has it copy between guest pages, then revokes pages, a right, the PD.
+TEST(Dma, AnAssignedDeviceReachesOnlyItsPdsGuestMemory) {
+    LaunchResult r = launch(iso("keel-drtm-dma-assign"), "sha256", "dma-assign", {"--", "-device", "edu"});
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("iommu: 1 IOMMU(s) taken over from the secure loader"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("iommu: 00:03.0, registers at 0xfed80000"), std::string::npos) << r.serial;
+    // The root task got edu's registers, and nothing in the platform window.
+    EXPECT_TRUE(std::regex_search(r.serial, std::regex(R"(root: \d+ device memory ranges granted, 0 refused)")))
+        << r.serial;
+    EXPECT_NE(r.serial.find("[root] probe: dma: edu 00:04.0, registers at 0x4000fea00000"), std::string::npos)
+        << r.serial;
+    EXPECT_NE(r.serial.find("[root] probe: dma: edu says it is 0x10000ed"), std::string::npos) << r.serial;
+    for (const char* line : {
+             "assign_dev of a requester ID beyond 16 bits: bad parameter (as documented)",
+             "assign_dev of a function that does not exist (00:10.0): bad device (as documented)",
+             "assign_dev of the host bridge (00:00.0): bad device (as documented)",
+             "assign_dev of the IOMMU (00:03.0): refused (as documented)",
+             "assign_dev of edu: success (as documented)",
+             "dma: the device copies guest page A to guest page B: yes",
+             "dma: a write to a physical address outside the PD's memory is dropped: yes",
+             "dma: a read of a physical address outside the PD's memory brings nothing: yes",
+             "dma: the device cannot write a page made read-only: yes",
+             "dma: the device still reads it: yes",
+             "dma: the device reads page A before it is revoked: yes",
+             "dma: the device cannot read a page revoked from the PD: yes",
+             "dma: the device cannot write once its PD is gone: yes",
+             "dma: nor anywhere else: yes",
+         })
+        EXPECT_NE(r.serial.find(line), std::string::npos) << line << "\n" << r.serial;
+    EXPECT_NE(r.serial.find("probe: dma: 22 checks, 0 unexpected"), std::string::npos) << r.serial;
+    EXPECT_EQ(r.serial.find("UNEXPECTED"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("health check: kernel text and rodata unchanged, CPU protections as at boot: healthy"),
+              std::string::npos)
+        << r.serial;
+}
+
 // A device that sends an INIT as its MSI (QEMU's edu, programmed by a hostile
 // pre-launch stage to do so ~100 ms into the hypervisor's run): QEMU resets
 // the CPU into the firmware on an INIT, whatever VM_CR says, so only the

@@ -231,6 +231,21 @@ TEST(PdChainRevoked, TheWholeChainGoesAndTheKernelStaysHealthy) {
     EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
 }
 
+// Without a measured launch there is no IOMMU the kernel could take over:
+// no device can be assigned, and the root task gets no device registers
+// (a device it could program could write anywhere, the kernel included).
+TEST(DmaWithoutIommu, NoDeviceMemoryAndNoAssignment) {
+    Boot b = boot_iso("keel-root-dma-assign.iso");
+    EXPECT_TRUE(has(b.serial, "[root] probe: dma: no IOMMU taken over")) << b.serial;
+    EXPECT_TRUE(
+        has(b.serial, "[root] probe: dma: the information page lists 0 PCI functions and 0 device memory ranges"))
+        << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] probe: assign_dev without an IOMMU: bad feature (as documented)")) << b.serial;
+    EXPECT_FALSE(has(b.serial, "UNEXPECTED")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
 // A thread that never stops does not keep the CPU: the timer ends its
 // quantum and the root task, at the same priority, runs in every round.
 TEST(Preemption, ASpinningThreadDoesNotStarveAnotherOfItsPriority) {

@@ -6,9 +6,12 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fake_pd_hardware.hpp"
 #include "heap_pages.hpp"
+#include "hypervisor/kernel/device_assigner.hpp"
 #include "hypervisor/kernel/hypercall.hpp"
 #include "hypervisor/kernel/sm.hpp"
 
@@ -199,6 +202,42 @@ TEST_F(Hypercalls, OnlyTheRootTaskControlsTheMachine) {
     EXPECT_EQ(call(*root, enc::hw_health()), Status::Success);
     health = false;
     EXPECT_EQ(call(*root, enc::hw_health()), Status::Aborted);
+}
+
+// The machine's IOMMU driver, as the hypercall layer sees it.
+struct FakeDevices final : DeviceAssigner {
+    kabi::Status assign(Pd& pd, uint16_t device) override {
+        assigned.push_back({&pd, device});
+        return answer;
+    }
+    std::vector<std::pair<Pd*, uint16_t>> assigned;
+    kabi::Status answer = Status::Success;
+};
+
+TEST_F(Hypercalls, OnlyTheRootTaskAssignsDevicesAndOnlyWhereAnIommuConfinesThem) {
+    Pd* vmm = child(50);
+    EXPECT_EQ(call(*root, enc::assign_dev(50, 0x20)), Status::BadFeature) << "no IOMMU: no assignment";
+    FakeDevices devices;
+    k.devices = &devices;
+    // A VMM holding its own PD with every right still may not take a device.
+    EXPECT_EQ(call(*vmm, enc::assign_dev(OWN, 0x20)), Status::BadCapability);
+    EXPECT_EQ(call(*root, enc::assign_dev(51, 0x20)), Status::BadCapability) << "no PD there";
+    kabi::Args beyond = enc::assign_dev(50, 0);
+    beyond.p1 = 0x10000;
+    EXPECT_EQ(call(*root, beyond), Status::BadParameter);
+    EXPECT_TRUE(devices.assigned.empty());
+    EXPECT_EQ(call(*root, enc::assign_dev(50, 0x20)), Status::Success);
+    devices.answer = Status::Refused;
+    EXPECT_EQ(call(*root, enc::assign_dev(OWN, 0x18)), Status::Refused);
+    ASSERT_EQ(devices.assigned.size(), 2u);
+    EXPECT_EQ(devices.assigned[0], std::make_pair(vmm, uint16_t(0x20)));
+    EXPECT_EQ(devices.assigned[1], std::make_pair(root, uint16_t(0x18)));
+    // Only a capability with the right to delegate names the PD.
+    EXPECT_EQ(call(*root, enc::delegate(OWN, OWN, Crd(SpaceKind::Object, 50, 0, perm::PD_CREATE), 52)),
+              Status::Success);
+    EXPECT_EQ(call(*root, enc::assign_dev(52, 0x20)), Status::BadCapability);
+    EXPECT_EQ(devices.assigned.size(), 2u);
+    k.devices = nullptr;
 }
 
 TEST_F(Hypercalls, OnlyTheRootTaskWritesTheConsoleAndOnlyFromItsUtcb) {

@@ -77,3 +77,38 @@ TEST(RootGrant, TheKernelsPortsStayTheKernels) {
     for (const auto& r : ports) total += r.end - r.base;
     EXPECT_EQ(total, 0x10000u - 2 - 4 - 2 - 8 - 8 - 1);
 }
+
+namespace {
+
+bool grantable(const std::vector<Mb2Builder::Region>& map, const std::vector<GrantRange>& kept, uint64_t base,
+               uint64_t size) {
+    auto bytes = Mb2Builder().memory_map(map).build();
+    auto info = std::make_unique<keel::mb2::BootInfo>();
+    EXPECT_EQ(keel::mb2::parse(bytes.data(), bytes.size(), *info), keel::Status::Ok);
+    return keel::device_memory_grantable(*info, kept.data(), kept.size(), base, size);
+}
+
+}  // namespace
+
+// A BAR is where the unmeasured firmware put it: the root task gets it only
+// where it cannot be the kernel's RAM, the platform's registers or an IOMMU's.
+TEST(RootGrant, DeviceMemoryOnlyOutsideRamThePlatformWindowAndWhatTheKernelKeeps) {
+    const std::vector<Mb2Builder::Region> map = {
+        {0, 0x9fc00, 1}, {0x100000, 0x1fee0000, 1}, {0x1ffe0000, 0x20000, 2}, {0xfeffc000, 0x4000, 2}};
+    const std::vector<GrantRange> iommu = {{0xfd200000, 0xfd280000}};
+    EXPECT_TRUE(grantable(map, iommu, 0xfea00000, 0x100000));  // QEMU's edu
+    EXPECT_TRUE(grantable(map, iommu, 0x8000000000, 0x4000)) << "a 64-bit BAR above RAM";
+    EXPECT_TRUE(grantable(map, iommu, 0x1ffe0000, 0x1000)) << "a reserved range is no RAM";
+    EXPECT_FALSE(grantable(map, iommu, 0x1000000, 0x100000)) << "over usable RAM";
+    EXPECT_FALSE(grantable(map, iommu, 0x1ffdf000, 0x2000)) << "partly over RAM";
+    EXPECT_FALSE(grantable(map, iommu, 0xfed40000, 0x5000)) << "the TPM";
+    EXPECT_FALSE(grantable(map, iommu, 0xfee00000, 0x1000)) << "the local APIC";
+    EXPECT_FALSE(grantable(map, iommu, 0xfec00000, 0x1000)) << "the I/O APIC";
+    EXPECT_FALSE(grantable(map, iommu, 0xfd27f000, 0x2000)) << "an IOMMU's registers";
+    EXPECT_FALSE(grantable(map, {}, 0xfea00800, 0x800)) << "not whole pages";
+    EXPECT_FALSE(grantable(map, {}, 0, 0x1000));
+    EXPECT_FALSE(grantable(map, {}, 0xfffffffffffff000, 0x2000)) << "wraps around";
+    EXPECT_FALSE(grantable({{0, 0x9fc00, 1}, {0x100000, 0x1000000, 3}}, {}, 0x200000, 0x1000)) << "ACPI tables";
+    EXPECT_FALSE(grantable({{0, 0x9fc00, 1}, {0x100000, 0x1000000, 20}}, {}, 0x200000, 0x1000))
+        << "a type Multiboot2 does not define";
+}

@@ -326,6 +326,7 @@ constexpr Probe PROBES[] = {
     {"vcpu-reply", vcpu_reply_probe},
     {"smp-cpus", smp_cpus_probe},
     {"smp-shootdown", smp_shootdown_probe},
+    {"dma-assign", dma_assign_probe},
 };
 
 }  // namespace

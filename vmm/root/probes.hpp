@@ -26,6 +26,8 @@ void vcpu_reply_probe(const abi::Hip& hip);
 // smp_probe.cpp: threads on every CPU; a TLB shootdown.
 void smp_cpus_probe(const abi::Hip& hip);
 void smp_shootdown_probe(const abi::Hip& hip);
+// dma_probe.cpp: a device assigned to a PD (assign_dev) against revocation.
+void dma_assign_probe(const abi::Hip& hip);
 void list_probes();
 
 }  // namespace keel::root

@@ -57,11 +57,18 @@ bool PagingSpace::map(uint64_t page, uint64_t frame, uint64_t count, uint8_t per
             return false;
         }
     }
+    // Devices see the page only once the guest may (and lose it first).
+    if (dma_ && !dma_->map(page, frame, count, perms)) {
+        table_.unmap(page * PAGE, count * PAGE);
+        flush(page, count);
+        return false;
+    }
     return true;
 }
 
 void PagingSpace::protect(uint64_t page, uint64_t count, uint8_t perms) {
     if (!(perms & abi::perm::MEM_R)) return unmap(page, count);
+    if (dma_) dma_->protect(page, count, perms);
     for (uint64_t i = 0; i < count; ++i) {
         uint64_t pa, f;
         if (table_.lookup((page + i) * PAGE, pa, f) == Status::Ok)
@@ -71,6 +78,7 @@ void PagingSpace::protect(uint64_t page, uint64_t count, uint8_t perms) {
 }
 
 void PagingSpace::unmap(uint64_t page, uint64_t count) {
+    if (dma_) dma_->unmap(page, count);
     table_.unmap(page * PAGE, count * PAGE);
     flush(page, count);
 }
@@ -85,7 +93,10 @@ bool PagingSpace::mapped(uint64_t page) const {
 // vCPU's ASID: its next entry flushes it (generation). The other CPUs may
 // run the same table, or a guest of it: they are shot down (tlb.hpp), which
 // also sends any of this PD's vCPUs out of the guest to re-enter flushed.
+// Devices assigned to the PD forget the old translations before the CPUs:
+// either way the revocation returns only when neither can use them.
 void PagingSpace::flush(uint64_t page, uint64_t count) {
+    if (dma_) dma_->flush();
     ++generation_;
     if (kind_ == Kind::Host && read_cr3() == table_.root()) {
         if (count > INVLPG_LIMIT)

@@ -34,6 +34,10 @@ constinit NoMsrPassThrough no_msrs;
 
 }  // namespace
 
+PageTableMemory pd_table_memory(KernelMemory& memory) {
+    return {allocate_table, access_table, static_cast<PageSource*>(&memory), free_table};
+}
+
 PdTables::PdTables(const uint64_t* kernel_root, PagingSpace::IsRam is_ram)
     : kernel_root_(kernel_root), is_ram_(is_ram) {}
 
@@ -44,7 +48,7 @@ ResourceSpace::Hardware* PdTables::table(abi::SpaceKind kind, KernelMemory& memo
         void* p = memory.allocate<PagingSpace>();
         if (!p) return nullptr;
         auto* space = new (p) PagingSpace(
-            {allocate_table, access_table, static_cast<PageSource*>(&memory), free_table},
+            pd_table_memory(memory),
             kind == abi::SpaceKind::HostMemory ? PagingSpace::Kind::Host : PagingSpace::Kind::Nested, is_ram_);
         if (!space->init(kernel_root_)) {
             space->~PagingSpace();
@@ -86,6 +90,11 @@ void PdTables::release(abi::SpaceKind kind, ResourceSpace::Hardware* table, Kern
         return;
     }
     auto* space = static_cast<PagingSpace*>(table);
+    // No device may go on walking tables that are about to be freed either.
+    if (DmaMirror* dma = space->dma()) {
+        space->set_dma(nullptr);
+        dma->destroy(memory);
+    }
     // The CPU must not go on walking tables that are about to be freed.
     if (kind == abi::SpaceKind::HostMemory && read_cr3() == space->root())
         write_cr3(reinterpret_cast<uint64_t>(kernel_root_));

@@ -16,6 +16,9 @@ struct MsrTables {
     void (*release)(ResourceSpace::Hardware* table, KernelMemory& memory);
 };
 
+// Table pages from a PD's kernel memory, reached through the identity map.
+PageTableMemory pd_table_memory(KernelMemory& memory);
+
 class PdTables final : public PdHardware {
 public:
     PdTables(const uint64_t* kernel_root, PagingSpace::IsRam is_ram);
