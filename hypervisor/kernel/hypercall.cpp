@@ -4,6 +4,7 @@
 
 #include "hypervisor/kernel/device_assigner.hpp"
 #include "hypervisor/kernel/ec.hpp"
+#include "hypervisor/kernel/interrupt_assigner.hpp"
 #include "hypervisor/kernel/pt.hpp"
 #include "hypervisor/kernel/sc.hpp"
 #include "hypervisor/kernel/scheduler.hpp"
@@ -156,6 +157,17 @@ Status assign_dev(HypercallContext& k, Pd& caller, const abi::Args& a) {
     return k.devices->assign(*pd, uint16_t(a.p1));
 }
 
+// assign_int(sm, cpu, gsi): the root task holds every interrupt line.
+Status assign_int(HypercallContext& k, Pd& caller, const abi::Args& a) {
+    if (&caller != k.root) return Status::BadCapability;
+    Capability* c = caller.objects.lookup(a.sel(), abi::ObjectType::Sm, perm::SM_ASSIGN);
+    if (!c) return Status::BadCapability;
+    if (a.p1 >= k.cpu_count) return Status::BadCpu;
+    if (a.p2 > 0xffffffff) return Status::BadParameter;
+    if (!k.interrupts) return Status::BadFeature;
+    return k.interrupts->assign(*static_cast<Sm*>(c->object), uint16_t(a.p1), uint32_t(a.p2));
+}
+
 }  // namespace
 
 Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
@@ -178,6 +190,7 @@ Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
     case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
     case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
     case abi::Hypercall::AssignDev: return assign_dev(k, caller, a);
+    case abi::Hypercall::AssignInt: return assign_int(k, caller, a);
     default: return Status::BadFeature;  // ECs, SCs, portals and interrupts come with the user-level step
     }
 }
@@ -296,6 +309,7 @@ void hypercall(HypercallContext& k, Ec& caller) {
             s = Status::Success;
             break;
         }
+        if (k.interrupts) k.interrupts->acknowledge(*sm);  // the driver has quieted its device
         if (a.p1 && a.p1 <= k.now) {
             s = sm->try_down();  // the deadline has passed: no waiting
             break;

@@ -12,6 +12,7 @@
 namespace keel {
 
 class DeviceAssigner;
+class InterruptAssigner;
 class Ec;
 class Scheduler;
 class VcpuFactory;
@@ -39,6 +40,8 @@ struct HypercallContext {
     // assign_dev's IOMMU driver; nullptr where device DMA cannot be
     // confined (no IOMMU taken over from the secure loader): BadFeature.
     DeviceAssigner* devices = nullptr;
+    // assign_int's interrupt controller; nullptr: BadFeature.
+    InterruptAssigner* interrupts = nullptr;
     uint16_t cpu_count = 1;
     uint64_t now = 0;  // TSC at entry: for a down's deadline
 };

@@ -20,6 +20,8 @@
 #include "drtm_report.hpp"
 #include "frame_allocator.hpp"
 #include "hypervisor/arch/x86/amd_iommu/device_assignment.hpp"
+#include "hypervisor/arch/x86/gsi_interrupts.hpp"
+#include "hypervisor/arch/x86/ioapic.hpp"
 #include "hypervisor/arch/x86/pci_bars.hpp"
 #include "hypervisor/arch/x86/pd_tables.hpp"
 #include "hypervisor/arch/x86/svm/msr_permission_map.hpp"
@@ -297,6 +299,8 @@ void record_health_baseline() {
     health_baseline.efer = x86::rdmsr(x86::msr::EFER);
 }
 
+bool devices_confined();
+
 bool kernel_healthy(void*) {
     uint8_t now[crypto::Sha256::DIGEST_SIZE];
     image_digest(now);
@@ -304,10 +308,11 @@ bool kernel_healthy(void*) {
     for (size_t i = 0; i < sizeof now; ++i) image = image && now[i] == health_baseline.image[i];
     bool cpu = x86::read_cr0() == health_baseline.cr0 && x86::read_cr4() == health_baseline.cr4 &&
                x86::rdmsr(x86::msr::EFER) == health_baseline.efer;
+    bool devices = devices_confined();
     console::print("keel: health check: kernel text and rodata %s, CPU protections %s: %s\n",
                    image ? "unchanged" : "CHANGED", cpu ? "as at boot" : "CHANGED",
-                   image && cpu ? "healthy" : "NOT HEALTHY");
-    return image && cpu;
+                   image && cpu && devices ? "healthy" : "NOT HEALTHY");
+    return image && cpu && devices;
 }
 
 // The root task's console: its lines, marked as its own, with control
@@ -442,6 +447,31 @@ constinit DeviceMemory device_memory[MAX_DEVICE_RANGES];
 // Each IOMMU's registers (512 KiB with the performance counters).
 constexpr uint64_t IOMMU_MMIO_SIZE = 0x80000;
 
+// Device interrupts for the root task's drivers (assign_int); every
+// I/O APIC pin masked until one is bound.
+constinit x86::GsiInterrupts gsi_interrupts;
+constinit bool gsi_interrupts_ready = false;
+
+void setup_device_interrupts() {
+    if (Status s = gsi_interrupts.init(user::device_interrupt); s != Status::Ok) {
+        console::print("ioapic: none at 0xfec00000 (%s): assign_int is off\n", status_name(s));
+        return;
+    }
+    gsi_interrupts_ready = true;
+    console::print(
+        "ioapic: %u pins masked; GSIs 1, 3 and 5-%u can be bound to semaphores\n", x86::ioapic::pins(),
+        (x86::ioapic::pins() < x86::GsiInterrupts::MAX_GSIS ? x86::ioapic::pins() : x86::GsiInterrupts::MAX_GSIS) - 1);
+}
+
+// Part of the health check: no device entry names a domain no PD has.
+bool devices_confined() {
+    if (!iommu.active()) return true;
+    bool ok = iommu.consistent();
+    console::print("keel: health check: %s\n", ok ? "every device the IOMMU translates belongs to a live PD"
+                                                  : "a DEVICE STILL TRANSLATES THROUGH A DOMAIN NO PD HAS");
+    return ok;
+}
+
 void adopt_iommus() {
     const auto& d = boot_info.drtm;
     if (!d.present || !d.dma_tables) return;  // drtm_report said why DMA is not blocked
@@ -556,6 +586,10 @@ size_t find_device_memory() {
     k.schedulers = schedulers;
     k.cpu_count = uint16_t(cpus_online);
     if (iommu.active()) k.devices = new (device_assignment_storage) x86::amd_iommu::DeviceAssignment(iommu);
+    if (gsi_interrupts_ready) k.interrupts = &gsi_interrupts;
+    if (iommu.active())
+        gsi_interrupts.set_remap(
+            [](uint8_t vector, uint32_t apic_id) { iommu.remap_ioapic_interrupt(vector, uint8_t(apic_id)); });
     // vCPUs for the VMMs the root task starts, where the CPU can run them.
     alignas(x86::svm::VcpuFactory) static uint8_t vcpu_factory_storage[sizeof(x86::svm::VcpuFactory)];
     if (svm.usable) k.vcpus = new (vcpu_factory_storage) x86::svm::VcpuFactory(x86::svm::shared_states());
@@ -606,6 +640,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint32_t info_pa) {
     report_init_redirect(x86::set_global_interrupt_flag());  // only now: our IDT is in place
     setup_paging();
     setup_timer();
+    setup_device_interrupts();
     report_drtm(boot_info, options.dump_event_log);
     adopt_iommus();
     run_selftest(options.selftest);

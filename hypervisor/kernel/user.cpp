@@ -250,6 +250,17 @@ void on_tlb_shootdown(x86::InterruptFrame&) { x86::tlb::on_ipi(); }
 
 }  // namespace
 
+// As a tick: an interrupt that came in ring 3 may let the woken EC run now;
+// one that came in the kernel (idle, or out of a guest) leaves that to it.
+void device_interrupt(Sm& sm, x86::InterruptFrame& f) {
+    auto* m = started ? static_cast<PerCpu*>(x86::here().kernel) : nullptr;
+    if (!m) return;  // lines are bound by the root task: never before user level
+    lock::acquire();
+    m->scheduler->up(sm);
+    if ((f.cs & 3) != 3 || !m->loaded) return lock::release();
+    reschedule(*m, f);
+}
+
 void init(uint32_t tick) {
     tick_us = tick;
     x86::user::init(on_hypercall);

@@ -8,6 +8,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "hypervisor/arch/x86/interrupt_frame.hpp"
 #include "hypervisor/kernel/ec.hpp"
 #include "hypervisor/kernel/hypercall.hpp"
 #include "hypervisor/kernel/scheduler.hpp"
@@ -33,6 +34,8 @@ void init(uint32_t tick_us);
 Outcome run(Scheduler* schedulers, unsigned cpus, HypercallContext& k, FaultReport report);
 // On every other CPU: waits until run() begins, then takes part.
 void run_ap();
+// A device's interrupt bound to `sm` (assign_int) arrived in `frame`.
+void device_interrupt(Sm& sm, x86::InterruptFrame& frame);
 // For ctrl_hw's power off.
 [[noreturn]] void power_off(bool failed);
 

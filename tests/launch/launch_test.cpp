@@ -485,10 +485,41 @@ TEST(Dma, AnAssignedDeviceReachesOnlyItsPdsGuestMemory) {
          })
         EXPECT_NE(r.serial.find(line), std::string::npos) << line << "\n" << r.serial;
     EXPECT_NE(r.serial.find("probe: dma: 22 checks, 0 unexpected"), std::string::npos) << r.serial;
+    // The kernel's own check: no device entry is left on a PD that went.
+    EXPECT_NE(r.serial.find("keel: health check: every device the IOMMU translates belongs to a live PD"),
+              std::string::npos)
+        << r.serial;
     EXPECT_EQ(r.serial.find("UNEXPECTED"), std::string::npos) << r.serial;
     EXPECT_NE(r.serial.find("health check: kernel text and rodata unchanged, CPU protections as at boot: healthy"),
               std::string::npos)
         << r.serial;
+}
+
+// assign_int: the root task binds the PCI GSIs to semaphores and has edu
+// raise its line (under a measured launch, where it gets edu's registers).
+TEST(Interrupts, ADeviceInterruptUpsItsSemaphoreOncePerArrival) {
+    LaunchResult r = launch(iso("keel-drtm-interrupt-assign"), "sha256", "interrupt-assign", {"--", "-device", "edu"});
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("ioapic: 24 pins masked"), std::string::npos) << r.serial;
+    for (const char* line : {
+             "assign_int of GSI 4 (the kernel's COM1): bad device (as documented)",
+             "assign_int of GSI 0 (the kernel's timer): bad device (as documented)",
+             "assign_int of GSI 200: bad device (as documented)",
+             "assign_int to CPU 99: bad cpu (as documented)",
+             "assign_int of a GSI another semaphore has: busy (as documented)",
+             "probe: int: 0 semaphores upped before edu raised its line",
+             "with edu quiet, no interrupt: timeout (as documented)",
+             "edu raises its line again: it arrives again: success (as documented)",
+             "a line held asserted for 100 ms without a down upped the semaphore 1 time(s)",
+             "probe: int: 0 semaphores upped without a cause",
+             "probe: int: 0 unexpected",
+         })
+        EXPECT_NE(r.serial.find(line), std::string::npos) << line << "\n" << r.serial;
+    EXPECT_TRUE(
+        std::regex_search(r.serial, std::regex(R"(probe: int: edu's interrupt arrived on GSI (1[6-9]|2[0-3]))")))
+        << r.serial;
+    EXPECT_EQ(r.serial.find("UNEXPECTED"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("[root] root: the kernel says it is healthy"), std::string::npos) << r.serial;
 }
 
 // A device that sends an INIT as its MSI (QEMU's edu, programmed by a hostile

@@ -131,14 +131,14 @@ TEST(QemuCommandLine, HasTheTpmThePlatformPortAndQmp) {
     EXPECT_TRUE(has({"-serial", "stdio"}));
     EXPECT_TRUE(has({"-chardev", "socket,id=keelplat,path=/s/platform.sock", "-serial", "chardev:keelplat"}));
     // An AMD platform with an IOMMU by default; --no-iommu leaves it out.
-    EXPECT_TRUE(has({"-machine", "q35", "-device", "amd-iommu"}));
+    EXPECT_TRUE(has({"-machine", "q35", "-device", "amd-iommu,intremap=on"}));
     EXPECT_TRUE(has({"-qmp", "unix:/s/qmp.sock,server=on,wait=off"}));
     EXPECT_TRUE(has({"-cdrom", "/k.iso", "-smp", "2"}));
     c.platform_port = false;
     c.iommu = false;
     c.serial = "/s/console";
     argv = qemu_command_line(c);
-    EXPECT_FALSE(has({"-device", "amd-iommu"}));
+    EXPECT_FALSE(has({"-device", "amd-iommu,intremap=on"}));
     EXPECT_FALSE(has({"-serial", "chardev:keelplat"}));
     EXPECT_TRUE(has({"-serial", "file:/s/console"}));
 }

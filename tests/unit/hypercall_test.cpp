@@ -13,6 +13,7 @@
 #include "heap_pages.hpp"
 #include "hypervisor/kernel/device_assigner.hpp"
 #include "hypervisor/kernel/hypercall.hpp"
+#include "hypervisor/kernel/interrupt_assigner.hpp"
 #include "hypervisor/kernel/sm.hpp"
 
 using namespace keel;
@@ -238,6 +239,41 @@ TEST_F(Hypercalls, OnlyTheRootTaskAssignsDevicesAndOnlyWhereAnIommuConfinesThem)
     EXPECT_EQ(call(*root, enc::assign_dev(52, 0x20)), Status::BadCapability);
     EXPECT_EQ(devices.assigned.size(), 2u);
     k.devices = nullptr;
+}
+
+// The machine's interrupt controller, as the hypercall layer sees it.
+struct FakeInterrupts final : InterruptAssigner {
+    kabi::Status assign(Sm& sm, uint16_t cpu, uint32_t gsi) override {
+        bound.push_back({&sm, uint32_t(cpu) << 16 | gsi});
+        return Status::Success;
+    }
+    void acknowledge(Sm&) override {}
+    std::vector<std::pair<Sm*, uint32_t>> bound;
+};
+
+TEST_F(Hypercalls, OnlyTheRootTaskBindsInterruptsToSemaphoresItMayAssign) {
+    Pd* vmm = child(50);
+    ASSERT_EQ(call(*root, enc::create_sm(60, OWN, 0)), Status::Success);
+    EXPECT_EQ(call(*root, enc::assign_int(60, 0, 16)), Status::BadFeature) << "no interrupt controller";
+    FakeInterrupts interrupts;
+    k.interrupts = &interrupts;
+    k.cpu_count = 2;
+    // A VMM with a semaphore of its own, every right on it, still may not.
+    ASSERT_EQ(call(*vmm, enc::create_sm(61, OWN, 0)), Status::Success);
+    EXPECT_EQ(call(*vmm, enc::assign_int(61, 0, 16)), Status::BadCapability);
+    EXPECT_EQ(call(*root, enc::assign_int(62, 0, 16)), Status::BadCapability) << "no semaphore there";
+    EXPECT_EQ(call(*root, enc::assign_int(OWN, 0, 16)), Status::BadCapability) << "a PD is no semaphore";
+    EXPECT_EQ(call(*root, enc::assign_int(60, 2, 16)), Status::BadCpu);
+    // Without the right to assign, the capability does not bind.
+    EXPECT_EQ(call(*root, enc::delegate(OWN, OWN, Crd(SpaceKind::Object, 60, 0, perm::SM_UP | perm::SM_DOWN), 63)),
+              Status::Success);
+    EXPECT_EQ(call(*root, enc::assign_int(63, 0, 16)), Status::BadCapability);
+    EXPECT_TRUE(interrupts.bound.empty());
+    EXPECT_EQ(call(*root, enc::assign_int(60, 1, 17)), Status::Success);
+    ASSERT_EQ(interrupts.bound.size(), 1u);
+    EXPECT_EQ(interrupts.bound[0].second, 1u << 16 | 17u);
+    k.interrupts = nullptr;
+    k.cpu_count = 1;
 }
 
 TEST_F(Hypercalls, OnlyTheRootTaskWritesTheConsoleAndOnlyFromItsUtcb) {

@@ -14,7 +14,10 @@ std::vector<std::string> qemu_command_line(const QemuConfig& c) {
                                      c.serial.empty() ? std::string("stdio") : "file:" + c.serial.string()};
     // An AMD platform with an IOMMU (q35 and QEMU's AMD-Vi model), which the
     // secure loader programs to block all device DMA before it measures.
-    if (c.iommu) argv.insert(argv.end(), {"-machine", "q35", "-device", "amd-iommu"});
+    // With interrupt remapping, as AMD hardware has it: the SLB's entries
+    // then block every device's interrupts, the I/O APIC's included, until
+    // the hypervisor lets the I/O APIC's fixed ones through (assign_int).
+    if (c.iommu) argv.insert(argv.end(), {"-machine", "q35", "-device", "amd-iommu,intremap=on"});
     if (c.platform_port) {
         argv.insert(argv.end(), {"-chardev", "socket,id=keelplat,path=" + (dir / "platform.sock").string(), "-serial",
                                  "chardev:keelplat"});

@@ -12,6 +12,7 @@
 // the kernel invalidates): a missing invalidation shows.
 #include "abi/hypercall.hpp"
 #include "abi/layout.hpp"
+#include "vmm/root/edu.hpp"
 #include "vmm/root/probes.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
@@ -25,10 +26,6 @@ using abi::Crd;
 using abi::SpaceKind;
 using abi::Status;
 
-constexpr uint32_t EDU_ID = 0x11e81234;  // vendor 1234, device 11e8
-constexpr uint64_t EDU_BUFFER = 0x40000;  // the device's own buffer, in its address space
-constexpr uint64_t EDU_DMA_LIMIT = 1ull << 28;  // edu's DMA mask
-constexpr uint64_t BYTES = 256;  // per transfer (QEMU 7.2's edu checks the range strictly)
 constexpr abi::Selector DMA_PD = 80;
 constexpr uint64_t GUEST_A = 0x10, GUEST_B = 0x11, GUEST_D = 0x12;  // guest pages
 constexpr uint8_t RW = abi::perm::MEM_R | abi::perm::MEM_W;
@@ -51,60 +48,15 @@ void expect_status(const char* what, Status got, Status want) {
     expect(what, got, want);
 }
 
-class Edu {
-public:
-    explicit Edu(uint64_t registers, uint64_t tsc_khz)
-        : r_(reinterpret_cast<volatile uint64_t*>(registers)), tsc_khz_(tsc_khz) {}
-    // Registers below 0x80 take 4-byte accesses only.
-    uint32_t id() const { return *reinterpret_cast<volatile uint32_t*>(r_); }
-    // RAM (device address `from`) into the buffer.
-    bool read(uint64_t from) { return run(from, EDU_BUFFER, 1); }
-    // The buffer into RAM at device address `to`.
-    bool write(uint64_t to) { return run(EDU_BUFFER, to, 3); }
-
-private:
-    // Registers at 0x80 (source), 0x88 (destination), 0x90 (count), 0x98
-    // (command: bit 0 runs, bit 1 says towards RAM; cleared when done).
-    bool run(uint64_t src, uint64_t dst, uint64_t command) {
-        r_[0x80 / 8] = src;
-        r_[0x88 / 8] = dst;
-        r_[0x90 / 8] = BYTES;
-        r_[0x98 / 8] = command;
-        uint64_t deadline = user::rdtsc() + tsc_khz_ * 5000;
-        while (r_[0x98 / 8] & 1)
-            if (user::rdtsc() > deadline) return false;
-        return true;
-    }
-    volatile uint64_t* r_;
-    uint64_t tsc_khz_;
-};
-
 void fill(uint64_t at, uint8_t pattern) {
     auto* p = reinterpret_cast<volatile uint8_t*>(at);
     for (uint64_t i = 0; i < PAGE; ++i) p[i] = uint8_t(pattern + i);
 }
 bool holds(uint64_t at, uint8_t pattern) {
     auto* p = reinterpret_cast<volatile uint8_t*>(at);
-    for (uint64_t i = 0; i < BYTES; ++i)
+    for (uint64_t i = 0; i < Edu::BYTES; ++i)
         if (p[i] != uint8_t(pattern + i)) return false;
     return true;
-}
-
-struct Found {
-    uint16_t device = 0;
-    uint64_t registers = 0;
-};
-Found find_edu(const abi::Hip& hip) {
-    Found f;
-    bool edu = false;
-    for (uint32_t i = 0; i < hip.memory_count; ++i) {
-        const abi::HipMemory& m = hip.memory[i];
-        if (m.kind == uint32_t(abi::HipMemoryKind::PciFunction)) edu = uint32_t(m.address) == EDU_ID;
-        if (edu && m.kind == uint32_t(abi::HipMemoryKind::PciFunction)) f.device = uint16_t(m.aux);
-        if (edu && m.kind == uint32_t(abi::HipMemoryKind::DeviceMemory) && (m.aux >> 16) == 0 && !f.registers)
-            f.registers = m.address;
-    }
-    return f;
 }
 
 }  // namespace
@@ -123,7 +75,7 @@ void dma_assign_probe(const abi::Hip& hip) {
                       Status::BadFeature);
         return;
     }
-    Found edu_at = find_edu(hip);
+    EduFound edu_at = find_edu(hip);
     if (!edu_at.registers) {
         user::console::print("probe: dma: no edu device with its registers in the information page\n");
         return;
@@ -137,7 +89,7 @@ void dma_assign_probe(const abi::Hip& hip) {
     uint64_t base = first_ram(hip) + 0x800000;
     uint64_t a = base, b = base + PAGE, c = base + 2 * PAGE, d = base + 3 * PAGE;
     uint64_t pa_c = c - abi::ROOT_PHYS_BASE;
-    if (d - abi::ROOT_PHYS_BASE >= EDU_DMA_LIMIT) {
+    if (d - abi::ROOT_PHYS_BASE >= Edu::DMA_LIMIT) {
         user::console::print("probe: dma: no RAM below 256 MiB for the device\n");
         return;
     }

@@ -327,6 +327,7 @@ constexpr Probe PROBES[] = {
     {"smp-cpus", smp_cpus_probe},
     {"smp-shootdown", smp_shootdown_probe},
     {"dma-assign", dma_assign_probe},
+    {"interrupt-assign", interrupt_assign_probe},
 };
 
 }  // namespace

@@ -28,6 +28,8 @@ void smp_cpus_probe(const abi::Hip& hip);
 void smp_shootdown_probe(const abi::Hip& hip);
 // dma_probe.cpp: a device assigned to a PD (assign_dev) against revocation.
 void dma_assign_probe(const abi::Hip& hip);
+// interrupt_probe.cpp: a device's interrupt bound to a semaphore (assign_int).
+void interrupt_assign_probe(const abi::Hip& hip);
 void list_probes();
 
 }  // namespace keel::root

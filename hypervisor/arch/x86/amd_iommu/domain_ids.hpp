@@ -24,6 +24,7 @@ public:
             }
         return 0;
     }
+    bool in_use(uint16_t id) const { return usable(id) && (used_[id / 64] >> (id % 64) & 1); }
     void free(uint16_t id) {
         KEEL_ASSERT(usable(id) && (used_[id / 64] >> (id % 64) & 1));
         used_[id / 64] &= ~(uint64_t(1) << (id % 64));

@@ -55,6 +55,21 @@ bool Iommu::translated(uint16_t device, uint16_t& domain) const {
     return entry_is_translated(e[0]);
 }
 
+void Iommu::remap_ioapic_interrupt(uint8_t vector, uint8_t apic_id) {
+    ioapic_interrupts_[vector] = interrupt_entry(vector, apic_id);
+    entry(IOAPIC_DEVICE)[2] = entry_interrupts_remapped(reinterpret_cast<uint64_t>(ioapic_interrupts_));
+    Command forget[] = {invalidate_device_entry(IOAPIC_DEVICE), invalidate_interrupt_table(IOAPIC_DEVICE)};
+    run(forget, 2);
+}
+
+bool Iommu::consistent() const {
+    for (uint32_t device = 0; device < 65536; ++device) {
+        uint16_t domain;
+        if (translated(uint16_t(device), domain) && !domains.in_use(domain)) return false;
+    }
+    return true;
+}
+
 void Iommu::run(const Command* c, size_t n) {
     auto* completion = reinterpret_cast<volatile uint64_t*>(completion_store(tables_));
     for (size_t i = 0; i < found_.count; ++i) {

@@ -40,6 +40,16 @@ public:
     // Forgets every cached translation of `domain` on every IOMMU and waits
     // until each has done so. A revocation is complete only then.
     void flush_domain(uint16_t domain);
+    // The I/O APIC's fixed interrupt on `vector` reaches the CPU with
+    // `apic_id` (its entry otherwise blocks them all, as every
+    // requester's): through an interrupt table of the kernel's, in which
+    // only the vectors bound so far are valid; its INIT, NMI, SMI and
+    // ExtINT messages stay blocked.
+    void remap_ioapic_interrupt(uint8_t vector, uint8_t apic_id);
+    // Every translated entry names a domain a PD still has (the health
+    // check: a device left pointing at freed tables would walk whatever
+    // reuses them).
+    bool consistent() const;
     // The IOMMUs may cache "not present" (capability NpCache): a page made
     // present needs a flush too.
     bool caches_absent() const { return caches_absent_; }
@@ -56,6 +66,7 @@ private:
     Found found_ = {};
     uint64_t tables_ = 0;
     bool caches_absent_ = false;
+    alignas(4096) uint32_t ioapic_interrupts_[256] = {};
 };
 
 }  // namespace keel::x86::amd_iommu

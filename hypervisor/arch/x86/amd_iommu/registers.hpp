@@ -47,6 +47,22 @@ constexpr uint64_t ENTRY_BLOCK = 0x3;
 // device's fixed interrupts are aborted, and so are the INIT, NMI, SMI and
 // ExtINT messages a device could send to pull a CPU out of measured code.
 constexpr uint64_t ENTRY_INTERRUPTS_BLOCKED = 0x1;
+// Remapped through the interrupt table at `table` (64-byte aligned) of
+// 2^8 entries, IntCtl = 10b: a fixed or arbitrated interrupt arrives only
+// as its valid table entry says; INIT, NMI, SMI and ExtINT stay blocked (no
+// pass bit). Each entry is indexed by bits 10:0 of the message's data,
+// for the I/O APIC its redirection entry's vector (delivery mode fixed).
+constexpr uint64_t entry_interrupts_remapped(uint64_t table) {
+    return ENTRY_INTERRUPTS_BLOCKED | uint64_t(8) << 1 | (table & 0x000fffffffffffc0ull) | uint64_t(2) << 60;
+}
+// A valid legacy (32-bit) interrupt table entry: fixed, physical
+// destination `apic_id`, `vector`.
+constexpr uint32_t interrupt_entry(uint8_t vector, uint8_t apic_id) {
+    return 1u | uint32_t(apic_id) << 8 | uint32_t(vector) << 16;
+}
+// The I/O APIC's requester ID on AMD platforms (00:14.0, the southbridge;
+// IVRS names it, which Keel does not read).
+constexpr uint16_t IOAPIC_DEVICE = 0x00a0;
 // Translated through a four-level I/O page table at `root` (Mode 4: 48-bit
 // addresses) with read and write allowed at the root: the tables decide.
 constexpr uint64_t entry_translated(uint64_t root) {
@@ -69,6 +85,7 @@ constexpr Command invalidate_domain_pages(uint16_t domain) {
     return {{0, 0x30000000u | domain, 0xfffff003u, 0x7fffffffu}};
 }
 constexpr Command invalidate_all() { return {{0, 0x80000000u, 0, 0}}; }
+constexpr Command invalidate_interrupt_table(uint16_t device) { return {{device, 0x50000000u, 0, 0}}; }
 
 inline volatile uint32_t* reg(uint64_t mmio, Reg r) { return reinterpret_cast<volatile uint32_t*>(mmio + r); }
 // A 64-bit register as two dword writes, low first: the high write is
