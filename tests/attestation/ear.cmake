@@ -1,0 +1,7 @@
+# EAR tokens (attestation/ear): signing, the relying party's checks, the
+# JWK (unit: in process, no TPM, no daemon).
+add_executable(keel-unit-ear ${KEEL_ATTESTATION_TEST_DIR}/ear/ear_token_test.cpp)
+target_link_libraries(keel-unit-ear PRIVATE keel_ear GTest::gtest_main)
+target_include_directories(keel-unit-ear PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_options(keel-unit-ear PRIVATE -Wall -Wextra)
+gtest_discover_tests(keel-unit-ear TEST_PREFIX "verify." PROPERTIES LABELS unit)
