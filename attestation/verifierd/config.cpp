@@ -13,13 +13,14 @@ namespace {
 
 // Every key the file may have, by table; anything else is an error.
 const std::map<std::string, std::set<std::string>> known_keys = {
-    {"", {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment"}},
+    {"", {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment", "ear"}},
     {"tls", {"certificate", "private_key", "client_ca"}},
     {"api", {"operators", "max_body_bytes"}},
     {"attestation",
      {"default_interval_seconds", "unreachable_after_intervals", "nonce_lifetime_seconds", "pull_workers",
       "pull_timeout_seconds", "appraisal_cache_entries"}},
     {"enrolment", {"ek_ca", "allow_no_ek_certificate"}},
+    {"ear", {"signing_key"}},
 };
 
 class Reader {
@@ -136,6 +137,7 @@ Config load_config(const std::string& path) {
     c.appraisal_cache_entries = static_cast<std::size_t>(n);
     r.texts("enrolment", "ek_ca", c.ek_ca);
     r.flag("enrolment", "allow_no_ek_certificate", c.allow_no_ek_certificate);
+    r.text("ear", "signing_key", c.ear_signing_key);
     return c;
 }
 

@@ -49,6 +49,9 @@ struct Config {
     std::size_t appraisal_cache_entries = 64;
     std::vector<std::string> ek_ca;  // PEM roots and intermediates for EK certificates
     bool allow_no_ek_certificate = false;
+    // PEM EC P-256 private key that signs attestation results as EAR tokens
+    // (ear_signer.hpp); empty: no result is signed.
+    std::string ear_signing_key;
 };
 
 // Throws ConfigError naming the file and the key.

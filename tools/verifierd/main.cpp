@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "attestation/verifierd/api_server.hpp"
 #include "attestation/verifierd/instance_id.hpp"
@@ -65,6 +66,11 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
     try {
+        // The signing key before the store: a key that cannot be used is bad
+        // configuration, and nothing is opened for it.
+        std::optional<EarSigner> ear;
+        if (!config.ear_signing_key.empty())
+            ear.emplace(config.ear_signing_key, std::string("keel-verifierd ") + KEEL_VERSION);
         auto opened = open_fleet_store(config.database, config.database_connections);
         auto& store = *opened;
         const auto instance = new_instance_id();
@@ -73,7 +79,7 @@ int main(int argc, char** argv) {
         auto nonces = store.nonce_store(config.nonce_lifetime, 4);
         EnrolmentDesk desk(store, config);
         Scheduler scheduler(store, appraiser, metrics, config, instance);
-        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler});
+        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler, ear ? &*ear : nullptr});
         scheduler.start();
         std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;
