@@ -10,6 +10,7 @@ add_executable(keel-unit-fleet
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/startup_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/appraiser_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/ear_signer_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/webhook_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
   ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
 target_link_libraries(keel-unit-fleet PRIVATE keel_verifierd keel_kernel_host PkgConfig::TSS2_MU SQLite::SQLite3
@@ -64,7 +65,8 @@ target_compile_definitions(keel-pg-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TA
 add_dependencies(keel-pg-fleet-tests keel-verifierd)
 gtest_discover_tests(keel-pg-fleet-tests TEST_PREFIX "verifierd.pg." PROPERTIES LABELS postgres TIMEOUT 180)
 
-# Signed attestation results through a real keel-verifierd over mutual TLS,
+# Signed attestation results and verdict notifications through a real
+# keel-verifierd over mutual TLS,
 # with push evidence made in software (no TPM, no PostgreSQL): seconds, so
 # labelled unit like the daemon's start-up tests.
 add_executable(keel-ear-fleet-tests

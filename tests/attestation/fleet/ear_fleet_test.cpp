@@ -3,12 +3,15 @@
 // token GET /v1/hosts/{id}/ear returns verifies with the key GET
 // /v1/ear-key publishes, names the appraisal's host, nonce, verdict and
 // policy, and follows the host when its evidence turns bad. Without
-// [ear] signing_key nothing is signed.
+// [ear] signing_key nothing is signed. With [notify], the same daemon's
+// verdict changes reach a webhook receiver that fails twice first.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <httplib.h>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -57,12 +60,13 @@ protected:
         if (!HasFailure()) std::filesystem::remove_all(dir_);
     }
     std::string db() const { return (dir_ / "fleet.sqlite").string(); }
-    void start(bool with_ear) {
+    void start(bool with_ear, const std::string& more = "") {
         std::ostringstream c;
         c << "listen = \"127.0.0.1:0\"\ndatabase = \"" << db() << "\"\n[tls]\ncertificate = \""
           << pki_->server().certificate << "\"\nprivate_key = \"" << pki_->server().private_key << "\"\nclient_ca = \""
           << pki_->ca() << "\"\n[api]\noperators = [\"operator\"]\n";
         if (with_ear) c << "[ear]\nsigning_key = \"" << (dir_ / "ear.key").string() << "\"\n";
+        c << more;
         const auto dir = dir_ / (with_ear ? "with-ear" : "without-ear");
         std::filesystem::create_directories(dir);
         verifier_ = std::make_unique<VerifierdProcess>(dir, c.str());
@@ -157,6 +161,53 @@ TEST_F(EarFleet, WithoutASigningKeyNothingIsSigned) {
     EXPECT_EQ(token.status, 404);
     EXPECT_NE(token.json.value("error", "").find("signing_key"), std::string::npos) << token.body;
     EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/ear-key").status, 404);
+}
+
+// The same daemon with [notify]: its verdict changes reach a webhook
+// receiver (cpp-httplib on loopback) that fails its first two requests.
+using WebhookFleet = EarFleet;
+
+TEST_F(WebhookFleet, VerdictChangesReachAReceiverThatFailsTwice) {
+    httplib::Server receiver;
+    std::mutex mutex;
+    std::vector<nlohmann::json> events;
+    int attempts = 0;
+    receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mutex);
+        if (++attempts <= 2) {
+            res.status = 500;
+            return;
+        }
+        events.push_back(nlohmann::json::parse(req.body));
+        res.status = 204;
+    });
+    const int port = receiver.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { receiver.listen_after_bind(); });
+    start(false, "[notify]\nwebhook = \"http://127.0.0.1:" + std::to_string(port) +
+                     "/hook\"\nretry_initial_ms = 50\nretry_max_seconds = 1\n");
+    Bytes nonce;
+    auto good = push(ak_.get(), nonce);
+    push(ak_.get(), nonce);  // trusted again: no event
+    auto stranger = generate_ec_key();
+    auto bad = push(stranger.get(), nonce);
+    const auto received = [&] {
+        std::lock_guard lock(mutex);
+        return events.size();
+    };
+    for (int i = 0; i < 300 && received() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // nothing more is coming
+    receiver.stop();
+    serving.join();
+    ASSERT_EQ(events.size(), 2u) << verifier_->log();
+    EXPECT_EQ(events[0]["host_id"], "node");
+    EXPECT_EQ(events[0]["previous"], "pending");
+    EXPECT_EQ(events[0]["state"], "trusted");
+    EXPECT_EQ(events[0]["appraisal_id"], good["id"]);
+    EXPECT_EQ(events[1]["previous"], "trusted");
+    EXPECT_EQ(events[1]["state"], "not-trusted");
+    EXPECT_EQ(events[1]["appraisal_id"], bad["id"]);
+    EXPECT_NE(events[0]["event_id"], events[1]["event_id"]);
+    EXPECT_EQ(attempts, 4);
 }
 
 }  // namespace
