@@ -109,6 +109,10 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
     route("GET", R"(/v1/hosts/([^/]+)/appraisals)", Access::operator_only, &ApiServer::host_appraisals);
     route("POST", R"(/v1/hosts/([^/]+)/nonce)", Access::host_itself, &ApiServer::issue_nonce);
     route("POST", R"(/v1/hosts/([^/]+)/evidence)", Access::host_itself, &ApiServer::submit_evidence);
+    route("GET", R"(/v1/hosts/([^/]+)/ear)", Access::operator_or_host_itself, &ApiServer::host_ear);
+    // A public key is public: a relying party holding a token needs no
+    // certificate of this fleet to fetch what verifies it.
+    route("GET", "/v1/ear-key", Access::anyone, &ApiServer::ear_key);
 
     server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
@@ -156,6 +160,9 @@ void ApiServer::route(const char* method, const char* pattern, Access access, Ha
                     std::find(config_.operators.begin(), config_.operators.end(), *who) != config_.operators.end();
                 if (access == Access::operator_only && !is_operator)
                     throw ApiError{403, "forbidden", "\"" + *who + "\" is not an operator"};
+                if (access == Access::operator_or_host_itself && !is_operator && req.matches[1].str() != *who)
+                    throw ApiError{403, "forbidden",
+                                   "\"" + *who + "\" is neither an operator nor host \"" + req.matches[1].str() + "\""};
                 if (access == Access::host_itself && req.matches[1].str() != *who)
                     throw ApiError{403, "forbidden",
                                    "\"" + *who + "\" may only attest as itself, not as host \"" + req.matches[1].str() +
@@ -299,6 +306,29 @@ void ApiServer::submit_evidence(const httplib::Request& req, httplib::Response& 
     auto j = appraisal_json(a);
     j["interval_seconds"] = host.interval.count();
     send(res, 200, j);
+}
+
+const EarSigner& ApiServer::signer() const {
+    if (!s_.ear)
+        throw ApiError{404, "not-found", "this verifier signs no attestation results ([ear] signing_key is not set)"};
+    return *s_.ear;
+}
+
+void ApiServer::host_ear(const httplib::Request& req, httplib::Response& res) {
+    const auto& ear = signer();
+    const auto id = req.matches[1].str();
+    auto host = s_.store.host(id);
+    if (!host) throw ApiError{404, "not-found", "host \"" + id + "\" is not enrolled"};
+    auto last = s_.store.appraisals(id, 1);
+    if (last.empty()) throw ApiError{404, "not-found", "host \"" + id + "\" has not been appraised yet"};
+    try {
+        res.set_content(ear.sign(*host, last.front()), "application/jwt");
+    } catch (const EarUnavailable& e) { throw ApiError{409, "ear", e.what()}; }
+}
+
+void ApiServer::ear_key(const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(signer().public_jwk().dump() + "\n", "application/jwk+json");
 }
 
 }  // namespace keel::verifierd

@@ -10,6 +10,9 @@
 //   GET  /v1/hosts/{id}/appraisals         operator: its appraisals, newest first (?limit=N)
 //   POST /v1/hosts/{id}/nonce              the host itself (CN = id), push mode: a fresh nonce
 //   POST /v1/hosts/{id}/evidence           the host itself, push mode: evidence for that nonce
+//   GET  /v1/hosts/{id}/ear                operator or the host itself: the latest appraisal as a
+//                                          signed EAR token (application/jwt; ear_signer.hpp)
+//   GET  /v1/ear-key                       anyone: the key EAR tokens verify with, as a JWK
 #pragma once
 
 #include <memory>
@@ -18,6 +21,7 @@
 
 #include "attestation/verifierd/appraiser.hpp"
 #include "attestation/verifierd/config.hpp"
+#include "attestation/verifierd/ear_signer.hpp"
 #include "attestation/verifierd/enrolment_desk.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
 #include "attestation/verifierd/metrics.hpp"
@@ -39,6 +43,7 @@ struct Services {
     NonceStore& nonces;
     EnrolmentDesk& desk;
     Scheduler& scheduler;
+    const EarSigner* ear = nullptr;  // nullptr: [ear] is not configured, nothing is signed
 };
 
 class ApiServer {
@@ -52,7 +57,7 @@ public:
     void stop();
 
 private:
-    enum class Access { anyone, client, operator_only, host_itself };
+    enum class Access { anyone, client, operator_only, host_itself, operator_or_host_itself };
     using Handler = void (ApiServer::*)(const httplib::Request&, httplib::Response&);
     void route(const char* method, const char* pattern, Access access, Handler handler);
     std::optional<std::string> caller(const httplib::Request& req) const;
@@ -67,6 +72,9 @@ private:
     void host_appraisals(const httplib::Request& req, httplib::Response& res);
     void issue_nonce(const httplib::Request& req, httplib::Response& res);
     void submit_evidence(const httplib::Request& req, httplib::Response& res);
+    void host_ear(const httplib::Request& req, httplib::Response& res);
+    void ear_key(const httplib::Request& req, httplib::Response& res);
+    const EarSigner& signer() const;
     FleetHost push_host(const httplib::Request& req);
 
     const Config& config_;

@@ -1,5 +1,7 @@
 #include "attestation/verifierd/appraiser.hpp"
 
+#include "attestation/verifierd/notify_event.hpp"
+
 #include "attestation/eventlog/error.hpp"
 #include "attestation/eventlog/reference.hpp"
 #include "attestation/evidence/public_key.hpp"
@@ -75,6 +77,10 @@ Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const v
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - received).count();
     a = store_.record_appraisal(std::move(a), result.trusted() ? result.clock : std::nullopt, lease);
     metrics_.appraised(a);
+    // What was stored decides (a quote behind the last accepted one is kept
+    // as not trusted whatever the checks said).
+    if (notifier_ && state_after(a) != host.state)
+        notifier_->post(verdict_change_event(a.host_id, host.state, state_after(a), a.at, &a));
     return a;
 }
 

@@ -19,6 +19,7 @@
 #include "attestation/verifier/verifier.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
 #include "attestation/verifierd/metrics.hpp"
+#include "attestation/verifierd/notifier.hpp"
 
 namespace keel::verifierd {
 
@@ -60,6 +61,10 @@ public:
     Appraisal appraise(const FleetHost& host, const Bytes& nonce, const verifier::Evidence& evidence, AttestMode mode,
                        std::chrono::steady_clock::time_point received, const Lease* lease = nullptr);
 
+    // Each appraisal that changes its host's state (the state `host` was
+    // read with) is posted to `notifier` (notify_event.hpp); nullptr: none.
+    void notify_with(Notifier* notifier) { notifier_ = notifier; }
+
 private:
     std::shared_ptr<const Prepared> prepared(const HostRecord& record);
 
@@ -69,6 +74,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
     verifier::AppraisalCache cache_;
+    Notifier* notifier_ = nullptr;
 };
 
 }  // namespace keel::verifierd

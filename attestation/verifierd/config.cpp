@@ -3,6 +3,7 @@
 #include "attestation/net/loopback.hpp"
 #include "attestation/verifierd/open_fleet_store.hpp"
 #include "attestation/verifierd/pg_connection.hpp"
+#include "attestation/verifierd/webhook_url.hpp"
 
 #include <map>
 #include <set>
@@ -13,13 +14,15 @@ namespace {
 
 // Every key the file may have, by table; anything else is an error.
 const std::map<std::string, std::set<std::string>> known_keys = {
-    {"", {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment"}},
+    {"", {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment", "ear", "notify"}},
     {"tls", {"certificate", "private_key", "client_ca"}},
     {"api", {"operators", "max_body_bytes"}},
     {"attestation",
      {"default_interval_seconds", "unreachable_after_intervals", "nonce_lifetime_seconds", "pull_workers",
       "pull_timeout_seconds", "appraisal_cache_entries"}},
     {"enrolment", {"ek_ca", "allow_no_ek_certificate"}},
+    {"ear", {"signing_key"}},
+    {"notify", {"webhook", "ca", "queue_limit", "retry_initial_ms", "retry_max_seconds", "timeout_seconds"}},
 };
 
 class Reader {
@@ -136,10 +139,26 @@ Config load_config(const std::string& path) {
     c.appraisal_cache_entries = static_cast<std::size_t>(n);
     r.texts("enrolment", "ek_ca", c.ek_ca);
     r.flag("enrolment", "allow_no_ek_certificate", c.allow_no_ek_certificate);
+    r.text("ear", "signing_key", c.ear_signing_key);
+    r.text("notify", "webhook", c.notify.webhook);
+    r.text("notify", "ca", c.notify.ca);
+    n = static_cast<std::int64_t>(c.notify.queue_limit);
+    r.number("notify", "queue_limit", 1, n);
+    c.notify.queue_limit = static_cast<std::size_t>(n);
+    n = c.notify.first_retry.count();
+    r.number("notify", "retry_initial_ms", 1, n);
+    c.notify.first_retry = std::chrono::milliseconds(n);
+    n = std::chrono::duration_cast<std::chrono::seconds>(c.notify.max_retry).count();
+    r.number("notify", "retry_max_seconds", 1, n);
+    c.notify.max_retry = std::chrono::seconds(n);
+    n = c.notify.timeout.count();
+    r.number("notify", "timeout_seconds", 1, n);
+    c.notify.timeout = std::chrono::seconds(n);
     return c;
 }
 
 void check_config(const Config& c) {
+    if (!c.notify.webhook.empty()) parse_webhook_url(c.notify.webhook);
     if (c.database.empty()) throw ConfigError("database must name an SQLite file or a postgresql:// URI");
     if (is_postgresql_uri(c.database)) try {
             describe_connection(c.database);

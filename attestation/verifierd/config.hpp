@@ -23,6 +23,17 @@ struct TlsConfig {
     bool enabled() const { return !certificate.empty() || !private_key.empty() || !client_ca.empty(); }
 };
 
+// [notify]: where verdict changes are POSTed (notifier.hpp).
+struct NotifyConfig {
+    std::string webhook;  // empty: no notifications
+    std::string ca;  // PEM the receiver's certificate must chain to; empty: the system's
+    std::string source;  // event ids are "<source>-<n>": this instance's id
+    std::size_t queue_limit = 1000;
+    std::chrono::milliseconds first_retry{500};
+    std::chrono::milliseconds max_retry{60000};
+    std::chrono::seconds timeout{10};
+};
+
 struct Config {
     std::string listen = "127.0.0.1:7735";  // ADDRESS:PORT; port 0 picks a free one
     // An SQLite file, or a PostgreSQL URI (postgresql://…) shared by
@@ -49,6 +60,10 @@ struct Config {
     std::size_t appraisal_cache_entries = 64;
     std::vector<std::string> ek_ca;  // PEM roots and intermediates for EK certificates
     bool allow_no_ek_certificate = false;
+    // PEM EC P-256 private key that signs attestation results as EAR tokens
+    // (ear_signer.hpp); empty: no result is signed.
+    std::string ear_signing_key;
+    NotifyConfig notify;
 };
 
 // Throws ConfigError naming the file and the key.

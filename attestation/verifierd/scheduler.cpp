@@ -1,5 +1,7 @@
 #include "attestation/verifierd/scheduler.hpp"
 
+#include "attestation/verifierd/notify_event.hpp"
+
 #include <iostream>
 #include <openssl/rand.h>
 
@@ -82,9 +84,13 @@ void Scheduler::tick(Millis now) {
     }
     if (now >= next_unreachable_check_) {
         for (const auto& id :
-             store_.mark_silent_hosts_unreachable(now, config_.unreachable_after_intervals, watching_since_))
+             store_.mark_silent_hosts_unreachable(now, config_.unreachable_after_intervals, watching_since_)) {
             std::cerr << "keel-verifierd: host \"" << id << "\" is unreachable: no evidence for "
                       << config_.unreachable_after_intervals << " intervals" << std::endl;
+            // The store marks only hosts that were not unreachable already;
+            // which verdict they had, the one statement does not say.
+            if (notifier_) notifier_->post(verdict_change_event(id, std::nullopt, HostState::unreachable, now));
+        }
         next_unreachable_check_ = now + unreachable_check_period_ms;
     }
 }

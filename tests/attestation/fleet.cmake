@@ -9,6 +9,8 @@ add_executable(keel-unit-fleet
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/service_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/startup_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/appraiser_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/ear_signer_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/webhook_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
   ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
 target_link_libraries(keel-unit-fleet PRIVATE keel_verifierd keel_kernel_host PkgConfig::TSS2_MU SQLite::SQLite3
@@ -62,3 +64,22 @@ target_compile_definitions(keel-pg-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TA
   KEEL_STORE_CONTRACT_POSTGRESQL)
 add_dependencies(keel-pg-fleet-tests keel-verifierd)
 gtest_discover_tests(keel-pg-fleet-tests TEST_PREFIX "verifierd.pg." PROPERTIES LABELS postgres TIMEOUT 180)
+
+# Signed attestation results and verdict notifications through a real
+# keel-verifierd over mutual TLS,
+# with push evidence made in software (no TPM, no PostgreSQL): seconds, so
+# labelled unit like the daemon's start-up tests.
+add_executable(keel-ear-fleet-tests
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/ear_fleet_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/test_pki.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/verifierd_process.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
+  ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
+target_link_libraries(keel-ear-fleet-tests PRIVATE keel_verifierd keel_ear keel_platform keel_kernel_host
+  PkgConfig::TSS2_MU PkgConfig::CPP_HTTPLIB GTest::gtest_main)
+target_include_directories(keel-ear-fleet-tests PRIVATE ${PROJECT_SOURCE_DIR} ${KEEL_ATTESTATION_TEST_DIR}/fleet
+  ${PROJECT_SOURCE_DIR}/tools/platform)
+target_compile_options(keel-ear-fleet-tests PRIVATE -Wall -Wextra)
+target_compile_definitions(keel-ear-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
+add_dependencies(keel-ear-fleet-tests keel-verifierd)
+gtest_discover_tests(keel-ear-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS unit TIMEOUT 120)

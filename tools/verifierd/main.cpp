@@ -8,9 +8,11 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "attestation/verifierd/api_server.hpp"
 #include "attestation/verifierd/instance_id.hpp"
+#include "attestation/verifierd/notifier.hpp"
 #include "attestation/verifierd/open_fleet_store.hpp"
 
 namespace {
@@ -65,15 +67,30 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
     try {
+        // The signing key before the store: a key that cannot be used is bad
+        // configuration, and nothing is opened for it.
+        std::optional<EarSigner> ear;
+        if (!config.ear_signing_key.empty())
+            ear.emplace(config.ear_signing_key, std::string("keel-verifierd ") + KEEL_VERSION);
         auto opened = open_fleet_store(config.database, config.database_connections);
         auto& store = *opened;
         const auto instance = new_instance_id();
+        // Before the appraiser and the scheduler that post to it, so it is
+        // stopped after them.
+        std::optional<Notifier> notifier;
+        if (!config.notify.webhook.empty()) {
+            auto notify = config.notify;
+            notify.source = instance;
+            notifier.emplace(notify);
+        }
         Metrics metrics;
         Appraiser appraiser(store, metrics, instance, config.appraisal_cache_entries);
+        appraiser.notify_with(notifier ? &*notifier : nullptr);
         auto nonces = store.nonce_store(config.nonce_lifetime, 4);
         EnrolmentDesk desk(store, config);
         Scheduler scheduler(store, appraiser, metrics, config, instance);
-        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler});
+        scheduler.notify_with(notifier ? &*notifier : nullptr);
+        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler, ear ? &*ear : nullptr});
         scheduler.start();
         std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;

@@ -51,6 +51,8 @@ appraisal_cache_entries = 0
 [enrolment]
 ek_ca = ["root.pem", "issuer.pem"]
 allow_no_ek_certificate = true
+[ear]
+signing_key = "ear.key"
 )"));
     EXPECT_EQ(c.listen, "0.0.0.0:8443");
     EXPECT_EQ(c.database, "/var/lib/keel/fleet.sqlite");
@@ -66,6 +68,7 @@ allow_no_ek_certificate = true
     EXPECT_EQ(c.appraisal_cache_entries, 0u);
     EXPECT_EQ(c.ek_ca.size(), 2u);
     EXPECT_TRUE(c.allow_no_ek_certificate);
+    EXPECT_EQ(c.ear_signing_key, "ear.key");
     EXPECT_NO_THROW(check_config(c));
 }
 
@@ -74,6 +77,7 @@ TEST(FleetConfig, TheExampleConfigurationIsValid) {
     EXPECT_EQ(c.listen, Config{}.listen);
     EXPECT_EQ(c.default_interval, Config{}.default_interval);
     EXPECT_EQ(c.operators, (std::vector<std::string>{"operator"}));
+    EXPECT_EQ(c.ear_signing_key, "");  // signing results is chosen, not a default
     EXPECT_NO_THROW(check_config(c));
 }
 

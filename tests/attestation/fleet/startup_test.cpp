@@ -49,5 +49,18 @@ TEST(VerifierdStart, RefusesADatabaseThatIsNotAKeelStore) {
     EXPECT_EQ(r.status, 3) << r.output;
 }
 
+TEST(VerifierdStart, RefusesAnEarSigningKeyThatIsNotP256) {
+    const auto key = scratch("ear-p384.key"), db = scratch("never-ear.sqlite"), config = scratch("ear.toml");
+    auto made = run_process(
+        {"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", key.string()});
+    ASSERT_EQ(made.status, 0) << made.output;
+    std::ofstream(config) << "listen = \"127.0.0.1:0\"\ndatabase = \"" << db.string() << "\"\n[ear]\nsigning_key = \""
+                          << key.string() << "\"\n";
+    auto r = run_process({"timeout", "30", program(), "--config", config.string()});
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("not P-256"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(db));  // refused before the store was opened
+}
+
 }  // namespace
 }  // namespace keel::test

@@ -1,0 +1,214 @@
+// keel-verifierd's signed attestation results, through its API: a push host
+// (software evidence, synthetic_launch.hpp; no TPM) is appraised, and the
+// token GET /v1/hosts/{id}/ear returns verifies with the key GET
+// /v1/ear-key publishes, names the appraisal's host, nonce, verdict and
+// policy, and follows the host when its evidence turns bad. Without
+// [ear] signing_key nothing is signed. With [notify], the same daemon's
+// verdict changes reach a webhook receiver that fails twice first.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <httplib.h>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "attestation/ear/ear_token.hpp"
+#include "attestation/ear/jwk.hpp"
+#include "attestation/eventlog/algorithm.hpp"
+#include "attestation/eventlog/hex.hpp"
+#include "attestation/evidence/evidence_document.hpp"
+#include "attestation/verifier/policy.hpp"
+#include "attestation/verifierd/ear_signer.hpp"
+#include "attestation/verifierd/sqlite_fleet_store.hpp"
+#include "tests/attestation/verifier/synthetic_launch.hpp"
+#include "tests/launch/launch_run.hpp"
+#include "verifierd_process.hpp"
+
+namespace keel::test {
+namespace {
+
+const std::vector<std::uint16_t> banks = {eventlog::alg_sha256};
+
+class EarFleet : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/keel-ear-fleet-XXXXXX";
+        dir_ = mkdtemp(pattern);
+        ak_ = generate_ec_key();
+        verifierd::FleetHost h;
+        h.record.host_id = "node";
+        h.record.ek_public = {1, 2, 3};
+        h.record.ak_public = tpm2b_public(ak_.get(), ak_attributes);
+        h.record.ak_name = evidence::parse_public(h.record.ak_public).name;
+        h.record.reference_json = reference_json(banks, keel_components());
+        h.record.policy_json = verifier::write_policy(verifier::Policy{});
+        h.mode = verifierd::AttestMode::push;
+        h.interval = std::chrono::seconds(3600);
+        verifierd::SqliteFleetStore store(db());
+        store.enroll(h, false);
+        record_ = store.host("node")->record;
+        pki_ = std::make_unique<TestPki>(dir_);
+        auto r = run_process({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                              (dir_ / "ear.key").string()});
+        ASSERT_EQ(r.status, 0) << r.output;
+    }
+    void TearDown() override {
+        verifier_.reset();
+        if (!HasFailure()) std::filesystem::remove_all(dir_);
+    }
+    std::string db() const { return (dir_ / "fleet.sqlite").string(); }
+    void start(bool with_ear, const std::string& more = "") {
+        std::ostringstream c;
+        c << "listen = \"127.0.0.1:0\"\ndatabase = \"" << db() << "\"\n[tls]\ncertificate = \""
+          << pki_->server().certificate << "\"\nprivate_key = \"" << pki_->server().private_key << "\"\nclient_ca = \""
+          << pki_->ca() << "\"\n[api]\noperators = [\"operator\"]\n";
+        if (with_ear) c << "[ear]\nsigning_key = \"" << (dir_ / "ear.key").string() << "\"\n";
+        c << more;
+        const auto dir = dir_ / (with_ear ? "with-ear" : "without-ear");
+        std::filesystem::create_directories(dir);
+        verifier_ = std::make_unique<VerifierdProcess>(dir, c.str());
+    }
+    Reply as(const std::string& cn, const std::string& method, const std::string& path, const std::string& body = "") {
+        return call(verifier_->port(), pki_->ca(), pki_->client(cn), method, path, body);
+    }
+    // One push round: a fresh nonce, evidence over it signed by `signer`
+    // (naming the enrolled AK), the appraisal the verifier answers with.
+    nlohmann::json push(EVP_PKEY* signer, Bytes& nonce) {
+        auto n = as("node", "POST", "/v1/hosts/node/nonce");
+        EXPECT_EQ(n.status, 200) << n.body;
+        nonce = eventlog::from_hex(n.json["nonce"].get<std::string>()).value();
+        const auto document =
+            launch_evidence(make_launch(banks), signer, record_.ak_name, nonce, {++clock_, 3, 0, true});
+        auto e = as("node", "POST", "/v1/hosts/node/evidence", evidence::write_evidence(document));
+        EXPECT_EQ(e.status, 200) << e.body;
+        return e.json;
+    }
+
+    std::filesystem::path dir_;
+    evidence::EvpPkey ak_;
+    verifier::HostRecord record_;
+    std::unique_ptr<TestPki> pki_;
+    std::unique_ptr<VerifierdProcess> verifier_;
+    std::uint64_t clock_ = 1000;
+};
+
+TEST_F(EarFleet, SignedResultsVerifyWithThePublishedKeyAndAreTheAppraisals) {
+    // Appraisals in the second the host was enrolled are not signed
+    // (ear_signer.hpp); this host was enrolled before the PKI was made.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    start(true);
+    // The key is public: no client certificate is needed for it.
+    auto published = call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/ear-key");
+    ASSERT_EQ(published.status, 200) << published.body;
+    EXPECT_FALSE(published.json.contains("d"));
+    auto key = ear::load_verification_key(published.body);
+
+    EXPECT_EQ(as("operator", "GET", "/v1/hosts/node/ear").status, 404);  // not appraised yet
+
+    Bytes nonce;
+    auto appraisal = push(ak_.get(), nonce);
+    ASSERT_EQ(appraisal["verdict"], "trusted") << appraisal.dump();
+    auto token = as("operator", "GET", "/v1/hosts/node/ear");
+    ASSERT_EQ(token.status, 200) << token.body;
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto ear = ear::verify_ear(token.body, key.get(), now);
+    EXPECT_EQ(ear.header["kid"], published.json["kid"]);
+    EXPECT_EQ(ear.claims["eat_nonce"], ear::to_base64url(nonce));
+    EXPECT_LE(std::abs(ear.claims["iat"].get<std::int64_t>() - now), 60);
+    EXPECT_EQ(ear.claims["ear.verifier-id"]["developer"], "keel");
+    ASSERT_TRUE(ear.claims["submods"].contains("node"));
+    auto submod = ear.claims["submods"]["node"];
+    EXPECT_EQ(submod["ear.status"], "affirming");
+    EXPECT_EQ(submod["ear.keel.verdict"], "trusted");
+    EXPECT_EQ(submod["ear.keel.appraisal-id"], appraisal["id"]);
+    EXPECT_EQ(submod["ear.appraisal-policy-id"], verifierd::appraisal_policy_id(record_));
+    EXPECT_EQ(submod["ear.keel.checks"].size(), appraisal["checks"].size());
+
+    // The host may fetch its own result (to hand to a relying party), not
+    // another host's; a certificate from another CA gets nothing.
+    EXPECT_EQ(as("node", "GET", "/v1/hosts/node/ear").status, 200);
+    EXPECT_EQ(as("other", "GET", "/v1/hosts/node/ear").status, 403);
+    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/hosts/node/ear").status, 401);
+
+    // Evidence that turns bad: signed by another key. The next token says so,
+    // over the new nonce.
+    auto stranger = generate_ec_key();
+    Bytes second_nonce;
+    auto bad = push(stranger.get(), second_nonce);
+    ASSERT_EQ(bad["verdict"], "not-trusted");
+    token = as("operator", "GET", "/v1/hosts/node/ear");
+    ASSERT_EQ(token.status, 200) << token.body;
+    ear = ear::verify_ear(token.body, key.get(), now);
+    EXPECT_EQ(ear.claims["eat_nonce"], ear::to_base64url(second_nonce));
+    EXPECT_EQ(ear.claims["submods"]["node"]["ear.status"], "contraindicated");
+    EXPECT_EQ(ear.claims["submods"]["node"]["ear.keel.appraisal-id"], bad["id"]);
+
+    // Verified with any other key, the token is refused.
+    auto other = generate_ec_key();
+    EXPECT_THROW(ear::verify_ear(token.body, other.get(), now), ear::TokenRefused);
+}
+
+TEST_F(EarFleet, WithoutASigningKeyNothingIsSigned) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    start(false);
+    Bytes nonce;
+    ASSERT_EQ(push(ak_.get(), nonce)["verdict"], "trusted");
+    auto token = as("operator", "GET", "/v1/hosts/node/ear");
+    EXPECT_EQ(token.status, 404);
+    EXPECT_NE(token.json.value("error", "").find("signing_key"), std::string::npos) << token.body;
+    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/ear-key").status, 404);
+}
+
+// The same daemon with [notify]: its verdict changes reach a webhook
+// receiver (cpp-httplib on loopback) that fails its first two requests.
+using WebhookFleet = EarFleet;
+
+TEST_F(WebhookFleet, VerdictChangesReachAReceiverThatFailsTwice) {
+    httplib::Server receiver;
+    std::mutex mutex;
+    std::vector<nlohmann::json> events;
+    int attempts = 0;
+    receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mutex);
+        if (++attempts <= 2) {
+            res.status = 500;
+            return;
+        }
+        events.push_back(nlohmann::json::parse(req.body));
+        res.status = 204;
+    });
+    const int port = receiver.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { receiver.listen_after_bind(); });
+    start(false, "[notify]\nwebhook = \"http://127.0.0.1:" + std::to_string(port) +
+                     "/hook\"\nretry_initial_ms = 50\nretry_max_seconds = 1\n");
+    Bytes nonce;
+    auto good = push(ak_.get(), nonce);
+    push(ak_.get(), nonce);  // trusted again: no event
+    auto stranger = generate_ec_key();
+    auto bad = push(stranger.get(), nonce);
+    const auto received = [&] {
+        std::lock_guard lock(mutex);
+        return events.size();
+    };
+    for (int i = 0; i < 300 && received() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // nothing more is coming
+    receiver.stop();
+    serving.join();
+    ASSERT_EQ(events.size(), 2u) << verifier_->log();
+    EXPECT_EQ(events[0]["host_id"], "node");
+    EXPECT_EQ(events[0]["previous"], "pending");
+    EXPECT_EQ(events[0]["state"], "trusted");
+    EXPECT_EQ(events[0]["appraisal_id"], good["id"]);
+    EXPECT_EQ(events[1]["previous"], "trusted");
+    EXPECT_EQ(events[1]["state"], "not-trusted");
+    EXPECT_EQ(events[1]["appraisal_id"], bad["id"]);
+    EXPECT_NE(events[0]["event_id"], events[1]["event_id"]);
+    EXPECT_EQ(attempts, 4);
+}
+
+}  // namespace
+}  // namespace keel::test
