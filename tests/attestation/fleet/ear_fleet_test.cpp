@@ -210,6 +210,12 @@ TEST_F(WebhookFleet, VerdictChangesReachAReceiverThatFailsTwice) {
     EXPECT_EQ(events[1]["appraisal_id"], bad["id"]);
     EXPECT_NE(events[0]["event_id"], events[1]["event_id"]);
     EXPECT_EQ(attempts, 4);
+    const auto metrics = as("operator", "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("keel_webhook_deliveries_total{result=\"succeeded\"} 2\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_webhook_deliveries_total{result=\"failed\"} 2\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_webhook_deliveries_total{result=\"dropped\"} 0\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_webhook_queue_depth 0\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_events_published_total 2\n"), std::string::npos) << metrics;
 }
 
 // GET /v1/events on the same daemon: an event-stream subscriber over mutual
@@ -280,9 +286,7 @@ public:
                 if (line.rfind("data: ", 0) == 0) data = nlohmann::json::parse(line.substr(6));
             }
             if (type.empty()) continue;
-            if (type == "keel-verdict-change") {
-                EXPECT_EQ(id, data["event_id"]);
-            }
+            if (type == "keel-verdict-change") { EXPECT_EQ(id, data["event_id"]); }
             out.emplace_back(type, data);
         }
         return out;
@@ -427,6 +431,20 @@ TEST_F(EventsFleet, OneSubscriberMoreThanTheLimitGets503AndOtherRequestsGoOn) {
     }
     ASSERT_TRUE(again);
     EXPECT_EQ(again->status(), 200);
+}
+
+// Each open stream holds a thread of the API's pool; the pool has threads
+// beyond max_subscribers (api_server.hpp), so with every stream open the
+// API still answers.
+TEST_F(EventsFleet, WithEveryStreamOpenTheApiStillAnswers) {
+    start_with_events("");  // max_subscribers: the default, 8
+    std::vector<std::unique_ptr<Subscriber>> streams;
+    for (int i = 0; i < 8; ++i) streams.push_back(subscribe());
+    EXPECT_EQ(as("operator", "GET", "/v1/hosts").status, 200);
+    Bytes nonce;
+    EXPECT_EQ(push(ak_.get(), nonce)["verdict"], "trusted");
+    EXPECT_EQ(as("operator", "GET", "/v1/events").status, 503);
+    for (auto& s : streams) EXPECT_TRUE(s->wait_until(changes(1))) << s->text();
 }
 
 TEST_F(EventsFleet, ASubscriberThatNeverReadsDoesNotHoldUpAppraisals) {
