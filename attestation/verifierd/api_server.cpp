@@ -107,6 +107,9 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
     server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_->set_payload_max_length(config.max_body_bytes);
     server_->set_read_timeout(std::chrono::seconds(30));
+    // A client that takes nothing for this long is gone: an event stream's
+    // write fails and the stream ends, its thread freed (api_server.hpp).
+    server_->set_write_timeout(std::chrono::seconds(5));
 
     route("GET", "/healthz", Access::anyone, &ApiServer::healthz);
     route("GET", "/metrics", Access::client, &ApiServer::metrics);
