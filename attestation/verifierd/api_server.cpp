@@ -5,6 +5,7 @@
 
 #include "attestation/eventlog/hex.hpp"
 #include "attestation/json/exact_json.hpp"
+#include "attestation/verifierd/event_stream.hpp"
 #include "attestation/verifierd/tls.hpp"
 
 namespace keel::verifierd {
@@ -14,6 +15,10 @@ using nlohmann::json;
 
 constexpr const char* json_type = "application/json";
 constexpr std::size_t max_history = 1000;
+// An event stream waits for events in slices this long, so a stopping
+// server (which checks between slices) is not held up by a quiet stream.
+constexpr auto stream_slice = std::chrono::milliseconds(500);
+constexpr std::size_t max_event_id_length = 128;
 
 // A refused request: the status, the metrics' reason, the sentence.
 struct ApiError {
@@ -97,8 +102,14 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
         server_ = std::make_unique<httplib::Server>();
         scheme_ = "http";
     }
+    // Streams hold their threads; see api_server.hpp.
+    const std::size_t threads = api_threads + config.events.max_subscribers;
+    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_->set_payload_max_length(config.max_body_bytes);
     server_->set_read_timeout(std::chrono::seconds(30));
+    // A client that takes nothing for this long is gone: an event stream's
+    // write fails and the stream ends, its thread freed (api_server.hpp).
+    server_->set_write_timeout(std::chrono::seconds(5));
 
     route("GET", "/healthz", Access::anyone, &ApiServer::healthz);
     route("GET", "/metrics", Access::client, &ApiServer::metrics);
@@ -113,6 +124,9 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
     // A public key is public: a relying party holding a token needs no
     // certificate of this fleet to fetch what verifies it.
     route("GET", "/v1/ear-key", Access::anyone, &ApiServer::ear_key);
+    // The fleet's verdicts as they change: for operators only, like the
+    // hosts' states they reveal.
+    route("GET", "/v1/events", Access::operator_only, &ApiServer::events);
 
     server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
@@ -329,6 +343,32 @@ void ApiServer::host_ear(const httplib::Request& req, httplib::Response& res) {
 void ApiServer::ear_key(const httplib::Request&, httplib::Response& res) {
     res.status = 200;
     res.set_content(signer().public_jwk().dump() + "\n", "application/jwk+json");
+}
+
+void ApiServer::events(const httplib::Request& req, httplib::Response& res) {
+    std::optional<std::string> last;
+    if (req.has_header("Last-Event-ID")) {
+        last = req.get_header_value("Last-Event-ID");
+        if (last->size() > max_event_id_length)
+            throw ApiError{400, "malformed",
+                           "Last-Event-ID is longer than " + std::to_string(max_event_id_length) + " characters"};
+    }
+    auto subscription = s_.events.subscribe(last);
+    // The bound that keeps streams from taking every API thread (api_server.hpp).
+    if (!subscription)
+        throw ApiError{503, "subscribers",
+                       "already " + std::to_string(s_.events.max_subscribers()) +
+                           " event-stream subscribers ([events] max_subscribers); try again later"};
+    auto stream = std::make_shared<EventStream>(std::move(subscription), last, config_.events.heartbeat,
+                                                config_.events.subscriber_buffer);
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Accel-Buffering", "no");  // nginx: pass each event on at once
+    res.set_chunked_content_provider("text/event-stream", [stream](std::size_t, httplib::DataSink& sink) {
+        const bool more =
+            stream->step([&](std::string_view text) { return sink.write(text.data(), text.size()); }, stream_slice);
+        if (!more) sink.done();
+        return true;
+    });
 }
 
 }  // namespace keel::verifierd

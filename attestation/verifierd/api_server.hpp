@@ -13,6 +13,14 @@
 //   GET  /v1/hosts/{id}/ear                operator or the host itself: the latest appraisal as a
 //                                          signed EAR token (application/jwt; ear_signer.hpp)
 //   GET  /v1/ear-key                       anyone: the key EAR tokens verify with, as a JWK
+//   GET  /v1/events                        operator: verdict changes as Server-Sent Events
+//                                          (event_stream.hpp; Last-Event-ID resumes)
+//
+// Threads: cpp-httplib serves each connection on one thread of a fixed pool
+// for as long as the connection lasts, and queues the rest. An open event
+// stream keeps its thread, so the pool is api_threads (config.hpp) plus
+// [events] max_subscribers: with every stream open, api_threads are still
+// there for everything else, and one subscriber more is answered 503.
 #pragma once
 
 #include <memory>
@@ -23,6 +31,7 @@
 #include "attestation/verifierd/config.hpp"
 #include "attestation/verifierd/ear_signer.hpp"
 #include "attestation/verifierd/enrolment_desk.hpp"
+#include "attestation/verifierd/event_feed.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
 #include "attestation/verifierd/metrics.hpp"
 #include "attestation/verifierd/nonce_store.hpp"
@@ -43,6 +52,7 @@ struct Services {
     NonceStore& nonces;
     EnrolmentDesk& desk;
     Scheduler& scheduler;
+    EventFeed& events;
     const EarSigner* ear = nullptr;  // nullptr: [ear] is not configured, nothing is signed
 };
 
@@ -74,6 +84,7 @@ private:
     void submit_evidence(const httplib::Request& req, httplib::Response& res);
     void host_ear(const httplib::Request& req, httplib::Response& res);
     void ear_key(const httplib::Request& req, httplib::Response& res);
+    void events(const httplib::Request& req, httplib::Response& res);
     const EarSigner& signer() const;
     FleetHost push_host(const httplib::Request& req);
 

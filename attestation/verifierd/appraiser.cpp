@@ -79,8 +79,8 @@ Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const v
     metrics_.appraised(a);
     // What was stored decides (a quote behind the last accepted one is kept
     // as not trusted whatever the checks said).
-    if (notifier_ && state_after(a) != host.state)
-        notifier_->post(verdict_change_event(a.host_id, host.state, state_after(a), a.at, &a));
+    if (feed_ && state_after(a) != host.state)
+        feed_->publish(verdict_change_event(a.host_id, host.state, state_after(a), a.at, &a));
     return a;
 }
 

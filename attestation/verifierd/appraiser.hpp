@@ -17,9 +17,9 @@
 #include "attestation/verifier/appraisal_cache.hpp"
 #include "attestation/verifier/policy.hpp"
 #include "attestation/verifier/verifier.hpp"
+#include "attestation/verifierd/event_feed.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
 #include "attestation/verifierd/metrics.hpp"
-#include "attestation/verifierd/notifier.hpp"
 
 namespace keel::verifierd {
 
@@ -62,8 +62,8 @@ public:
                        std::chrono::steady_clock::time_point received, const Lease* lease = nullptr);
 
     // Each appraisal that changes its host's state (the state `host` was
-    // read with) is posted to `notifier` (notify_event.hpp); nullptr: none.
-    void notify_with(Notifier* notifier) { notifier_ = notifier; }
+    // read with) is published to `feed` (notify_event.hpp); nullptr: none.
+    void notify_with(EventFeed* feed) { feed_ = feed; }
 
 private:
     std::shared_ptr<const Prepared> prepared(const HostRecord& record);
@@ -74,7 +74,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
     verifier::AppraisalCache cache_;
-    Notifier* notifier_ = nullptr;
+    EventFeed* feed_ = nullptr;
 };
 
 }  // namespace keel::verifierd

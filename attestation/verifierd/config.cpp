@@ -14,7 +14,9 @@ namespace {
 
 // Every key the file may have, by table; anything else is an error.
 const std::map<std::string, std::set<std::string>> known_keys = {
-    {"", {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment", "ear", "notify"}},
+    {"",
+     {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment", "ear", "notify",
+      "events"}},
     {"tls", {"certificate", "private_key", "client_ca"}},
     {"api", {"operators", "max_body_bytes"}},
     {"attestation",
@@ -23,6 +25,7 @@ const std::map<std::string, std::set<std::string>> known_keys = {
     {"enrolment", {"ek_ca", "allow_no_ek_certificate"}},
     {"ear", {"signing_key"}},
     {"notify", {"webhook", "ca", "queue_limit", "retry_initial_ms", "retry_max_seconds", "timeout_seconds"}},
+    {"events", {"max_subscribers", "subscriber_buffer", "ring", "heartbeat_seconds"}},
 };
 
 class Reader {
@@ -154,6 +157,18 @@ Config load_config(const std::string& path) {
     n = c.notify.timeout.count();
     r.number("notify", "timeout_seconds", 1, n);
     c.notify.timeout = std::chrono::seconds(n);
+    n = static_cast<std::int64_t>(c.events.max_subscribers);
+    r.number("events", "max_subscribers", 0, n);
+    c.events.max_subscribers = static_cast<std::size_t>(n);
+    n = static_cast<std::int64_t>(c.events.subscriber_buffer);
+    r.number("events", "subscriber_buffer", 1, n);
+    c.events.subscriber_buffer = static_cast<std::size_t>(n);
+    n = static_cast<std::int64_t>(c.events.ring);
+    r.number("events", "ring", 1, n);
+    c.events.ring = static_cast<std::size_t>(n);
+    n = c.events.heartbeat.count();
+    r.number("events", "heartbeat_seconds", 1, n);
+    c.events.heartbeat = std::chrono::seconds(n);
     return c;
 }
 

@@ -27,12 +27,25 @@ struct TlsConfig {
 struct NotifyConfig {
     std::string webhook;  // empty: no notifications
     std::string ca;  // PEM the receiver's certificate must chain to; empty: the system's
-    std::string source;  // event ids are "<source>-<n>": this instance's id
     std::size_t queue_limit = 1000;
     std::chrono::milliseconds first_retry{500};
     std::chrono::milliseconds max_retry{60000};
     std::chrono::seconds timeout{10};
 };
+
+// [events]: the event stream of verdict changes (GET /v1/events,
+// event_feed.hpp). Each open stream holds one API thread for as long as it
+// lasts, so the API's thread pool is api_threads plus max_subscribers.
+struct EventsConfig {
+    std::size_t max_subscribers = 8;  // one more is answered 503
+    std::size_t subscriber_buffer = 256;  // events waiting for one subscriber; more: it is cut off
+    std::size_t ring = 1000;  // recent events kept for Last-Event-ID
+    std::chrono::seconds heartbeat{15};  // a comment line this often keeps proxies from closing the stream
+};
+
+// Threads of the API for ordinary requests (cpp-httplib's default count);
+// the event streams get threads of their own on top (EventsConfig).
+constexpr std::size_t api_threads = 8;
 
 struct Config {
     std::string listen = "127.0.0.1:7735";  // ADDRESS:PORT; port 0 picks a free one
@@ -64,6 +77,7 @@ struct Config {
     // (ear_signer.hpp); empty: no result is signed.
     std::string ear_signing_key;
     NotifyConfig notify;
+    EventsConfig events;
 };
 
 // Throws ConfigError naming the file and the key.

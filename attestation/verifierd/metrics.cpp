@@ -62,6 +62,29 @@ std::string Metrics::render(const std::vector<FleetHost>& hosts, std::size_t liv
     out << "# HELP keel_verifier_instances Verifier instances sharing the store, by their heartbeats.\n"
            "# TYPE keel_verifier_instances gauge\n"
         << "keel_verifier_instances " << live_instances << "\n";
+    if (notifier_) {
+        const auto n = notifier_->counts();
+        out << "# HELP keel_webhook_deliveries_total Webhook deliveries: succeeded, failed attempts (retried), "
+               "dropped (the queue was full).\n# TYPE keel_webhook_deliveries_total counter\n"
+            << "keel_webhook_deliveries_total{result=\"succeeded\"} " << n.delivered << "\n"
+            << "keel_webhook_deliveries_total{result=\"failed\"} " << n.failed_attempts << "\n"
+            << "keel_webhook_deliveries_total{result=\"dropped\"} " << n.dropped << "\n"
+            << "# HELP keel_webhook_queue_depth Events waiting for the webhook.\n"
+               "# TYPE keel_webhook_queue_depth gauge\nkeel_webhook_queue_depth "
+            << n.queued << "\n";
+    }
+    if (feed_) {
+        const auto f = feed_->counts();
+        out << "# HELP keel_events_published_total Verdict changes published.\n"
+               "# TYPE keel_events_published_total counter\nkeel_events_published_total "
+            << f.published << "\n"
+            << "# HELP keel_event_stream_subscribers Open event streams (GET /v1/events).\n"
+               "# TYPE keel_event_stream_subscribers gauge\nkeel_event_stream_subscribers "
+            << f.subscribers << "\n"
+            << "# HELP keel_event_stream_cut_off_total Event-stream subscribers disconnected for falling behind.\n"
+               "# TYPE keel_event_stream_cut_off_total counter\nkeel_event_stream_cut_off_total "
+            << f.subscribers_cut_off << "\n";
+    }
     return out.str();
 }
 

@@ -6,6 +6,11 @@
 //   keel_pull_failures_total                  pulls that reached no agent
 //   keel_hosts{state}                         enrolled hosts by state (unreachable among them)
 //   keel_verifier_instances                   verifier instances sharing the store with a fresh heartbeat
+//   keel_webhook_deliveries_total{result}     webhook POSTs: succeeded, failed (each failed attempt), dropped
+//   keel_webhook_queue_depth                  events waiting for the webhook
+//   keel_events_published_total               verdict changes published (event_feed.hpp)
+//   keel_event_stream_subscribers             open GET /v1/events streams
+//   keel_event_stream_cut_off_total           subscribers disconnected for falling behind
 #pragma once
 
 #include <array>
@@ -15,7 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "attestation/verifierd/event_feed.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
+#include "attestation/verifierd/notifier.hpp"
 
 namespace keel::verifierd {
 
@@ -24,6 +31,12 @@ public:
     void appraised(const Appraisal& appraisal);
     void rejected(const std::string& reason);
     void pull_failed();
+    // Where the notification counts are read at scrape time; either may be
+    // nullptr (no webhook configured: its counts are not shown).
+    void observe(const Notifier* notifier, const EventFeed* feed) {
+        notifier_ = notifier;
+        feed_ = feed;
+    }
     // The host and instance gauges come from the store at scrape time, so
     // they are right after a restart and with several writers: a dead
     // instance shows as the count dropping.
@@ -39,6 +52,8 @@ private:
     std::uint64_t count_ = 0;
     double sum_seconds_ = 0;
     std::uint64_t pull_failures_ = 0;
+    const Notifier* notifier_ = nullptr;
+    const EventFeed* feed_ = nullptr;
 };
 
 }  // namespace keel::verifierd

@@ -23,7 +23,6 @@ Notifier::~Notifier() {
 bool Notifier::post(nlohmann::json event) {
     {
         std::lock_guard lock(mutex_);
-        event["event_id"] = config_.source + "-" + std::to_string(++numbered_);
         if (queue_.size() >= config_.queue_limit) {
             ++counts_.dropped;
             std::cerr << "keel-verifierd: notification dropped, " << queue_.size() << " are waiting for "

@@ -34,8 +34,8 @@ public:
     Notifier(const Notifier&) = delete;
     Notifier& operator=(const Notifier&) = delete;
 
-    // Numbers the event ("event_id") and queues it; false (and the event
-    // dropped) when the queue is full.
+    // Queues the event (numbered by the EventFeed, event_feed.hpp); false
+    // (and the event dropped) when the queue is full.
     bool post(nlohmann::json event);
 
     struct Counts {
@@ -57,7 +57,6 @@ private:
     std::condition_variable changed_;
     std::deque<nlohmann::json> queue_;
     Counts counts_;
-    std::uint64_t numbered_ = 0;
     bool stopping_ = false;
     std::thread sender_;
 };

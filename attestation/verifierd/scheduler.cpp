@@ -89,7 +89,7 @@ void Scheduler::tick(Millis now) {
                       << config_.unreachable_after_intervals << " intervals" << std::endl;
             // The store marks only hosts that were not unreachable already;
             // which verdict they had, the one statement does not say.
-            if (notifier_) notifier_->post(verdict_change_event(id, std::nullopt, HostState::unreachable, now));
+            if (feed_) feed_->publish(verdict_change_event(id, std::nullopt, HostState::unreachable, now));
         }
         next_unreachable_check_ = now + unreachable_check_period_ms;
     }

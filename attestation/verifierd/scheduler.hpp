@@ -44,8 +44,8 @@ public:
     // A host enrolled (or enrolled again) while running: it is due now.
     void watch(const FleetHost& host);
     const std::string& instance() const { return instance_; }
-    // Hosts it marks unreachable are posted to `notifier`; before start().
-    void notify_with(Notifier* notifier) { notifier_ = notifier; }
+    // Hosts it marks unreachable are published to `feed`; before start().
+    void notify_with(EventFeed* feed) { feed_ = feed; }
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -68,7 +68,7 @@ private:
     Millis watching_since_ = 0;  // silence before this is the verifier's, not the hosts'
     Millis next_heartbeat_ = 0, next_unreachable_check_ = 0;
     bool store_failing_ = false;
-    Notifier* notifier_ = nullptr;
+    EventFeed* feed_ = nullptr;
 
     std::vector<std::thread> threads_;
 };

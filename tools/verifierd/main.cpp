@@ -78,19 +78,19 @@ int main(int argc, char** argv) {
         // Before the appraiser and the scheduler that post to it, so it is
         // stopped after them.
         std::optional<Notifier> notifier;
-        if (!config.notify.webhook.empty()) {
-            auto notify = config.notify;
-            notify.source = instance;
-            notifier.emplace(notify);
-        }
+        if (!config.notify.webhook.empty()) notifier.emplace(config.notify);
+        // The one fan-out point: the webhook and the event streams get the
+        // same numbered events.
+        EventFeed feed(instance, config.events, notifier ? &*notifier : nullptr);
         Metrics metrics;
+        metrics.observe(notifier ? &*notifier : nullptr, &feed);
         Appraiser appraiser(store, metrics, instance, config.appraisal_cache_entries);
-        appraiser.notify_with(notifier ? &*notifier : nullptr);
+        appraiser.notify_with(&feed);
         auto nonces = store.nonce_store(config.nonce_lifetime, 4);
         EnrolmentDesk desk(store, config);
         Scheduler scheduler(store, appraiser, metrics, config, instance);
-        scheduler.notify_with(notifier ? &*notifier : nullptr);
-        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler, ear ? &*ear : nullptr});
+        scheduler.notify_with(&feed);
+        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler, feed, ear ? &*ear : nullptr});
         scheduler.start();
         std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;
@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
         std::signal(SIGINT, stop);
         server.run();
         running = nullptr;
+        feed.close();
         scheduler.stop();
         std::cout << "keel-verifierd: stopped" << std::endl;
         return 0;

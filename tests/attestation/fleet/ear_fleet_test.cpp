@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <httplib.h>
 #include <mutex>
 #include <sstream>
@@ -208,6 +210,259 @@ TEST_F(WebhookFleet, VerdictChangesReachAReceiverThatFailsTwice) {
     EXPECT_EQ(events[1]["appraisal_id"], bad["id"]);
     EXPECT_NE(events[0]["event_id"], events[1]["event_id"]);
     EXPECT_EQ(attempts, 4);
+    const auto metrics = as("operator", "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("keel_webhook_deliveries_total{result=\"succeeded\"} 2\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_webhook_deliveries_total{result=\"failed\"} 2\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_webhook_deliveries_total{result=\"dropped\"} 0\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_webhook_queue_depth 0\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("keel_events_published_total 2\n"), std::string::npos) << metrics;
+}
+
+// GET /v1/events on the same daemon: an event-stream subscriber over mutual
+// TLS (cpp-httplib's client, reading the chunks as they come).
+class Subscriber {
+public:
+    // `stall`: after the greeting, stop reading (the connection stays open
+    // and the verifier's writes pile up in it).
+    Subscriber(int port, const std::string& ca, const ClientCert& cert, std::optional<std::string> last_event_id = {},
+               bool stall = false)
+        : stall_(stall) {
+        thread_ = std::thread([=, this] {
+            httplib::SSLClient c("127.0.0.1", port, cert.certificate, cert.private_key);
+            c.set_ca_cert_path(ca.c_str());
+            c.enable_server_certificate_verification(true);
+            c.set_read_timeout(120, 0);
+            httplib::Headers headers;
+            if (last_event_id) headers.emplace("Last-Event-ID", *last_event_id);
+            c.Get(
+                "/v1/events", headers,
+                [&](const httplib::Response& r) {
+                    std::lock_guard lock(mutex_);
+                    status_ = r.status;
+                    content_type_ = r.get_header_value("Content-Type");
+                    return true;
+                },
+                [&](const char* data, std::size_t n) {
+                    std::unique_lock lock(mutex_);
+                    text_.append(data, n);
+                    changed_.notify_all();
+                    if (stall_) changed_.wait(lock, [&] { return leaving_; });
+                    return !leaving_;
+                });
+            std::lock_guard lock(mutex_);
+            ended_ = true;
+            changed_.notify_all();
+        });
+    }
+    ~Subscriber() {
+        {
+            std::lock_guard lock(mutex_);
+            leaving_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+    // Waits (at most a minute: only so a broken verifier cannot hang the
+    // test) until `done` holds for what was received.
+    bool wait_until(const std::function<bool(const std::string&)>& done) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(60), [&] { return done(text_) || ended_; }) && done(text_);
+    }
+    bool subscribed() {
+        return wait_until([](const std::string& t) { return t.find(": keel-verifierd verdict changes") == 0; });
+    }
+    // The events received, as (event type, data); comments and ids left out.
+    std::vector<std::pair<std::string, nlohmann::json>> events() {
+        std::lock_guard lock(mutex_);
+        std::vector<std::pair<std::string, nlohmann::json>> out;
+        std::size_t at = 0;
+        for (auto end = text_.find("\n\n"); end != std::string::npos; at = end + 2, end = text_.find("\n\n", at)) {
+            std::istringstream block(text_.substr(at, end - at));
+            std::string line, type, id;
+            nlohmann::json data;
+            while (std::getline(block, line)) {
+                if (line.rfind("event: ", 0) == 0) type = line.substr(7);
+                if (line.rfind("id: ", 0) == 0) id = line.substr(4);
+                if (line.rfind("data: ", 0) == 0) data = nlohmann::json::parse(line.substr(6));
+            }
+            if (type.empty()) continue;
+            if (type == "keel-verdict-change") { EXPECT_EQ(id, data["event_id"]); }
+            out.emplace_back(type, data);
+        }
+        return out;
+    }
+    std::size_t count(const std::string& type) {
+        std::size_t n = 0;
+        for (const auto& e : events()) n += e.first == type;
+        return n;
+    }
+    std::string text() {
+        std::lock_guard lock(mutex_);
+        return text_;
+    }
+    int status() {
+        std::lock_guard lock(mutex_);
+        return status_;
+    }
+
+private:
+    const bool stall_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::string text_, content_type_;
+    int status_ = 0;
+    bool leaving_ = false, ended_ = false;
+    std::thread thread_;
+};
+
+class EventsFleet : public EarFleet {
+protected:
+    void start_with_events(const std::string& events) { start(false, "[events]\nheartbeat_seconds = 1\n" + events); }
+    std::unique_ptr<Subscriber> subscribe(std::optional<std::string> last = {}, bool stall = false) {
+        auto s = std::make_unique<Subscriber>(verifier_->port(), pki_->ca(), pki_->client("operator"), last, stall);
+        EXPECT_TRUE(s->subscribed()) << s->text() << verifier_->log();
+        return s;
+    }
+    static std::function<bool(const std::string&)> changes(std::size_t n) {
+        return [n](const std::string& t) {
+            std::size_t found = 0;
+            for (auto at = t.find("event: keel-verdict-change"); at != std::string::npos;
+                 at = t.find("event: keel-verdict-change", at + 1))
+                ++found;
+            return found >= n;
+        };
+    }
+    std::uint64_t metric(const std::string& name) {
+        auto m = as("operator", "GET", "/metrics");
+        EXPECT_EQ(m.status, 200);
+        const auto at = m.body.find("\n" + name + " ");
+        if (at == std::string::npos) return ~0ull;
+        return std::stoull(m.body.substr(at + name.size() + 2));
+    }
+};
+
+TEST_F(EventsFleet, TwoSubscribersBothSeeAHostWhoseEvidenceTurnsBad) {
+    start_with_events("");
+    auto one = subscribe(), two = subscribe();
+    EXPECT_EQ(metric("keel_event_stream_subscribers"), 2u);
+    Bytes nonce;
+    auto good = push(ak_.get(), nonce);
+    ASSERT_EQ(good["verdict"], "trusted");
+    auto stranger = generate_ec_key();
+    auto bad = push(stranger.get(), nonce);
+    ASSERT_EQ(bad["verdict"], "not-trusted");
+    for (auto* s : {one.get(), two.get()}) {
+        ASSERT_TRUE(s->wait_until(changes(2))) << s->text();
+        EXPECT_EQ(s->status(), 200);
+        const auto got = s->events();
+        ASSERT_EQ(got.size(), 2u) << s->text();
+        EXPECT_EQ(got[0].second["state"], "trusted");
+        EXPECT_EQ(got[0].second["appraisal_id"], good["id"]);
+        EXPECT_EQ(got[1].second["host_id"], "node");
+        EXPECT_EQ(got[1].second["previous"], "trusted");
+        EXPECT_EQ(got[1].second["state"], "not-trusted");
+        EXPECT_EQ(got[1].second["appraisal_id"], bad["id"]);
+        EXPECT_EQ(got[1].second["format"], "keel-verdict-change");
+    }
+    EXPECT_EQ(one->events()[1].second, two->events()[1].second);  // one event, fanned out
+    EXPECT_EQ(metric("keel_events_published_total"), 2u);
+}
+
+TEST_F(EventsFleet, LastEventIdResumesWithExactlyTheMissedOnesAndAnOlderIdIsLost) {
+    start_with_events("ring = 2\n");
+    auto stranger = generate_ec_key();
+    Bytes nonce;
+    std::vector<std::string> ids;
+    {
+        auto s = subscribe();
+        push(ak_.get(), nonce);  // pending -> trusted: event 1
+        push(stranger.get(), nonce);  // -> not-trusted: event 2
+        ASSERT_TRUE(s->wait_until(changes(2))) << s->text();
+        for (const auto& e : s->events()) ids.push_back(e.second["event_id"]);
+    }
+    // Missed while disconnected: events 3 and 4 (the ring keeps only these).
+    auto third = push(ak_.get(), nonce);
+    auto fourth = push(stranger.get(), nonce);
+    auto resumed = subscribe(ids[1]);
+    ASSERT_TRUE(resumed->wait_until(changes(2))) << resumed->text();
+    // Two heartbeats later nothing more has come: exactly the missed ones.
+    ASSERT_TRUE(resumed->wait_until([](const std::string& t) {
+        return t.find(": keep-alive\n\n", t.find(": keep-alive\n\n") + 1) != std::string::npos;
+    }));
+    auto got = resumed->events();
+    ASSERT_EQ(got.size(), 2u) << resumed->text();
+    EXPECT_EQ(got[0].second["appraisal_id"], third["id"]);
+    EXPECT_EQ(got[1].second["appraisal_id"], fourth["id"]);
+    EXPECT_EQ(resumed->count("keel-events-lost"), 0u);
+
+    // Event 2 left the ring: what came after event 1 cannot all be given.
+    auto late = subscribe(ids[0]);
+    ASSERT_TRUE(late->wait_until(changes(2))) << late->text();
+    got = late->events();
+    ASSERT_EQ(got.size(), 3u) << late->text();
+    EXPECT_EQ(got[0].first, "keel-events-lost");
+    EXPECT_EQ(got[0].second["last_event_id"], ids[0]);
+    EXPECT_EQ(got[1].second["appraisal_id"], third["id"]);
+}
+
+TEST_F(EventsFleet, OnlyOperatorsMaySubscribe) {
+    start_with_events("");
+    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/events").status, 401);
+    auto host = call(verifier_->port(), pki_->ca(), pki_->client("node"), "GET", "/v1/events");
+    EXPECT_EQ(host.status, 403) << host.body;
+    EXPECT_EQ(call(verifier_->port(), pki_->ca(), pki_->client("operator", true), "GET", "/v1/events").status, 0);
+    EXPECT_EQ(metric("keel_event_stream_subscribers"), 0u);
+}
+
+TEST_F(EventsFleet, OneSubscriberMoreThanTheLimitGets503AndOtherRequestsGoOn) {
+    start_with_events("max_subscribers = 2\n");
+    auto one = subscribe(), two = subscribe();
+    auto third = as("operator", "GET", "/v1/events");
+    EXPECT_EQ(third.status, 503) << third.body;
+    EXPECT_NE(third.json.value("error", "").find("max_subscribers"), std::string::npos) << third.body;
+    EXPECT_EQ(as("operator", "GET", "/v1/hosts").status, 200);
+    one.reset();  // one leaves: one may come
+    std::unique_ptr<Subscriber> again;
+    for (int i = 0; i < 50 && !again; ++i) {
+        if (metric("keel_event_stream_subscribers") < 2)
+            again = subscribe();
+        else
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status(), 200);
+}
+
+// Each open stream holds a thread of the API's pool; the pool has threads
+// beyond max_subscribers (api_server.hpp), so with every stream open the
+// API still answers.
+TEST_F(EventsFleet, WithEveryStreamOpenTheApiStillAnswers) {
+    start_with_events("");  // max_subscribers: the default, 8
+    std::vector<std::unique_ptr<Subscriber>> streams;
+    for (int i = 0; i < 8; ++i) streams.push_back(subscribe());
+    EXPECT_EQ(as("operator", "GET", "/v1/hosts").status, 200);
+    Bytes nonce;
+    EXPECT_EQ(push(ak_.get(), nonce)["verdict"], "trusted");
+    EXPECT_EQ(as("operator", "GET", "/v1/events").status, 503);
+    for (auto& s : streams) EXPECT_TRUE(s->wait_until(changes(1))) << s->text();
+}
+
+TEST_F(EventsFleet, ASubscriberThatNeverReadsDoesNotHoldUpAppraisals) {
+    start_with_events("subscriber_buffer = 4\n");
+    auto stalled = subscribe(std::nullopt, true), reader = subscribe();
+    auto stranger = generate_ec_key();
+    Bytes nonce;
+    // Every round changes the host's state: 40 events, ten times what the
+    // stalled subscriber may have waiting. Each appraisal is answered, and
+    // the reader and other requests are served all along.
+    for (int i = 0; i < 40; ++i) {
+        auto a = push(i % 2 ? stranger.get() : ak_.get(), nonce);
+        ASSERT_EQ(a["verdict"], i % 2 ? "not-trusted" : "trusted");
+        ASSERT_EQ(as("operator", "GET", "/healthz").status, 200);
+    }
+    ASSERT_TRUE(reader->wait_until(changes(40))) << reader->text();
+    EXPECT_EQ(reader->count("keel-verdict-change"), 40u);
+    EXPECT_EQ(metric("keel_events_published_total"), 40u);
 }
 
 }  // namespace

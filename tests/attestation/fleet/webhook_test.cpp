@@ -14,6 +14,7 @@
 #include "attestation/eventlog/algorithm.hpp"
 #include "attestation/verifier/policy.hpp"
 #include "attestation/verifierd/appraiser.hpp"
+#include "attestation/verifierd/event_feed.hpp"
 #include "attestation/verifierd/notifier.hpp"
 #include "attestation/verifierd/notify_event.hpp"
 #include "attestation/verifierd/sqlite_fleet_store.hpp"
@@ -77,7 +78,6 @@ private:
 NotifyConfig fast(const Receiver& r, std::size_t limit = 100) {
     NotifyConfig c;
     c.webhook = r.url();
-    c.source = "test";
     c.queue_limit = limit;
     c.first_retry = std::chrono::milliseconds(20);
     c.max_retry = std::chrono::milliseconds(100);
@@ -93,9 +93,11 @@ TEST(FleetWebhook, AReceiverThatFailsTwiceGetsEveryEventOnceAndInOrder) {
     Receiver r;
     r.fail_next(2);
     Notifier n(fast(r));
-    EXPECT_TRUE(n.post(event("a", HostState::trusted)));
-    EXPECT_TRUE(n.post(event("b", HostState::not_trusted)));
-    EXPECT_TRUE(n.post(event("c", HostState::unreachable)));
+    // Numbered by the feed, the one fan-out point (event_feed.hpp).
+    EventFeed feed("test", EventsConfig{}, &n);
+    feed.publish(event("a", HostState::trusted));
+    feed.publish(event("b", HostState::not_trusted));
+    feed.publish(event("c", HostState::unreachable));
     ASSERT_TRUE(n.drain(std::chrono::seconds(20)));
     const auto got = r.accepted();
     ASSERT_EQ(got.size(), 3u);
@@ -180,8 +182,9 @@ TEST(FleetWebhook, AnAppraisalIsNotifiedOnlyWhenItChangesTheHostsState) {
         SqliteFleetStore store((dir / "s.sqlite").string());
         Metrics metrics;
         Notifier notifier(fast(r));
+        EventFeed feed("test", EventsConfig{}, &notifier);
         Appraiser appraiser(store, metrics);
-        appraiser.notify_with(&notifier);
+        appraiser.notify_with(&feed);
         auto ak = test::generate_ec_key(), stranger = test::generate_ec_key();
         FleetHost h;
         h.record.host_id = "node";
