@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 
 #include "ear_fixture.hpp"
+#include "tests/attestation/keys/public_key_pem.hpp"
 
 namespace keel::ear {
 namespace {
@@ -24,23 +25,13 @@ std::string refusal(const std::string& token, EVP_PKEY* key, std::int64_t at = n
     return "";
 }
 
-std::string pem_public(EVP_PKEY* key) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, key);
-    char* data = nullptr;
-    const long length = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return pem;
-}
-
 TEST(EarToken, VerifiesWithThePublishedKey) {
     auto key = p256_key();
     const auto token = sign_ear(key.get(), claims());
     const auto published = public_jwk(key.get()).dump();
     EXPECT_EQ(published.find("\"d\""), std::string::npos);  // the private part is never published
     auto from_jwk = load_verification_key(published);
-    auto from_pem = load_verification_key(pem_public(key.get()));
+    auto from_pem = load_verification_key(keel::test::public_key_pem(key.get()));
     for (EVP_PKEY* k : {from_jwk.get(), from_pem.get()}) {
         const auto v = verify_ear(token, k, now);
         EXPECT_EQ(v.claims, claims());
@@ -116,7 +107,7 @@ TEST(EarToken, Hs256KeyedWithThePublicKeyIsRefused) {
     // anyone who has the key can compute.
     auto key = p256_key();
     const nlohmann::json header = {{"alg", "HS256"}, {"typ", "JWT"}};
-    for (const auto& secret : {pem_public(key.get()), public_jwk(key.get()).dump()}) {
+    for (const auto& secret : {keel::test::public_key_pem(key.get()), public_jwk(key.get()).dump()}) {
         const auto input = signing_input(header, claims());
         const auto token = input + "." + to_base64url(test::hmac_sha256(secret, input));
         EXPECT_NE(refusal(token, key.get()).find("algorithm is \"HS256\""), std::string::npos);
@@ -247,7 +238,7 @@ TEST(EarJwk, OnlyP256PublicKeysAreVerificationKeys) {
     auto oct = nlohmann::json{{"kty", "oct"}, {"k", "c2VjcmV0"}};  // an HMAC secret
     EXPECT_NE(refused(oct).find("kty"), std::string::npos);
     Pkey p384_key(EVP_EC_gen("P-384"));
-    EXPECT_THROW(load_verification_key(pem_public(p384_key.get())), KeyError);
+    EXPECT_THROW(load_verification_key(keel::test::public_key_pem(p384_key.get())), KeyError);
     EXPECT_THROW(verify_ear(sign_ear(key.get(), claims()), p384_key.get(), now), KeyError);
 }
 

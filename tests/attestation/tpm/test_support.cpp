@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "child_process.hpp"
+#include "tests/attestation/keys/public_key_pem.hpp"
 
 namespace keel::test {
 namespace {
@@ -113,11 +114,7 @@ std::string public_key_pem(std::span<const std::uint8_t> tpm2b_public) {
         EVP_PKEY_fromdata(context.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
         throw std::runtime_error("public_key_pem: OpenSSL does not take the key");
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(raw, EVP_PKEY_free);
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-    if (PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) throw std::runtime_error("PEM_write_bio_PUBKEY failed");
-    char* text = nullptr;
-    long size = BIO_get_mem_data(bio.get(), &text);
-    return std::string(text, static_cast<std::size_t>(size));
+    return public_key_pem(pkey.get());
 }
 
 }  // namespace keel::test

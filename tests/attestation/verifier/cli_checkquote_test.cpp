@@ -123,7 +123,7 @@ TEST_F(Checkquote, ReadsBareSignatures) {
     q.selection = {{sha256, {16, 17, 18}}};
     q.pcrs[sha256] = {{16, Bytes(32, 0)}, {17, all_ones}, {18, all_ones}};
     const auto quote = sign_quote(ec.get(), q);
-    const auto ec_pem = scratch_.write("ec.pem", pem_of(ec.get())).string();
+    const auto ec_pem = scratch_.write("ec.pem", public_key_pem(ec.get())).string();
     const auto ec_msg = scratch_.write("ec.msg", as_text(quote.attest)).string();
     const auto ec_sig = scratch_.write("ec.plain", as_text(plain_signature(quote.signature))).string();
     r = run_command(KEEL_CLI, {"verify", "-u", ec_pem, "-m", ec_msg, "-s", ec_sig, "-q", eventlog::to_hex(nonce_), "-f",

@@ -16,6 +16,7 @@
 #include "attestation/evidence/base64.hpp"
 #include "attestation/evidence/evidence_document.hpp"
 #include "synthetic_launch.hpp"
+#include "tests/attestation/keys/public_key_pem.hpp"
 #include "tests/unit/eventlog/run_command.hpp"
 
 namespace keel::test {
@@ -23,16 +24,6 @@ namespace keel::test {
 inline constexpr std::uint16_t sha256 = 0x000B;
 
 inline std::string as_text(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
-
-inline std::string pem_of(EVP_PKEY* key) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, key);
-    char* data = nullptr;
-    const long length = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return pem;
-}
 
 inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -64,7 +55,7 @@ protected:
         document_.drtm_log = drtm_log({sha256}, components_);
         reference_ = reference_json({sha256}, components_);
 
-        pem_ = scratch_.write("ak.pem", pem_of(key_)).string();
+        pem_ = scratch_.write("ak.pem", public_key_pem(key_)).string();
         ak_pub_ = scratch_.write("ak.pub", as_text(tpm2b_public(key_, ak_attributes))).string();
         unrestricted_pub_ =
             scratch_.write("unrestricted.pub", as_text(tpm2b_public(key_, ak_attributes & ~attribute_restricted)))

@@ -61,7 +61,7 @@ TEST_F(VerifyUsage, TpmToolsFilesBesideAnEnrolledHostAreBadInput) {
     const auto forged = sign_quote(other.get(), q);
     const auto msg = scratch_.write("other.msg", as_text(forged.attest)).string();
     const auto sig = scratch_.write("other.sig", as_text(forged.signature)).string();
-    const auto pem = scratch_.write("other.pem", pem_of(other.get())).string();
+    const auto pem = scratch_.write("other.pem", public_key_pem(other.get())).string();
     // With the genuine evidence file too: had the other options been ignored, it would be "trusted".
     auto args = enrolled_evidence();
     args.insert(args.end(), {"-m", msg, "-s", sig, "-u", pem});
