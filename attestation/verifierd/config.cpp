@@ -60,6 +60,18 @@ public:
         if (*v < min) fail(name(table, key), "must be at least " + std::to_string(min));
         out = *v;
     }
+    // An integer setting kept in another integer type.
+    template <typename T> void count(const char* table, const char* key, std::int64_t min, T& out) {
+        auto n = static_cast<std::int64_t>(out);
+        number(table, key, min, n);
+        out = static_cast<T>(n);
+    }
+    // A duration given in `Unit`s (the key's name says which).
+    template <typename Unit, typename D> void duration(const char* table, const char* key, std::int64_t min, D& out) {
+        std::int64_t n = std::chrono::duration_cast<Unit>(out).count();
+        number(table, key, min, n);
+        out = std::chrono::duration_cast<D>(Unit(n));
+    }
     void flag(const char* table, const char* key, bool& out) {
         auto node = at(table, key);
         if (!node) return;
@@ -109,66 +121,34 @@ Config load_config(const std::string& path) {
     Config c;
     r.text("", "listen", c.listen);
     r.text("", "database", c.database);
-    std::int64_t n = static_cast<std::int64_t>(c.database_connections);
-    r.number("", "database_connections", 1, n);
-    if (n > static_cast<std::int64_t>(Config::max_database_connections))
+    r.count("", "database_connections", 1, c.database_connections);
+    if (c.database_connections > Config::max_database_connections)
         throw ConfigError(path + ": database_connections must be at most " +
                           std::to_string(Config::max_database_connections));
-    c.database_connections = static_cast<std::size_t>(n);
     r.text("tls", "certificate", c.tls.certificate);
     r.text("tls", "private_key", c.tls.private_key);
     r.text("tls", "client_ca", c.tls.client_ca);
     r.texts("api", "operators", c.operators);
-    n = static_cast<std::int64_t>(c.max_body_bytes);
-    r.number("api", "max_body_bytes", 1024, n);
-    c.max_body_bytes = static_cast<std::size_t>(n);
-    n = c.default_interval.count();
-    r.number("attestation", "default_interval_seconds", 1, n);
-    c.default_interval = std::chrono::seconds(n);
-    n = c.unreachable_after_intervals;
-    r.number("attestation", "unreachable_after_intervals", 1, n);
-    c.unreachable_after_intervals = static_cast<unsigned>(n);
-    n = c.nonce_lifetime.count();
-    r.number("attestation", "nonce_lifetime_seconds", 1, n);
-    c.nonce_lifetime = std::chrono::seconds(n);
-    n = c.pull_workers;
-    r.number("attestation", "pull_workers", 1, n);
-    c.pull_workers = static_cast<unsigned>(n);
-    n = c.pull_timeout.count();
-    r.number("attestation", "pull_timeout_seconds", 1, n);
-    c.pull_timeout = std::chrono::seconds(n);
-    n = static_cast<std::int64_t>(c.appraisal_cache_entries);
-    r.number("attestation", "appraisal_cache_entries", 0, n);
-    c.appraisal_cache_entries = static_cast<std::size_t>(n);
+    r.count("api", "max_body_bytes", 1024, c.max_body_bytes);
+    r.duration<std::chrono::seconds>("attestation", "default_interval_seconds", 1, c.default_interval);
+    r.count("attestation", "unreachable_after_intervals", 1, c.unreachable_after_intervals);
+    r.duration<std::chrono::seconds>("attestation", "nonce_lifetime_seconds", 1, c.nonce_lifetime);
+    r.count("attestation", "pull_workers", 1, c.pull_workers);
+    r.duration<std::chrono::seconds>("attestation", "pull_timeout_seconds", 1, c.pull_timeout);
+    r.count("attestation", "appraisal_cache_entries", 0, c.appraisal_cache_entries);
     r.texts("enrolment", "ek_ca", c.ek_ca);
     r.flag("enrolment", "allow_no_ek_certificate", c.allow_no_ek_certificate);
     r.text("ear", "signing_key", c.ear_signing_key);
     r.text("notify", "webhook", c.notify.webhook);
     r.text("notify", "ca", c.notify.ca);
-    n = static_cast<std::int64_t>(c.notify.queue_limit);
-    r.number("notify", "queue_limit", 1, n);
-    c.notify.queue_limit = static_cast<std::size_t>(n);
-    n = c.notify.first_retry.count();
-    r.number("notify", "retry_initial_ms", 1, n);
-    c.notify.first_retry = std::chrono::milliseconds(n);
-    n = std::chrono::duration_cast<std::chrono::seconds>(c.notify.max_retry).count();
-    r.number("notify", "retry_max_seconds", 1, n);
-    c.notify.max_retry = std::chrono::seconds(n);
-    n = c.notify.timeout.count();
-    r.number("notify", "timeout_seconds", 1, n);
-    c.notify.timeout = std::chrono::seconds(n);
-    n = static_cast<std::int64_t>(c.events.max_subscribers);
-    r.number("events", "max_subscribers", 0, n);
-    c.events.max_subscribers = static_cast<std::size_t>(n);
-    n = static_cast<std::int64_t>(c.events.subscriber_buffer);
-    r.number("events", "subscriber_buffer", 1, n);
-    c.events.subscriber_buffer = static_cast<std::size_t>(n);
-    n = static_cast<std::int64_t>(c.events.ring);
-    r.number("events", "ring", 1, n);
-    c.events.ring = static_cast<std::size_t>(n);
-    n = c.events.heartbeat.count();
-    r.number("events", "heartbeat_seconds", 1, n);
-    c.events.heartbeat = std::chrono::seconds(n);
+    r.count("notify", "queue_limit", 1, c.notify.queue_limit);
+    r.duration<std::chrono::milliseconds>("notify", "retry_initial_ms", 1, c.notify.first_retry);
+    r.duration<std::chrono::seconds>("notify", "retry_max_seconds", 1, c.notify.max_retry);
+    r.duration<std::chrono::seconds>("notify", "timeout_seconds", 1, c.notify.timeout);
+    r.count("events", "max_subscribers", 0, c.events.max_subscribers);
+    r.count("events", "subscriber_buffer", 1, c.events.subscriber_buffer);
+    r.count("events", "ring", 1, c.events.ring);
+    r.duration<std::chrono::seconds>("events", "heartbeat_seconds", 1, c.events.heartbeat);
     return c;
 }
 
