@@ -5,8 +5,10 @@
 
 #include <string>
 
+#include "vmm/devices/pic8259.hpp"
 #include "vmm/devices/uart16550.hpp"
 
+using keel::vmm::dev::Pic8259;
 using keel::vmm::dev::Uart16550;
 
 namespace {
@@ -207,6 +209,60 @@ TEST_F(UartTest, LoopbackSendsToTheReceiverNotTheLine) {
     EXPECT_EQ(in(MSR)&0xf0, 0xf0);
     out(MCR, 0x00);
     EXPECT_EQ(in(MSR)&0xf0, 0xb0) << "a terminal: carrier, DSR, CTS, no ring";
+}
+
+// Interrupt-driven output as Linux does it, through an edge-triggered PIC:
+// start_tx sets IER.THRI; i8259's handle_level_irq masks and EOIs IRQ 4,
+// serial8250_interrupt loops until a pass finds nothing (handle_irq decides
+// on LSR.THRE, writes up to 16 bytes, clears THRI when the buffer is empty),
+// then unmasks. The VMM feeds irq_level() to the PIC after every access.
+TEST_F(UartTest, InterruptDrivenOutputDrainsThroughAnEdgeTriggeredPic) {
+    Pic8259 pic;
+    for (uint8_t b : {0x11, 0x30, 0x04, 0x01}) pic.write(b == 0x11 ? 0x20 : 0x21, b);
+    pic.write(0x21, 0xef);  // IRQ 4 only
+    auto wire = [&] { pic.set_irq(4, uart.irq_level()); };
+    auto in_ = [&](uint16_t reg) {
+        uint8_t v = in(reg);
+        wire();
+        return v;
+    };
+    auto out_ = [&](uint16_t reg, uint8_t v) {
+        out(reg, v);
+        wire();
+    };
+    out_(FCR, 0x07);
+    out_(MCR, 0x0b);
+    std::string text;
+    for (int i = 0; i < 100; ++i) text.push_back(char('A' + i % 26));
+    size_t next = 0;
+    uint8_t ier = 0x01;
+    out_(IER, ier);
+    ier |= 0x02;  // serial8250_start_tx
+    out_(IER, ier);
+    int interrupts = 0;
+    while (pic.interrupt_pending()) {
+        ASSERT_LT(++interrupts, 100) << "an interrupt storm";
+        uint8_t vector = pic.acknowledge();
+        ASSERT_EQ(vector, 0x34);
+        pic.write(0x21, 0xff);  // mask_and_ack_8259A
+        pic.write(0x20, 0x64);
+        for (int pass = 0; pass < 512; ++pass) {
+            if (in_(IIR) & 0x01) break;
+            uint8_t lsr = in_(LSR);
+            in_(MSR);
+            if ((lsr & 0x20) && (ier & 0x02)) {
+                for (int n = 0; n < 16 && next < text.size(); ++n) out_(RX, uint8_t(text[next++]));
+                if (next == text.size()) {
+                    ier &= uint8_t(~0x02);  // __stop_tx
+                    out_(IER, ier);
+                }
+            }
+        }
+        pic.write(0x21, 0xef);  // unmask
+    }
+    EXPECT_EQ(line.sent, text);
+    EXPECT_FALSE(uart.irq_level());
+    EXPECT_LE(interrupts, 2);
 }
 
 }  // namespace
