@@ -21,6 +21,7 @@ KEEL_PACKAGES=(
   libbenchmark-dev                        # Google Benchmark: verification throughput
   dpkg-dev groff-base                     # the Debian package (cpack -G DEB: dpkg-shlibdeps) and its man pages' check
   python3                                 # the mutation harness (tools/mutate: stdlib only, tomllib)
+  cpio                                    # Linux guests' initramfs (tools/guest/make-initramfs.sh)
 )
 
 keel_missing_packages() {

@@ -61,6 +61,15 @@ TEST(CpuidView, TheGuestSeesAHypervisorAndNoNestedVirtualization) {
     EXPECT_EQ(svm.eax | svm.ebx | svm.ecx | svm.edx, 0u) << "SVM's own leaf must not describe a hidden SVM";
 }
 
+TEST(CpuidView, NeitherRdtscpNorRdpidSinceNothingSwitchesTscAux) {
+    auto all = [](uint32_t, uint32_t) { return CpuidRegs{~0u, ~0u, ~0u, ~0u}; };
+    CpuidRegs ext = all(0x80000001, 0), l7 = all(7, 0);
+    guest_cpuid(0x80000001, 0, ext, {}, all);
+    guest_cpuid(7, 0, l7, {}, all);
+    EXPECT_FALSE(ext.edx & bit(27)) << "RDTSCP";
+    EXPECT_FALSE(l7.ecx & bit(22)) << "RDPID";
+}
+
 TEST(CpuidView, XsaveAndAvxAreOfferedTheSameWayInEveryLeaf) {
     EXPECT_EQ(keel::vmm::guest_xcr0_allowed(xsave_host), 0x207u) << "x87, SSE, AVX, PKRU; not AVX-512";
     CpuidRegs l1 = view(1, 0);

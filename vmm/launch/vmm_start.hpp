@@ -39,7 +39,16 @@ struct VmmStart {
     uint32_t cpu;  // where the VMM's threads and its vCPU run (the VMM's first thread already does)
     uint32_t reserved;
     char name[48];  // the VM's name, NUL-terminated
+    // A Linux VM (the module "vmm-linux"): its bzImage and initrd, staged
+    // at the top of its RAM by the root task for the VMM to load, and the
+    // kernel's command line (NUL-terminated).
+    uint64_t kernel_gpa, kernel_bytes;
+    uint64_t initrd_gpa, initrd_bytes;  // 0 bytes: none
+    uint32_t vcpus;
+    uint32_t reserved2;
+    char command_line[2048];
 };
+static_assert(sizeof(VmmStart) <= 4096, "the start information is one page");
 // The built-in test guest: the VMM also checks the page it writes.
 inline constexpr uint32_t START_CHECK_PROBE = 1;
 

@@ -26,12 +26,16 @@ constexpr uint32_t LEAF1_ECX_AVX = bit(12) | bit(28) | bit(29);
 constexpr uint32_t LEAF7_EBX_AVX = bit(5);
 constexpr uint32_t LEAF7_ECX_AVX = bit(9) | bit(10);
 constexpr uint32_t EXT1_ECX_AVX = bit(11) | bit(16);
+constexpr uint32_t LEAF7_ECX_RDPID = bit(22);
 // Leaf 7.0: the AVX-512 family.
 constexpr uint32_t LEAF7_EBX_HIDDEN = bit(16) | bit(17) | bit(21) | bit(26) | bit(27) | bit(28) | bit(30) | bit(31);
-constexpr uint32_t LEAF7_ECX_HIDDEN = bit(1) | bit(6) | bit(11) | bit(12) | bit(14);
+constexpr uint32_t LEAF7_ECX_HIDDEN = bit(1) | bit(6) | bit(11) | bit(12) | bit(14) | LEAF7_ECX_RDPID;
 constexpr uint32_t LEAF7_EDX_HIDDEN = bit(2) | bit(3) | bit(8) | bit(23);
-// Leaf 8000_0001h: no nested SVM; leaf 8000_000Ah describes it.
+// Leaf 8000_0001h: no nested SVM; leaf 8000_000Ah describes it. No RDTSCP
+// (nor RDPID, leaf 7): no VMM or kernel switches IA32_TSC_AUX, which they
+// read, so a guest could read the host's or another guest's value.
 constexpr uint32_t EXT1_ECX_HIDDEN = bit(2);
+constexpr uint32_t EXT1_EDX_HIDDEN = bit(27);
 // Leaf 0Dh.1: XSAVEOPT, XSAVEC, XGETBV with ECX = 1. Not XSAVES (it needs
 // IA32_XSS, which is not emulated) nor XFD.
 constexpr uint32_t XSAVE_SUB1_EAX_KEPT = bit(0) | bit(1) | bit(2);
@@ -97,7 +101,10 @@ void guest_cpuid(uint32_t leaf, uint32_t subleaf, CpuidRegs& r, const GuestCpuSt
         break;
     case 0xd: r = xsave_leaf(subleaf, guest, host); break;
     case 0x8000000a: r = {}; break;  // SVM's features: no SVM
-    case 0x80000001: r.ecx &= ~(EXT1_ECX_HIDDEN | ((guest.xcr0_allowed & xcr0::AVX) ? 0 : EXT1_ECX_AVX)); break;
+    case 0x80000001:
+        r.ecx &= ~(EXT1_ECX_HIDDEN | ((guest.xcr0_allowed & xcr0::AVX) ? 0 : EXT1_ECX_AVX));
+        r.edx &= ~EXT1_EDX_HIDDEN;
+        break;
     default:
         // Another hypervisor's leaves (the host's own, under nesting) are
         // not this one's.

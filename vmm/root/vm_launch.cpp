@@ -8,6 +8,7 @@
 #include "lib/format.hpp"
 #include "lib/string.hpp"
 #include "vmm/launch/vmm_start.hpp"
+#include "vmm/root/vm_config.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
 
@@ -33,6 +34,10 @@ constexpr uint8_t VMM_PRIORITY = 100;
 // leaves room. A VMM that makes objects without end meets this bound,
 // not the kernel's pool.
 constexpr uint64_t VMM_QUOTA_PAGES = 256;
+// A Linux guest's RAM costs its VMM a page table per 2 MiB in its own
+// space and one in its guest's: two pages per 2 MiB more.
+uint64_t vmm_quota(uint64_t guest_ram) { return VMM_QUOTA_PAGES + guest_ram / (1 << 20); }
+constexpr uint64_t LARGE = 2 << 20;  // Linux guests' RAM goes in 2 MiB pieces
 constexpr uint32_t VMM_QUANTUM_US = 10000;
 // The root task's selectors for VMs: the semaphore, a start-up and a
 // service handler on each CPU (portals are CPU-local), then 16 per VM.
@@ -170,6 +175,50 @@ bool give_guest(const abi::Hip& hip, const char* vm, const Module& guest, abi::S
                                             vmm::GUEST_WINDOW >> 12)));
 }
 
+// Copies a module to [gpa, +bytes) of a guest's RAM.
+void stage(uint8_t* ram, uint64_t gpa, const Module& m) {
+    for (uint64_t b = 0; b < m.size; ++b) ram[gpa + b] = m.bytes[b];
+}
+
+// A Linux guest's RAM, zeroed, with its kernel and initrd staged at the top
+// (the initrd last, where it stays; the VMM copies the kernel to 1 MiB and
+// checks where everything lies): the VMM, not the root task, parses them.
+bool give_linux_guest(const abi::Hip& hip, const char* vm, const VmSpec& spec, const Module& kernel,
+                      const Module* initrd, abi::Selector pd, VmmStart& start) {
+    const uint64_t bytes = spec.mem_mib << 20;
+    auto up = [](uint64_t n) { return (n + PAGE - 1) & ~(PAGE - 1); };
+    uint64_t initrd_room = initrd ? up(initrd->size) : 0, kernel_room = up(kernel.size);
+    if (kernel.size == 0 || kernel_room + initrd_room > bytes / 2) {
+        user::console::print("root: VM %s: its kernel and initrd (%lu bytes) do not fit in half its %lu MiB\n", vm,
+                             kernel.size + (initrd ? initrd->size : 0), spec.mem_mib);
+        return false;
+    }
+    uint64_t ram = take_ram(hip, bytes, LARGE);
+    if (!ram) {
+        user::console::print("root: VM %s: out of RAM for its %lu MiB guest\n", vm, spec.mem_mib);
+        return false;
+    }
+    auto* p = reinterpret_cast<uint8_t*>(ram);
+    for (uint64_t b = 0; b < bytes; ++b) p[b] = 0;
+    start.guest_ram_bytes = bytes;
+    start.initrd_gpa = bytes - initrd_room;
+    start.initrd_bytes = initrd ? initrd->size : 0;
+    start.kernel_gpa = start.initrd_gpa - kernel_room;
+    start.kernel_bytes = kernel.size;
+    stage(p, start.kernel_gpa, kernel);
+    if (initrd) stage(p, start.initrd_gpa, *initrd);
+    start.vcpus = uint32_t(spec.vcpus);
+    for (size_t c = 0; c < spec.command_line.size && c + 1 < sizeof start.command_line; ++c)
+        start.command_line[c] = spec.command_line[c];
+    for (uint64_t at = 0; at < bytes; at += LARGE)
+        if (!ok(vm, "giving it its guest's RAM",
+                user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd,
+                                              Crd(SpaceKind::HostMemory, (ram + at) >> 12, 9, R | W | X),
+                                              (vmm::GUEST_WINDOW + at) >> 12))))
+            return false;
+    return true;
+}
+
 // The MSRs the kernel lets guests reach without an exit (the HIP lists
 // them; the hardware switches them with each guest): every VMM's, so its
 // guest's SYSCALL set-up and FS/GS bases cost no exit.
@@ -236,21 +285,26 @@ bool make_handlers(const abi::Hip& hip) {
     return ok("-", "creating the semaphore", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0)));
 }
 
-bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Module& guest, uint64_t timeout_ms) {
+bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module& vmm_image, const Module& guest,
+              const Module* initrd) {
     const char* vm = vms[i].name;
     const uint16_t cpu = uint16_t(vms[i].cpu);
+    const bool linux_vm = spec.kind == VmKind::Linux;
     abi::Selector pd = vm_sel(i, PD);
     VmmStart start{};
     uint64_t entry = 0;
     uint64_t start_page = take_ram(hip, PAGE, PAGE);
+    uint64_t quota = linux_vm ? vmm_quota(spec.mem_mib << 20) : VMM_QUOTA_PAGES;
     if (!start_page ||
-        !ok(vm, "creating its VMM's PD",
-            user::hypercall(enc::create_pd(pd, abi::SEL_OWN_PD, VMM_QUOTA_PAGES, VMM_PRIORITY))) ||
-        !load_vmm(hip, vm, vmm_image, pd, entry) || !give_guest(hip, vm, guest, pd, start) || !give_msrs(hip, vm, pd))
+        !ok(vm, "creating its VMM's PD", user::hypercall(enc::create_pd(pd, abi::SEL_OWN_PD, quota, VMM_PRIORITY))) ||
+        !load_vmm(hip, vm, vmm_image, pd, entry) ||
+        !(linux_vm ? give_linux_guest(hip, vm, spec, guest, initrd, pd, start)
+                   : give_guest(hip, vm, guest, pd, start)) ||
+        !give_msrs(hip, vm, pd))
         return false;
+    start.timeout_ms = spec.timeout_ms;
     start.magic = vmm::START_MAGIC;
     start.tsc_khz = hip.tsc_khz;
-    start.timeout_ms = timeout_ms;
     start.cpu = cpu;
     vms[i].entry = entry;
     for (size_t c = 0; c + 1 < sizeof start.name && vm[c]; ++c) start.name[c] = vm[c];
@@ -288,13 +342,15 @@ bool start_vm(const abi::Hip& hip, unsigned i, const Module& vmm_image, const Mo
 }  // namespace
 
 unsigned start_vms(const abi::Hip& hip) {
-    Module config, vmm_image;
+    Module config, vmm_image, linux_vmm;
     if (!find_module(hip, "config", "", config)) {
         user::console::print("root: no boot configuration module ('config'): no VM to start\n");
         return 0;
     }
-    if (!find_module(hip, "vmm", "", vmm_image)) {
-        user::console::print("root: no VMM module ('vmm'): no VM can start\n");
+    const bool have_vmm = find_module(hip, "vmm", "", vmm_image);
+    const bool have_linux_vmm = find_module(hip, "vmm-linux", "", linux_vmm);
+    if (!have_vmm && !have_linux_vmm) {
+        user::console::print("root: no VMM module ('vmm' or 'vmm-linux'): no VM can start\n");
         return 0;
     }
     if (!make_handlers(hip)) return 0;
@@ -306,47 +362,43 @@ unsigned start_vms(const abi::Hip& hip) {
         StringView line = text.substr(i, end - i);
         i = end + 1;
         ++line_number;
-        if (nth_word(line, 0).empty() || nth_word(line, 0)[0] == '#') continue;
-        StringView name = nth_word(line, 1);
-        uint64_t timeout_ms = 0, cpu = vm_count % handler_cpus;
-        bool options_ok = true, has_timeout = false, has_cpu = false;
-        for (unsigned w = 2; !nth_word(line, w).empty(); ++w) {
-            StringView option = nth_word(line, w);
-            if (option.starts_with("timeout=") && !has_timeout) {
-                has_timeout = true;
-                options_ok = options_ok && parse_u64(option.substr(8), timeout_ms) && timeout_ms > 0;
-            } else if (option.starts_with("cpu=") && !has_cpu) {
-                has_cpu = true;
-                options_ok = options_ok && parse_u64(option.substr(4), cpu);
-            } else {
-                options_ok = false;
-            }
-        }
-        if (nth_word(line, 0) != "vm" || name.empty() || !options_ok || name.size >= sizeof vms[0].name) {
-            user::console::print("root: config line %u: '%.*s' is not 'vm NAME [timeout=MS] [cpu=N]'; skipped\n",
-                                 line_number, int(line.size), line.data);
+        VmSpec spec;
+        const char* why = "";
+        LineKind kind = parse_vm_line(line, spec, why);
+        if (kind == LineKind::Blank) continue;
+        if (kind == LineKind::Invalid) {
+            user::console::print("root: config line %u: %s; skipped\n", line_number, why);
             continue;
         }
+        const bool linux_vm = spec.kind == VmKind::Linux;
+        uint64_t cpu = spec.has_cpu ? spec.cpu : vm_count % handler_cpus;
         if (cpu >= handler_cpus) {
             user::console::print("root: config line %u: cpu=%lu, but CPUs 0-%u run; skipped\n", line_number, cpu,
                                  handler_cpus - 1);
             continue;
         }
-        Module guest;
-        if (!find_module(hip, "guest", name, guest)) {
-            user::console::print("root: config line %u: no guest module 'guest %.*s'; skipped\n", line_number,
-                                 int(name.size), name.data);
+        if (linux_vm ? !have_linux_vmm : !have_vmm) {
+            user::console::print("root: config line %u: no module '%s' to run it; skipped\n", line_number,
+                                 linux_vm ? "vmm-linux" : "vmm");
             continue;
         }
+        Module guest, initrd;
+        if (!find_module(hip, linux_vm ? "kernel" : "guest", spec.name, guest)) {
+            user::console::print("root: config line %u: no module '%s %.*s'; skipped\n", line_number,
+                                 linux_vm ? "kernel" : "guest", int(spec.name.size), spec.name.data);
+            continue;
+        }
+        const bool has_initrd = linux_vm && find_module(hip, "initrd", spec.name, initrd);
         if (vm_count == MAX_VMS) {
             user::console::print("root: config line %u: at most %u VMs; skipped\n", line_number, MAX_VMS);
             continue;
         }
         VmSlot& slot = vms[vm_count];
-        for (size_t c = 0; c < name.size; ++c) slot.name[c] = name[c];
+        for (size_t c = 0; c < spec.name.size; ++c) slot.name[c] = spec.name[c];
         slot.cpu = uint32_t(cpu);
         ++vm_count;
-        if (start_vm(hip, vm_count - 1, vmm_image, guest, timeout_ms)) {
+        if (start_vm(hip, vm_count - 1, spec, linux_vm ? linux_vmm : vmm_image, guest,
+                     has_initrd ? &initrd : nullptr)) {
             user::console::print("root: VM %s: started its VMM on CPU %u\n", slot.name, slot.cpu);
             ++started;
         } else {

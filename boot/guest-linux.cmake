@@ -1,0 +1,23 @@
+# Linux guests: Debian's cloud kernel and busybox, fetched unmodified from
+# the package registry into ${KEEL_GUEST_DIR} (tools/guest/fetch-linux.sh),
+# and busybox initramfs images built from them.
+set(KEEL_GUEST_DIR ${CMAKE_BINARY_DIR}/guest CACHE INTERNAL "")
+set(KEEL_GUEST_VMLINUZ ${KEEL_GUEST_DIR}/vmlinuz CACHE INTERNAL "")
+set(KEEL_GUEST_BUSYBOX ${KEEL_GUEST_DIR}/busybox CACHE INTERNAL "")
+add_custom_command(OUTPUT ${KEEL_GUEST_VMLINUZ} ${KEEL_GUEST_BUSYBOX}
+  COMMAND ${PROJECT_SOURCE_DIR}/tools/guest/fetch-linux.sh ${KEEL_GUEST_DIR}
+  DEPENDS ${PROJECT_SOURCE_DIR}/tools/guest/fetch-linux.sh
+  COMMENT "Debian's cloud kernel and busybox-static for Linux guests")
+add_custom_target(keel-guest-linux DEPENDS ${KEEL_GUEST_VMLINUZ} ${KEEL_GUEST_BUSYBOX})
+
+# keel_initramfs(NAME MARKER): ${KEEL_GUEST_DIR}/NAME.cpio, whose /init
+# prints "MARKER cpus=N" and powers the guest off; target initramfs-NAME.
+function(keel_initramfs name marker)
+  set(out ${KEEL_GUEST_DIR}/${name}.cpio)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${marker} ${out}
+    DEPENDS ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX}
+    COMMENT "initramfs ${name}.cpio")
+  add_custom_target(initramfs-${name} DEPENDS ${out})
+  add_dependencies(initramfs-${name} keel-guest-linux)
+endfunction()

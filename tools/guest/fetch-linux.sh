@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Fetches the guests' Linux from Debian's registry, unmodified: the cloud
+# kernel (linux-image-cloud-amd64's current version) and busybox-static,
+# and puts vmlinuz and busybox in OUTDIR. The packages are kept in OUTDIR/debs,
+# so a rebuild fetches nothing.
+#   tools/guest/fetch-linux.sh OUTDIR
+set -euo pipefail
+out=${1:?usage: fetch-linux.sh OUTDIR}
+mkdir -p "$out/debs"
+cd "$out/debs"
+kernel_package() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image/{print $2; exit}'; }
+pkg=$(kernel_package)
+if [ -z "$pkg" ]; then
+  # A machine whose package lists were never fetched.
+  apt-get update -qq
+  pkg=$(kernel_package)
+fi
+[ -n "$pkg" ] || { echo "fetch-linux: no linux-image-cloud-amd64 in the package lists" >&2; exit 1; }
+for p in "$pkg" busybox-static; do
+  if ! ls "${p}"_*.deb >/dev/null 2>&1; then
+    echo "fetch-linux: downloading $p"
+    # apt's sandbox user may not write here; the download is checked by apt either way.
+    apt-get download -o APT::Sandbox::User=root "$p" >/dev/null
+  fi
+done
+rm -rf x && mkdir x
+for f in "${pkg}"_*.deb busybox-static_*.deb; do dpkg-deb -x "$f" x; done
+cp x/boot/vmlinuz-* "$out/vmlinuz"
+cp x/bin/busybox "$out/busybox"
+echo "${pkg}" > "$out/kernel-package"
+rm -rf x

@@ -1,0 +1,385 @@
+#include "abi/hypercall.hpp"
+#include "abi/mtd.hpp"
+#include "lib/xcr0.hpp"
+#include "vmm/linux/boot_protocol.hpp"
+#include "vmm/linux/linux_vm.hpp"
+#include "vmm/realmode/insn_length.hpp"
+#include "vmm/runtime/console.hpp"
+#include "vmm/runtime/hypercall.hpp"
+#include "vmm/runtime/tsc.hpp"
+
+namespace keel::vmm::linux_vm {
+namespace {
+
+namespace enc = abi::encode;
+namespace mtd = abi::mtd;
+using abi::VcpuEvent;
+
+constexpr uint64_t PAGE = 4096;
+constexpr uint64_t STOP = ~uint64_t(0);  // a handler's answer: end the VM
+constexpr uint64_t INJECT_GP0 = 1ull << 31 | 1ull << 11 | 3ull << 8 | 13;
+constexpr uint64_t CR0_PE = 1, CR0_ET = 1 << 4, CR0_PG = 1ull << 31, RFLAGS_RESERVED = 1 << 1, RFLAGS_IF = 1 << 9;
+constexpr uint64_t EVENT_VALID = 1ull << 31;  // abi/utcb.hpp: inj_info; type 0 is an external interrupt
+constexpr uint64_t EFER_LMA = 1 << 10;
+// Flat 4 GiB segments of the boot protocol's 32-bit entry (SVM's attribute
+// form): code execute/read, data read/write, both accessed, 32-bit, 4 KiB
+// granular.
+constexpr uint16_t ATTR_CODE32 = 0xc9b, ATTR_DATA32 = 0xc93;
+constexpr uint16_t BOOT_CS = 0x10, BOOT_DS = 0x18;
+constexpr uint64_t PAT_RESET = 0x0007040600070406;
+constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
+
+constinit Vm vm_storage = {};
+
+const char* event_name(VcpuEvent e) {
+    static constexpr const char* NAMES[abi::VCPU_EVENT_COUNT] = {"STARTUP", "RECALL", "CPUID",     "HLT",      "IOIO",
+                                                                 "MSR",     "NPF",    "EXCEPTION", "SHUTDOWN", "INIT",
+                                                                 "XSETBV",  "VMCALL", "INVALID",   "OTHER"};
+    return uint8_t(e) < abi::VCPU_EVENT_COUNT ? NAMES[uint8_t(e)] : "?";
+}
+
+uint8_t* guest_ram(uint64_t gpa) { return reinterpret_cast<uint8_t*>(GUEST_WINDOW + gpa); }
+
+void emit_line(const char* line, size_t n, void*) { user::console::print("guest: %.*s\n", int(n), line); }
+
+// A guest-linear address as guest-physical, through the guest's own page
+// tables (4-level or none); ~0 if not mapped.
+uint64_t linear_to_physical(const Vm& vm, const abi::VcpuState& s, uint64_t linear) {
+    if (!(s.cr0 & CR0_PG)) return linear & 0xffffffff;
+    if (!(s.efer & EFER_LMA)) return ~uint64_t(0);
+    uint64_t table = s.cr3 & 0x000ffffffffff000;
+    for (int level = 3; level >= 0; --level) {
+        uint64_t index = linear >> (12 + 9 * level) & 0x1ff;
+        if (table + index * 8 + 8 > vm.start->guest_ram_bytes) return ~uint64_t(0);
+        uint64_t e = *reinterpret_cast<const uint64_t*>(guest_ram(table + index * 8));
+        if (!(e & 1)) return ~uint64_t(0);
+        uint64_t frame = e & 0x000ffffffffff000;
+        if (level > 0 && level < 3 && (e & 0x80)) {
+            uint64_t size = uint64_t(1) << (12 + 9 * level);
+            return (frame & ~(size - 1)) | (linear & (size - 1));
+        }
+        table = frame;
+    }
+    return table | (linear & (PAGE - 1));
+}
+
+// Moves RIP past the instruction that exited: the length the hardware
+// reported, else decoded from guest memory. STOP if neither works.
+uint64_t advance(Vm& vm, abi::VcpuState& s) {
+    uint64_t length = s.instruction_length;
+    if (!length) {
+        uint8_t bytes[15];
+        size_t got = 0;
+        for (; got < sizeof bytes; ++got) {
+            uint64_t pa = linear_to_physical(vm, s, s.cs.base + s.rip + got);
+            if (pa >= vm.start->guest_ram_bytes) break;
+            bytes[got] = *guest_ram(pa);
+        }
+        length = exit_instruction_length(bytes, got);
+    }
+    if (!length) {
+        vm.why = "the exiting instruction could not be decoded";
+        return STOP;
+    }
+    s.rip += length;
+    return mtd::RIP_LEN;
+}
+
+uint64_t on_startup(Vm& vm, abi::VcpuState& s) {
+    s.cs = {BOOT_CS, ATTR_CODE32, 0xffffffff, 0};
+    s.ss = s.ds = s.es = s.fs = s.gs = {BOOT_DS, ATTR_DATA32, 0xffffffff, 0};
+    s.rip = boot::KERNEL_GPA;
+    s.rsi = boot::BOOT_PARAMS_GPA;
+    s.rax = s.rbx = s.rcx = s.rdx = s.rbp = s.rdi = s.rsp = 0;
+    s.rflags = RFLAGS_RESERVED;
+    s.cr0 = CR0_PE | CR0_ET, s.cr2 = s.cr3 = s.cr4 = s.efer = 0;
+    (void)vm;
+    return mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS | mtd::CR | mtd::GPR_ACDB |
+           mtd::GPR_BSD;
+}
+
+inline CpuidRegs host_cpuid(uint32_t leaf, uint32_t subleaf) {
+    CpuidRegs r;
+    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+uint64_t on_cpuid(Vm& vm, abi::VcpuState& s) {
+    uint32_t leaf = uint32_t(s.rax), subleaf = uint32_t(s.rcx);
+    vm.cpu.cr4 = s.qual[0];
+    CpuidRegs r = host_cpuid(leaf, subleaf);
+    guest_cpuid(leaf, subleaf, r, vm.cpu, host_cpuid);
+    s.rax = r.eax, s.rbx = r.ebx, s.rcx = r.ecx, s.rdx = r.edx;
+    uint64_t rip = advance(vm, s);
+    return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
+}
+
+uint64_t io_mask(unsigned size) { return size == 4 ? 0xffffffff : size == 2 ? 0xffff : 0xff; }
+
+uint64_t on_io(Vm& vm, abi::VcpuState& s) {
+    uint64_t q = s.qual[0];
+    uint16_t port = uint16_t(q);
+    unsigned size = unsigned(q >> 16 & 0xff);
+    bool in = q >> 24 & 1, string = q >> 25 & 1;
+    if (string) {
+        user::console::print("vmm: string I/O on port 0x%x is not emulated; stopping the guest\n", port);
+        vm.why = "string I/O";
+        return STOP;
+    }
+    static uint64_t dbg = 0;
+    if (++dbg % 2000 == 0 || (port != 0x3f8 && port != 0x3fd && dbg < 4000)) user::console::print("DBG io %lu port %x %s rip %lx t=%lu\n", dbg, port, in ? "in" : "out", s.rip, now_ns(vm));
+    if (in)
+        s.rax = (s.rax & ~io_mask(size)) | (the_pc().read(port, size, now_ns(vm)) & io_mask(size));
+    else
+        the_pc().write(port, size, uint32_t(s.rax & io_mask(size)), now_ns(vm));
+    if (vm.reset_requested) {
+        vm.why = "it reset the machine (8042)";
+        return STOP;
+    }
+    uint64_t rip = advance(vm, s);
+    return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
+}
+
+// HLT waits for the next interrupt: here, until the platform's next event
+// makes one pending. With interrupts off none can come: the guest has
+// stopped for good (Linux's halt).
+uint64_t on_hlt(Vm& vm, abi::VcpuState& s) {
+    uint64_t rip = advance(vm, s);
+    if (rip == STOP) return STOP;
+    if (!(s.rflags & RFLAGS_IF)) {
+        vm.why = "it halted with interrupts off";
+        return STOP;
+    }
+    PcPlatform& pc = the_pc();
+    for (;;) {
+        uint64_t now = now_ns(vm);
+        pc.update(now);
+        if (pc.interrupt_pending()) break;
+        uint64_t next = pc.next_event_ns(now);
+        if (next == PcPlatform::NEVER) {
+            vm.why = "it halted with no interrupt to come";
+            return STOP;
+        }
+        (void)user::hypercall(enc::sm_down(SEL_HALT_SM, tsc_at(vm, next)));
+    }
+    return rip;
+}
+
+bool mtrr_msr(uint32_t index) {
+    return index == 0xfe || index == 0x2ff || (index >= 0x200 && index < 0x210) || index == 0x250 || index == 0x258 ||
+           index == 0x259 || (index >= 0x268 && index < 0x270);
+}
+
+// The MSRs a Linux guest needs (EFER, PAT, the TSC; MTRRs as none; the
+// microcode revision); any other raises #GP, as on a CPU without it.
+uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
+    uint32_t index = uint32_t(s.rcx);
+    bool write = s.qual[0] & 1;
+    uint64_t value = (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff), reply = mtd::GPR_ACDB;
+    bool known = true;
+    if (index == 0xc0000080) {  // EFER: LMA is the CPU's; the kernel keeps SVME
+        if (write) {
+            s.efer = (value & ~EFER_LMA) | (s.efer & EFER_LMA);
+            reply |= mtd::CR;
+        } else {
+            value = s.efer;
+        }
+    } else if (index == 0x277) {
+        if (write)
+            vm.pat = value;
+        else
+            value = vm.pat;
+    } else if (index == 0x10) {
+        if (!write) value = user::rdtsc();
+    } else if (mtrr_msr(index) || index == 0x8b) {
+        if (!write) value = 0;
+    } else {
+        known = false;
+    }
+    if (!known) {
+        s.inj_info = INJECT_GP0;
+        return mtd::INJ;
+    }
+    if (!write) {
+        s.rax = value & 0xffffffff;
+        s.rdx = value >> 32;
+    }
+    uint64_t rip = advance(vm, s);
+    return rip == STOP ? STOP : rip | reply;
+}
+
+uint64_t on_xsetbv(Vm& vm, abi::VcpuState& s) {
+    uint64_t value = (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff);
+    if (uint32_t(s.rcx) != 0 || !xcr0::valid(value, vm.cpu.xcr0_allowed)) {
+        s.inj_info = INJECT_GP0;
+        return mtd::INJ;
+    }
+    uint64_t rip = advance(vm, s);
+    if (rip == STOP) return STOP;
+    vm.cpu.xcr0 = s.xcr0 = value;
+    return rip | mtd::XCR0;
+}
+
+uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
+    user::console::print("vmm: guest access to guest-physical 0x%lx at rip 0x%lx: no device there\n", s.qual[1], s.rip);
+    vm.why = "an access outside its RAM";
+    return STOP;
+}
+
+uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
+    switch (e) {
+    case VcpuEvent::Startup: return on_startup(vm, s);
+    case VcpuEvent::Cpuid: return on_cpuid(vm, s);
+    case VcpuEvent::Io: return on_io(vm, s);
+    case VcpuEvent::Msr: return on_msr(vm, s);
+    case VcpuEvent::NestedPageFault: return on_npf(vm, s);
+    case VcpuEvent::Xsetbv: return on_xsetbv(vm, s);
+    case VcpuEvent::Hlt: return on_hlt(vm, s);
+    case VcpuEvent::Shutdown: vm.why = "it triple-faulted"; return STOP;
+    case VcpuEvent::Recall:  // the main thread's timer, or the interrupt window opened
+        if (!vm.timed_out) return 0;
+        vm.why = "its time ran out";
+        return STOP;
+    default: vm.why = "an exit this VMM does not emulate"; return STOP;
+    }
+}
+
+// After each exit: the timers brought up to now, the main thread told if
+// it must wake earlier, and a pending interrupt injected if the guest can
+// take it now, else an interrupt window asked for (a Recall when it can).
+uint64_t deliver_interrupts(Vm& vm, abi::VcpuState& s, uint64_t reply) {
+    PcPlatform& pc = the_pc();
+    uint64_t now = now_ns(vm);
+    pc.update(now);
+    uint64_t next = pc.next_event_ns(now);
+    uint64_t wake = next == PcPlatform::NEVER ? 0 : tsc_at(vm, next);
+    vm.wake_tsc = wake;
+    if (wake && wake < vm.main_sleeps_until) wake_main();
+    static uint64_t dbg3 = 0;
+    if (++dbg3 < 200 || dbg3 % 1000 == 0) user::console::print("DBG deliver pending %d next %lu now %lu inj %lx\n", pc.interrupt_pending(), next, now, s.inj_info);
+    if (!pc.interrupt_pending()) return reply;
+    bool can_take = (s.rflags & RFLAGS_IF) && !(s.interruptibility & 1) && !(s.inj_info & EVENT_VALID);
+    if (can_take) {
+        s.inj_info = EVENT_VALID | pc.acknowledge();
+        s.inj_request = 0;
+    } else {
+        s.inj_request = 1;
+    }
+    return reply | mtd::INJ;
+}
+
+}  // namespace
+
+Vm& the_vm() { return vm_storage; }
+PcPlatform& the_pc() { return *vm_storage.pc; }
+
+void com1_out(uint8_t byte, void* ctx) { static_cast<Vm*>(ctx)->console.put(byte, emit_line, nullptr); }
+void reset_line(void* ctx) { static_cast<Vm*>(ctx)->reset_requested = true; }
+
+uint64_t now_ns(const Vm& vm) {
+    uint64_t khz = vm.start->tsc_khz ? vm.start->tsc_khz : 1000000;
+    return uint64_t((unsigned __int128)(user::rdtsc() - vm.tsc_at_start) * 1000000 / khz);
+}
+
+uint64_t tsc_at(const Vm& vm, uint64_t ns) {
+    uint64_t khz = vm.start->tsc_khz ? vm.start->tsc_khz : 1000000;
+    return vm.tsc_at_start + uint64_t((unsigned __int128)ns * khz / 1000000);
+}
+
+bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_utcb) {
+    vm.pc = &pc;
+    vm.start = &start;
+    vm.utcb = handler_utcb;
+    vm.pat = PAT_RESET;
+    if (!the_pc().init(start.guest_ram_bytes)) {
+        user::console::print("vmm: the platform's ports do not fit its port table\n");
+        return false;
+    }
+    vm.cpu.xcr0 = xcr0::X87;
+    vm.cpu.xcr0_allowed = guest_xcr0_allowed(host_cpuid);
+    const uint64_t ram = start.guest_ram_bytes;
+    if (start.kernel_bytes > ram || start.kernel_gpa > ram - start.kernel_bytes || start.initrd_bytes > ram ||
+        start.initrd_gpa > ram - start.initrd_bytes) {
+        user::console::print("vmm: the staged kernel or initrd lies outside the guest's RAM\n");
+        return false;
+    }
+    const uint8_t* image = guest_ram(start.kernel_gpa);
+    boot::KernelImage k;
+    boot::LoadPlan plan;
+    const char* why = "";
+    if (parse_bzimage(image, start.kernel_bytes, k, why) != Status::Ok ||
+        plan_load(k, ram, start.initrd_gpa, start.initrd_bytes, plan, why) != Status::Ok) {
+        user::console::print("vmm: cannot boot the kernel: %s\n", why);
+        return false;
+    }
+    if (start.kernel_gpa < boot::KERNEL_GPA + k.kernel_bytes) {
+        user::console::print("vmm: the staged kernel overlaps where it is loaded\n");
+        return false;
+    }
+    uint64_t cmdline_bytes = 0;
+    while (cmdline_bytes + 1 < sizeof start.command_line && start.command_line[cmdline_bytes]) ++cmdline_bytes;
+    boot::MemoryRange map[8];
+    size_t map_count = boot::guest_memory_map(ram, map, 8);
+    if (write_boot_params(guest_ram(boot::BOOT_PARAMS_GPA), image, k, plan, cmdline_bytes, map, map_count) !=
+        Status::Ok) {
+        user::console::print("vmm: the command line is longer than the kernel reads (%u bytes)\n", k.cmdline_size);
+        return false;
+    }
+    for (uint64_t i = 0; i < cmdline_bytes; ++i) guest_ram(boot::CMDLINE_GPA)[i] = uint8_t(start.command_line[i]);
+    guest_ram(boot::CMDLINE_GPA)[cmdline_bytes] = 0;
+    uint8_t* dst = guest_ram(boot::KERNEL_GPA);
+    for (uint64_t i = 0; i < k.kernel_bytes; ++i) dst[i] = image[k.kernel_offset + i];
+    user::console::print("vmm: Linux boot protocol %u.%02u, kernel %lu bytes at 0x%lx, initrd %lu bytes at 0x%lx, "
+                         "%lu MiB of RAM\n",
+                         k.protocol >> 8, k.protocol & 0xff, k.kernel_bytes, boot::KERNEL_GPA, plan.initrd_bytes,
+                         plan.initrd_gpa, ram >> 20);
+    // All of its RAM at once, in 2 MiB pieces.
+    constexpr uint64_t LARGE = 2 << 20;
+    for (uint64_t at = 0; at < ram; at += LARGE)
+        if (user::hypercall(enc::delegate(abi::SEL_OWN_PD, abi::SEL_OWN_PD,
+                                          abi::Crd(abi::SpaceKind::GuestMemory, (GUEST_WINDOW + at) >> 12, 9, RWX),
+                                          at >> 12)) != abi::Status::Success) {
+            user::console::print("vmm: cannot map the guest's RAM at 0x%lx\n", at);
+            return false;
+        }
+    vm.tsc_at_start = user::rdtsc();
+    return true;
+}
+
+bool report_vm(Vm& vm) {
+    vm.console.flush(emit_line, nullptr);
+    for (uint8_t e = 1; e < abi::VCPU_EVENT_COUNT; ++e)
+        if (vm.exits[e]) user::console::print("vm: exits %-8s %lu\n", event_name(VcpuEvent(e)), vm.exits[e]);
+    user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)\n", event_name(vm.last), vm.last_rip, vm.why);
+    return vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF);
+}
+
+extern "C" [[noreturn]] void exit_entry(uint64_t event) {
+    Vm& vm = the_vm();
+    if (!vm.handler_prints) {
+        user::console::init(vm.utcb, to_root);
+        vm.handler_prints = true;
+    }
+    auto e = VcpuEvent(event);
+    abi::VcpuState& s = vm.utcb->vcpu;
+    if (event < abi::VCPU_EVENT_COUNT) ++vm.exits[event];
+    static uint64_t dbg2 = 0;
+    if (e != VcpuEvent::Io && e != VcpuEvent::Cpuid && (++dbg2 < 3000 || dbg2 % 5000 == 0)) user::console::print("DBG exit %s rip %lx rcx %lx rflags %lx q %lx\n", event_name(e), s.rip, s.rcx, s.rflags, s.qual[0]);
+    uint64_t reply = handle(vm, e, s);
+    if (reply != STOP && e != VcpuEvent::Startup) reply = deliver_interrupts(vm, s, reply);
+    if (reply == STOP) {
+        vm.last = e;
+        vm.last_rip = s.rip;
+        vm.last_qual = s.qual[0];
+        vm.last_rflags = s.rflags;
+        end_vm();
+    }
+    abi::Status st = user::hypercall(enc::reply(0, reply));
+    user::console::print("vmm: the kernel refused the reply to %s: %s\n", event_name(e), abi::status_name(st));
+    vm.last = e;
+    vm.last_rip = s.rip;
+    vm.why = "the kernel refused its state";
+    end_vm();
+}
+
+}  // namespace keel::vmm::linux_vm

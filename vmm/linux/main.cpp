@@ -1,0 +1,153 @@
+// The Linux VMM: one per Linux guest, in a PD of its own that holds only
+// its guest's RAM, its own image and the capabilities the root task gave
+// it. It boots the staged bzImage by the Linux boot protocol, makes the
+// guest's vCPU and one portal per exit event, and answers each exit as the
+// PC the guest expects. When the guest halts for good, triple-faults or
+// exits in a way this VMM does not emulate, only this VM ends.
+#include "abi/event.hpp"
+#include "abi/hypercall.hpp"
+#include "abi/mtd.hpp"
+#include "abi/utcb.hpp"
+#include "vmm/launch/vmm_start.hpp"
+#include "vmm/linux/linux_vm.hpp"
+#include "vmm/runtime/console.hpp"
+#include "vmm/runtime/hypercall.hpp"
+#include "vmm/runtime/tsc.hpp"
+
+namespace keel::vmm::linux_vm {
+namespace {
+
+namespace enc = abi::encode;
+namespace mtd = abi::mtd;
+using abi::VcpuEvent;
+
+constexpr uint64_t HANDLER_UTCB = abi::UTCB_AREA + 0x1000;
+constexpr uint8_t VCPU_PRIORITY = 50;  // below the VMM's own thread and the root task
+constexpr uint32_t VCPU_QUANTUM_US = 10000;
+
+alignas(16) uint8_t handler_stack[16384];
+
+auto* const main_utcb = reinterpret_cast<abi::Utcb*>(MAIN_UTCB);
+
+bool ok(const char* what, abi::Status s) {
+    if (s != abi::Status::Success) user::console::print("vmm: %s failed: %s\n", what, abi::status_name(s));
+    return s == abi::Status::Success;
+}
+
+// What each exit portal receives (the least its handler reads); the reply
+// names what it changed. CS comes along for decoding the instruction where
+// the hardware does not report its length.
+uint64_t portal_mtd(VcpuEvent e) {
+    // Decoding an instruction needs CS and the paging registers; EFER
+    // writes and injection need the rest.
+    constexpr uint64_t DECODE = mtd::RIP_LEN | mtd::CS_SS | mtd::CR;
+    switch (e) {
+    case VcpuEvent::Startup: return 0;
+    default: return mtd::GPR_ACDB | mtd::GPR_BSD | DECODE | mtd::QUAL | mtd::RFLAGS | mtd::INJ | mtd::STA;
+    }
+}
+
+// The exit handler and the vCPU on `cpu`, the VMM's own: portals are
+// CPU-local.
+bool make_vcpu(uint16_t cpu) {
+    auto handler_sp = reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8);
+    if (!ok("creating the exit handler",
+            user::hypercall(
+                enc::create_ec(SEL_HANDLER, abi::SEL_OWN_PD, abi::EcFlag::Local, cpu, HANDLER_UTCB, handler_sp, 0))))
+        return false;
+    for (uint8_t e = 0; e < abi::VCPU_EVENT_COUNT; ++e) {
+        abi::Selector pt = SEL_VCPU_EVENTS + e;
+        if (!ok("creating an exit portal",
+                user::hypercall(enc::create_pt(pt, abi::SEL_OWN_PD, SEL_HANDLER, portal_mtd(VcpuEvent(e)),
+                                               reinterpret_cast<uint64_t>(&exit_entry)))) ||
+            !ok("naming an exit portal", user::hypercall(enc::pt_set_id(pt, e))))
+            return false;
+    }
+    return ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_DONE_SM, abi::SEL_OWN_PD, 0))) &&
+           ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_HALT_SM, abi::SEL_OWN_PD, 0))) &&
+           ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_TICK_SM, abi::SEL_OWN_PD, 0))) &&
+           ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_NEVER_SM, abi::SEL_OWN_PD, 0))) &&
+           ok("creating the vCPU", user::hypercall(enc::create_ec(SEL_VCPU, abi::SEL_OWN_PD, abi::EcFlag::Vcpu, cpu, 0,
+                                                                  0, SEL_VCPU_EVENTS))) &&
+           ok("giving the vCPU time",
+              user::hypercall(enc::create_sc(SEL_VCPU_SC, abi::SEL_OWN_PD, SEL_VCPU, VCPU_PRIORITY, VCPU_QUANTUM_US)));
+}
+
+// The main thread keeps the guest's time: it sleeps until the platform's
+// next event (the exit handler moves that deadline) and then recalls the
+// vCPU, whose exit lets the handler inject the interrupt; and it ends a
+// guest that runs past its time limit.
+void keep_time(Vm& vm, const VmmStart& start) {
+    const uint64_t khz = start.tsc_khz ? start.tsc_khz : 1000000;
+    const uint64_t limit = start.timeout_ms ? vm.tsc_at_start + start.timeout_ms * khz : 0;
+    while (!vm.ended) {
+        uint64_t deadline = vm.wake_tsc;
+        if (limit && (!deadline || deadline > limit)) deadline = limit;
+        vm.main_sleeps_until = deadline ? deadline : ~uint64_t(0);
+        abi::Status st = user::hypercall(enc::sm_down(SEL_TICK_SM, deadline));
+        vm.main_sleeps_until = 0;
+        if (vm.ended || st != abi::Status::Timeout) continue;
+        if (limit && user::rdtsc() >= limit) {
+            user::console::init(main_utcb, to_root);  // the exit handler may have printed meanwhile
+            vm.handler_prints = false;
+            user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPU\n",
+                                 start.timeout_ms);
+            vm.timed_out = true;
+            (void)user::hypercall(enc::recall(SEL_VCPU));
+            break;
+        }
+        (void)user::hypercall(enc::recall(SEL_VCPU));
+    }
+    (void)user::hypercall(enc::sm_down(SEL_DONE_SM, 0));
+}
+
+}  // namespace
+
+void to_root(abi::Utcb* utcb, const char* text, size_t bytes) {
+    // In the exit handler's UTCB the text goes above the vCPU state, which
+    // the reply still needs; word[0] (the state's MTD) the reply names anew.
+    uint64_t text_word = utcb == main_utcb ? 1 : 1 + (sizeof(abi::VcpuState) + 7) / 8;
+    uint64_t room = (abi::MAX_UNTYPED_WORDS - text_word) * 8;
+    if (bytes > room) bytes = room;
+    auto* dst = reinterpret_cast<char*>(&utcb->word[text_word]);
+    for (size_t i = 0; i < bytes; ++i) dst[i] = text[i];
+    utcb->word[0] = service_word(ServiceOp::Console, bytes, text_word);
+    (void)user::hypercall(enc::call(SEL_SERVICE, text_word + (bytes + 7) / 8));
+}
+
+void wake_main() { (void)user::hypercall(enc::sm_up(SEL_TICK_SM)); }
+
+// The exit handler's last act when its VM ends: wake the VMM's thread and
+// never answer, so the vCPU runs no more.
+void end_vm() {
+    the_vm().ended = true;
+    wake_main();
+    (void)user::hypercall(enc::sm_up(SEL_DONE_SM));
+    for (;;) (void)user::hypercall(enc::sm_down(SEL_NEVER_SM, 0));
+}
+
+}  // namespace keel::vmm::linux_vm
+
+extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
+    using namespace keel;
+    using namespace keel::vmm;
+    using namespace keel::vmm::linux_vm;
+    user::console::init(main_utcb, to_root);
+    const auto& start = *reinterpret_cast<const VmmStart*>(START_PAGE);
+    Vm& vm = the_vm();
+    PcPlatform pc(com1_out, reset_line, &vm);
+    bool ready = start.magic == START_MAGIC && init_vm(vm, pc, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
+    if (ready) {
+        user::console::print("vmm: starting Linux guest %s on CPU %u\n", start.name, start.cpu);
+        ready = make_vcpu(uint16_t(start.cpu));
+    } else {
+        user::console::print("vmm: the root task's start information is not usable; no VM\n");
+    }
+    if (ready) keep_time(vm, start);
+    user::console::init(main_utcb, to_root);  // the exit handler printed last
+    the_vm().handler_prints = false;
+    bool passed = ready && report_vm(vm);
+    main_utcb->word[0] = service_word(ServiceOp::Done, passed ? 1 : 0);
+    (void)user::hypercall(enc::call(SEL_SERVICE, 1));
+    for (;;) (void)user::hypercall(enc::sm_down(SEL_NEVER_SM, 0));
+}

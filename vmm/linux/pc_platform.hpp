@@ -1,0 +1,61 @@
+// The PC a Linux guest sees through its port space: COM1, the 8259 pair,
+// the 8254 with port 0x61, the CMOS clock, the 8042 (its reset line) and
+// PCI configuration space with a host bridge, wired as on a PC (COM1 on
+// IRQ 4, the PIT's channel 0 on IRQ 0). Time is the VMM's: each call says
+// what time it is; the platform says when it next has something to do.
+#pragma once
+#include <stdint.h>
+
+#include "vmm/devices/cmos_rtc.hpp"
+#include "vmm/devices/i8042.hpp"
+#include "vmm/devices/pci_host.hpp"
+#include "vmm/devices/pic8259.hpp"
+#include "vmm/devices/pit8254.hpp"
+#include "vmm/devices/port_bus.hpp"
+#include "vmm/devices/uart16550.hpp"
+
+namespace keel::vmm::linux_vm {
+
+class PcPlatform {
+public:
+    using Transmit = dev::Uart16550::Transmit;
+    using Reset = dev::I8042::Reset;
+    static constexpr uint64_t NEVER = dev::Pit8254::NEVER;
+
+    PcPlatform(Transmit com1_out, Reset reset, void* ctx) : com1_(com1_out, ctx), rtc_(0), i8042_(reset, ctx) {}
+
+    // Before the guest runs: the wall clock, the RAM the CMOS reports, the
+    // ports wired. False if the port table cannot hold them.
+    bool init(uint64_t ram_bytes);
+    // An IOIO exit, size 1, 2 or 4.
+    uint32_t read(uint16_t port, unsigned size, uint64_t now_ns);
+    void write(uint16_t port, unsigned size, uint32_t value, uint64_t now_ns);
+    // Brings the timers' lines up to `now_ns`; then an interrupt may be
+    // pending for the guest's CPU.
+    void update(uint64_t now_ns);
+    bool interrupt_pending() const { return pic_.interrupt_pending(); }
+    uint8_t acknowledge() { return pic_.acknowledge(); }
+    // When a timer next changes a line (NEVER: no timer runs).
+    uint64_t next_event_ns(uint64_t now_ns) const { return pit_.next_irq0_ns(now_ns); }
+
+private:
+    static bool com1_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
+    static bool pic_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
+    static bool pit_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
+    static bool rtc_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
+    static bool i8042_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
+    // Port 0x80 (POST codes, Linux's I/O delay): accepted, nothing behind it.
+    static bool delay_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
+
+    dev::PortBus bus_;
+    dev::Uart16550 com1_;
+    dev::Pic8259 pic_;
+    dev::Pit8254 pit_;
+    dev::CmosRtc rtc_;
+    dev::I8042 i8042_;
+    dev::PciHost pci_;
+    dev::PciHostBridge host_bridge_;
+    uint64_t now_ns_ = 0;  // of the access being served
+};
+
+}  // namespace keel::vmm::linux_vm

@@ -1,0 +1,76 @@
+#include "vmm/root/vm_config.hpp"
+
+namespace keel::root {
+namespace {
+
+LineKind invalid(const char*& why, const char* reason) {
+    why = reason;
+    return LineKind::Invalid;
+}
+
+// `key=NUMBER` once: true if the word is that key (then `ok` says whether
+// its number parsed and was not given before).
+bool option(StringView word, StringView key, uint64_t& value, bool& seen, bool& ok) {
+    if (!word.starts_with(key)) return false;
+    ok = ok && !seen && parse_u64(word.substr(key.size), value);
+    seen = true;
+    return true;
+}
+
+}  // namespace
+
+LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
+    out = {};
+    out.vcpus = 1;
+    StringView kind = nth_word(line, 0);
+    if (kind.empty() || kind[0] == '#') return LineKind::Blank;
+    if (kind == "vm")
+        out.kind = VmKind::RealMode;
+    else if (kind == "linux")
+        out.kind = VmKind::Linux;
+    else
+        return invalid(why, "a line starts with 'vm' or 'linux'");
+    out.name = nth_word(line, 1);
+    if (out.name.empty() || out.name == "--") return invalid(why, "no VM name");
+    if (out.name.size > VM_NAME_MAX) return invalid(why, "the VM's name is longer than 47 characters");
+    bool ok = true, seen_timeout = false, seen_cpu = false, seen_mem = false, seen_vcpus = false;
+    unsigned w = 2;
+    for (StringView word = nth_word(line, w); !word.empty(); word = nth_word(line, ++w)) {
+        if (word == "--") break;
+        const bool is_linux = out.kind == VmKind::Linux;
+        if (option(word, "timeout=", out.timeout_ms, seen_timeout, ok)) {
+            ok = ok && out.timeout_ms > 0;
+        } else if (option(word, "cpu=", out.cpu, seen_cpu, ok)) {
+            out.has_cpu = true;
+        } else if (is_linux && option(word, "mem=", out.mem_mib, seen_mem, ok)) {
+        } else if (is_linux && option(word, "vcpus=", out.vcpus, seen_vcpus, ok)) {
+        } else {
+            return invalid(why, is_linux ? "an option is not timeout=MS, cpu=N, mem=MIB or vcpus=N"
+                                         : "an option is not timeout=MS or cpu=N");
+        }
+        if (!ok) return invalid(why, "an option is given twice or its number does not parse");
+    }
+    if (nth_word(line, w) == "--") {
+        if (out.kind != VmKind::Linux) return invalid(why, "only a Linux VM has a command line ('--')");
+        // The command line: everything after the first " -- ", as written.
+        size_t at = 0;
+        for (unsigned n = 0; n <= w; ++n) {
+            while (at < line.size && line[at] == ' ') ++at;
+            while (at < line.size && line[at] != ' ') ++at;
+        }
+        while (at < line.size && line[at] == ' ') ++at;
+        out.command_line = line.substr(at);
+        while (!out.command_line.empty() && out.command_line[out.command_line.size - 1] == ' ') --out.command_line.size;
+        if (out.command_line.size > LINUX_CMDLINE_MAX)
+            return invalid(why, "the command line is longer than 2047 bytes");
+    }
+    if (out.kind == VmKind::Linux) {
+        if (!seen_mem) return invalid(why, "a Linux VM needs mem=MIB");
+        if (out.mem_mib < LINUX_MEM_MIN_MIB || out.mem_mib > LINUX_MEM_MAX_MIB)
+            return invalid(why, "mem= must be 96 to 3072 (MiB)");
+        if (out.vcpus < 1 || out.vcpus > LINUX_VCPUS_MAX) return invalid(why, "vcpus= must be 1 to 8");
+    }
+    return LineKind::Vm;
+}
+
+}  // namespace keel::root

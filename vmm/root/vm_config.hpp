@@ -1,0 +1,41 @@
+// One line of the boot configuration (the measured module "config"): a VM
+// the root task starts. Two kinds:
+//   vm NAME [timeout=MS] [cpu=N]
+//       a real-mode guest: the module "guest NAME", run by the module "vmm";
+//   linux NAME mem=MIB [vcpus=N] [timeout=MS] [cpu=N] [-- COMMAND LINE]
+//       a Linux guest: the modules "kernel NAME" (a bzImage) and, if there
+//       is one, "initrd NAME", run by the module "vmm-linux" with MIB MiB of
+//       RAM; the words after "--" are the kernel's command line.
+// Pure: unit-tested and fuzzed on the host.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/string.hpp"
+
+namespace keel::root {
+
+enum class VmKind : uint8_t { RealMode, Linux };
+
+struct VmSpec {
+    VmKind kind;
+    StringView name;
+    uint64_t timeout_ms;  // 0: none
+    bool has_cpu;
+    uint64_t cpu;
+    uint64_t mem_mib;  // Linux
+    uint64_t vcpus;  // Linux: 1 unless said
+    StringView command_line;  // Linux: after "--", may be empty
+};
+
+inline constexpr size_t VM_NAME_MAX = 47;
+inline constexpr uint64_t LINUX_MEM_MIN_MIB = 96, LINUX_MEM_MAX_MIB = 3072;  // below the 32-bit device window
+inline constexpr uint64_t LINUX_VCPUS_MAX = 8;
+inline constexpr size_t LINUX_CMDLINE_MAX = 2047;  // what the kernel reads
+
+enum class LineKind : uint8_t { Blank, Vm, Invalid };
+// A blank or comment line is Blank; a valid VM line fills `out`; anything
+// else is Invalid with `why` saying what is wrong.
+LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why);
+
+}  // namespace keel::root
