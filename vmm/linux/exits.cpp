@@ -126,8 +126,6 @@ uint64_t on_io(Vm& vm, abi::VcpuState& s) {
         vm.why = "string I/O";
         return STOP;
     }
-    static uint64_t dbg = 0;
-    if (++dbg % 2000 == 0 || (port != 0x3f8 && port != 0x3fd && dbg < 4000)) user::console::print("DBG io %lu port %x %s rip %lx t=%lu\n", dbg, port, in ? "in" : "out", s.rip, now_ns(vm));
     if (in)
         s.rax = (s.rax & ~io_mask(size)) | (the_pc().read(port, size, now_ns(vm)) & io_mask(size));
     else
@@ -171,7 +169,8 @@ bool mtrr_msr(uint32_t index) {
 }
 
 // The MSRs a Linux guest needs (EFER, PAT, the TSC; MTRRs as none; the
-// microcode revision); any other raises #GP, as on a CPU without it.
+// microcode revision and the northbridge configuration as zero, writes
+// dropped); any other raises #GP, as on a CPU without it.
 uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
     uint32_t index = uint32_t(s.rcx);
     bool write = s.qual[0] & 1;
@@ -191,7 +190,7 @@ uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
             value = vm.pat;
     } else if (index == 0x10) {
         if (!write) value = user::rdtsc();
-    } else if (mtrr_msr(index) || index == 0x8b) {
+    } else if (mtrr_msr(index) || index == 0x8b || index == 0xc001001f) {  // + microcode revision, AMD's NB_CFG
         if (!write) value = 0;
     } else {
         known = false;
@@ -255,8 +254,6 @@ uint64_t deliver_interrupts(Vm& vm, abi::VcpuState& s, uint64_t reply) {
     uint64_t wake = next == PcPlatform::NEVER ? 0 : tsc_at(vm, next);
     vm.wake_tsc = wake;
     if (wake && wake < vm.main_sleeps_until) wake_main();
-    static uint64_t dbg3 = 0;
-    if (++dbg3 < 200 || dbg3 % 1000 == 0) user::console::print("DBG deliver pending %d next %lu now %lu inj %lx\n", pc.interrupt_pending(), next, now, s.inj_info);
     if (!pc.interrupt_pending()) return reply;
     bool can_take = (s.rflags & RFLAGS_IF) && !(s.interruptibility & 1) && !(s.inj_info & EVENT_VALID);
     if (can_take) {
@@ -363,8 +360,6 @@ extern "C" [[noreturn]] void exit_entry(uint64_t event) {
     auto e = VcpuEvent(event);
     abi::VcpuState& s = vm.utcb->vcpu;
     if (event < abi::VCPU_EVENT_COUNT) ++vm.exits[event];
-    static uint64_t dbg2 = 0;
-    if (e != VcpuEvent::Io && e != VcpuEvent::Cpuid && (++dbg2 < 3000 || dbg2 % 5000 == 0)) user::console::print("DBG exit %s rip %lx rcx %lx rflags %lx q %lx\n", event_name(e), s.rip, s.rcx, s.rflags, s.qual[0]);
     uint64_t reply = handle(vm, e, s);
     if (reply != STOP && e != VcpuEvent::Startup) reply = deliver_interrupts(vm, s, reply);
     if (reply == STOP) {

@@ -74,14 +74,17 @@ bool make_vcpu(uint16_t cpu) {
 }
 
 // The main thread keeps the guest's time: it sleeps until the platform's
-// next event (the exit handler moves that deadline) and then recalls the
-// vCPU, whose exit lets the handler inject the interrupt; and it ends a
-// guest that runs past its time limit.
+// next event and then recalls the vCPU, whose exit lets the handler inject
+// the interrupt; and it ends a guest that runs past its time limit. Having
+// recalled for a deadline it waits for the handler to set the next one:
+// the vCPU runs below this thread's priority, so a deadline that stayed in
+// the past would otherwise keep this thread busy and the guest stopped.
 void keep_time(Vm& vm, const VmmStart& start) {
     const uint64_t khz = start.tsc_khz ? start.tsc_khz : 1000000;
     const uint64_t limit = start.timeout_ms ? vm.tsc_at_start + start.timeout_ms * khz : 0;
+    uint64_t recalled_for = 0;
     while (!vm.ended) {
-        uint64_t deadline = vm.wake_tsc;
+        uint64_t deadline = vm.wake_tsc == recalled_for ? 0 : vm.wake_tsc;
         if (limit && (!deadline || deadline > limit)) deadline = limit;
         vm.main_sleeps_until = deadline ? deadline : ~uint64_t(0);
         abi::Status st = user::hypercall(enc::sm_down(SEL_TICK_SM, deadline));
@@ -96,6 +99,7 @@ void keep_time(Vm& vm, const VmmStart& start) {
             (void)user::hypercall(enc::recall(SEL_VCPU));
             break;
         }
+        recalled_for = deadline;
         (void)user::hypercall(enc::recall(SEL_VCPU));
     }
     (void)user::hypercall(enc::sm_down(SEL_DONE_SM, 0));

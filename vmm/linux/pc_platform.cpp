@@ -15,7 +15,8 @@ bool PcPlatform::init(uint64_t ram_bytes) {
            bus_.add(0x40, 0x43, pit_io, this) && bus_.add(0x61, 0x61, pit_io, this) &&
            bus_.add(0x70, 0x71, rtc_io, this) && bus_.add(0x60, 0x60, i8042_io, this) &&
            bus_.add(0x64, 0x64, i8042_io, this) && bus_.add(0x80, 0x80, delay_io, this) &&
-           bus_.add(0xcf8, 0xcff, dev::PciHost::port_io, &pci_, false) && pci_.add(host_bridge_.function());
+           bus_.add(0xcf8, 0xcfb, dev::PciHost::port_io, &pci_, false) &&
+           bus_.add(0xcfc, 0xcff, dev::PciHost::port_io, &pci_, false) && pci_.add(host_bridge_.function());
 }
 
 uint32_t PcPlatform::read(uint16_t port, unsigned size, uint64_t now_ns) {

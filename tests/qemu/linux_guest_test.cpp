@@ -1,0 +1,66 @@
+// Unmodified Linux under the Linux VMM (vmm/linux): Debian's cloud kernel,
+// exactly as the package ships it, boots through the Linux boot protocol
+// on the PC the VMM emulates, runs its busybox initramfs to the marker and
+// halts; only its VM ends, and the host stays healthy.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "qemu_machine.hpp"
+
+using keel::test::Boot;
+using keel::test::boot_iso;
+
+namespace {
+
+constexpr int EXIT_SUCCESS_STATUS = 33;
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+class LinuxGuest : public testing::Test {
+protected:
+    static void SetUpTestSuite() { b = new Boot(boot_iso("keel-linux-one.iso")); }
+    static void TearDownTestSuite() { delete b; }
+    static Boot* b;
+};
+Boot* LinuxGuest::b = nullptr;
+
+TEST_F(LinuxGuest, TheVmmLoadsTheBzImageByTheBootProtocol) {
+    EXPECT_TRUE(std::regex_search(b->serial, std::regex(R"(\[lin1\] vmm: Linux boot protocol 2\.\d+, kernel \d+ bytes )"
+                                                        R"(at 0x100000, initrd \d+ bytes at 0x[0-9a-f]+, 128 MiB)")))
+        << b->serial;
+    // The kernel's own account: the command line of the configuration, the
+    // memory map the VMM wrote, the initrd where the VMM put it.
+    EXPECT_TRUE(has(b->serial, "[lin1] guest: [    0.000000] Linux version 6.")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "Command line: console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1"))
+        << b->serial;
+    EXPECT_TRUE(has(b->serial, "BIOS-e820: [mem 0x0000000000100000-0x0000000007ffffff] usable")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "BIOS-e820: [mem 0x00000000000e0000-0x00000000000fffff] reserved")) << b->serial;
+    EXPECT_TRUE(std::regex_search(b->serial, std::regex(R"(RAMDISK: \[mem 0x[0-9a-f]+-0x0*7ffffff\])"))) << b->serial;
+}
+
+TEST_F(LinuxGuest, ItsDevicesAreThePcsLinuxExpects) {
+    // The 8259 pair found and used for the timer; the RTC read.
+    EXPECT_FALSE(has(b->serial, "Using NULL legacy PIC")) << b->serial;
+    EXPECT_FALSE(has(b->serial, "Unable to read current time from RTC")) << b->serial;
+    EXPECT_TRUE(std::regex_search(
+        b->serial, std::regex(R"(serial8250: ttyS0 at I/O 0x3f8 \(irq = 4, base_baud = \d+\) is a 16550A)")))
+        << b->serial;
+    EXPECT_TRUE(has(b->serial, "Calibrating delay loop")) << "the timer interrupt came: " << b->serial;
+}
+
+TEST_F(LinuxGuest, ItRunsItsInitramfsToTheMarkerAndHalts) {
+    EXPECT_TRUE(has(b->serial, "[lin1] guest: KEEL-LINUX-GUEST-lin1 cpus=1")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[lin1] guest: [")) << b->serial;
+    EXPECT_TRUE(std::regex_search(
+        b->serial,
+        std::regex(R"(\[lin1\] vm: guest stopped on HLT at rip 0x[0-9a-f]+ \(it halted with interrupts off\))")))
+        << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: 1 of 1 VMs passed")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: the kernel says it is healthy")) << b->serial;
+    EXPECT_EQ(b->status, EXIT_SUCCESS_STATUS) << b->serial;
+    EXPECT_FALSE(has(b->serial, "KEEL EXCEPTION")) << b->serial;
+    EXPECT_FALSE(has(b->serial, "Kernel panic")) << b->serial;
+}
+
+}  // namespace
