@@ -83,4 +83,4 @@ target_include_directories(keel-ear-fleet-tests PRIVATE ${PROJECT_SOURCE_DIR} ${
 target_compile_options(keel-ear-fleet-tests PRIVATE -Wall -Wextra)
 target_compile_definitions(keel-ear-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
 add_dependencies(keel-ear-fleet-tests keel-verifierd)
-gtest_discover_tests(keel-ear-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS unit TIMEOUT 120)
+gtest_discover_tests(keel-ear-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS unit TIMEOUT 60)

@@ -34,6 +34,12 @@ namespace {
 
 const std::vector<std::uint16_t> banks = {eventlog::alg_sha256};
 
+// How long any one answer or awaited event may take. A sound verifier on
+// loopback answers in milliseconds, loaded machine or not; a mutated one
+// that streams where a status was due, or has no thread free, would
+// otherwise hang the test until CTest's timeout.
+constexpr std::chrono::seconds within(10);
+
 class EarFleet : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -74,7 +80,7 @@ protected:
         verifier_ = std::make_unique<VerifierdProcess>(dir, c.str());
     }
     Reply as(const std::string& cn, const std::string& method, const std::string& path, const std::string& body = "") {
-        return call(verifier_->port(), pki_->ca(), pki_->client(cn), method, path, body);
+        return call(verifier_->port(), pki_->ca(), pki_->client(cn), method, path, body, within);
     }
     // One push round: a fresh nonce, evidence over it signed by `signer`
     // (naming the enrolled AK), the appraisal the verifier answers with.
@@ -103,7 +109,7 @@ TEST_F(EarFleet, SignedResultsVerifyWithThePublishedKeyAndAreTheAppraisals) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     start(true);
     // The key is public: no client certificate is needed for it.
-    auto published = call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/ear-key");
+    auto published = call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/ear-key", "", within);
     ASSERT_EQ(published.status, 200) << published.body;
     EXPECT_FALSE(published.json.contains("d"));
     auto key = ear::load_verification_key(published.body);
@@ -134,7 +140,7 @@ TEST_F(EarFleet, SignedResultsVerifyWithThePublishedKeyAndAreTheAppraisals) {
     // another host's; a certificate from another CA gets nothing.
     EXPECT_EQ(as("node", "GET", "/v1/hosts/node/ear").status, 200);
     EXPECT_EQ(as("other", "GET", "/v1/hosts/node/ear").status, 403);
-    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/hosts/node/ear").status, 401);
+    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/hosts/node/ear", "", within).status, 401);
 
     // Evidence that turns bad: signed by another key. The next token says so,
     // over the new nonce.
@@ -162,7 +168,7 @@ TEST_F(EarFleet, WithoutASigningKeyNothingIsSigned) {
     auto token = as("operator", "GET", "/v1/hosts/node/ear");
     EXPECT_EQ(token.status, 404);
     EXPECT_NE(token.json.value("error", "").find("signing_key"), std::string::npos) << token.body;
-    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/ear-key").status, 404);
+    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/ear-key", "", within).status, 404);
 }
 
 // The same daemon with [notify]: its verdict changes reach a webhook
@@ -196,7 +202,9 @@ TEST_F(WebhookFleet, VerdictChangesReachAReceiverThatFailsTwice) {
         std::lock_guard lock(mutex);
         return events.size();
     };
-    for (int i = 0; i < 300 && received() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (auto until = std::chrono::steady_clock::now() + within;
+         received() < 2 && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // nothing more is coming
     receiver.stop();
     serving.join();
@@ -231,7 +239,10 @@ public:
             httplib::SSLClient c("127.0.0.1", port, cert.certificate, cert.private_key);
             c.set_ca_cert_path(ca.c_str());
             c.enable_server_certificate_verification(true);
-            c.set_read_timeout(120, 0);
+            // Heartbeats come every second: a stream silent for longer than
+            // this (or a handshake no thread serves) has failed.
+            c.set_connection_timeout(within);
+            c.set_read_timeout(within);
             httplib::Headers headers;
             if (last_event_id) headers.emplace("Last-Event-ID", *last_event_id);
             c.Get(
@@ -262,11 +273,11 @@ public:
         changed_.notify_all();
         thread_.join();
     }
-    // Waits (at most a minute: only so a broken verifier cannot hang the
+    // Waits (at most `within`: only so a broken verifier cannot hang the
     // test) until `done` holds for what was received.
     bool wait_until(const std::function<bool(const std::string&)>& done) {
         std::unique_lock lock(mutex_);
-        return changed_.wait_for(lock, std::chrono::seconds(60), [&] { return done(text_) || ended_; }) && done(text_);
+        return changed_.wait_for(lock, within, [&] { return done(text_) || ended_; }) && done(text_);
     }
     bool subscribed() {
         return wait_until([](const std::string& t) { return t.find(": keel-verifierd verdict changes") == 0; });
@@ -407,10 +418,12 @@ TEST_F(EventsFleet, LastEventIdResumesWithExactlyTheMissedOnesAndAnOlderIdIsLost
 
 TEST_F(EventsFleet, OnlyOperatorsMaySubscribe) {
     start_with_events("");
-    EXPECT_EQ(call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/events").status, 401);
-    auto host = call(verifier_->port(), pki_->ca(), pki_->client("node"), "GET", "/v1/events");
+    auto anonymous = call(verifier_->port(), pki_->ca(), std::nullopt, "GET", "/v1/events", "", within);
+    EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+    auto host = call(verifier_->port(), pki_->ca(), pki_->client("node"), "GET", "/v1/events", "", within);
     EXPECT_EQ(host.status, 403) << host.body;
-    EXPECT_EQ(call(verifier_->port(), pki_->ca(), pki_->client("operator", true), "GET", "/v1/events").status, 0);
+    auto rogue = call(verifier_->port(), pki_->ca(), pki_->client("operator", true), "GET", "/v1/events", "", within);
+    EXPECT_EQ(rogue.status, 0) << rogue.body;
     EXPECT_EQ(metric("keel_event_stream_subscribers"), 0u);
 }
 
@@ -418,12 +431,12 @@ TEST_F(EventsFleet, OneSubscriberMoreThanTheLimitGets503AndOtherRequestsGoOn) {
     start_with_events("max_subscribers = 2\n");
     auto one = subscribe(), two = subscribe();
     auto third = as("operator", "GET", "/v1/events");
-    EXPECT_EQ(third.status, 503) << third.body;
+    ASSERT_EQ(third.status, 503) << third.body;
     EXPECT_NE(third.json.value("error", "").find("max_subscribers"), std::string::npos) << third.body;
     EXPECT_EQ(as("operator", "GET", "/v1/hosts").status, 200);
     one.reset();  // one leaves: one may come
     std::unique_ptr<Subscriber> again;
-    for (int i = 0; i < 50 && !again; ++i) {
+    for (auto until = std::chrono::steady_clock::now() + within; !again && std::chrono::steady_clock::now() < until;) {
         if (metric("keel_event_stream_subscribers") < 2)
             again = subscribe();
         else
@@ -440,11 +453,15 @@ TEST_F(EventsFleet, WithEveryStreamOpenTheApiStillAnswers) {
     start_with_events("");  // max_subscribers: the default, 8
     std::vector<std::unique_ptr<Subscriber>> streams;
     for (int i = 0; i < 8; ++i) streams.push_back(subscribe());
-    EXPECT_EQ(as("operator", "GET", "/v1/hosts").status, 200);
+    // Unanswered, the rest (a push, more requests) would only wait as long
+    // again for each request.
+    auto hosts = as("operator", "GET", "/v1/hosts");
+    ASSERT_EQ(hosts.status, 200) << hosts.body;
     Bytes nonce;
     EXPECT_EQ(push(ak_.get(), nonce)["verdict"], "trusted");
-    EXPECT_EQ(as("operator", "GET", "/v1/events").status, 503);
-    for (auto& s : streams) EXPECT_TRUE(s->wait_until(changes(1))) << s->text();
+    auto ninth = as("operator", "GET", "/v1/events");
+    EXPECT_EQ(ninth.status, 503) << ninth.body;
+    for (auto& s : streams) ASSERT_TRUE(s->wait_until(changes(1))) << s->text();
 }
 
 TEST_F(EventsFleet, ASubscriberThatNeverReadsDoesNotHoldUpAppraisals) {

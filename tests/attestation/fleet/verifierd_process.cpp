@@ -66,22 +66,50 @@ void VerifierdProcess::kill() {
 bool VerifierdProcess::running() { return !process_->poll(); }
 
 Reply call(int port, const std::string& ca, const std::optional<ClientCert>& client, const std::string& method,
-           const std::string& path, const std::string& body) {
+           const std::string& path, const std::string& body, std::chrono::seconds within) {
     std::unique_ptr<httplib::SSLClient> c =
         client ? std::make_unique<httplib::SSLClient>("127.0.0.1", port, client->certificate, client->private_key)
                : std::make_unique<httplib::SSLClient>("127.0.0.1", port);
     c->set_ca_cert_path(ca.c_str());
     c->enable_server_certificate_verification(true);
-    c->set_read_timeout(60, 0);
-    auto r = method == "GET" ? c->Get(path.c_str()) : c->Post(path.c_str(), body, "application/json");
+    // The handshake runs on a thread of the server's pool: with none free
+    // it waits, and cpp-httplib's own connection timeout is five minutes.
+    c->set_connection_timeout(within);
+    c->set_read_timeout(within);
+    c->set_write_timeout(within);
+    // The read timeout bounds each read, not the answer: an event stream's
+    // heartbeats would keep it going for ever.
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    httplib::Request req;
+    req.method = method;
+    req.path = path;
+    if (method != "GET") {
+        req.body = body;
+        req.set_header("Content-Type", "application/json");
+    }
+    std::string received;
+    bool overdue = false;
+    req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+        received.append(data, n);
+        overdue = std::chrono::steady_clock::now() >= deadline;
+        return !overdue;
+    };
+    auto r = c->send(req);
     Reply reply;
+    const auto limit = std::to_string(within.count()) + " s";
+    if (overdue) {
+        reply.body = "the answer to " + method + " " + path + " did not end within " + limit +
+                     "; received: " + received.substr(0, 400);
+        return reply;
+    }
     if (!r) {
-        reply.body = httplib::to_string(r.error());
+        reply.body = httplib::to_string(r.error()) + " (" + method + " " + path +
+                     "; connecting and each read: at most " + limit + ")";
         return reply;
     }
     reply.status = r->status;
-    reply.body = r->body;
-    reply.json = nlohmann::json::parse(r->body, nullptr, false);
+    reply.body = std::move(received);
+    reply.json = nlohmann::json::parse(reply.body, nullptr, false);
     return reply;
 }
 

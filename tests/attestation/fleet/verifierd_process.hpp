@@ -3,6 +3,7 @@
 // verifier's certificate against the test CA.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -40,8 +41,14 @@ struct Reply {
 };
 
 // One request over HTTPS; `client` nullopt presents no certificate.
+// Connecting (with the handshake) and each read wait at most `within`, and
+// a body still going `within` after the start is cut off: status 0 and a
+// body that says so. A broken verifier (an event stream where a status was
+// due, a pool with no thread free) then fails the test instead of hanging
+// it until CTest's timeout.
 Reply call(int port, const std::string& ca, const std::optional<ClientCert>& client, const std::string& method,
-           const std::string& path, const std::string& body = "");
+           const std::string& path, const std::string& body = "",
+           std::chrono::seconds within = std::chrono::seconds(60));
 
 // keel-verifierd's path, compiled in (KEEL_VERIFIERD_PATH).
 std::string verifierd_program();
