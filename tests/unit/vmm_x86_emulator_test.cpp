@@ -181,6 +181,47 @@ TEST(X86Emulator, XchgAndBt) {
     EXPECT_EQ(r.rip, before.rip);
 }
 
+TEST(X86Emulator, StosOneElementPerExit) {
+    FakeMmio dev;
+    Registers r = sample_registers();
+    r.gpr[RAX] = 0x1122334455667788;
+    r.gpr[RDI] = 0x8000;
+    ASSERT_EQ(run({0xab}, 0x9000, r, dev), Status::Ok);  // stos %eax,%es:(%rdi)
+    EXPECT_EQ(dev.get(0x9000, 4), 0x55667788u);
+    EXPECT_EQ(r.gpr[RDI], 0x8004u);
+    EXPECT_EQ(r.rip, 0x1001u);
+    // rep stosq with three to go: one store, RIP stays for the next.
+    r.gpr[RCX] = 3;
+    ASSERT_EQ(run({0xf3, 0x48, 0xab}, 0x9100, r, dev), Status::Ok);
+    EXPECT_EQ(dev.get(0x9100, 8), 0x1122334455667788u);
+    EXPECT_EQ(r.gpr[RCX], 2u);
+    EXPECT_EQ(r.gpr[RDI], 0x800cu);
+    EXPECT_EQ(r.rip, 0x1001u) << "not done";
+    r.gpr[RCX] = 1;
+    r.rflags |= 1 << 10;  // DF: downwards
+    ASSERT_EQ(run({0xf3, 0xaa}, 0x9200, r, dev), Status::Ok);  // rep stosb
+    EXPECT_EQ(dev.get(0x9200, 1), 0x88u);
+    EXPECT_EQ(r.gpr[RDI], 0x800bu);
+    EXPECT_EQ(r.gpr[RCX], 0u);
+    EXPECT_EQ(r.rip, 0x1003u) << "the last element: done";
+    size_t accesses = dev.log.size();
+    ASSERT_EQ(run({0xf3, 0xaa}, 0x9200, r, dev), Status::Ok) << "a count of 0";
+    EXPECT_EQ(dev.log.size(), accesses);
+    EXPECT_EQ(r.rip, 0x1005u);
+    // 32-bit addressing in 64-bit mode: EDI and ECX, zero-extended.
+    r.gpr[RDI] = 0xffffffff'fffffffc;
+    r.gpr[RCX] = 0xffffffff'00000002;
+    r.rflags = 2;
+    ASSERT_EQ(run({0x67, 0xf3, 0xab}, 0x9300, r, dev), Status::Ok);
+    EXPECT_EQ(r.gpr[RDI], 0u);
+    EXPECT_EQ(r.gpr[RCX], 1u);
+    // 16-bit code keeps the bits above DI and CX.
+    r.gpr[RDI] = 0xabcd'fffe;
+    ASSERT_EQ(run({0xab}, 0x9400, r, dev, Mode::Bits16), Status::Ok);  // stosw
+    EXPECT_EQ(dev.log.back().size, 2u);
+    EXPECT_EQ(r.gpr[RDI], 0xabcd'0000u);
+}
+
 TEST(X86Emulator, SixteenBitCodeWrapsIp) {
     FakeMmio dev;
     dev.put(0x1234, 0x55aa, 2);
@@ -203,7 +244,8 @@ TEST(X86Emulator, RefusalsChangeNoRegister) {
     dev.refuse_reads = true;
     EXPECT_EQ(run({0x8b, 0x00}, 0x10, r, dev), Status::NotFound);
     EXPECT_EQ(run({0x89, 0xc1}, 0x10, r, dev), Status::Unsupported) << "no memory operand";
-    EXPECT_EQ(run({0xab}, 0x10, r, dev), Status::Unsupported) << "STOS";
+    EXPECT_EQ(run({0xa5}, 0x10, r, dev), Status::Unsupported) << "MOVS";
+    EXPECT_EQ(run({0xab}, 0x10, r, dev), Status::NotFound) << "STOS refused";
     EXPECT_EQ(run({0x0f, 0xa2}, 0x10, r, dev), Status::Unsupported) << "CPUID";
     EXPECT_EQ(memcmp(&r, &before, sizeof r), 0);
 }

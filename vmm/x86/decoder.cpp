@@ -336,8 +336,12 @@ Status decode(const uint8_t* bytes, size_t available, Mode mode, Instruction& ou
     } else if (insn.form == Form::GI) {
         uint8_t number = opcode >= 0xb0 && opcode <= 0xbf ? uint8_t((opcode & 7) | (rex & REX_B ? 8 : 0)) : 0;
         insn.reg = general_register(number, s.byte, rex);
+    } else if (s.op == Operation::Stos) {
+        insn.has_memory = true;  // ES:rDI, which no prefix overrides
+        insn.memory.base = 7;
+        insn.memory.segment = Segment::Es;
     }
-    if (insn.has_memory) {
+    if (insn.has_memory && s.op != Operation::Stos) {
         bool honoured = mode != Mode::Bits64 || insn.segment_override == Segment::Fs ||
                         insn.segment_override == Segment::Gs;  // 64-bit mode ignores ES, CS, SS, DS
         if (insn.segment_override != Segment::None && honoured) insn.memory.segment = insn.segment_override;

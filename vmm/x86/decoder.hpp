@@ -25,7 +25,8 @@ enum class Mode : uint8_t { Bits16, Bits32, Bits64 };
 Mode mode_of(const abi::VcpuState& s);
 
 enum class Operation : uint8_t {
-    // Intercepted: the VMM completes them and moves RIP past.
+    // Intercepted: the VMM completes them and moves RIP past. They come
+    // first, up to Invlpg: is_intercepted() compares with it.
     In,
     Out,
     Ins,
@@ -109,7 +110,7 @@ struct Instruction {
     uint8_t operand_size = 0;  // bytes, of the destination (0 where meaningless)
     uint8_t source_size = 0;  // bytes, of MOVZX/MOVSX/MOVSXD's memory source
     uint8_t address_size = 0;  // bytes: 2, 4 or 8
-    bool has_memory = false;  // E is memory (else E is `rm`, a register)
+    bool has_memory = false;  // E is memory (else E is `rm`, a register); STOS's ES:rDI too
     Register reg;  // G, or I's register destination
     Register rm;  // E when it is a register
     Memory memory;  // E when it is memory

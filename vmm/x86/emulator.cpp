@@ -148,10 +148,37 @@ Status plan(const Instruction& insn, const Registers& regs, const Access& mem, E
 
 uint64_t ip_mask(Mode mode) { return mode == Mode::Bits64 ? ~uint64_t(0) : mode == Mode::Bits32 ? 0xffffffff : 0xffff; }
 
+// A register used as an address or a count, as wide as the address size:
+// a 16-bit one keeps the bits above, a 32-bit one clears them.
+void write_address_register(Registers& r, uint8_t number, unsigned address_size, uint64_t value) {
+    write_register(r, {number, false}, address_size, value);
+}
+
+// One store of STOS per exit. With REP, RIP stays on the instruction until
+// the count runs out, so the guest executes it again and the next element
+// faults on its own address, which a nested page fault gives.
+Status stos(const Instruction& insn, Mode mode, uint64_t gpa, Registers& regs, Mmio mmio) {
+    constexpr uint64_t DF = 1 << 10;
+    unsigned size = insn.operand_size;
+    uint64_t amask = size_mask(insn.address_size);
+    bool rep = insn.rep != Rep::None;  // F2 repeats STOS as F3 does
+    uint64_t count = regs.gpr[RCX] & amask;
+    if (!rep || count != 0) {
+        uint64_t v = regs.gpr[RAX] & size_mask(size);
+        if (!mmio.access(mmio.ctx, gpa, size, true, v)) return Status::NotFound;
+        uint64_t step = regs.rflags & DF ? uint64_t(0) - size : size;
+        write_address_register(regs, RDI, insn.address_size, regs.gpr[RDI] + step);
+        if (rep) write_address_register(regs, RCX, insn.address_size, --count);
+    }
+    if (!rep || count == 0) regs.rip = (regs.rip + insn.length) & ip_mask(mode);
+    return Status::Ok;
+}
+
 }  // namespace
 
 Status emulate(const Instruction& insn, Mode mode, uint64_t gpa, Registers& regs, Mmio mmio) {
     if (!insn.has_memory || !valid_size(insn.operand_size) || !mmio.access) return Status::Unsupported;
+    if (insn.op == Operation::Stos) return stos(insn, mode, gpa, regs, mmio);
     if (insn.form == Form::GE || insn.form == Form::EG) {
         if (insn.reg.number > 15 || (insn.reg.high_byte && insn.reg.number > 3)) return Status::Unsupported;
     }

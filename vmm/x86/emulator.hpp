@@ -5,7 +5,8 @@
 // address itself. Executed: MOV (88-8B, A0-A3, C6/C7 /0), MOVZX, MOVSX,
 // MOVSXD, the eight ALU operations on memory (00-3B, 80/81/83) with their
 // flags, TEST (84/85, F6/F7 /0), XCHG (86/87), BT (0F A3 within the
-// operand, 0F BA /4). String instructions are Unsupported.
+// operand, 0F BA /4), STOS with or without REP (one element per exit).
+// MOVS is Unsupported: which of its two operands faulted is not known.
 #pragma once
 #include <stdint.h>
 
