@@ -298,6 +298,9 @@ TEST(X86Decoder, OutsideTheSetIsUnsupported) {
     EXPECT_EQ(status_of({0xc5, 0xf8, 0x77}), Status::Unsupported) << "VEX";
     EXPECT_EQ(status_of({0x0f, 0x01, 0xf8}), Status::Unsupported) << "SWAPGS";
     EXPECT_EQ(status_of({0x0f, 0x01, 0xc1}), Status::Unsupported) << "VMCALL";
+    EXPECT_EQ(status_of({0xf3, 0x0f, 0x01, 0xd9}), Status::Unsupported) << "VMGEXIT, not VMMCALL";
+    EXPECT_EQ(status_of({0x66, 0x0f, 0x01, 0xd1}), Status::Unsupported) << "66 selects another 0F 01 register form";
+    EXPECT_EQ(decoded({0x66, 0x0f, 0x01, 0x38}).op, Operation::Invlpg) << "the memory form ignores 66";
     EXPECT_EQ(status_of({0xc7, 0x08, 0, 0, 0, 0}), Status::Unsupported) << "C7 /1";
     EXPECT_EQ(status_of({0xf7, 0x18}), Status::Unsupported) << "NEG";
     EXPECT_EQ(status_of({0x0f, 0xba, 0x28, 0x01}), Status::Unsupported) << "BTS";

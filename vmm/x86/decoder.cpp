@@ -151,10 +151,13 @@ bool two_byte_spec(uint8_t opcode, Spec& s) {
 }
 
 // ModRM.reg selects the operation of a group opcode; only some are known.
-bool settle_group(bool two_byte, uint8_t opcode, uint8_t modrm, Spec& s) {
+// `mandatory`: a 66, F2 or F3 prefix, which in 0F 01's register forms
+// selects other instructions (F3 0F 01 D9 is VMGEXIT) or #UD.
+bool settle_group(bool two_byte, uint8_t opcode, uint8_t modrm, bool mandatory, Spec& s) {
     uint8_t mod = modrm >> 6, reg = modrm >> 3 & 7;
     if (two_byte) {
         if (opcode == 0x01) {
+            if (mod == 3 && mandatory) return false;
             if (modrm == 0xd9) return s = {Operation::Vmmcall}, true;
             if (modrm == 0xd1) return s = {Operation::Xsetbv}, true;
             if (modrm == 0xf9) return s = {Operation::Rdtscp}, true;
@@ -295,7 +298,8 @@ Status decode(const uint8_t* bytes, size_t available, Mode mode, Instruction& ou
     uint8_t modrm = 0;
     if (s.modrm) {
         if (!c.next(modrm)) return c.failure;
-        if (!settle_group(two_byte, opcode, modrm, s)) return Status::Unsupported;
+        bool mandatory = insn.operand_size_prefix || insn.rep != Rep::None;
+        if (!settle_group(two_byte, opcode, modrm, mandatory, s)) return Status::Unsupported;
     }
     insn.op = s.op;
     insn.form = s.form;
