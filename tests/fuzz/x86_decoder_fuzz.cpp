@@ -112,6 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             abort();
         }
         (void)effective_address(insn, regs);
+        MemoryAccess a = memory_access(insn);
+        if (a.size && a.size != 1 && a.size != 2 && a.size != 4 && a.size != 8) abort();
     }
 
     Translation t;

@@ -250,6 +250,32 @@ TEST(X86Emulator, RefusalsChangeNoRegister) {
     EXPECT_EQ(memcmp(&r, &before, sizeof r), 0);
 }
 
+TEST(X86Emulator, MemoryAccessOfEachForm) {
+    auto access = [](std::vector<uint8_t> bytes) {
+        Instruction insn;
+        EXPECT_EQ(decode(bytes.data(), bytes.size(), Mode::Bits64, insn), Status::Ok);
+        return memory_access(insn);
+    };
+    MemoryAccess readl = access({0x8b, 0x00});
+    EXPECT_EQ(readl.size, 4u);
+    EXPECT_TRUE(readl.read);
+    EXPECT_FALSE(readl.write);
+    MemoryAccess writeb = access({0x88, 0x08});
+    EXPECT_EQ(writeb.size, 1u);
+    EXPECT_FALSE(writeb.read);
+    EXPECT_TRUE(writeb.write);
+    EXPECT_EQ(access({0x0f, 0xb7, 0x00}).size, 2u) << "MOVZX reads its source's size";
+    MemoryAccess add = access({0x48, 0x01, 0x08});
+    EXPECT_TRUE(add.read && add.write);
+    EXPECT_EQ(add.size, 8u);
+    EXPECT_FALSE(access({0x39, 0x08}).write) << "CMP";
+    EXPECT_FALSE(access({0x03, 0x08}).write) << "ADD into a register";
+    EXPECT_TRUE(access({0x87, 0x08}).write) << "XCHG";
+    EXPECT_TRUE(access({0xab}).write) << "STOS";
+    EXPECT_EQ(access({0x89, 0xc1}).size, 0u) << "no memory operand";
+    EXPECT_EQ(access({0xa5}).size, 0u) << "MOVS";
+}
+
 TEST(X86Emulator, EffectiveAddress) {
     Registers r = sample_registers();
     Instruction insn;

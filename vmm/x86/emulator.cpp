@@ -195,6 +195,26 @@ Status emulate(const Instruction& insn, Mode mode, uint64_t gpa, Registers& regs
     return Status::Ok;
 }
 
+MemoryAccess memory_access(const Instruction& insn) {
+    if (!insn.has_memory || !valid_size(insn.operand_size)) return {};
+    unsigned size = insn.operand_size;
+    switch (insn.op) {
+    case Operation::Mov:
+        return insn.form == Form::GE ? MemoryAccess{size, true, false} : MemoryAccess{size, false, true};
+    case Operation::Movzx:
+    case Operation::Movsx:
+    case Operation::Movsxd: return {insn.source_size, true, false};
+    case Operation::Cmp:
+    case Operation::Test:
+    case Operation::Bt: return {size, true, false};
+    case Operation::Xchg: return {size, true, true};
+    case Operation::Stos: return {size, false, true};
+    default:
+        if (!is_alu(insn.op)) return {};
+        return {size, true, insn.form != Form::GE};
+    }
+}
+
 uint64_t effective_address(const Instruction& insn, const Registers& regs) {
     const Memory& m = insn.memory;
     uint64_t ea = uint64_t(m.displacement);

@@ -33,6 +33,16 @@ struct Mmio {
 // may have seen a read of a read-modify-write whose write it refused).
 Status emulate(const Instruction& insn, Mode mode, uint64_t gpa, Registers& regs, Mmio mmio);
 
+// What an instruction does to its memory operand, for checking it against
+// the nested page fault before emulating: a write fault on an instruction
+// that only reads means the guest changed the code since the exit.
+struct MemoryAccess {
+    unsigned size = 0;  // 0: no memory operand the emulator executes
+    bool read = false;
+    bool write = false;
+};
+MemoryAccess memory_access(const Instruction& insn);
+
 // The memory operand's offset in its segment (base + index * scale +
 // displacement, RIP-relative from the next instruction), wrapped to the
 // address size: what a VMM checks the fault against or translates.
