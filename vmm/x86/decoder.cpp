@@ -261,6 +261,59 @@ bool take_prefix(uint8_t b, Mode mode, Instruction& insn) {
     return true;
 }
 
+// The operands ModRM names, or those the opcode implies (a moffs, B0-BF's
+// register, STOS's ES:rDI). False: the bytes ran out (`c.failure`).
+bool operands(Cursor& c, Mode mode, const Spec& s, bool two_byte, uint8_t opcode, uint8_t modrm, Instruction& insn) {
+    uint8_t rex = insn.rex;
+    if (s.modrm && insn.form != Form::None) {
+        uint8_t mod = modrm >> 6, reg = uint8_t((modrm >> 3 & 7) | (rex & REX_R ? 8 : 0));
+        uint8_t rm = modrm & 7;
+        bool e_byte = s.byte || insn.source_size == 1;
+        if (insn.form == Form::EG || insn.form == Form::GE) insn.reg = general_register(reg, s.byte, rex);
+        if (mod == 3) {
+            insn.rm = general_register(uint8_t(rm | (rex & REX_B ? 8 : 0)), e_byte, rex);
+        } else {
+            insn.has_memory = true;
+            bool ok = insn.address_size == 2 ? address16(c, mod, rm, insn.memory)
+                                             : address32(c, mode, mod, rm, rex, insn.memory);
+            if (!ok) return false;
+        }
+    } else if (opcode >= 0xa0 && opcode <= 0xa3 && !two_byte) {
+        // moffs: an absolute offset as wide as the address size.
+        uint64_t offset;
+        if (!c.value(insn.address_size, false, offset)) return false;
+        insn.has_memory = true;
+        insn.memory.displacement = int64_t(offset);
+        insn.reg = {0, false};
+    } else if (insn.form == Form::GI) {
+        uint8_t number = opcode >= 0xb0 && opcode <= 0xbf ? uint8_t((opcode & 7) | (rex & REX_B ? 8 : 0)) : 0;
+        insn.reg = general_register(number, s.byte, rex);
+    } else if (s.op == Operation::Stos) {
+        insn.has_memory = true;  // ES:rDI, which no prefix overrides
+        insn.memory.base = 7;
+        insn.memory.segment = Segment::Es;
+        return true;
+    }
+    if (insn.has_memory) {
+        bool honoured = mode != Mode::Bits64 || insn.segment_override == Segment::Fs ||
+                        insn.segment_override == Segment::Gs;  // 64-bit mode ignores ES, CS, SS, DS
+        if (insn.segment_override != Segment::None && honoured) insn.memory.segment = insn.segment_override;
+    }
+    return true;
+}
+
+bool immediate(Cursor& c, Imm kind, unsigned operand_size, uint64_t& imm) {
+    imm = 0;
+    switch (kind) {
+    case Imm::None: return true;
+    case Imm::Byte: return c.value(1, true, imm);
+    case Imm::Port: return c.value(1, false, imm);
+    case Imm::Z: return c.value(operand_size == 2 ? 2 : 4, true, imm);
+    case Imm::V: return c.value(operand_size, true, imm);
+    }
+    return true;
+}
+
 }  // namespace
 
 Mode mode_of(const abi::VcpuState& s) {
@@ -312,62 +365,13 @@ Status decode(const uint8_t* bytes, size_t available, Mode mode, Instruction& ou
     case Operation::Movzx:
     case Operation::Movsx: insn.source_size = s.source_size; break;
     case Operation::Movsxd: insn.source_size = osize == 8 ? 4 : osize; break;
-    case Operation::Invlpg: insn.operand_size = 0; break;
     default:
-        if (is_intercepted(s.op)) insn.operand_size = 0;
+        if (is_intercepted(s.op)) insn.operand_size = 0;  // no data operand (INVLPG's is an address)
         break;
     }
 
-    if (s.modrm && insn.form != Form::None) {
-        uint8_t mod = modrm >> 6, reg = uint8_t((modrm >> 3 & 7) | (rex & REX_R ? 8 : 0));
-        uint8_t rm = modrm & 7;
-        bool e_byte = s.byte || insn.source_size == 1;
-        if (insn.form == Form::EG || insn.form == Form::GE) insn.reg = general_register(reg, s.byte, rex);
-        if (mod == 3) {
-            insn.rm = general_register(uint8_t(rm | (rex & REX_B ? 8 : 0)), e_byte, rex);
-        } else {
-            insn.has_memory = true;
-            bool ok = asize == 2 ? address16(c, mod, rm, insn.memory) : address32(c, mode, mod, rm, rex, insn.memory);
-            if (!ok) return c.failure;
-        }
-    } else if (opcode >= 0xa0 && opcode <= 0xa3 && !two_byte) {
-        // moffs: an absolute offset as wide as the address size.
-        uint64_t offset;
-        if (!c.value(asize, false, offset)) return c.failure;
-        insn.has_memory = true;
-        insn.memory.displacement = int64_t(offset);
-        insn.reg = {0, false};
-    } else if (insn.form == Form::GI) {
-        uint8_t number = opcode >= 0xb0 && opcode <= 0xbf ? uint8_t((opcode & 7) | (rex & REX_B ? 8 : 0)) : 0;
-        insn.reg = general_register(number, s.byte, rex);
-    } else if (s.op == Operation::Stos) {
-        insn.has_memory = true;  // ES:rDI, which no prefix overrides
-        insn.memory.base = 7;
-        insn.memory.segment = Segment::Es;
-    }
-    if (insn.has_memory && s.op != Operation::Stos) {
-        bool honoured = mode != Mode::Bits64 || insn.segment_override == Segment::Fs ||
-                        insn.segment_override == Segment::Gs;  // 64-bit mode ignores ES, CS, SS, DS
-        if (insn.segment_override != Segment::None && honoured) insn.memory.segment = insn.segment_override;
-    }
-
-    uint64_t imm = 0;
-    switch (s.imm) {
-    case Imm::None: break;
-    case Imm::Byte:
-        if (!c.value(1, true, imm)) return c.failure;
-        break;
-    case Imm::Port:
-        if (!c.value(1, false, imm)) return c.failure;
-        break;
-    case Imm::Z:
-        if (!c.value(insn.operand_size == 2 ? 2 : 4, true, imm)) return c.failure;
-        break;
-    case Imm::V:
-        if (!c.value(insn.operand_size, true, imm)) return c.failure;
-        break;
-    }
-    insn.immediate = imm;
+    if (!operands(c, mode, s, two_byte, opcode, modrm, insn) || !immediate(c, s.imm, insn.operand_size, insn.immediate))
+        return c.failure;
 
     // LOCK is #UD except on a read-modify-write of memory.
     bool read_modify_write = insn.form == Form::EG || insn.form == Form::EI;
