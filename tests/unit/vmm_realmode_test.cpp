@@ -8,10 +8,9 @@
 
 #include "vmm/realmode/cpuid_view.hpp"
 #include "vmm/realmode/guest_console.hpp"
-#include "vmm/realmode/insn_length.hpp"
+#include "vmm/x86/decoder.hpp"
 
 using keel::vmm::CpuidRegs;
-using keel::vmm::exit_instruction_length;
 using keel::vmm::guest_cpuid;
 using keel::vmm::GuestConsole;
 
@@ -123,7 +122,14 @@ TEST(CpuidView, WhatIsNotHiddenPassesThrough) {
     EXPECT_EQ(other.eax | other.ebx | other.ecx | other.edx, 0u) << "another hypervisor's leaves are not ours";
 }
 
-unsigned length_of(std::vector<uint8_t> bytes) { return exit_instruction_length(bytes.data(), bytes.size()); }
+// What exits.cpp's advance() moves RIP by: the decoded length of an
+// intercepted instruction, 0 for anything else.
+unsigned length_of(std::vector<uint8_t> bytes) {
+    namespace x86 = keel::vmm::x86;
+    x86::Instruction insn;
+    if (x86::decode(bytes.data(), bytes.size(), x86::Mode::Bits16, insn) != keel::Status::Ok) return 0;
+    return x86::is_intercepted(insn.op) ? insn.length : 0;
+}
 
 TEST(InstructionLength, DecodesTheInstructionsWhoseExitsTheVmmCompletes) {
     EXPECT_EQ(length_of({0x0f, 0xa2}), 2u) << "CPUID";

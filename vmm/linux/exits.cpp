@@ -3,10 +3,11 @@
 #include "lib/xcr0.hpp"
 #include "vmm/linux/boot_protocol.hpp"
 #include "vmm/linux/linux_vm.hpp"
-#include "vmm/realmode/insn_length.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
 #include "vmm/runtime/tsc.hpp"
+#include "vmm/x86/decoder.hpp"
+#include "vmm/x86/guest_walk.hpp"
 
 namespace keel::vmm::linux_vm {
 namespace {
@@ -42,40 +43,27 @@ uint8_t* guest_ram(uint64_t gpa) { return reinterpret_cast<uint8_t*>(GUEST_WINDO
 
 void emit_line(const char* line, size_t n, void*) { user::console::print("guest: %.*s\n", int(n), line); }
 
-// A guest-linear address as guest-physical, through the guest's own page
-// tables (4-level or none); ~0 if not mapped.
-uint64_t linear_to_physical(const Vm& vm, const abi::VcpuState& s, uint64_t linear) {
-    if (!(s.cr0 & CR0_PG)) return linear & 0xffffffff;
-    if (!(s.efer & EFER_LMA)) return ~uint64_t(0);
-    uint64_t table = s.cr3 & 0x000ffffffffff000;
-    for (int level = 3; level >= 0; --level) {
-        uint64_t index = linear >> (12 + 9 * level) & 0x1ff;
-        if (table + index * 8 + 8 > vm.start->guest_ram_bytes) return ~uint64_t(0);
-        uint64_t e = *reinterpret_cast<const uint64_t*>(guest_ram(table + index * 8));
-        if (!(e & 1)) return ~uint64_t(0);
-        uint64_t frame = e & 0x000ffffffffff000;
-        if (level > 0 && level < 3 && (e & 0x80)) {
-            uint64_t size = uint64_t(1) << (12 + 9 * level);
-            return (frame & ~(size - 1)) | (linear & (size - 1));
-        }
-        table = frame;
-    }
-    return table | (linear & (PAGE - 1));
+// The guest's page-table entries, for the walker: eight bytes of its RAM.
+bool read_guest_ram(void* ctx, uint64_t gpa, uint64_t& value) {
+    const Vm& vm = *static_cast<const Vm*>(ctx);
+    if (gpa > vm.start->guest_ram_bytes - 8) return false;
+    value = *reinterpret_cast<const uint64_t*>(guest_ram(gpa));
+    return true;
 }
 
 // Moves RIP past the instruction that exited: the length the hardware
-// reported, else decoded from guest memory. STOP if neither works.
+// reported, else decoded from the guest's memory through its own page
+// tables, for an instruction that exits. STOP if neither works.
 uint64_t advance(Vm& vm, abi::VcpuState& s) {
     uint64_t length = s.instruction_length;
     if (!length) {
         uint8_t bytes[15];
         size_t got = 0;
-        for (; got < sizeof bytes; ++got) {
-            uint64_t pa = linear_to_physical(vm, s, s.cs.base + s.rip + got);
-            if (pa >= vm.start->guest_ram_bytes) break;
-            bytes[got] = *guest_ram(pa);
-        }
-        length = exit_instruction_length(bytes, got);
+        x86::Instruction insn;
+        if (x86::fetch_instruction(x86::paging_of(s), x86::code_address(s), {read_guest_ram, &vm}, bytes, got) ==
+                Status::Ok &&
+            x86::decode(bytes, got, x86::mode_of(s), insn) == Status::Ok && x86::is_intercepted(insn.op))
+            length = insn.length;
     }
     if (!length) {
         vm.why = "the exiting instruction could not be decoded";

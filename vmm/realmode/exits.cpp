@@ -4,9 +4,9 @@
 #include "abi/mtd.hpp"
 #include "lib/xcr0.hpp"
 #include "vmm/realmode/cpuid_view.hpp"
-#include "vmm/realmode/insn_length.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
+#include "vmm/x86/decoder.hpp"
 
 namespace keel::vmm {
 namespace {
@@ -46,8 +46,11 @@ void emit_line(const char* line, size_t n, void*) { user::console::print("guest:
 uint64_t advance(Vm& vm, abi::VcpuState& s) {
     uint64_t length = s.instruction_length;
     uint64_t at = s.cs.base + s.rip;
-    if (!length && at < vm.start->guest_ram_bytes)
-        length = exit_instruction_length(guest_ram(at), vm.start->guest_ram_bytes - at);
+    x86::Instruction insn;
+    if (!length && at < vm.start->guest_ram_bytes &&
+        x86::decode(guest_ram(at), vm.start->guest_ram_bytes - at, x86::mode_of(s), insn) == keel::Status::Ok &&
+        x86::is_intercepted(insn.op))
+        length = insn.length;
     if (!length) {
         vm.why = "the exiting instruction could not be decoded";
         return STOP;

@@ -38,10 +38,11 @@ bool ok(const char* what, abi::Status s) {
 }
 
 // What each exit portal receives (the least its handler reads); the reply
-// names what it changed. CS comes along for decoding the instruction where
-// the hardware does not report its length.
+// names what it changed. CS, the control registers and RFLAGS come along
+// for decoding the instruction where the hardware does not report its
+// length: they set the default operand and address size (x86::mode_of).
 uint64_t portal_mtd(VcpuEvent e) {
-    constexpr uint64_t DECODE = mtd::RIP_LEN | mtd::CS_SS;
+    constexpr uint64_t DECODE = mtd::RIP_LEN | mtd::CS_SS | mtd::CR | mtd::RFLAGS;
     switch (e) {
     case VcpuEvent::Startup: return 0;
     case VcpuEvent::Cpuid:
