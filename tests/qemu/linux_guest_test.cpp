@@ -64,3 +64,65 @@ TEST_F(LinuxGuest, ItRunsItsInitramfsToTheMarkerAndHalts) {
 }
 
 }  // namespace
+
+namespace {
+
+using keel::test::boot_to_end;
+using keel::test::iso_path;
+using keel::test::QemuConfig;
+
+Boot boot_with(const std::string& iso, unsigned cpus, unsigned memory_mib) {
+    QemuConfig c;
+    c.iso = iso_path(iso);
+    c.cpus = cpus;
+    c.memory_mib = memory_mib;
+    return boot_to_end(std::move(c), std::chrono::seconds(300));
+}
+
+// Three Linux guests, each in its own VMM PD with its own RAM, on two CPUs
+// (two of them share CPU 0): all three reach their own marker.
+TEST(LinuxGuests, ThreeAtOnceEachReachesItsOwnMarker) {
+    Boot b = boot_with("keel-linux-three.iso", 2, 1024);
+    for (const char* vm : {"lin1", "lin2", "lin3"}) {
+        std::string name(vm);
+        EXPECT_TRUE(has(b.serial, "[" + name + "] guest: KEEL-LINUX-GUEST-" + name + " cpus=1")) << name << b.serial;
+        EXPECT_TRUE(has(b.serial, "[" + name + "] vm: guest stopped on HLT")) << name << b.serial;
+        // No guest prints another's marker: each has its own initramfs.
+        for (const char* other : {"lin1", "lin2", "lin3"})
+            if (std::string(other) != name) {
+                EXPECT_FALSE(has(b.serial, "[" + name + "] guest: KEEL-LINUX-GUEST-" + other)) << b.serial;
+            }
+    }
+    EXPECT_TRUE(has(b.serial, "[root] root: 3 of 3 VMs passed")) << b.serial;
+    EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
+    EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;
+}
+
+// A hostile guest on the same CPU as a Linux guest: what it reads from TPM
+// localities 1 and 4 and from beyond its RAM is all ones (nothing answers:
+// it never reaches the host's TPM or memory); its triple fault ends its VM
+// alone; the Linux guest boots on and the host stays healthy.
+class HostileLinuxGuest : public testing::Test {
+protected:
+    static void SetUpTestSuite() { b = new Boot(boot_with("keel-linux-hostile.iso", 1, 512)); }
+    static void TearDownTestSuite() { delete b; }
+    static Boot* b;
+};
+Boot* HostileLinuxGuest::b = nullptr;
+
+TEST_F(HostileLinuxGuest, GetsNothingFromTheTpmOrBeyondItsRam) {
+    EXPECT_TRUE(has(b->serial, "[evil] guest: HOSTILE tpm1=ff tpm4=ffffffff beyond=ffffffff")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[evil] vm: device accesses 6")) << b->serial;
+}
+
+TEST_F(HostileLinuxGuest, ItsTripleFaultEndsOnlyItsVm) {
+    EXPECT_TRUE(std::regex_search(
+        b->serial, std::regex(R"(\[evil\] vm: guest stopped on SHUTDOWN at rip 0x[0-9a-f]+ \(it triple-faulted\))")))
+        << b->serial;
+    EXPECT_TRUE(has(b->serial, "[lin1] guest: KEEL-LINUX-GUEST-lin1 cpus=1")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: 1 of 2 VMs passed")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: the kernel says it is healthy")) << b->serial;
+    EXPECT_FALSE(has(b->serial, "KEEL EXCEPTION")) << b->serial;
+}
+
+}  // namespace

@@ -7,6 +7,7 @@
 #include "vmm/runtime/hypercall.hpp"
 #include "vmm/runtime/tsc.hpp"
 #include "vmm/x86/decoder.hpp"
+#include "vmm/x86/emulator.hpp"
 #include "vmm/x86/guest_walk.hpp"
 
 namespace keel::vmm::linux_vm {
@@ -207,10 +208,42 @@ uint64_t on_xsetbv(Vm& vm, abi::VcpuState& s) {
     return rip | mtd::XCR0;
 }
 
+// Guest-physical addresses outside its RAM with no device model behind
+// them (the TPM, the APICs, anything else of the host's) behave as an empty
+// bus: reads give all ones, writes vanish. The guest never reaches the
+// host's device; it learns only that nothing answers.
+bool no_device(void*, uint64_t, unsigned size, bool write, uint64_t& value) {
+    if (!write) value = size == 8 ? ~uint64_t(0) : (uint64_t(1) << (8 * size)) - 1;
+    return true;
+}
+
+// A nested page fault is an access outside the guest's RAM (all of which
+// is mapped from the start): the instruction is decoded and emulated
+// against the device at that address, then skipped.
 uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
-    user::console::print("vmm: guest access to guest-physical 0x%lx at rip 0x%lx: no device there\n", s.qual[1], s.rip);
-    vm.why = "an access outside its RAM";
-    return STOP;
+    const uint64_t gpa = s.qual[1];
+    if (gpa < vm.start->guest_ram_bytes) {
+        user::console::print("vmm: nested page fault at 0x%lx inside the guest's RAM (access %lx)\n", gpa, s.qual[0]);
+        vm.why = "a fault in its own RAM";
+        return STOP;
+    }
+    uint8_t bytes[15];
+    size_t got = 0;
+    x86::Instruction insn;
+    x86::Registers regs = x86::registers_of(s);
+    const x86::Mode mode = x86::mode_of(s);
+    if (x86::fetch_instruction(x86::paging_of(s), x86::code_address(s), {read_guest_ram, &vm}, bytes, got) !=
+            Status::Ok ||
+        x86::decode(bytes, got, mode, insn) != Status::Ok ||
+        x86::emulate(insn, mode, gpa, regs, {no_device, &vm}) != Status::Ok) {
+        user::console::print("vmm: the guest's access to 0x%lx at rip 0x%lx is not an instruction this VMM emulates\n",
+                             gpa, s.rip);
+        vm.why = "an access to device memory it cannot emulate";
+        return STOP;
+    }
+    ++vm.device_accesses;
+    x86::store_registers(regs, s);
+    return mtd::GPR_ACDB | mtd::GPR_BSD | mtd::GPR_R8_R15 | mtd::RSP | mtd::RIP_LEN | mtd::RFLAGS;
 }
 
 uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
@@ -335,6 +368,7 @@ bool report_vm(Vm& vm) {
     vm.console.flush(emit_line, nullptr);
     for (uint8_t e = 1; e < abi::VCPU_EVENT_COUNT; ++e)
         if (vm.exits[e]) user::console::print("vm: exits %-8s %lu\n", event_name(VcpuEvent(e)), vm.exits[e]);
+    if (vm.device_accesses) user::console::print("vm: device accesses %lu\n", vm.device_accesses);
     user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)\n", event_name(vm.last), vm.last_rip, vm.why);
     return vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF);
 }
