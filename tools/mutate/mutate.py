@@ -40,7 +40,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 MUTATIONS = REPO / "tests" / "mutations"
-AREAS = ("verifier", "parsers", "enrolment", "slb", "kernel")
+AREAS = ("verifier", "parsers", "enrolment", "slb", "kernel", "vmm")
 FIELDS = {"id", "area", "file", "original", "replacement", "tests", "targets", "qemu", "why", "also"}
 EDIT_FIELDS = {"file", "original", "replacement"}
 

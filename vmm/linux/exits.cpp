@@ -232,9 +232,13 @@ uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
     x86::Instruction insn;
     x86::Registers regs = x86::registers_of(s);
     const x86::Mode mode = x86::mode_of(s);
+    // The bytes are read after the fault: the instruction must be one that
+    // accesses memory the way the fault says (a write only if it writes).
+    const bool write = s.qual[0] >> 1 & 1;
     if (x86::fetch_instruction(x86::paging_of(s), x86::code_address(s), {read_guest_ram, &vm}, bytes, got) !=
             Status::Ok ||
-        x86::decode(bytes, got, mode, insn) != Status::Ok ||
+        x86::decode(bytes, got, mode, insn) != Status::Ok || !x86::memory_access(insn).size ||
+        (write && !x86::memory_access(insn).write) ||
         x86::emulate(insn, mode, gpa, regs, {no_device, &vm}) != Status::Ok) {
         user::console::print("vmm: the guest's access to 0x%lx at rip 0x%lx is not an instruction this VMM emulates\n",
                              gpa, s.rip);
