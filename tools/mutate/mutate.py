@@ -192,7 +192,9 @@ class Harness:
         changed = sync_tree(REPO, self.src)
         self.say(f"mutate: scratch tree {self.src} ({changed} files copied or updated), build {self.build}, "
                  f"log {self.log}")
-        if not (self.build / "CMakeCache.txt").exists():
+        # Configured again whenever the sources changed: a target added
+        # since the last run is otherwise unknown to the scratch build.
+        if changed or not (self.build / "CMakeCache.txt").exists():
             testdata = (REPO / ".." / "shared" / "testdata").resolve()
             with self.lock.held():
                 if run(["cmake", "-S", str(self.src), "-B", str(self.build),
