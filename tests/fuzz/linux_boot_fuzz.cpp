@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     vmm::boot::MemoryRange map[8];
     size_t n = vmm::boot::guest_memory_map(ram, map, 8);
     std::vector<uint8_t> zero_page(vmm::boot::BOOT_PARAMS_SIZE + 64, 0xa5);
-    (void)vmm::boot::write_boot_params(zero_page.data(), image.data(), k, plan, size % 4096, map, n);
+    (void)vmm::boot::write_boot_params(zero_page.data(), image.data(), k, plan, size % 4096, map, n, 0xe0000);
     for (size_t i = vmm::boot::BOOT_PARAMS_SIZE; i < zero_page.size(); ++i)
         if (zero_page[i] != 0xa5) abort();
     return 0;

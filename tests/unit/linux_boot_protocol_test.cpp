@@ -74,7 +74,7 @@ TEST(BootProtocol, TheZeroPageCarriesTheHeaderCommandLineInitrdAndMap) {
     MemoryRange map[8];
     size_t n = guest_memory_map(ram, map, 8);
     std::vector<uint8_t> zp(BOOT_PARAMS_SIZE, 0xcc);
-    ASSERT_EQ(write_boot_params(zp.data(), image.data(), k, plan, 20, map, n), Status::Ok);
+    ASSERT_EQ(write_boot_params(zp.data(), image.data(), k, plan, 20, map, n, 0xe0000), Status::Ok);
     // The setup header as in the image, then what a loader sets.
     EXPECT_EQ(get<uint32_t>(zp.data(), 0x202), 0x53726448u);
     EXPECT_EQ(get<uint16_t>(zp.data(), 0x206), k.protocol);
@@ -83,9 +83,10 @@ TEST(BootProtocol, TheZeroPageCarriesTheHeaderCommandLineInitrdAndMap) {
     EXPECT_EQ(get<uint32_t>(zp.data(), 0x218), ram - 0x200000);
     EXPECT_EQ(get<uint32_t>(zp.data(), 0x21c), 0x123456u);
     EXPECT_EQ(get<uint32_t>(zp.data(), 0x0c0), 0u);
+    EXPECT_EQ(get<uint64_t>(zp.data(), 0x070), 0xe0000u) << "acpi_rsdp_addr";
     // Nothing past the header but the memory map; no video, no EFI.
     for (size_t i = 0; i < 0x1e8; ++i) {
-        if (i < 0x0c0 || i >= 0x0cc) { EXPECT_EQ(zp[i], 0) << "offset " << i; }
+        if ((i < 0x0c0 || i >= 0x0cc) && (i < 0x070 || i >= 0x078)) { EXPECT_EQ(zp[i], 0) << "offset " << i; }
     }
     ASSERT_EQ(zp[0x1e8], n);
     EXPECT_EQ(get<uint64_t>(zp.data(), 0x2d0), 0u);
@@ -167,8 +168,8 @@ TEST(BootProtocol, ACommandLineLongerThanTheKernelReadsIsRefusedNotCut) {
     ASSERT_EQ(parse(b, k), Status::Ok);
     LoadPlan plan{};
     std::vector<uint8_t> zp(BOOT_PARAMS_SIZE);
-    EXPECT_EQ(write_boot_params(zp.data(), b.data(), k, plan, 100, nullptr, 0), Status::Ok);
-    EXPECT_EQ(write_boot_params(zp.data(), b.data(), k, plan, 101, nullptr, 0), Status::Truncated);
+    EXPECT_EQ(write_boot_params(zp.data(), b.data(), k, plan, 100, nullptr, 0, 0), Status::Ok);
+    EXPECT_EQ(write_boot_params(zp.data(), b.data(), k, plan, 101, nullptr, 0, 0), Status::Truncated);
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ constexpr size_t SETUP_SECTS = 0x1f1, SYSSIZE = 0x1f4, BOOT_FLAG = 0x1fe, JUMP =
                  TYPE_OF_LOADER = 0x210, LOADFLAGS = 0x211, RAMDISK_IMAGE = 0x218, RAMDISK_SIZE = 0x21c,
                  CMD_LINE_PTR = 0x228, INITRD_ADDR_MAX = 0x22c, XLOADFLAGS = 0x236, CMDLINE_SIZE = 0x238,
                  PREF_ADDRESS = 0x258, INIT_SIZE = 0x260;
-constexpr size_t EXT_RAMDISK_IMAGE = 0x0c0, EXT_RAMDISK_SIZE = 0x0c4, E820_ENTRIES = 0x1e8, E820_TABLE = 0x2d0;
+constexpr size_t ACPI_RSDP_ADDR = 0x070, EXT_RAMDISK_IMAGE = 0x0c0, EXT_RAMDISK_SIZE = 0x0c4, E820_ENTRIES = 0x1e8,
+                 E820_TABLE = 0x2d0;
 constexpr size_t E820_MAX = 128, E820_ENTRY_BYTES = 20;
 constexpr uint32_t HDRS = 0x53726448;  // "HdrS"
 constexpr uint8_t LOADED_HIGH = 1;  // a bzImage: its kernel runs from 1 MiB
@@ -101,7 +102,7 @@ size_t guest_memory_map(uint64_t ram_bytes, MemoryRange* out, size_t max) {
 }
 
 Status write_boot_params(uint8_t* zp, const uint8_t* image, const KernelImage& k, const LoadPlan& plan,
-                         uint64_t command_line_bytes, const MemoryRange* map, size_t map_count) {
+                         uint64_t command_line_bytes, const MemoryRange* map, size_t map_count, uint64_t rsdp_gpa) {
     if (command_line_bytes > k.cmdline_size || command_line_bytes >= CMDLINE_MAX || map_count > E820_MAX)
         return Status::Truncated;
     for (size_t i = 0; i < BOOT_PARAMS_SIZE; ++i) zp[i] = 0;
@@ -112,6 +113,7 @@ Status write_boot_params(uint8_t* zp, const uint8_t* image, const KernelImage& k
     put(zp, RAMDISK_SIZE, 4, plan.initrd_bytes);
     put(zp, EXT_RAMDISK_IMAGE, 4, plan.initrd_gpa >> 32);
     put(zp, EXT_RAMDISK_SIZE, 4, plan.initrd_bytes >> 32);
+    put(zp, ACPI_RSDP_ADDR, 8, rsdp_gpa);
     zp[E820_ENTRIES] = uint8_t(map_count);
     for (size_t i = 0; i < map_count; ++i) {
         size_t at = E820_TABLE + i * E820_ENTRY_BYTES;

@@ -58,9 +58,9 @@ Status plan_load(const KernelImage& k, uint64_t ram_bytes, uint64_t initrd_gpa, 
 size_t guest_memory_map(uint64_t ram_bytes, MemoryRange* out, size_t max);
 
 // The zero page: the image's setup header, then what a boot loader fills
-// in (loader type, command line, initrd, the memory map; no video).
-// `command_line_bytes` excludes the NUL.
+// in (loader type, command line, initrd, the memory map, where the ACPI
+// tables are (0: none); no video). `command_line_bytes` excludes the NUL.
 Status write_boot_params(uint8_t* zero_page, const uint8_t* image, const KernelImage& k, const LoadPlan& plan,
-                         uint64_t command_line_bytes, const MemoryRange* map, size_t map_count);
+                         uint64_t command_line_bytes, const MemoryRange* map, size_t map_count, uint64_t rsdp_gpa);
 
 }  // namespace keel::vmm::boot

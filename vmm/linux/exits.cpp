@@ -1,6 +1,7 @@
 #include "abi/hypercall.hpp"
 #include "abi/mtd.hpp"
 #include "lib/xcr0.hpp"
+#include "vmm/linux/acpi_tables.hpp"
 #include "vmm/linux/boot_protocol.hpp"
 #include "vmm/linux/linux_vm.hpp"
 #include "vmm/runtime/console.hpp"
@@ -121,6 +122,10 @@ uint64_t on_io(Vm& vm, abi::VcpuState& s) {
         the_pc().write(port, size, uint32_t(s.rax & io_mask(size)), now_ns(vm));
     if (vm.reset_requested) {
         vm.why = "it reset the machine (8042)";
+        return STOP;
+    }
+    if (vm.powered_off) {
+        vm.why = "it powered off (ACPI S5)";
         return STOP;
     }
     uint64_t rip = advance(vm, s);
@@ -297,6 +302,7 @@ PcPlatform& the_pc() { return *vm_storage.pc; }
 
 void com1_out(uint8_t byte, void* ctx) { static_cast<Vm*>(ctx)->console.put(byte, emit_line, nullptr); }
 void reset_line(void* ctx) { static_cast<Vm*>(ctx)->reset_requested = true; }
+void acpi_power_off(void* ctx) { static_cast<Vm*>(ctx)->powered_off = true; }
 
 uint64_t now_ns(const Vm& vm) {
     uint64_t khz = vm.start->tsc_khz ? vm.start->tsc_khz : 1000000;
@@ -342,7 +348,9 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
     while (cmdline_bytes + 1 < sizeof start.command_line && start.command_line[cmdline_bytes]) ++cmdline_bytes;
     boot::MemoryRange map[8];
     size_t map_count = boot::guest_memory_map(ram, map, 8);
-    if (write_boot_params(guest_ram(boot::BOOT_PARAMS_GPA), image, k, plan, cmdline_bytes, map, map_count) !=
+    const uint64_t rsdp =
+        acpi::build_tables(guest_ram(boot::BIOS_AREA), boot::KERNEL_GPA - boot::BIOS_AREA, boot::BIOS_AREA);
+    if (write_boot_params(guest_ram(boot::BOOT_PARAMS_GPA), image, k, plan, cmdline_bytes, map, map_count, rsdp) !=
         Status::Ok) {
         user::console::print("vmm: the command line is longer than the kernel reads (%u bytes)\n", k.cmdline_size);
         return false;
@@ -374,7 +382,8 @@ bool report_vm(Vm& vm) {
         if (vm.exits[e]) user::console::print("vm: exits %-8s %lu\n", event_name(VcpuEvent(e)), vm.exits[e]);
     if (vm.device_accesses) user::console::print("vm: device accesses %lu\n", vm.device_accesses);
     user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)\n", event_name(vm.last), vm.last_rip, vm.why);
-    return vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF);
+    // A guest passes when it ended as Linux ends: powered off, or halted.
+    return vm.powered_off || (vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF));
 }
 
 extern "C" [[noreturn]] void exit_entry(uint64_t event) {

@@ -40,6 +40,7 @@ struct Vm {
     bool timed_out;
     bool handler_prints;
     bool reset_requested;  // by the 8042's reset line
+    bool powered_off;  // by ACPI: PM1 control with SLP_EN and the S5 type
     // What the main thread sleeps until (TSC; 0: no deadline): the handler
     // wakes it when the platform's next event comes earlier.
     volatile uint64_t main_sleeps_until;
@@ -60,6 +61,7 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
 // 8042's reset line.
 void com1_out(uint8_t byte, void* ctx);
 void reset_line(void* ctx);
+void acpi_power_off(void* ctx);
 bool report_vm(Vm& vm);
 
 extern "C" [[noreturn]] void exit_entry(uint64_t event);

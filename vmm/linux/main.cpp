@@ -142,7 +142,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     user::console::init(main_utcb, to_root);
     const auto& start = *reinterpret_cast<const VmmStart*>(START_PAGE);
     Vm& vm = the_vm();
-    PcPlatform pc(com1_out, reset_line, &vm);
+    PcPlatform pc(com1_out, reset_line, acpi_power_off, &vm);
     bool ready = start.magic == START_MAGIC && init_vm(vm, pc, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
     if (ready) {
         user::console::print("vmm: starting Linux guest %s on CPU %u\n", start.name, start.cpu);

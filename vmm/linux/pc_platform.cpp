@@ -15,6 +15,12 @@ bool PcPlatform::init(uint64_t ram_bytes) {
            bus_.add(0x40, 0x43, pit_io, this) && bus_.add(0x61, 0x61, pit_io, this) &&
            bus_.add(0x70, 0x71, rtc_io, this) && bus_.add(0x60, 0x60, i8042_io, this) &&
            bus_.add(0x64, 0x64, i8042_io, this) && bus_.add(0x80, 0x80, delay_io, this) &&
+           bus_.add(dev::AcpiPm::EVENT_BLOCK, dev::AcpiPm::EVENT_BLOCK + dev::AcpiPm::EVENT_LENGTH - 1, acpi_io,
+                    this) &&
+           bus_.add(dev::AcpiPm::CONTROL_BLOCK, dev::AcpiPm::CONTROL_BLOCK + dev::AcpiPm::CONTROL_LENGTH - 1, acpi_io,
+                    this) &&
+           bus_.add(dev::AcpiPm::TIMER_BLOCK, dev::AcpiPm::TIMER_BLOCK + dev::AcpiPm::TIMER_LENGTH - 1, acpi_io,
+                    this) &&
            bus_.add(0xcf8, 0xcfb, dev::PciHost::port_io, &pci_, false) &&
            bus_.add(0xcfc, 0xcff, dev::PciHost::port_io, &pci_, false) && pci_.add(host_bridge_.function());
 }
@@ -84,6 +90,15 @@ bool PcPlatform::i8042_io(void* ctx, uint16_t port, unsigned, bool write, uint32
         value = pc.i8042_.read(port);
     pc.pic_.set_irq(1, pc.i8042_.irq1_level());
     pc.pic_.set_irq(12, pc.i8042_.irq12_level());
+    return true;
+}
+
+bool PcPlatform::acpi_io(void* ctx, uint16_t port, unsigned, bool write, uint32_t& value) {
+    auto& pc = *static_cast<PcPlatform*>(ctx);
+    if (write)
+        pc.acpi_.write(port, uint8_t(value), pc.now_ns_);
+    else
+        value = pc.acpi_.read(port, pc.now_ns_);
     return true;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "vmm/devices/acpi_pm.hpp"
 #include "vmm/devices/cmos_rtc.hpp"
 #include "vmm/devices/i8042.hpp"
 #include "vmm/devices/pci_host.hpp"
@@ -20,9 +21,11 @@ class PcPlatform {
 public:
     using Transmit = dev::Uart16550::Transmit;
     using Reset = dev::I8042::Reset;
+    using PowerOff = dev::AcpiPm::PowerOff;
     static constexpr uint64_t NEVER = dev::Pit8254::NEVER;
 
-    PcPlatform(Transmit com1_out, Reset reset, void* ctx) : com1_(com1_out, ctx), rtc_(0), i8042_(reset, ctx) {}
+    PcPlatform(Transmit com1_out, Reset reset, PowerOff power_off, void* ctx)
+        : com1_(com1_out, ctx), rtc_(0), i8042_(reset, ctx), acpi_(power_off, ctx) {}
 
     // Before the guest runs: the wall clock, the RAM the CMOS reports, the
     // ports wired. False if the port table cannot hold them.
@@ -45,6 +48,7 @@ private:
     static bool rtc_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
     static bool i8042_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
     // Port 0x80 (POST codes, Linux's I/O delay): accepted, nothing behind it.
+    static bool acpi_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
     static bool delay_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
 
     dev::PortBus bus_;
@@ -53,6 +57,7 @@ private:
     dev::Pit8254 pit_;
     dev::CmosRtc rtc_;
     dev::I8042 i8042_;
+    dev::AcpiPm acpi_;
     dev::PciHost pci_;
     dev::PciHostBridge host_bridge_;
     uint64_t now_ns_ = 0;  // of the access being served

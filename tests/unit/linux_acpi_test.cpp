@@ -1,0 +1,87 @@
+// The ACPI tables the Linux VMM writes for its guest, read back the way an
+// OS finds them: RSDP, XSDT, FADT, FACS and DSDT, each checksummed.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "vmm/devices/acpi_pm.hpp"
+#include "vmm/linux/acpi_tables.hpp"
+
+namespace keel::vmm::acpi {
+namespace {
+
+constexpr uint64_t BASE = 0xe0000;
+
+template <typename T> T get(const std::vector<uint8_t>& b, uint64_t gpa) {
+    T v;
+    std::memcpy(&v, &b[gpa - BASE], sizeof v);
+    return v;
+}
+std::string text(const std::vector<uint8_t>& b, uint64_t gpa, size_t n) {
+    return {reinterpret_cast<const char*>(&b[gpa - BASE]), n};
+}
+// A table at `gpa` with its signature and a length that sums to zero.
+uint32_t table(const std::vector<uint8_t>& b, uint64_t gpa, const char* signature) {
+    EXPECT_EQ(text(b, gpa, 4), signature);
+    uint32_t length = get<uint32_t>(b, gpa + 4);
+    EXPECT_GE(length, 36u) << signature;
+    EXPECT_LE(gpa - BASE + length, b.size()) << signature;
+    EXPECT_EQ(checksum(&b[gpa - BASE], length), 0) << signature;
+    return length;
+}
+
+TEST(AcpiTables, AnOsFindsEveryTableFromTheRsdp) {
+    std::vector<uint8_t> area(0x20000, 0xcc);
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE);
+    ASSERT_EQ(rsdp, BASE);
+    EXPECT_EQ(rsdp % 16, 0u) << "Linux scans 16-byte boundaries";
+    EXPECT_EQ(text(area, rsdp, 8), "RSD PTR ");
+    EXPECT_EQ(checksum(&area[rsdp - BASE], 20), 0) << "ACPI 1.0 checksum";
+    EXPECT_EQ(area[rsdp - BASE + 15], 2) << "revision 2: the XSDT";
+    EXPECT_EQ(get<uint32_t>(area, rsdp + 20), 36u);
+    EXPECT_EQ(checksum(&area[rsdp - BASE], 36), 0) << "extended checksum";
+    uint64_t xsdt = get<uint64_t>(area, rsdp + 24);
+    uint32_t xsdt_length = table(area, xsdt, "XSDT");
+    ASSERT_EQ(xsdt_length, 36u + 8);
+    uint64_t fadt = get<uint64_t>(area, xsdt + 36);
+    EXPECT_EQ(table(area, fadt, "FACP"), 244u);
+    EXPECT_EQ(area[fadt - BASE + 8], 3) << "FADT revision 3: the X_ fields exist";
+
+    uint64_t facs = get<uint32_t>(area, fadt + 36), dsdt = get<uint32_t>(area, fadt + 40);
+    EXPECT_EQ(get<uint64_t>(area, fadt + 140), dsdt) << "X_DSDT agrees with DSDT";
+    EXPECT_EQ(text(area, facs, 4), "FACS");
+    EXPECT_EQ(get<uint32_t>(area, facs + 4), 64u);
+    EXPECT_EQ(facs % 64, 0u) << "the FACS is 64-byte aligned";
+    uint32_t dsdt_length = table(area, dsdt, "DSDT");
+    const uint8_t s5[] = {0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 5, 0x0a, 5, 0x00, 0x00};
+    ASSERT_EQ(dsdt_length, 36u + sizeof s5);
+    EXPECT_EQ(std::memcmp(&area[dsdt - BASE + 36], s5, sizeof s5), 0) << "Name (_S5, Package (4) {5, 5, 0, 0})";
+}
+
+TEST(AcpiTables, TheFadtPointsAtTheVmmsPowerManagementPorts) {
+    std::vector<uint8_t> area(TABLES_SIZE);
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE);
+    uint64_t fadt = get<uint64_t>(area, get<uint64_t>(area, rsdp + 24) + 36);
+    EXPECT_EQ(get<uint16_t>(area, fadt + 46), SCI_IRQ);
+    EXPECT_EQ(get<uint32_t>(area, fadt + 48), 0u) << "no SMI command port: always in ACPI mode";
+    EXPECT_EQ(get<uint32_t>(area, fadt + 56), dev::AcpiPm::EVENT_BLOCK);
+    EXPECT_EQ(get<uint32_t>(area, fadt + 64), dev::AcpiPm::CONTROL_BLOCK);
+    EXPECT_EQ(get<uint32_t>(area, fadt + 76), dev::AcpiPm::TIMER_BLOCK);
+    EXPECT_EQ(area[fadt - BASE + 88], dev::AcpiPm::EVENT_LENGTH);
+    EXPECT_EQ(area[fadt - BASE + 89], dev::AcpiPm::CONTROL_LENGTH);
+    EXPECT_EQ(area[fadt - BASE + 91], dev::AcpiPm::TIMER_LENGTH);
+    EXPECT_EQ(get<uint16_t>(area, fadt + 109), 3) << "legacy devices and an 8042";
+    EXPECT_EQ(area[fadt - BASE + 108], 0x32) << "the CMOS century byte";
+}
+
+TEST(AcpiTables, RefusesAnAreaItCannotUse) {
+    std::vector<uint8_t> area(TABLES_SIZE);
+    EXPECT_EQ(build_tables(area.data(), TABLES_SIZE - 1, BASE), 0u);
+    EXPECT_EQ(build_tables(area.data(), area.size(), BASE + 8), 0u) << "not 16-byte aligned";
+    EXPECT_EQ(build_tables(area.data(), area.size(), 0xfffffff0), 0u) << "past 4 GiB";
+}
+
+}  // namespace
+}  // namespace keel::vmm::acpi

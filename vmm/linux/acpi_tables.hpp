@@ -1,0 +1,24 @@
+// The ACPI tables the Linux VMM gives its guest, as firmware would: an
+// RSDP where Linux looks for one (the BIOS area, 16-byte aligned), an XSDT,
+// a FADT that points at the VMM's PM1 blocks and PM timer (vmm/devices/
+// acpi_pm.hpp) and declares the legacy devices and the 8042, its FACS, and
+// a DSDT whose only object is \_S5 (the sleep type that powers off).
+// Pure: unit-tested on the host.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace keel::vmm::acpi {
+
+inline constexpr size_t TABLES_SIZE = 0x400;  // all of them, from the RSDP
+inline constexpr uint8_t SCI_IRQ = 9;
+
+// Writes the tables into `area` (guest RAM at guest-physical `base`,
+// 16-byte aligned, below 4 GiB) and returns the RSDP's guest-physical
+// address; 0 if `size` is less than TABLES_SIZE or `base` unusable.
+uint64_t build_tables(uint8_t* area, size_t size, uint64_t base);
+
+// The byte sum of a table (a valid one sums to 0).
+uint8_t checksum(const uint8_t* bytes, size_t n);
+
+}  // namespace keel::vmm::acpi
