@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "vmm/realmode/cpuid_view.hpp"
-#include "vmm/realmode/guest_console.hpp"
+#include "vmm/common/cpuid_view.hpp"
+#include "vmm/common/guest_console.hpp"
 #include "vmm/x86/decoder.hpp"
 
 using keel::vmm::CpuidRegs;

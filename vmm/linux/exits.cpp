@@ -1,6 +1,7 @@
 #include "abi/hypercall.hpp"
 #include "abi/mtd.hpp"
-#include "lib/xcr0.hpp"
+#include "vmm/common/exit_names.hpp"
+#include "vmm/common/guest_exits.hpp"
 #include "vmm/linux/acpi_tables.hpp"
 #include "vmm/linux/boot_protocol.hpp"
 #include "vmm/linux/linux_vm.hpp"
@@ -20,7 +21,6 @@ using abi::VcpuEvent;
 
 constexpr uint64_t PAGE = 4096;
 constexpr uint64_t STOP = ~uint64_t(0);  // a handler's answer: end the VM
-constexpr uint64_t INJECT_GP0 = 1ull << 31 | 1ull << 11 | 3ull << 8 | 13;
 constexpr uint64_t CR0_PE = 1, CR0_ET = 1 << 4, CR0_PG = 1ull << 31, RFLAGS_RESERVED = 1 << 1, RFLAGS_IF = 1 << 9;
 constexpr uint64_t EVENT_VALID = 1ull << 31;  // abi/utcb.hpp: inj_info; type 0 is an external interrupt
 constexpr uint64_t EFER_LMA = 1 << 10;
@@ -33,13 +33,6 @@ constexpr uint64_t PAT_RESET = 0x0007040600070406;
 constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
 
 constinit Vm vm_storage = {};
-
-const char* event_name(VcpuEvent e) {
-    static constexpr const char* NAMES[abi::VCPU_EVENT_COUNT] = {"STARTUP", "RECALL", "CPUID",     "HLT",      "IOIO",
-                                                                 "MSR",     "NPF",    "EXCEPTION", "SHUTDOWN", "INIT",
-                                                                 "XSETBV",  "VMCALL", "INVALID",   "OTHER"};
-    return uint8_t(e) < abi::VCPU_EVENT_COUNT ? NAMES[uint8_t(e)] : "?";
-}
 
 uint8_t* guest_ram(uint64_t gpa) { return reinterpret_cast<uint8_t*>(GUEST_WINDOW + gpa); }
 
@@ -88,38 +81,25 @@ uint64_t on_startup(Vm& vm, abi::VcpuState& s) {
            mtd::GPR_BSD;
 }
 
-inline CpuidRegs host_cpuid(uint32_t leaf, uint32_t subleaf) {
-    CpuidRegs r;
-    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
-    return r;
-}
-
 uint64_t on_cpuid(Vm& vm, abi::VcpuState& s) {
-    uint32_t leaf = uint32_t(s.rax), subleaf = uint32_t(s.rcx);
-    vm.cpu.cr4 = s.qual[0];
-    CpuidRegs r = host_cpuid(leaf, subleaf);
-    guest_cpuid(leaf, subleaf, r, vm.cpu, host_cpuid);
-    s.rax = r.eax, s.rbx = r.ebx, s.rcx = r.ecx, s.rdx = r.edx;
+    answer_cpuid(vm.cpu, s);
     uint64_t rip = advance(vm, s);
     return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
 }
 
-uint64_t io_mask(unsigned size) { return size == 4 ? 0xffffffff : size == 2 ? 0xffff : 0xff; }
-
 uint64_t on_io(Vm& vm, abi::VcpuState& s) {
-    uint64_t q = s.qual[0];
-    uint16_t port = uint16_t(q);
-    unsigned size = unsigned(q >> 16 & 0xff);
-    bool in = q >> 24 & 1, string = q >> 25 & 1;
-    if (string) {
+    const IoExit io = io_exit(s);
+    const uint16_t port = io.port;
+    const unsigned size = io.size;
+    if (io.string) {
         user::console::print("vmm: string I/O on port 0x%x is not emulated; stopping the guest\n", port);
         vm.why = "string I/O";
         return STOP;
     }
-    if (in)
-        s.rax = (s.rax & ~io_mask(size)) | (the_pc().read(port, size, now_ns(vm)) & io_mask(size));
+    if (io.in)
+        s.rax = (s.rax & ~io.mask()) | (the_pc().read(port, size, now_ns(vm)) & io.mask());
     else
-        the_pc().write(port, size, uint32_t(s.rax & io_mask(size)), now_ns(vm));
+        the_pc().write(port, size, uint32_t(s.rax & io.mask()), now_ns(vm));
     if (vm.reset_requested) {
         vm.why = "it reset the machine (8042)";
         return STOP;
@@ -202,15 +182,15 @@ uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
 }
 
 uint64_t on_xsetbv(Vm& vm, abi::VcpuState& s) {
-    uint64_t value = (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff);
-    if (uint32_t(s.rcx) != 0 || !xcr0::valid(value, vm.cpu.xcr0_allowed)) {
+    if (!accept_xsetbv(vm.cpu, s)) {
+        user::console::print("vmm: guest set XCR%u to 0x%lx: #GP\n", uint32_t(s.rcx),
+                             (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff));
         s.inj_info = INJECT_GP0;
+        s.inj_request = 0;
         return mtd::INJ;
     }
     uint64_t rip = advance(vm, s);
-    if (rip == STOP) return STOP;
-    vm.cpu.xcr0 = s.xcr0 = value;
-    return rip | mtd::XCR0;
+    return rip == STOP ? STOP : rip | mtd::XCR0;
 }
 
 // Guest-physical addresses outside its RAM with no device model behind
@@ -323,8 +303,7 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
         user::console::print("vmm: the platform's ports do not fit its port table\n");
         return false;
     }
-    vm.cpu.xcr0 = xcr0::X87;
-    vm.cpu.xcr0_allowed = guest_xcr0_allowed(host_cpuid);
+    init_guest_cpu(vm.cpu);
     const uint64_t ram = start.guest_ram_bytes;
     if (start.kernel_bytes > ram || start.kernel_gpa > ram - start.kernel_bytes || start.initrd_bytes > ram ||
         start.initrd_gpa > ram - start.initrd_bytes) {

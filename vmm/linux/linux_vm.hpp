@@ -8,10 +8,10 @@
 
 #include "abi/event.hpp"
 #include "abi/utcb.hpp"
+#include "vmm/common/cpuid_view.hpp"
+#include "vmm/common/guest_console.hpp"
 #include "vmm/launch/vmm_start.hpp"
 #include "vmm/linux/pc_platform.hpp"
-#include "vmm/realmode/cpuid_view.hpp"
-#include "vmm/realmode/guest_console.hpp"
 
 namespace keel::vmm::linux_vm {
 

@@ -2,8 +2,9 @@
 
 #include "abi/hypercall.hpp"
 #include "abi/mtd.hpp"
-#include "lib/xcr0.hpp"
-#include "vmm/realmode/cpuid_view.hpp"
+#include "vmm/common/cpuid_view.hpp"
+#include "vmm/common/exit_names.hpp"
+#include "vmm/common/guest_exits.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
 #include "vmm/x86/decoder.hpp"
@@ -24,18 +25,8 @@ constexpr uint16_t ATTR_CODE = 0x9b, ATTR_DATA = 0x93;  // present, accessed; co
 constexpr uint64_t CR0_ET = 1 << 4, RFLAGS_RESERVED = 1 << 1;
 constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
 constexpr uint64_t STOP = ~uint64_t(0);  // a handler's answer: end the VM
-// An event to inject (abi/utcb.hpp: SVM's EVENTINJ layout): valid, an
-// exception with an error code, vector 13, error code 0.
-constexpr uint64_t INJECT_GP0 = 1ull << 31 | 1ull << 11 | 3ull << 8 | 13;
 
 constinit Vm vm_storage = {};
-
-const char* event_name(VcpuEvent e) {
-    static constexpr const char* NAMES[abi::VCPU_EVENT_COUNT] = {"STARTUP", "RECALL", "CPUID",     "HLT",      "IOIO",
-                                                                 "MSR",     "NPF",    "EXCEPTION", "SHUTDOWN", "INIT",
-                                                                 "XSETBV",  "VMCALL", "INVALID",   "OTHER"};
-    return uint8_t(e) < abi::VCPU_EVENT_COUNT ? NAMES[uint8_t(e)] : "?";
-}
 
 uint8_t* guest_ram(uint64_t gpa) { return reinterpret_cast<uint8_t*>(GUEST_WINDOW + gpa); }
 
@@ -72,41 +63,28 @@ uint64_t on_startup(Vm& vm, abi::VcpuState& s) {
     return mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS | mtd::CR | mtd::GPR_ACDB;
 }
 
-inline CpuidRegs host_cpuid(uint32_t leaf, uint32_t subleaf) {
-    CpuidRegs r;
-    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
-    return r;
-}
-
 // The exit's qualification carries the guest's CR4 (abi/event.hpp).
 uint64_t on_cpuid(Vm& vm, abi::VcpuState& s) {
-    uint32_t leaf = uint32_t(s.rax), subleaf = uint32_t(s.rcx);
-    vm.cpu.cr4 = s.qual[0];
-    CpuidRegs r = host_cpuid(leaf, subleaf);
-    guest_cpuid(leaf, subleaf, r, vm.cpu, host_cpuid);
-    s.rax = r.eax, s.rbx = r.ebx, s.rcx = r.ecx, s.rdx = r.edx;
+    answer_cpuid(vm.cpu, s);
     uint64_t rip = advance(vm, s);
     return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
 }
 
-uint64_t io_mask(unsigned size) { return size == 4 ? 0xffffffff : size == 2 ? 0xffff : 0xff; }
-
 uint64_t on_io(Vm& vm, abi::VcpuState& s) {
-    uint64_t q = s.qual[0];
-    uint16_t port = uint16_t(q);
-    unsigned size = unsigned(q >> 16 & 0xff);
-    bool in = q >> 24 & 1, string = q >> 25 & 1;
-    if (string) {
+    const IoExit io = io_exit(s);
+    const uint16_t port = io.port;
+    const unsigned size = io.size;
+    if (io.string) {
         user::console::print("vmm: string I/O on port 0x%x is not emulated; stopping the guest\n", port);
         vm.why = "string I/O";
         return STOP;
     }
-    if (in) {
-        s.rax |= io_mask(size);  // no device behind any port: reads float high, as on an empty bus
+    if (io.in) {
+        s.rax |= io.mask();  // no device behind any port: reads float high, as on an empty bus
     } else if (port == DEBUG_PORT && size == 1) {
         vm.console.put(uint8_t(s.rax), emit_line, nullptr);
     } else {
-        user::console::print("vmm: guest wrote 0x%lx to port 0x%x (%u bytes)\n", s.rax & io_mask(size), port, size);
+        user::console::print("vmm: guest wrote 0x%lx to port 0x%x (%u bytes)\n", s.rax & io.mask(), port, size);
     }
     uint64_t rip = advance(vm, s);
     return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
@@ -129,17 +107,15 @@ uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
 // XSETBV's own rules, else #GP(0) as the CPU would raise it. The kernel
 // loads the value for the guest.
 uint64_t on_xsetbv(Vm& vm, abi::VcpuState& s) {
-    uint64_t value = (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff);
-    if (uint32_t(s.rcx) != 0 || !xcr0::valid(value, vm.cpu.xcr0_allowed)) {
-        user::console::print("vmm: guest set XCR%u to 0x%lx: #GP\n", uint32_t(s.rcx), value);
+    if (!accept_xsetbv(vm.cpu, s)) {
+        user::console::print("vmm: guest set XCR%u to 0x%lx: #GP\n", uint32_t(s.rcx),
+                             (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff));
         s.inj_info = INJECT_GP0;
         s.inj_request = 0;
         return mtd::INJ;
     }
     uint64_t rip = advance(vm, s);
-    if (rip == STOP) return STOP;
-    vm.cpu.xcr0 = s.xcr0 = value;
-    return rip | mtd::XCR0;
+    return rip == STOP ? STOP : rip | mtd::XCR0;
 }
 
 // RAM the guest touches first is mapped then, from the RAM the root task
@@ -192,8 +168,7 @@ Vm& the_vm() { return vm_storage; }
 bool init_vm(Vm& vm, const VmmStart& start, abi::Utcb* handler_utcb) {
     vm.start = &start;
     vm.utcb = handler_utcb;
-    vm.cpu.xcr0 = xcr0::X87;  // a vCPU's reset value
-    vm.cpu.xcr0_allowed = guest_xcr0_allowed(host_cpuid);
+    init_guest_cpu(vm.cpu);
     uint64_t first = start.image_gpa & ~(PAGE - 1), end = start.image_gpa + start.image_bytes;
     if (end > start.guest_ram_bytes || end < start.image_gpa) return false;
     for (uint64_t page = first; page < end; page += PAGE)

@@ -8,6 +8,8 @@
 #include "abi/hypercall.hpp"
 #include "abi/mtd.hpp"
 #include "abi/utcb.hpp"
+#include "vmm/common/service.hpp"
+#include "vmm/common/vcpu_setup.hpp"
 #include "vmm/launch/vmm_start.hpp"
 #include "vmm/realmode/exits.hpp"
 #include "vmm/runtime/console.hpp"
@@ -52,42 +54,19 @@ uint64_t portal_mtd(VcpuEvent e) {
     }
 }
 
-// The exit handler and the vCPU on `cpu`, the VMM's own: portals are
-// CPU-local.
-bool make_vcpu(uint16_t cpu) {
-    auto handler_sp = reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8);
-    if (!ok("creating the exit handler", user::hypercall(enc::create_ec(HANDLER, abi::SEL_OWN_PD, abi::EcFlag::Local,
-                                                                        cpu, HANDLER_UTCB, handler_sp, 0))))
-        return false;
-    for (uint8_t e = 0; e < abi::VCPU_EVENT_COUNT; ++e) {
-        abi::Selector pt = VCPU_EVENTS + e;
-        if (!ok("creating an exit portal",
-                user::hypercall(enc::create_pt(pt, abi::SEL_OWN_PD, HANDLER, portal_mtd(VcpuEvent(e)),
-                                               reinterpret_cast<uint64_t>(&exit_entry)))) ||
-            !ok("naming an exit portal", user::hypercall(enc::pt_set_id(pt, e))))
-            return false;
-    }
-    return ok("creating the semaphores", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0))) &&
-           ok("creating the semaphores", user::hypercall(enc::create_sm(NEVER_SM, abi::SEL_OWN_PD, 0))) &&
-           ok("creating the vCPU",
-              user::hypercall(enc::create_ec(VCPU, abi::SEL_OWN_PD, abi::EcFlag::Vcpu, cpu, 0, 0, VCPU_EVENTS))) &&
-           ok("giving the vCPU time",
-              user::hypercall(enc::create_sc(VCPU_SC, abi::SEL_OWN_PD, VCPU, VCPU_PRIORITY, VCPU_QUANTUM_US)));
+// The exit handler and the vCPU on `cpu` (the VMM's own), and the
+// semaphores its end is told by.
+bool prepare_vcpu(uint16_t cpu) {
+    return make_vcpu(VcpuSetup{HANDLER, VCPU, VCPU_SC, VCPU_EVENTS, HANDLER_UTCB,
+                               reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8), portal_mtd,
+                               exit_entry, cpu, VCPU_PRIORITY, VCPU_QUANTUM_US}) &&
+           ok("creating the semaphores", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0))) &&
+           ok("creating the semaphores", user::hypercall(enc::create_sm(NEVER_SM, abi::SEL_OWN_PD, 0)));
 }
 
 }  // namespace
 
-void to_root(abi::Utcb* utcb, const char* text, size_t bytes) {
-    // In the exit handler's UTCB the text goes above the vCPU state, which
-    // the reply still needs; word[0] (the state's MTD) the reply names anew.
-    uint64_t text_word = utcb == main_utcb ? 1 : 1 + (sizeof(abi::VcpuState) + 7) / 8;
-    uint64_t room = (abi::MAX_UNTYPED_WORDS - text_word) * 8;
-    if (bytes > room) bytes = room;
-    auto* dst = reinterpret_cast<char*>(&utcb->word[text_word]);
-    for (size_t i = 0; i < bytes; ++i) dst[i] = text[i];
-    utcb->word[0] = service_word(ServiceOp::Console, bytes, text_word);
-    (void)user::hypercall(enc::call(SEL_SERVICE, text_word + (bytes + 7) / 8));
-}
+void to_root(abi::Utcb* utcb, const char* text, size_t bytes) { service_console(utcb, utcb != main_utcb, text, bytes); }
 
 // The exit handler's last act when its VM ends: wake the VMM's thread and
 // never answer, so the vCPU runs no more.
@@ -108,7 +87,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     if (ready) {
         user::console::print("vmm: starting the %s (%lu bytes) at 1000:0000 (guest-physical 0x%lx) on CPU %u\n",
                              start.name, start.image_bytes, start.image_gpa, start.cpu);
-        ready = make_vcpu(uint16_t(start.cpu));
+        ready = prepare_vcpu(uint16_t(start.cpu));
     } else {
         user::console::print("vmm: the root task's start information is not usable; no VM\n");
     }
@@ -132,7 +111,6 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     user::console::init(main_utcb, to_root);  // the exit handler printed last
     the_vm().handler_prints = false;
     bool passed = ready && report_vm(vm, start);
-    main_utcb->word[0] = service_word(ServiceOp::Done, passed ? 1 : 0);
-    (void)user::hypercall(enc::call(SEL_SERVICE, 1));
+    service_done(main_utcb, passed);
     for (;;) (void)user::hypercall(enc::sm_down(NEVER_SM, 0));
 }

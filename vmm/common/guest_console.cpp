@@ -1,4 +1,4 @@
-#include "vmm/realmode/guest_console.hpp"
+#include "vmm/common/guest_console.hpp"
 
 namespace keel::vmm {
 

@@ -1,4 +1,4 @@
-#include "vmm/realmode/cpuid_view.hpp"
+#include "vmm/common/cpuid_view.hpp"
 
 #include "lib/xcr0.hpp"
 
