@@ -10,13 +10,19 @@ add_custom_command(OUTPUT ${KEEL_GUEST_VMLINUZ} ${KEEL_GUEST_BUSYBOX}
   COMMENT "Debian's cloud kernel and busybox-static for Linux guests")
 add_custom_target(keel-guest-linux DEPENDS ${KEEL_GUEST_VMLINUZ} ${KEEL_GUEST_BUSYBOX})
 
-# keel_initramfs(NAME MARKER): ${KEEL_GUEST_DIR}/NAME.cpio, whose /init
-# prints "MARKER cpus=N" and powers the guest off; target initramfs-NAME.
+# keel_initramfs(NAME MARKER [INIT SCRIPT]): ${KEEL_GUEST_DIR}/NAME.cpio,
+# whose /init prints "MARKER cpus=N" and powers the guest off, or is
+# SCRIPT; target initramfs-NAME.
 function(keel_initramfs name marker)
+  cmake_parse_arguments(ARG "" "INIT" "" ${ARGN})
   set(out ${KEEL_GUEST_DIR}/${name}.cpio)
+  set(how --marker ${marker})
+  if(ARG_INIT)
+    set(how --init ${ARG_INIT})
+  endif()
   add_custom_command(OUTPUT ${out}
-    COMMAND ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${marker} ${out}
-    DEPENDS ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX}
+    COMMAND ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${out} ${how}
+    DEPENDS ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${ARG_INIT}
     COMMENT "initramfs ${name}.cpio")
   add_custom_target(initramfs-${name} DEPENDS ${out})
   add_dependencies(initramfs-${name} keel-guest-linux)
