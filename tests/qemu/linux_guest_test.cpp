@@ -127,9 +127,16 @@ TEST_F(HostileLinuxGuest, ItsTripleFaultEndsOnlyItsVm) {
         b->serial, std::regex(R"(\[evil\] vm: guest stopped on SHUTDOWN at rip 0x[0-9a-f]+ \(it triple-faulted\))")))
         << b->serial;
     EXPECT_TRUE(has(b->serial, "[lin1] guest: KEEL-LINUX-GUEST-lin1 cpus=1")) << b->serial;
-    EXPECT_TRUE(has(b->serial, "[root] root: 1 of 2 VMs passed")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: 1 of 3 VMs passed")) << b->serial;
     EXPECT_TRUE(has(b->serial, "[root] root: the kernel says it is healthy")) << b->serial;
     EXPECT_FALSE(has(b->serial, "KEEL EXCEPTION")) << b->serial;
+}
+
+TEST_F(HostileLinuxGuest, WhatCannotRunAsWrittenIsRefusedWithTheReason) {
+    EXPECT_TRUE(has(b->serial, "[root] root: config line 7: mem= must be 96 to 2048 (MiB); skipped")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[two] vmm: vcpus=2: this VMM runs guests with one vCPU so far; not started"))
+        << b->serial;
+    EXPECT_FALSE(has(b->serial, "[small]")) << b->serial;
 }
 
 }  // namespace

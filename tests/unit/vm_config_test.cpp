@@ -49,10 +49,11 @@ TEST(VmConfig, LinuxLinesWithTheirCommandLine) {
 
 TEST(VmConfig, RefusesWhatItCannotRunAsWritten) {
     VmSpec s;
-    for (const char* bad : {"vmm x", "vm", "vm --", "vm x mem=128", "vm x timeout=0", "vm x timeout=1 timeout=2",
-                            "vm x cpu=one", "vm x -- console=ttyS0", "linux x", "linux x mem=64", "linux x mem=4096",
-                            "linux x mem=128 vcpus=0", "linux x mem=128 vcpus=9", "linux x mem=128 mem=256",
-                            "linux x mem=0x", "linux x mem=128 extra", "linux x mem=99999999999999999999999"}) {
+    for (const char* bad :
+         {"vmm x", "vm", "vm --", "vm x mem=128", "vm x timeout=0", "vm x timeout=1 timeout=2", "vm x cpu=one",
+          "vm x -- console=ttyS0", "linux x", "linux x mem=64", "linux x mem=2050", "linux x mem=97",
+          "linux x mem=128 vcpus=0", "linux x mem=128 vcpus=9", "linux x mem=128 mem=256", "linux x mem=0x",
+          "linux x mem=128 extra", "linux x mem=99999999999999999999999"}) {
         const char* why = nullptr;
         EXPECT_EQ(parse_vm_line(bad, s, why), LineKind::Invalid) << bad;
         EXPECT_NE(why, nullptr) << bad;

@@ -9,11 +9,11 @@ out=${1:?usage: fetch-linux.sh OUTDIR}
 mkdir -p "$out/debs"
 cd "$out/debs"
 kernel_package() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image/{print $2; exit}'; }
-pkg=$(kernel_package)
+pkg=$(kernel_package || true)
 if [ -z "$pkg" ]; then
   # A machine whose package lists were never fetched.
   apt-get update -qq
-  pkg=$(kernel_package)
+  pkg=$(kernel_package || true)
 fi
 [ -n "$pkg" ] || { echo "fetch-linux: no linux-image-cloud-amd64 in the package lists" >&2; exit 1; }
 for p in "$pkg" busybox-static; do

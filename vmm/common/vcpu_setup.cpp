@@ -5,33 +5,30 @@
 #include "vmm/runtime/hypercall.hpp"
 
 namespace keel::vmm {
-namespace {
 
-bool ok(const char* what, abi::Status s) {
+bool succeeded(const char* what, abi::Status s) {
     if (s != abi::Status::Success) user::console::print("vmm: %s failed: %s\n", what, abi::status_name(s));
     return s == abi::Status::Success;
 }
 
-}  // namespace
-
 bool make_vcpu(const VcpuSetup& v) {
     namespace enc = abi::encode;
-    if (!ok("creating the exit handler",
-            user::hypercall(enc::create_ec(v.handler, abi::SEL_OWN_PD, abi::EcFlag::Local, v.cpu, v.handler_utcb,
-                                           v.handler_stack_top, 0))))
+    if (!succeeded("creating the exit handler",
+                   user::hypercall(enc::create_ec(v.handler, abi::SEL_OWN_PD, abi::EcFlag::Local, v.cpu, v.handler_utcb,
+                                                  v.handler_stack_top, 0))))
         return false;
     for (uint8_t e = 0; e < abi::VCPU_EVENT_COUNT; ++e) {
         abi::Selector pt = v.events + e;
-        if (!ok("creating an exit portal",
-                user::hypercall(enc::create_pt(pt, abi::SEL_OWN_PD, v.handler, v.portal_mtd(abi::VcpuEvent(e)),
-                                               reinterpret_cast<uint64_t>(v.entry)))) ||
-            !ok("naming an exit portal", user::hypercall(enc::pt_set_id(pt, e))))
+        if (!succeeded("creating an exit portal",
+                       user::hypercall(enc::create_pt(pt, abi::SEL_OWN_PD, v.handler, v.portal_mtd(abi::VcpuEvent(e)),
+                                                      reinterpret_cast<uint64_t>(v.entry)))) ||
+            !succeeded("naming an exit portal", user::hypercall(enc::pt_set_id(pt, e))))
             return false;
     }
-    return ok("creating the vCPU",
-              user::hypercall(enc::create_ec(v.vcpu, abi::SEL_OWN_PD, abi::EcFlag::Vcpu, v.cpu, 0, 0, v.events))) &&
-           ok("giving the vCPU time",
-              user::hypercall(enc::create_sc(v.vcpu_sc, abi::SEL_OWN_PD, v.vcpu, v.priority, v.quantum_us)));
+    return succeeded("creating the vCPU", user::hypercall(enc::create_ec(v.vcpu, abi::SEL_OWN_PD, abi::EcFlag::Vcpu,
+                                                                         v.cpu, 0, 0, v.events))) &&
+           succeeded("giving the vCPU time",
+                     user::hypercall(enc::create_sc(v.vcpu_sc, abi::SEL_OWN_PD, v.vcpu, v.priority, v.quantum_us)));
 }
 
 }  // namespace keel::vmm

@@ -7,6 +7,7 @@
 
 #include "abi/capability.hpp"
 #include "abi/event.hpp"
+#include "abi/status.hpp"
 
 namespace keel::vmm {
 
@@ -22,5 +23,7 @@ struct VcpuSetup {
 
 // False (and prints what failed) if any of them cannot be made.
 bool make_vcpu(const VcpuSetup& setup);
+// True if `s` is Success; else prints "vmm: WHAT failed: STATUS".
+bool succeeded(const char* what, abi::Status s);
 
 }  // namespace keel::vmm

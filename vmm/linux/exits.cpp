@@ -19,11 +19,12 @@ namespace enc = abi::encode;
 namespace mtd = abi::mtd;
 using abi::VcpuEvent;
 
-constexpr uint64_t PAGE = 4096;
 constexpr uint64_t STOP = ~uint64_t(0);  // a handler's answer: end the VM
 constexpr uint64_t CR0_PE = 1, CR0_ET = 1 << 4, CR0_PG = 1ull << 31, RFLAGS_RESERVED = 1 << 1, RFLAGS_IF = 1 << 9;
-constexpr uint64_t EVENT_VALID = 1ull << 31;  // abi/utcb.hpp: inj_info; type 0 is an external interrupt
-constexpr uint64_t EFER_LMA = 1 << 10;
+// abi/utcb.hpp: inj_info. Type 0 is an external interrupt, 3 an exception.
+constexpr uint64_t EVENT_VALID = 1ull << 31, EVENT_ERROR_VALID = 1ull << 11, EVENT_EXCEPTION = 3ull << 8;
+constexpr uint8_t VECTOR_UD = 6, VECTOR_AC = 17;  // VMMCALL is no instruction of this PC
+constexpr uint64_t EFER_LMA = 1 << 10, EFER_SVME = 1 << 12;
 // Flat 4 GiB segments of the boot protocol's 32-bit entry (SVM's attribute
 // form): code execute/read, data read/write, both accessed, 32-bit, 4 KiB
 // granular.
@@ -96,10 +97,13 @@ uint64_t on_io(Vm& vm, abi::VcpuState& s) {
         vm.why = "string I/O";
         return STOP;
     }
-    if (io.in)
-        s.rax = (s.rax & ~io.mask()) | (the_pc().read(port, size, now_ns(vm)) & io.mask());
-    else
+    if (io.in) {
+        uint64_t value = the_pc().read(port, size, now_ns(vm)) & io.mask();
+        // As any 32-bit destination, IN EAX clears RAX's upper half.
+        s.rax = size == 4 ? value : (s.rax & ~io.mask()) | value;
+    } else {
         the_pc().write(port, size, uint32_t(s.rax & io.mask()), now_ns(vm));
+    }
     if (vm.reset_requested) {
         vm.why = "it reset the machine (8042)";
         return STOP;
@@ -124,6 +128,10 @@ uint64_t on_hlt(Vm& vm, abi::VcpuState& s) {
     }
     PcPlatform& pc = the_pc();
     for (;;) {
+        if (vm.timed_out) {  // the main thread ended it while it waited
+            vm.why = "its time ran out";
+            return STOP;
+        }
         uint64_t now = now_ns(vm);
         pc.update(now);
         if (pc.interrupt_pending()) break;
@@ -155,7 +163,7 @@ uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
             s.efer = (value & ~EFER_LMA) | (s.efer & EFER_LMA);
             reply |= mtd::CR;
         } else {
-            value = s.efer;
+            value = s.efer & ~EFER_SVME;  // the kernel's, for VMRUN: the guest never set it
         }
     } else if (index == 0x277) {
         if (write)
@@ -235,6 +243,22 @@ uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
     return mtd::GPR_ACDB | mtd::GPR_BSD | mtd::GPR_R8_R15 | mtd::RSP | mtd::RIP_LEN | mtd::RFLAGS;
 }
 
+uint64_t inject_exception(abi::VcpuState& s, uint8_t vector, bool has_error, uint32_t error) {
+    s.inj_info = EVENT_VALID | EVENT_EXCEPTION | vector | (has_error ? EVENT_ERROR_VALID : 0) | uint64_t(error) << 32;
+    s.inj_request = 0;
+    return mtd::INJ;
+}
+
+// The exceptions the kernel always intercepts (#DB, #AC) are the guest's
+// own: a process in it that single-steps or makes an unaligned access
+// with alignment checks on takes them, as it would on a CPU of its own.
+// Ending the VM instead would let any unprivileged program kill it.
+uint64_t reinject_exception(abi::VcpuState& s) {
+    uint8_t vector = uint8_t(s.qual[0]);
+    bool has_error = vector == VECTOR_AC;
+    return inject_exception(s, vector, has_error, uint32_t(s.qual[0] >> 32));
+}
+
 uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
     switch (e) {
     case VcpuEvent::Startup: return on_startup(vm, s);
@@ -245,6 +269,8 @@ uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
     case VcpuEvent::Xsetbv: return on_xsetbv(vm, s);
     case VcpuEvent::Hlt: return on_hlt(vm, s);
     case VcpuEvent::Shutdown: vm.why = "it triple-faulted"; return STOP;
+    case VcpuEvent::Exception: return reinject_exception(s);
+    case VcpuEvent::Vmcall: return inject_exception(s, VECTOR_UD, false, 0);
     case VcpuEvent::Recall:  // the main thread's timer, or the interrupt window opened
         if (!vm.timed_out) return 0;
         vm.why = "its time ran out";
@@ -304,6 +330,18 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
         return false;
     }
     init_guest_cpu(vm.cpu);
+    if (start.guest_ram_bytes % (2 << 20)) {
+        // All of it is mapped in 2 MiB pieces: a partial last piece would
+        // reach past what the root task gave.
+        user::console::print("vmm: the guest's RAM is not a multiple of 2 MiB; not started\n");
+        return false;
+    }
+    if (start.vcpus != 1) {
+        // Said, not silently run with one: a second vCPU needs the local
+        // APICs and the MADT, which this VMM does not have yet.
+        user::console::print("vmm: vcpus=%u: this VMM runs guests with one vCPU so far; not started\n", start.vcpus);
+        return false;
+    }
     const uint64_t ram = start.guest_ram_bytes;
     if (start.kernel_bytes > ram || start.kernel_gpa > ram - start.kernel_bytes || start.initrd_bytes > ram ||
         start.initrd_gpa > ram - start.initrd_bytes) {

@@ -31,11 +31,6 @@ alignas(16) uint8_t handler_stack[16384];
 
 auto* const main_utcb = reinterpret_cast<abi::Utcb*>(MAIN_UTCB);
 
-bool ok(const char* what, abi::Status s) {
-    if (s != abi::Status::Success) user::console::print("vmm: %s failed: %s\n", what, abi::status_name(s));
-    return s == abi::Status::Success;
-}
-
 // What each exit portal receives (the least its handler reads); the reply
 // names what it changed. CS comes along for decoding the instruction where
 // the hardware does not report its length.
@@ -58,10 +53,9 @@ bool prepare_vcpu(uint16_t cpu) {
     return make_vcpu(VcpuSetup{SEL_HANDLER, SEL_VCPU, SEL_VCPU_SC, SEL_VCPU_EVENTS, HANDLER_UTCB,
                                reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8), portal_mtd,
                                exit_entry, cpu, VCPU_PRIORITY, VCPU_QUANTUM_US}) &&
-           ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_DONE_SM, abi::SEL_OWN_PD, 0))) &&
-           ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_HALT_SM, abi::SEL_OWN_PD, 0))) &&
-           ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_TICK_SM, abi::SEL_OWN_PD, 0))) &&
-           ok("creating the semaphores", user::hypercall(enc::create_sm(SEL_NEVER_SM, abi::SEL_OWN_PD, 0)));
+           succeeded("creating the semaphores", user::hypercall(enc::create_sm(SEL_DONE_SM, abi::SEL_OWN_PD, 0))) &&
+           succeeded("creating the semaphores", user::hypercall(enc::create_sm(SEL_HALT_SM, abi::SEL_OWN_PD, 0))) &&
+           succeeded("creating the semaphores", user::hypercall(enc::create_sm(SEL_TICK_SM, abi::SEL_OWN_PD, 0)));
 }
 
 // The main thread keeps the guest's time: it sleeps until the platform's
@@ -88,6 +82,7 @@ void keep_time(Vm& vm, const VmmStart& start) {
                                  start.timeout_ms);
             vm.timed_out = true;
             (void)user::hypercall(enc::recall(SEL_VCPU));
+            (void)user::hypercall(enc::sm_up(SEL_HALT_SM));  // a halted guest's handler waits there
             break;
         }
         recalled_for = deadline;
@@ -118,6 +113,9 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     using namespace keel::vmm;
     using namespace keel::vmm::linux_vm;
     user::console::init(main_utcb, to_root);
+    // First: what this VMM's threads end on. Made later, a VMM that could
+    // not start its VM would spin at its priority instead of blocking.
+    (void)user::hypercall(enc::create_sm(SEL_NEVER_SM, abi::SEL_OWN_PD, 0));
     const auto& start = *reinterpret_cast<const VmmStart*>(START_PAGE);
     Vm& vm = the_vm();
     PcPlatform pc(com1_out, reset_line, acpi_power_off, &vm);

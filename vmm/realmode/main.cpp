@@ -34,11 +34,6 @@ alignas(16) uint8_t handler_stack[16384];
 
 auto* const main_utcb = reinterpret_cast<abi::Utcb*>(MAIN_UTCB);
 
-bool ok(const char* what, abi::Status s) {
-    if (s != abi::Status::Success) user::console::print("vmm: %s failed: %s\n", what, abi::status_name(s));
-    return s == abi::Status::Success;
-}
-
 // What each exit portal receives (the least its handler reads); the reply
 // names what it changed. CS, the control registers and RFLAGS come along
 // for decoding the instruction where the hardware does not report its
@@ -60,8 +55,7 @@ bool prepare_vcpu(uint16_t cpu) {
     return make_vcpu(VcpuSetup{HANDLER, VCPU, VCPU_SC, VCPU_EVENTS, HANDLER_UTCB,
                                reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8), portal_mtd,
                                exit_entry, cpu, VCPU_PRIORITY, VCPU_QUANTUM_US}) &&
-           ok("creating the semaphores", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0))) &&
-           ok("creating the semaphores", user::hypercall(enc::create_sm(NEVER_SM, abi::SEL_OWN_PD, 0)));
+           succeeded("creating the semaphores", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0)));
 }
 
 }  // namespace
@@ -81,6 +75,9 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     using namespace keel;
     using namespace keel::vmm;
     user::console::init(main_utcb, to_root);
+    // First: what this VMM's threads end on. Made later, a VMM that could
+    // not start its VM would spin at its priority instead of blocking.
+    (void)user::hypercall(enc::create_sm(NEVER_SM, abi::SEL_OWN_PD, 0));
     const auto& start = *reinterpret_cast<const VmmStart*>(START_PAGE);
     Vm& vm = the_vm();
     bool ready = start.magic == START_MAGIC && init_vm(vm, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));

@@ -67,7 +67,10 @@ LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
     if (out.kind == VmKind::Linux) {
         if (!seen_mem) return invalid(why, "a Linux VM needs mem=MIB");
         if (out.mem_mib < LINUX_MEM_MIN_MIB || out.mem_mib > LINUX_MEM_MAX_MIB)
-            return invalid(why, "mem= must be 96 to 3072 (MiB)");
+            return invalid(why, "mem= must be 96 to 2048 (MiB)");
+        // Guest RAM goes in 2 MiB pieces: an odd size would hand the guest
+        // the start of whatever the root task allocates next.
+        if (out.mem_mib % 2) return invalid(why, "mem= must be even (RAM is mapped in 2 MiB pieces)");
         if (out.vcpus < 1 || out.vcpus > LINUX_VCPUS_MAX) return invalid(why, "vcpus= must be 1 to 8");
     }
     return LineKind::Vm;

@@ -3,6 +3,7 @@
 //   vm NAME [timeout=MS] [cpu=N]
 //       a real-mode guest: the module "guest NAME", run by the module "vmm";
 //   linux NAME mem=MIB [vcpus=N] [timeout=MS] [cpu=N] [-- COMMAND LINE]
+//       (MIB even, 96-2048)
 //       a Linux guest: the modules "kernel NAME" (a bzImage) and, if there
 //       is one, "initrd NAME", run by the module "vmm-linux" with MIB MiB of
 //       RAM; the words after "--" are the kernel's command line.
@@ -29,7 +30,9 @@ struct VmSpec {
 };
 
 inline constexpr size_t VM_NAME_MAX = 47;
-inline constexpr uint64_t LINUX_MEM_MIN_MIB = 96, LINUX_MEM_MAX_MIB = 3072;  // below the 32-bit device window
+// At most 2 GiB: the initrd lies at the top of RAM and a 64-bit kernel reads
+// it only below 2 GiB (initrd_addr_max).
+inline constexpr uint64_t LINUX_MEM_MIN_MIB = 96, LINUX_MEM_MAX_MIB = 2048;
 inline constexpr uint64_t LINUX_VCPUS_MAX = 8;
 inline constexpr size_t LINUX_CMDLINE_MAX = 2047;  // what the kernel reads
 
