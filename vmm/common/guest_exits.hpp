@@ -6,6 +6,7 @@
 
 #include "abi/utcb.hpp"
 #include "vmm/common/cpuid_view.hpp"
+#include "vmm/common/host_cpuid.hpp"
 
 namespace keel::vmm {
 
@@ -28,8 +29,14 @@ inline IoExit io_exit(const abi::VcpuState& s) {
 // The guest CPU state's reset values: XCR0 = x87, what XCR0 may hold.
 void init_guest_cpu(GuestCpuState& cpu);
 // RAX, RBX, RCX and RDX as the guest's CPUID answers them (needs GPR_ACDB
-// and the exit's qualification, its CR4).
-void answer_cpuid(GuestCpuState& cpu, abi::VcpuState& s);
+// and the exit's qualification, its CR4). Inline: it is the hot exit's.
+inline void answer_cpuid(GuestCpuState& cpu, abi::VcpuState& s) {
+    uint32_t leaf = uint32_t(s.rax), subleaf = uint32_t(s.rcx);
+    cpu.cr4 = s.qual[0];  // abi/event.hpp: CPUID's qualification
+    CpuidRegs r = host_cpuid(leaf, subleaf);
+    guest_cpuid(leaf, subleaf, r, cpu, host_cpuid);
+    s.rax = r.eax, s.rbx = r.ebx, s.rcx = r.ecx, s.rdx = r.edx;
+}
 // True, with XCR0 set in `s` and `cpu`, if XSETBV accepts the value in
 // EDX:EAX for the XCR in ECX; false: the guest takes #GP(0).
 bool accept_xsetbv(GuestCpuState& cpu, abi::VcpuState& s);

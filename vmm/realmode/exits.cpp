@@ -37,11 +37,16 @@ void emit_line(const char* line, size_t n, void*) { user::console::print("guest:
 uint64_t advance(Vm& vm, abi::VcpuState& s) {
     uint64_t length = s.instruction_length;
     uint64_t at = s.cs.base + s.rip;
-    x86::Instruction insn;
-    if (!length && at < vm.start->guest_ram_bytes &&
-        x86::decode(guest_ram(at), vm.start->guest_ram_bytes - at, x86::mode_of(s), insn) == keel::Status::Ok &&
-        x86::is_intercepted(insn.op))
-        length = insn.length;
+    const uint8_t* bytes = guest_ram(at);
+    if (!length && at + 1 < vm.start->guest_ram_bytes && bytes[0] == 0x0f && bytes[1] == 0xa2) {
+        length = 2;  // a bare CPUID, the most frequent exit, in any mode
+    } else if (!length && at < vm.start->guest_ram_bytes) {
+        x86::Mode mode = (s.mtd & mtd::CR) ? x86::mode_of(s) : x86::mode_of_code_segment(s.cs);
+        x86::Instruction insn;
+        if (x86::decode(bytes, vm.start->guest_ram_bytes - at, mode, insn) == keel::Status::Ok &&
+            x86::is_intercepted(insn.op))
+            length = insn.length;
+    }
     if (!length) {
         vm.why = "the exiting instruction could not be decoded";
         return STOP;

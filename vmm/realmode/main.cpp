@@ -38,11 +38,13 @@ auto* const main_utcb = reinterpret_cast<abi::Utcb*>(MAIN_UTCB);
 // names what it changed. CS, the control registers and RFLAGS come along
 // for decoding the instruction where the hardware does not report its
 // length: they set the default operand and address size (x86::mode_of).
+// CPUID, the hot exit, carries CS only: a bare CPUID is two bytes in every
+// mode, and anything else is decoded in CS's mode.
 uint64_t portal_mtd(VcpuEvent e) {
     constexpr uint64_t DECODE = mtd::RIP_LEN | mtd::CS_SS | mtd::CR | mtd::RFLAGS;
     switch (e) {
     case VcpuEvent::Startup: return 0;
-    case VcpuEvent::Cpuid:
+    case VcpuEvent::Cpuid: return mtd::GPR_ACDB | mtd::RIP_LEN | mtd::CS_SS | mtd::QUAL;
     case VcpuEvent::Io:
     case VcpuEvent::Msr: return mtd::GPR_ACDB | DECODE | mtd::QUAL;
     default: return mtd::GPR_ACDB | DECODE | mtd::QUAL | mtd::RFLAGS;

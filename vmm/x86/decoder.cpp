@@ -322,6 +322,11 @@ Mode mode_of(const abi::VcpuState& s) {
     return s.cs.attributes & ATTR_D ? Mode::Bits32 : Mode::Bits16;
 }
 
+Mode mode_of_code_segment(const abi::Segment& cs) {
+    if (cs.attributes & ATTR_L) return Mode::Bits64;
+    return cs.attributes & ATTR_D ? Mode::Bits32 : Mode::Bits16;
+}
+
 bool is_intercepted(Operation op) { return op <= Operation::Invlpg; }
 
 Status decode(const uint8_t* bytes, size_t available, Mode mode, Instruction& out) {

@@ -23,6 +23,10 @@ enum class Mode : uint8_t { Bits16, Bits32, Bits64 };
 
 // CS.L with EFER.LMA is 64-bit, else CS.D in protected mode is 32-bit.
 Mode mode_of(const abi::VcpuState& s);
+// From CS alone (L: 64-bit, else D: 32-bit, else 16-bit), for an exit
+// whose portal does not carry the control registers: right in every mode
+// but a 64-bit code segment outside long mode and big real mode.
+Mode mode_of_code_segment(const abi::Segment& cs);
 
 enum class Operation : uint8_t {
     // Intercepted: the VMM completes them and moves RIP past. They come
