@@ -7,9 +7,17 @@
 
 #include "abi/capability.hpp"
 #include "abi/event.hpp"
+#include "abi/layout.hpp"
 #include "abi/status.hpp"
 
 namespace keel::vmm {
+
+// What both VMMs give their one exit handler and vCPU: the UTCB page after
+// the main thread's, and a priority below the VMM's own thread and the root
+// task.
+inline constexpr uint64_t HANDLER_UTCB = abi::UTCB_AREA + 0x1000;
+inline constexpr uint8_t VCPU_PRIORITY = 50;
+inline constexpr uint32_t VCPU_QUANTUM_US = 10000;
 
 struct VcpuSetup {
     abi::Selector handler, vcpu, vcpu_sc, events;  // events: the base of VCPU_EVENT_COUNT portal selectors

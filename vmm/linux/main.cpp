@@ -23,10 +23,6 @@ namespace enc = abi::encode;
 namespace mtd = abi::mtd;
 using abi::VcpuEvent;
 
-constexpr uint64_t HANDLER_UTCB = abi::UTCB_AREA + 0x1000;
-constexpr uint8_t VCPU_PRIORITY = 50;  // below the VMM's own thread and the root task
-constexpr uint32_t VCPU_QUANTUM_US = 10000;
-
 alignas(16) uint8_t handler_stack[16384];
 
 auto* const main_utcb = reinterpret_cast<abi::Utcb*>(MAIN_UTCB);

@@ -26,9 +26,6 @@ using abi::VcpuEvent;
 // Selectors this VMM makes in its own object space.
 constexpr abi::Selector HANDLER = 32, VCPU = 33, VCPU_SC = 34, DONE_SM = 35, NEVER_SM = 36;
 constexpr abi::Selector VCPU_EVENTS = 128;  // + VcpuEvent
-constexpr uint64_t HANDLER_UTCB = abi::UTCB_AREA + 0x1000;
-constexpr uint8_t VCPU_PRIORITY = 50;  // below the VMM's own thread and the root task
-constexpr uint32_t VCPU_QUANTUM_US = 10000;
 
 alignas(16) uint8_t handler_stack[16384];
 
