@@ -27,6 +27,12 @@ enum class HipFeature : uint32_t {
 // (address, size; aux: requester ID | BAR index << 16), listed after it.
 // Device memory is given only where an IOMMU confines device DMA
 // (HipFeature::Iommu): elsewhere a device could be made to write anywhere.
+// After a dynamic launch, the DRTM event log (address, size: the bytes in
+// use), mapped read-only, for a guest's kernel to publish.
+// TPM locality 0's registers (one page), which the root task always holds
+// at ROOT_PHYS_BASE + TPM_LOCALITY0; localities 1-4 follow, the kernel's.
+inline constexpr uint64_t TPM_LOCALITY0 = 0xfed40000;
+
 struct HipMemory {
     uint64_t address;  // in the root task's host space
     uint64_t size;
@@ -40,6 +46,7 @@ enum class HipMemoryKind : uint32_t {
     Msr = 4,
     PciFunction = 5,
     DeviceMemory = 6,
+    DrtmEventLog = 7,
 };
 
 struct Hip {

@@ -10,16 +10,23 @@ add_custom_command(OUTPUT ${KEEL_GUEST_VMLINUZ} ${KEEL_GUEST_BUSYBOX}
   COMMENT "Debian's cloud kernel and busybox-static for Linux guests")
 add_custom_target(keel-guest-linux DEPENDS ${KEEL_GUEST_VMLINUZ} ${KEEL_GUEST_BUSYBOX})
 
-# keel_initramfs(NAME MARKER [INIT SCRIPT]): ${KEEL_GUEST_DIR}/NAME.cpio,
-# whose /init prints "MARKER cpus=N" and powers the guest off, or is
-# SCRIPT; target initramfs-NAME.
+# keel_initramfs(NAME MARKER [INIT SCRIPT] [WITH PROGRAM...] [WITH_LIBRARY LIB...]):
+# ${KEEL_GUEST_DIR}/NAME.cpio, whose /init prints "MARKER cpus=N" and powers
+# the guest off, or is SCRIPT; with the host's PROGRAMs and LIBs and the
+# shared libraries they need; target initramfs-NAME.
 function(keel_initramfs name marker)
-  cmake_parse_arguments(ARG "" "INIT" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "INIT" "WITH;WITH_LIBRARY" ${ARGN})
   set(out ${KEEL_GUEST_DIR}/${name}.cpio)
   set(how --marker ${marker})
   if(ARG_INIT)
     set(how --init ${ARG_INIT})
   endif()
+  foreach(program ${ARG_WITH})
+    list(APPEND how --with ${program})
+  endforeach()
+  foreach(library ${ARG_WITH_LIBRARY})
+    list(APPEND how --with-library ${library})
+  endforeach()
   add_custom_command(OUTPUT ${out}
     COMMAND ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${out} ${how}
     DEPENDS ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${ARG_INIT}

@@ -569,12 +569,13 @@ size_t find_device_memory() {
     root_ec = ec;
     console::print("root: '%.*s' loaded: %zu segments, entry 0x%lx\n", int(module->cmdline.size), module->cmdline.data,
                    report.segments, report.entry);
-    console::print(
-        "root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules (%zu copied out of "
-        "the kernel's pages), TPM locality 0, %zu port ranges, %zu MSR ranges; the kernel keeps a pool of %lu KiB%s\n",
-        report.ram_pages * PAGE_SIZE >> 20, report.ram_ranges, abi::ROOT_PHYS_BASE, report.modules,
-        report.modules_copied, report.port_ranges, report.msr_ranges, report.pool_pages * PAGE_SIZE >> 10,
-        report.hip_truncated ? " (the information page lists only part of it)" : "");
+    console::print("root: granted %lu MiB of RAM in %lu ranges at 0x%lx + physical, %zu modules (%zu copied out of "
+                   "the kernel's pages), TPM locality 0%s, %zu port ranges, %zu MSR ranges; the kernel keeps a pool of "
+                   "%lu KiB%s\n",
+                   report.ram_pages * PAGE_SIZE >> 20, report.ram_ranges, abi::ROOT_PHYS_BASE, report.modules,
+                   report.modules_copied, report.event_log_given ? ", the DRTM event log (read-only)" : "",
+                   report.port_ranges, report.msr_ranges, report.pool_pages * PAGE_SIZE >> 10,
+                   report.hip_truncated ? " (the information page lists only part of it)" : "");
     if (iommu.active())
         console::print(
             "root: %zu device memory ranges granted, %zu refused (over RAM, the platform's or the kernel's)\n",

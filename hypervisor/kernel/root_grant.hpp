@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/hip.hpp"
 #include "hypervisor/kernel/multiboot2.hpp"
 
 namespace keel {
@@ -18,7 +19,7 @@ struct GrantRange {
     uint64_t base, end;  // byte addresses or ports; end exclusive
 };
 
-inline constexpr uint64_t TPM_LOCALITY0 = 0xfed40000;  // its 4 KiB page; localities 1-4 follow it
+inline constexpr uint64_t TPM_LOCALITY0 = abi::TPM_LOCALITY0;  // its 4 KiB page; localities 1-4 follow it
 inline constexpr uint64_t TPM_LOCALITY_SIZE = 0x1000;
 
 // The ports the kernel drives itself and never hands out.

@@ -203,6 +203,19 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
     if ((st = root->host.grant_root(root_page(TPM_LOCALITY0), TPM_LOCALITY0 / PAGE, 1,
                                     abi::perm::MEM_R | abi::perm::MEM_W)) != abi::Status::Success)
         return fail(r, "mapping TPM locality 0", st);
+    // The DRTM event log, read-only, for the VM that gets the TPM: its kernel
+    // publishes it as the platform's log, where standard tools look. Only a
+    // log on whole pages of its own: the pages around it are the kernel's.
+    const mb2::DrtmLaunch& drtm = k.info.drtm;
+    if (drtm.present && drtm.event_log_used && drtm.event_log_used <= drtm.event_log_capacity &&
+        !(drtm.event_log % PAGE) && !(drtm.event_log_capacity % PAGE)) {
+        if ((st = root->host.grant_root(root_page(drtm.event_log), drtm.event_log / PAGE,
+                                        drtm.event_log_capacity / PAGE, abi::perm::MEM_R)) != abi::Status::Success)
+            return fail(r, "mapping the DRTM event log", st);
+        add_hip(*hip, abi::HipMemoryKind::DrtmEventLog, abi::ROOT_PHYS_BASE + drtm.event_log, drtm.event_log_used, 0,
+                r);
+        r.event_log_given = true;
+    }
     GrantRange ports[16];
     size_t port_count = root_ports(k.debug_exit_port, ports, 16);
     for (size_t i = 0; i < port_count; ++i)

@@ -62,6 +62,7 @@ struct RootTaskReport {
     size_t device_ranges = 0, device_ranges_refused = 0;
     size_t modules_copied = 0;  // moved out of pages the kernel keeps before they were given
     bool hip_truncated = false;
+    bool event_log_given = false;  // the DRTM log, read-only
     const char* failure = nullptr;  // what went wrong, with the status
 };
 

@@ -533,3 +533,99 @@ TEST(Interrupts, DeviceSentInitIsBlockedByTheIommu) {
     EXPECT_NE(r.serial.find("guest: module guest says hello"), std::string::npos) << r.serial;
     EXPECT_NE(r.serial.find("drtm: capped PCR 17, 18, 19"), std::string::npos) << r.serial;
 }
+
+namespace {
+
+// Lines the management VM's /init printed: "[mgmt] guest: KEEL-MGMT <what>: <text>".
+std::string mgmt_lines(const std::string& serial, const std::string& what) {
+    std::string out, key = "KEEL-MGMT " + what + ": ";
+    std::istringstream in(serial);
+    for (std::string l; std::getline(in, l);) {
+        size_t at = l.find(key);
+        if (at == std::string::npos || l.find("[mgmt]") == std::string::npos) continue;
+        std::string text = l.substr(at + key.size());
+        if (!text.empty() && text.back() == '\r') text.pop_back();
+        // The guest's console lines end in CR, which the host's console escapes.
+        if (text.size() >= 4 && text.compare(text.size() - 4, 4, "\\x0d") == 0) text.resize(text.size() - 4);
+        out += text + "\n";
+    }
+    return out;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+// The management VM after a measured launch: its own kernel's tpm_tis binds
+// to the TPM the ACPI tables announce (locality 0), publishes the DRTM event
+// log from the TPM2 table at the standard path, and tpm2-tools inside it
+// read the PCRs and the log the host's kernel read and printed.
+TEST(ManagementVm, SeesTheTpmAndTheDrtmLogAsTheHostDoes) {
+    LaunchResult r = launch(iso("keel-drtm-linux-mgmt"), "sha256", "mgmt", {}, 600);
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    ASSERT_NE(r.serial.find("drtm: dynamic launch confirmed by the TPM"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("the DRTM event log (read-only)"), std::string::npos) << r.serial;
+    ASSERT_NE(r.serial.find("KEEL-MGMT done"), std::string::npos) << r.serial;
+    EXPECT_EQ(mgmt_lines(r.serial, "tpm"), "2 /dev/tpm0 /dev/tpmrm0 \n") << r.serial;
+    EXPECT_NE(r.serial.find("tpm_tis MSFT0101:00: 2.0 TPM"), std::string::npos) << "the guest's own driver bound";
+
+    // The log the guest's kernel publishes is, byte for byte, the one the
+    // host's kernel printed.
+    std::string log = read_file(r.event_log_file);
+    ASSERT_FALSE(log.empty()) << r.serial;
+    uint8_t digest[32];
+    keel::crypto::hash(keel::crypto::HashAlg::Sha256, log.data(), log.size(), digest);
+    std::string hex;
+    char b[3];
+    for (auto c : digest) {
+        std::snprintf(b, sizeof b, "%02x", c);
+        hex += b;
+    }
+    EXPECT_EQ(mgmt_lines(r.serial, "log-sha256"), hex + "\n") << r.serial;
+
+    // tpm2_pcrread in the guest: the PCRs the host's kernel read while it ran.
+    Json seen = json_file(serial_pcrs(r));
+    std::map<std::string, std::string> pcrread;
+    std::regex value(R"(^\s*(\d+)\s*:\s*0x([0-9A-Fa-f]+)\s*$)");
+    std::istringstream in(mgmt_lines(r.serial, "pcrread"));
+    for (std::string l; std::getline(in, l);) {
+        std::smatch m;
+        if (std::regex_match(l, m, value)) pcrread[m[1]] = lower(m[2]);
+    }
+    // tpm2_eventlog in the guest, on the published log: the same replay.
+    auto replayed = tpm2_eventlog_pcrs(mgmt_lines(r.serial, "eventlog"));
+    for (const char* pcr : DRTM_PCRS) {
+        ASSERT_TRUE(seen["sha256"].contains(pcr)) << r.serial;
+        EXPECT_EQ(pcrread[pcr], seen["sha256"][pcr].get<std::string>()) << "tpm2_pcrread PCR " << pcr;
+        EXPECT_EQ(lower(replayed["sha256"][pcr]), seen["sha256"][pcr].get<std::string>())
+            << "tpm2_eventlog PCR " << pcr;
+    }
+    // And `keel eventlog` on the host replays the same log to them.
+    auto check = run_process({env("KEEL_CLI"), "eventlog", r.event_log_file, "--pcrs", serial_pcrs(r)});
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_NE(r.serial.find("[root] root: 1 of 1 VMs passed"), std::string::npos) << r.serial;
+}
+
+// The root task receives the DRTM event log read-only: it reads it (and
+// passes a copy to the management VM), but its write faults, and the
+// kernel stops only the root task.
+TEST(EventLog, TheRootTaskReadsItButCannotWriteIt) {
+    LaunchResult r = launch(iso("keel-drtm-write-log"), "sha256", "write-log");
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    EXPECT_NE(r.serial.find("the DRTM event log (read-only)"), std::string::npos) << r.serial;
+    // The log begins with the Spec ID event: PCR 0, EV_NO_ACTION (3).
+    EXPECT_TRUE(std::regex_search(
+        r.serial,
+        std::regex(R"(\[root\] probe: the DRTM event log \(\d+ bytes\) reads: its first event is for PCR 0, type 3)")))
+        << r.serial;
+    EXPECT_NE(r.serial.find("[root] probe: writing the DRTM event log"), std::string::npos) << r.serial;
+    EXPECT_TRUE(
+        std::regex_search(r.serial, std::regex(R"(root: the root task faulted \(vector 14, error 0x[0-9a-f]*7\))")))
+        << "a write to a present page, from user mode\n"
+        << r.serial;
+    EXPECT_EQ(r.serial.find("[root] root: done"), std::string::npos) << r.serial;
+    EXPECT_NE(r.serial.find("health check: kernel text and rodata unchanged"), std::string::npos) << r.serial;
+}

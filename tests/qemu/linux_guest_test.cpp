@@ -118,6 +118,8 @@ protected:
 Boot* HostileLinuxGuest::b = nullptr;
 
 TEST_F(HostileLinuxGuest, GetsNothingFromTheTpmOrBeyondItsRam) {
+    // It has the TPM: locality 0 is mapped for it, 1-4 are not.
+    EXPECT_TRUE(has(b->serial, "[evil] vmm: the guest gets TPM locality 0")) << b->serial;
     EXPECT_TRUE(has(b->serial, "[evil] guest: HOSTILE tpm1=ff tpm4=ffffffff beyond=ffffffff")) << b->serial;
     EXPECT_TRUE(has(b->serial, "[evil] vm: device accesses 6")) << b->serial;
 }
@@ -133,10 +135,13 @@ TEST_F(HostileLinuxGuest, ItsTripleFaultEndsOnlyItsVm) {
 }
 
 TEST_F(HostileLinuxGuest, WhatCannotRunAsWrittenIsRefusedWithTheReason) {
-    EXPECT_TRUE(has(b->serial, "[root] root: config line 7: mem= must be 96 to 2048 (MiB); skipped")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: config line 9: mem= must be 96 to 2048 (MiB); skipped")) << b->serial;
     EXPECT_TRUE(has(b->serial, "[two] vmm: vcpus=2: this VMM runs guests with one vCPU so far; not started"))
         << b->serial;
     EXPECT_FALSE(has(b->serial, "[small]")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[root] root: config line 11: VM evil has the TPM already: one VM gets it; skipped"))
+        << b->serial;
+    EXPECT_FALSE(has(b->serial, "[three]")) << b->serial;
 }
 
 }  // namespace

@@ -76,6 +76,81 @@ TEST(AcpiTables, TheFadtPointsAtTheVmmsPowerManagementPorts) {
     EXPECT_EQ(area[fadt - BASE + 108], 0x32) << "the CMOS century byte";
 }
 
+// The XSDT's entries, by signature.
+std::vector<std::string> xsdt_signatures(const std::vector<uint8_t>& b, uint64_t rsdp) {
+    uint64_t xsdt = get<uint64_t>(b, rsdp + 24);
+    uint32_t length = table(b, xsdt, "XSDT");
+    std::vector<std::string> out;
+    for (uint32_t at = 36; at + 8 <= length; at += 8) out.push_back(text(b, get<uint64_t>(b, xsdt + at), 4));
+    return out;
+}
+
+// An AML package length (ACPI 6.5, 20.2.4) at `at`: its value and bytes.
+uint32_t pkg_length(const uint8_t* p, size_t& bytes) {
+    bytes = 1 + (p[0] >> 6);
+    if (bytes == 1) return p[0] & 0x3f;
+    uint32_t v = p[0] & 0x0f;
+    for (size_t i = 1; i < bytes; ++i) v |= uint32_t(p[i]) << (4 + 8 * (i - 1));
+    return v;
+}
+
+TEST(AcpiTables, WithoutTheTpmNoTpmIsAnnounced) {
+    std::vector<uint8_t> area(TABLES_SIZE);
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE);
+    EXPECT_EQ(xsdt_signatures(area, rsdp), std::vector<std::string>{"FACP"});
+    std::string all(area.begin(), area.end());
+    EXPECT_EQ(all.find("MSFT0101"), std::string::npos);
+    EXPECT_EQ(all.find("TPM2"), std::string::npos);
+}
+
+TEST(AcpiTables, TheManagementVmsTpmIsATisDeviceWithTheDrtmLogArea) {
+    std::vector<uint8_t> area(TABLES_SIZE);
+    TableOptions tpm{true, 0xf0000, 1234};
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE, tpm);
+    ASSERT_EQ(xsdt_signatures(area, rsdp), (std::vector<std::string>{"FACP", "TPM2"}));
+    uint64_t xsdt = get<uint64_t>(area, rsdp + 24), tpm2 = get<uint64_t>(area, xsdt + 44);
+    ASSERT_EQ(table(area, tpm2, "TPM2"), 76u) << "revision 4's length: Linux reads the log area only then";
+    EXPECT_EQ(area[tpm2 - BASE + 8], 4);
+    EXPECT_EQ(get<uint32_t>(area, tpm2 + 48), 6u) << "start method 6: the TIS (tpm_tis binds, tpm_crb does not)";
+    EXPECT_EQ(get<uint32_t>(area, tpm2 + 64), 1234u) << "LAML";
+    EXPECT_EQ(get<uint64_t>(area, tpm2 + 68), 0xf0000u) << "LASA";
+
+    // The DSDT: \_S5, then Scope (\_SB) { Device (TPM_) {...} } with
+    // lengths that cover exactly what follows them.
+    uint64_t dsdt = get<uint32_t>(area, get<uint64_t>(area, xsdt + 36) + 40);
+    uint32_t dsdt_length = table(area, dsdt, "DSDT");
+    const uint8_t* aml = &area[dsdt - BASE + 36 + 14];
+    size_t aml_bytes = dsdt_length - 36 - 14, n = 0;
+    ASSERT_EQ(aml[0], 0x10) << "ScopeOp";
+    EXPECT_EQ(1 + pkg_length(aml + 1, n), aml_bytes);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(aml + 1 + n), 5), "\\_SB_");
+    const uint8_t* device = aml + 1 + n + 5;
+    ASSERT_EQ(device[0], 0x5b);
+    ASSERT_EQ(device[1], 0x82) << "DeviceOp";
+    EXPECT_EQ(2 + pkg_length(device + 2, n), size_t(aml + aml_bytes - device));
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(device + 2 + n), 4), "TPM_");
+    std::string body(reinterpret_cast<const char*>(device), size_t(aml + aml_bytes - device));
+    EXPECT_NE(body.find(std::string("_HID\x0dMSFT0101\0", 14)), std::string::npos);
+    EXPECT_NE(body.find(std::string("_STA\x0a\x0f", 6)), std::string::npos);
+    // Memory32Fixed (ReadWrite, 0xFED40000, 0x5000), then the end tag.
+    const uint8_t mem32[] = {0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0xd4, 0xfe, 0x00, 0x50, 0x00, 0x00, 0x79, 0x00};
+    size_t crs = body.find("_CRS");
+    ASSERT_NE(crs, std::string::npos);
+    const uint8_t buffer[] = {0x11, 0x11, 0x0a, sizeof mem32};
+    EXPECT_EQ(std::memcmp(body.data() + crs + 4, buffer, sizeof buffer), 0) << "Buffer (14)";
+    EXPECT_EQ(std::memcmp(body.data() + crs + 8, mem32, sizeof mem32), 0);
+    EXPECT_EQ(crs + 8 + sizeof mem32, body.size()) << "the device ends with its _CRS";
+}
+
+TEST(AcpiTables, WithoutAnEventLogTheTpm2TableHasNoLogArea) {
+    std::vector<uint8_t> area(TABLES_SIZE);
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE, TableOptions{true, 0xf0000, 0});
+    uint64_t tpm2 = get<uint64_t>(area, get<uint64_t>(area, rsdp + 24) + 44);
+    ASSERT_EQ(table(area, tpm2, "TPM2"), 76u);
+    EXPECT_EQ(get<uint32_t>(area, tpm2 + 64), 0u);
+    EXPECT_EQ(get<uint64_t>(area, tpm2 + 68), 0u) << "no log: Linux publishes none rather than reading zeros";
+}
+
 TEST(AcpiTables, RefusesAnAreaItCannotUse) {
     std::vector<uint8_t> area(TABLES_SIZE);
     EXPECT_EQ(build_tables(area.data(), TABLES_SIZE - 1, BASE), 0u);

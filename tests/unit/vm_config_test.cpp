@@ -36,9 +36,14 @@ TEST(VmConfig, LinuxLinesWithTheirCommandLine) {
     EXPECT_EQ(str(s.name), "mgmt");
     EXPECT_EQ(s.mem_mib, 256u);
     EXPECT_EQ(s.vcpus, 2u);
+    EXPECT_FALSE(s.tpm);
     EXPECT_EQ(str(s.command_line), "console=ttyS0 quiet  panic=-1");
+    ASSERT_EQ(parse("linux mgmt mem=256 tpm -- tpm", s), LineKind::Vm);
+    EXPECT_TRUE(s.tpm);
+    EXPECT_EQ(str(s.command_line), "tpm");
     ASSERT_EQ(parse("linux w mem=128", s), LineKind::Vm);
     EXPECT_EQ(s.vcpus, 1u);
+    EXPECT_FALSE(s.tpm);
     EXPECT_TRUE(s.command_line.empty());
     ASSERT_EQ(parse("linux w mem=128 --", s), LineKind::Vm);
     EXPECT_TRUE(s.command_line.empty());
@@ -49,11 +54,27 @@ TEST(VmConfig, LinuxLinesWithTheirCommandLine) {
 
 TEST(VmConfig, RefusesWhatItCannotRunAsWritten) {
     VmSpec s;
-    for (const char* bad :
-         {"vmm x", "vm", "vm --", "vm x mem=128", "vm x timeout=0", "vm x timeout=1 timeout=2", "vm x cpu=one",
-          "vm x -- console=ttyS0", "linux x", "linux x mem=64", "linux x mem=2050", "linux x mem=97",
-          "linux x mem=128 vcpus=0", "linux x mem=128 vcpus=9", "linux x mem=128 mem=256", "linux x mem=0x",
-          "linux x mem=128 extra", "linux x mem=99999999999999999999999"}) {
+    for (const char* bad : {"vmm x",
+                            "vm",
+                            "vm --",
+                            "vm x mem=128",
+                            "vm x timeout=0",
+                            "vm x timeout=1 timeout=2",
+                            "vm x cpu=one",
+                            "vm x -- console=ttyS0",
+                            "linux x",
+                            "linux x mem=64",
+                            "linux x mem=2050",
+                            "linux x mem=97",
+                            "linux x mem=128 vcpus=0",
+                            "linux x mem=128 vcpus=9",
+                            "linux x mem=128 mem=256",
+                            "linux x mem=0x",
+                            "linux x mem=128 extra",
+                            "linux x mem=128 tpm tpm",
+                            "vm x tpm",
+                            "linux x mem=128 tpm=1",
+                            "linux x mem=99999999999999999999999"}) {
         const char* why = nullptr;
         EXPECT_EQ(parse_vm_line(bad, s, why), LineKind::Invalid) << bad;
         EXPECT_NE(why, nullptr) << bad;

@@ -3,16 +3,54 @@
 # CPUs the guest sees) and powers the guest off, or is a script of one's
 # own. An uncompressed cpio archive: GRUB unpacks a gzipped module as it
 # loads it, so what the guest got would not be the file that was measured.
-#   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --marker TEXT
-#   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --init SCRIPT
+# Each --with PROGRAM (a path; a symbolic link comes with what it names)
+# or --with-library LIBRARY (one a program opens at run time, e.g. a TCTI)
+# is copied with every shared library it needs, where the host has them.
+#   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --marker TEXT [--with PROGRAM | --with-library LIB]...
+#   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --init SCRIPT [--with PROGRAM | --with-library LIB]...
 set -euo pipefail
-usage() { echo "usage: make-initramfs.sh BUSYBOX OUT.cpio (--marker TEXT | --init SCRIPT)" >&2; exit 2; }
-[ $# -eq 4 ] || usage
+usage() {
+  echo "usage: make-initramfs.sh BUSYBOX OUT.cpio (--marker TEXT | --init SCRIPT) [--with PROGRAM | --with-library LIB]..." >&2
+  exit 2
+}
+[ $# -ge 4 ] || usage
 busybox=$1 out=$2 mode=$3 what=$4
+shift 4
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 cp "$busybox" "$root/bin/busybox"
+
+# A file at the same path in the image (through links: the file itself).
+copy_file() {
+  [ -e "$root$1" ] && return 0
+  mkdir -p "$root$(dirname "$1")"
+  cp -L "$1" "$root$1"
+}
+# A program or library and the libraries the dynamic loader finds for it.
+copy_with_libraries() {
+  local file=$1 lib
+  [ -e "$file" ] || { echo "make-initramfs: $file does not exist" >&2; exit 1; }
+  if [ -L "$file" ]; then
+    local target
+    target=$(readlink -f "$file")
+    copy_with_libraries "$target"
+    mkdir -p "$root$(dirname "$file")"
+    [ -e "$root$file" ] || ln -s "$target" "$root$file"
+    return 0
+  fi
+  copy_file "$file"
+  # ldd prints "name => /path (addr)" and the loader as "/path (addr)".
+  for lib in $(ldd "$file" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    copy_file "$lib"
+  done
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+  --with | --with-library) [ $# -ge 2 ] || usage; copy_with_libraries "$2"; shift 2 ;;
+  *) usage ;;
+  esac
+done
 case $mode in
 --marker)
   cat > "$root/init" <<INIT

@@ -14,6 +14,12 @@ inline constexpr uint32_t START_MAGIC = 0x4d4d564b;  // "KVMM"
 inline constexpr uint64_t START_PAGE = 0x9000000000;  // read-only: VmmStart
 inline constexpr uint64_t GUEST_WINDOW = 0xa000000000;  // the guest's RAM, read-write, guest-physical 0 up
 inline constexpr uint64_t MAIN_UTCB = abi::UTCB_AREA;  // the VMM's first thread's
+// START_TPM: TPM locality 0's registers (one page; 1-4 are the kernel's).
+inline constexpr uint64_t TPM_WINDOW = START_PAGE + 0x1000;
+// START_TPM after a measured launch: the DRTM event log, copied where a PC's
+// firmware keeps its tables (guest RAM the memory map calls reserved).
+inline constexpr uint64_t EVENT_LOG_GPA = 0xf0000;
+inline constexpr uint64_t EVENT_LOG_MAX = 0x10000;
 
 // In the VMM's object space: its own PD (create objects, delegate its own
 // memory into its guest space), and a portal to the root task's service.
@@ -45,11 +51,14 @@ struct VmmStart {
     uint64_t kernel_gpa, kernel_bytes;
     uint64_t initrd_gpa, initrd_bytes;  // 0 bytes: none
     uint32_t vcpus;
-    uint32_t reserved2;
+    uint32_t event_log_bytes;  // at EVENT_LOG_GPA (START_TPM); 0: none
     char command_line[2048];
 };
 static_assert(sizeof(VmmStart) <= 4096, "the start information is one page");
 // The built-in test guest: the VMM also checks the page it writes.
 inline constexpr uint32_t START_CHECK_PROBE = 1;
+// The management VM: TPM locality 0 at TPM_WINDOW, for its guest at the TIS
+// address, and the DRTM event log (event_log_bytes).
+inline constexpr uint32_t START_TPM = 2;
 
 }  // namespace keel::vmm

@@ -6,14 +6,34 @@ namespace keel::vmm::acpi {
 namespace {
 
 // Where each table lies in the area (the FACS 64-byte aligned).
-constexpr size_t RSDP = 0, FACS = 0x40, XSDT = 0x80, FADT = 0x100, DSDT = 0x200;
+constexpr size_t RSDP = 0, FACS = 0x40, XSDT = 0x80, FADT = 0x100, DSDT = 0x200, TPM2 = 0x300;
 constexpr size_t HEADER = 36, RSDP_LENGTH = 36, FACS_LENGTH = 64, FADT_LENGTH = 244;
-constexpr size_t XSDT_ENTRIES = 1;
+// The TPM2 table with the log area fields (revision 4): Linux reads the
+// event log only from a table this long.
+constexpr size_t TPM2_LENGTH = 76;
+constexpr uint32_t TPM2_START_TIS = 6;  // "uses the FIFO (TIS) interface": tpm_tis's, not tpm_crb's
 // The DSDT's AML: Name (_S5, Package (4) { 5, 5, 0, 0 }).
 constexpr uint8_t S5_AML[] = {
     0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, dev::AcpiPm::S5_TYPE, 0x0a, dev::AcpiPm::S5_TYPE, 0x00, 0x00};
-constexpr size_t DSDT_LENGTH = HEADER + sizeof S5_AML;
-static_assert(DSDT + DSDT_LENGTH <= TABLES_SIZE);
+// Scope (\_SB) { Device (TPM) { Name (_HID, "MSFT0101"), Name (_STA, 0x0F),
+//   Name (_CRS, ResourceTemplate () { Memory32Fixed (ReadWrite,
+//   0xFED40000, 0x5000) }) } }: every locality's page, as on a PC (the
+// guest's driver uses locality 0; 1-4 are not mapped and read as nothing).
+constexpr uint8_t b(uint32_t v, unsigned byte) { return uint8_t(v >> (8 * byte)); }
+// clang-format off
+constexpr uint8_t TPM_AML[] = {
+    0x10, 0x3a, '\\', '_', 'S', 'B', '_',  // Scope, its length, \_SB_
+    0x5b, 0x82, 0x32, 'T', 'P', 'M', '_',  // Device, its length, TPM_
+    0x08, '_', 'H', 'I', 'D', 0x0d, 'M', 'S', 'F', 'T', '0', '1', '0', '1', 0x00,
+    0x08, '_', 'S', 'T', 'A', 0x0a, 0x0f,
+    0x08, '_', 'C', 'R', 'S', 0x11, 0x11, 0x0a, 0x0e,  // a 14-byte buffer
+    0x86, 0x09, 0x00, 0x01,  // Memory32Fixed, read-write
+    b(uint32_t(TPM_TIS_BASE), 0), b(uint32_t(TPM_TIS_BASE), 1), b(uint32_t(TPM_TIS_BASE), 2),
+    b(uint32_t(TPM_TIS_BASE), 3), b(TPM_TIS_SIZE, 0), b(TPM_TIS_SIZE, 1), b(TPM_TIS_SIZE, 2), b(TPM_TIS_SIZE, 3),
+    0x79, 0x00};  // the end tag (checksum 0: not checked)
+// clang-format on
+static_assert(sizeof TPM_AML == 1 + 0x3a, "the scope's length covers all but its opcode");
+static_assert(DSDT + HEADER + sizeof S5_AML + sizeof TPM_AML <= TPM2 && TPM2 + TPM2_LENGTH <= TABLES_SIZE);
 
 void put(uint8_t* p, size_t at, unsigned bytes, uint64_t v) {
     for (unsigned i = 0; i < bytes; ++i) p[at + i] = uint8_t(v >> (8 * i));
@@ -48,7 +68,7 @@ uint8_t checksum(const uint8_t* bytes, size_t n) {
     return sum;
 }
 
-uint64_t build_tables(uint8_t* p, size_t size, uint64_t base) {
+uint64_t build_tables(uint8_t* p, size_t size, uint64_t base, const TableOptions& options) {
     if (size < TABLES_SIZE || base % 16 || base + TABLES_SIZE > (uint64_t(1) << 32)) return 0;
     for (size_t i = 0; i < TABLES_SIZE; ++i) p[i] = 0;
 
@@ -56,9 +76,23 @@ uint64_t build_tables(uint8_t* p, size_t size, uint64_t base) {
     put(p, FACS + 4, 4, FACS_LENGTH);
     p[FACS + 32] = 2;  // version
 
-    header(p, DSDT, "DSDT", DSDT_LENGTH, 2);
-    for (size_t i = 0; i < sizeof S5_AML; ++i) p[DSDT + HEADER + i] = S5_AML[i];
-    seal(p, DSDT, DSDT_LENGTH, 9);
+    size_t dsdt_length = HEADER;
+    for (uint8_t byte : S5_AML) p[DSDT + dsdt_length++] = byte;
+    if (options.tpm)
+        for (uint8_t byte : TPM_AML) p[DSDT + dsdt_length++] = byte;
+    header(p, DSDT, "DSDT", dsdt_length, 2);
+    seal(p, DSDT, dsdt_length, 9);
+
+    if (options.tpm) {
+        header(p, TPM2, "TPM2", TPM2_LENGTH, 4);
+        // Platform class 0 (client); no control area: the TIS has none.
+        put(p, TPM2 + 48, 4, TPM2_START_TIS);
+        if (options.event_log_bytes) {
+            put(p, TPM2 + 64, 4, options.event_log_bytes);  // LAML
+            put(p, TPM2 + 68, 8, options.event_log_gpa);  // LASA
+        }
+        seal(p, TPM2, TPM2_LENGTH, 9);
+    }
 
     using dev::AcpiPm;
     header(p, FADT, "FACP", FADT_LENGTH, 3);
@@ -82,9 +116,15 @@ uint64_t build_tables(uint8_t* p, size_t size, uint64_t base) {
     put(p, FADT + 140, 8, base + DSDT);  // X_DSDT, the same
     seal(p, FADT, FADT_LENGTH, 9);
 
-    constexpr size_t xsdt_length = HEADER + 8 * XSDT_ENTRIES;
+    size_t xsdt_length = HEADER;
+    put(p, XSDT + xsdt_length, 8, base + FADT);
+    xsdt_length += 8;
+    if (options.tpm) {
+        put(p, XSDT + xsdt_length, 8, base + TPM2);
+        xsdt_length += 8;
+    }
+    static_assert(XSDT + HEADER + 2 * 8 <= FADT);
     header(p, XSDT, "XSDT", xsdt_length, 1);
-    put(p, XSDT + HEADER, 8, base + FADT);
     seal(p, XSDT, xsdt_length, 9);
 
     put_text(p, RSDP, "RSD PTR ", 8);

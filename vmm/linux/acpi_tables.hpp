@@ -2,7 +2,11 @@
 // RSDP where Linux looks for one (the BIOS area, 16-byte aligned), an XSDT,
 // a FADT that points at the VMM's PM1 blocks and PM timer (vmm/devices/
 // acpi_pm.hpp) and declares the legacy devices and the 8042, its FACS, and
-// a DSDT whose only object is \_S5 (the sleep type that powers off).
+// a DSDT with \_S5 (the sleep type that powers off). The management VM's
+// also announce its TPM as a PC's firmware does (TCG ACPI Specification
+// 1.3): a TIS device (MSFT0101) in the DSDT, and a TPM2 table whose log
+// area is the DRTM event log, so the guest's own tpm_tis driver binds and
+// its kernel publishes the log where standard tools read it.
 // Pure: unit-tested on the host.
 #pragma once
 #include <stddef.h>
@@ -13,10 +17,19 @@ namespace keel::vmm::acpi {
 inline constexpr size_t TABLES_SIZE = 0x400;  // all of them, from the RSDP
 inline constexpr uint8_t SCI_IRQ = 9;
 
+inline constexpr uint64_t TPM_TIS_BASE = 0xfed40000;  // localities 0-4, as the TIS places them
+inline constexpr uint32_t TPM_TIS_SIZE = 0x5000;
+
+struct TableOptions {
+    bool tpm = false;  // the TIS device and the TPM2 table
+    uint64_t event_log_gpa = 0;  // with tpm: the log area (reserved RAM), 0 bytes: none
+    uint32_t event_log_bytes = 0;
+};
+
 // Writes the tables into `area` (guest RAM at guest-physical `base`,
 // 16-byte aligned, below 4 GiB) and returns the RSDP's guest-physical
 // address; 0 if `size` is less than TABLES_SIZE or `base` unusable.
-uint64_t build_tables(uint8_t* area, size_t size, uint64_t base);
+uint64_t build_tables(uint8_t* area, size_t size, uint64_t base, const TableOptions& options = {});
 
 // The byte sum of a table (a valid one sums to 0).
 uint8_t checksum(const uint8_t* bytes, size_t n);

@@ -320,6 +320,31 @@ uint64_t tsc_at(const Vm& vm, uint64_t ns) {
     return vm.tsc_at_start + uint64_t((unsigned __int128)ns * khz / 1000000);
 }
 
+namespace {
+
+// The management VM's TPM: locality 0's page where the TIS puts it, so the
+// guest's driver talks to the TPM without an exit. Localities 1-4 were never
+// given to this VMM: the guest's accesses there exit and read as nothing.
+bool map_tpm(const VmmStart& start) {
+    static_assert(EVENT_LOG_GPA >= boot::BIOS_AREA && EVENT_LOG_GPA + EVENT_LOG_MAX <= boot::KERNEL_GPA,
+                  "the log lies in the firmware area the memory map reserves");
+    if (start.event_log_bytes > EVENT_LOG_MAX) {
+        user::console::print("vmm: the DRTM event log's %u bytes are more than its area\n", start.event_log_bytes);
+        return false;
+    }
+    if (user::hypercall(enc::delegate(
+            abi::SEL_OWN_PD, abi::SEL_OWN_PD,
+            abi::Crd(abi::SpaceKind::GuestMemory, TPM_WINDOW >> 12, 0, abi::perm::MEM_R | abi::perm::MEM_W),
+            acpi::TPM_TIS_BASE >> 12)) != abi::Status::Success) {
+        user::console::print("vmm: cannot map TPM locality 0 into the guest\n");
+        return false;
+    }
+    user::console::print("vmm: the guest gets TPM locality 0 and a %u-byte DRTM event log\n", start.event_log_bytes);
+    return true;
+}
+
+}  // namespace
+
 bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_utcb) {
     vm.pc = &pc;
     vm.start = &start;
@@ -365,8 +390,15 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
     while (cmdline_bytes + 1 < sizeof start.command_line && start.command_line[cmdline_bytes]) ++cmdline_bytes;
     boot::MemoryRange map[8];
     size_t map_count = boot::guest_memory_map(ram, map, 8);
+    acpi::TableOptions tables;
+    if (start.flags & START_TPM) {
+        if (!map_tpm(start)) return false;
+        tables.tpm = true;
+        tables.event_log_gpa = EVENT_LOG_GPA;
+        tables.event_log_bytes = start.event_log_bytes;
+    }
     const uint64_t rsdp =
-        acpi::build_tables(guest_ram(boot::BIOS_AREA), boot::KERNEL_GPA - boot::BIOS_AREA, boot::BIOS_AREA);
+        acpi::build_tables(guest_ram(boot::BIOS_AREA), boot::KERNEL_GPA - boot::BIOS_AREA, boot::BIOS_AREA, tables);
     if (write_boot_params(guest_ram(boot::BOOT_PARAMS_GPA), image, k, plan, cmdline_bytes, map, map_count, rsdp) !=
         Status::Ok) {
         user::console::print("vmm: the command line is longer than the kernel reads (%u bytes)\n", k.cmdline_size);

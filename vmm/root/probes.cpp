@@ -1,6 +1,7 @@
 #include "vmm/root/probes.hpp"
 
 #include "abi/capability.hpp"
+#include "abi/hip.hpp"
 #include "abi/layout.hpp"
 #include "vmm/root/child.hpp"
 #include "vmm/runtime/console.hpp"
@@ -36,6 +37,22 @@ void write_hip(const abi::Hip&) {
 void read_tpm_locality1(const abi::Hip&) {
     user::console::print("probe: reading TPM locality 1 where the root task's devices appear\n");
     (void)read64(abi::ROOT_PHYS_BASE + TPM_LOCALITY1);
+}
+// After a measured launch: the DRTM event log reads, and a write faults
+// (the kernel maps it read-only: a root task could otherwise rewrite what
+// the management VM is told was measured).
+void write_event_log(const abi::Hip& hip) {
+    for (uint32_t i = 0; i < hip.memory_count; ++i) {
+        const abi::HipMemory& m = hip.memory[i];
+        if (m.kind != uint32_t(abi::HipMemoryKind::DrtmEventLog)) continue;
+        const auto* log = reinterpret_cast<const volatile uint32_t*>(m.address);
+        user::console::print("probe: the DRTM event log (%lu bytes) reads: its first event is for PCR %u, type %u\n",
+                             m.size, log[0], log[1]);
+        user::console::print("probe: writing the DRTM event log\n");
+        write64(m.address, 0);
+        return;
+    }
+    user::console::print("probe: the information page lists no DRTM event log\n");
 }
 void port_com1(const abi::Hip&) {
     user::console::print("probe: reading COM1's line status (port 0x3fd), the kernel's console\n");
@@ -309,6 +326,7 @@ constexpr Probe PROBES[] = {
     {"write-kernel", write_kernel},
     {"write-hip", write_hip},
     {"tpm-locality1", read_tpm_locality1},
+    {"write-event-log", write_event_log},
     {"port-com1", port_com1},
     {"port-pci", port_pci},
     {"msr", read_msr},

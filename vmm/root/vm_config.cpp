@@ -34,6 +34,7 @@ LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
     if (out.name.empty() || out.name == "--") return invalid(why, "no VM name");
     if (out.name.size > VM_NAME_MAX) return invalid(why, "the VM's name is longer than 47 characters");
     bool ok = true, seen_timeout = false, seen_cpu = false, seen_mem = false, seen_vcpus = false;
+    bool seen_tpm = false;
     unsigned w = 2;
     for (StringView word = nth_word(line, w); !word.empty(); word = nth_word(line, ++w)) {
         if (word == "--") break;
@@ -44,8 +45,11 @@ LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
             out.has_cpu = true;
         } else if (is_linux && option(word, "mem=", out.mem_mib, seen_mem, ok)) {
         } else if (is_linux && option(word, "vcpus=", out.vcpus, seen_vcpus, ok)) {
+        } else if (is_linux && word == "tpm") {
+            ok = !seen_tpm;
+            seen_tpm = out.tpm = true;
         } else {
-            return invalid(why, is_linux ? "an option is not timeout=MS, cpu=N, mem=MIB or vcpus=N"
+            return invalid(why, is_linux ? "an option is not timeout=MS, cpu=N, mem=MIB, vcpus=N or tpm"
                                          : "an option is not timeout=MS or cpu=N");
         }
         if (!ok) return invalid(why, "an option is given twice or its number does not parse");

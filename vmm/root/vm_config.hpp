@@ -2,11 +2,13 @@
 // the root task starts. Two kinds:
 //   vm NAME [timeout=MS] [cpu=N]
 //       a real-mode guest: the module "guest NAME", run by the module "vmm";
-//   linux NAME mem=MIB [vcpus=N] [timeout=MS] [cpu=N] [-- COMMAND LINE]
+//   linux NAME mem=MIB [vcpus=N] [tpm] [timeout=MS] [cpu=N] [-- COMMAND LINE]
 //       (MIB even, 96-2048)
 //       a Linux guest: the modules "kernel NAME" (a bzImage) and, if there
 //       is one, "initrd NAME", run by the module "vmm-linux" with MIB MiB of
-//       RAM; the words after "--" are the kernel's command line.
+//       RAM; the words after "--" are the kernel's command line. `tpm`: the
+//       management VM, which gets TPM locality 0 and the DRTM event log (at
+//       most one VM: the root task refuses a second).
 // Pure: unit-tested and fuzzed on the host.
 #pragma once
 #include <stddef.h>
@@ -26,6 +28,7 @@ struct VmSpec {
     uint64_t cpu;
     uint64_t mem_mib;  // Linux
     uint64_t vcpus;  // Linux: 1 unless said
+    bool tpm;  // Linux: gets TPM locality 0 and the DRTM event log
     StringView command_line;  // Linux: after "--", may be empty
 };
 

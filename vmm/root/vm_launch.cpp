@@ -1,6 +1,7 @@
 #include "vmm/root/vm_launch.hpp"
 
 #include "abi/event.hpp"
+#include "abi/hip.hpp"
 #include "abi/hypercall.hpp"
 #include "abi/layout.hpp"
 #include "abi/utcb.hpp"
@@ -175,6 +176,32 @@ bool give_guest(const abi::Hip& hip, const char* vm, const Module& guest, abi::S
                                             vmm::GUEST_WINDOW >> 12)));
 }
 
+// The management VM's TPM: locality 0's registers (the kernel keeps 1-4)
+// for its VMM to map at the TIS address, and a copy of the DRTM event log
+// in its guest's RAM for the ACPI TPM2 table to point at.
+bool give_tpm(const abi::Hip& hip, const char* vm, uint8_t* guest_ram, abi::Selector pd, VmmStart& start) {
+    start.flags |= vmm::START_TPM;
+    for (uint32_t i = 0; i < hip.memory_count; ++i) {
+        const abi::HipMemory& m = hip.memory[i];
+        if (m.kind != uint32_t(abi::HipMemoryKind::DrtmEventLog)) continue;
+        if (m.size > vmm::EVENT_LOG_MAX) {
+            user::console::print("root: VM %s: the DRTM event log (%lu bytes) is larger than its %lu-byte area\n", vm,
+                                 m.size, vmm::EVENT_LOG_MAX);
+            return false;
+        }
+        const auto* log = reinterpret_cast<const uint8_t*>(m.address);
+        for (uint64_t b = 0; b < m.size; ++b) guest_ram[vmm::EVENT_LOG_GPA + b] = log[b];
+        start.event_log_bytes = uint32_t(m.size);
+    }
+    if (!start.event_log_bytes)
+        user::console::print("root: VM %s: no DRTM event log (no measured launch) to give with the TPM\n", vm);
+    return ok(vm, "giving it TPM locality 0",
+              user::hypercall(
+                  enc::delegate(abi::SEL_OWN_PD, pd,
+                                Crd(SpaceKind::HostMemory, (abi::ROOT_PHYS_BASE + abi::TPM_LOCALITY0) >> 12, 0, R | W),
+                                vmm::TPM_WINDOW >> 12)));
+}
+
 // Copies a module to [gpa, +bytes) of a guest's RAM.
 void stage(uint8_t* ram, uint64_t gpa, const Module& m) {
     for (uint64_t b = 0; b < m.size; ++b) ram[gpa + b] = m.bytes[b];
@@ -210,6 +237,7 @@ bool give_linux_guest(const abi::Hip& hip, const char* vm, const VmSpec& spec, c
     start.vcpus = uint32_t(spec.vcpus);
     for (size_t c = 0; c < spec.command_line.size && c + 1 < sizeof start.command_line; ++c)
         start.command_line[c] = spec.command_line[c];
+    if (spec.tpm && !give_tpm(hip, vm, p, pd, start)) return false;
     for (uint64_t at = 0; at < bytes; at += LARGE)
         if (!ok(vm, "giving it its guest's RAM",
                 user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd,
@@ -356,6 +384,7 @@ unsigned start_vms(const abi::Hip& hip) {
     if (!make_handlers(hip)) return 0;
     StringView text(reinterpret_cast<const char*>(config.bytes), config.size);
     unsigned line_number = 0, started = 0;
+    char tpm_vm[48] = {};  // the VM that has the TPM (locality 0), once one has it
     for (size_t i = 0; i < text.size;) {
         size_t end = i;
         while (end < text.size && text[end] != '\n') ++end;
@@ -389,6 +418,11 @@ unsigned start_vms(const abi::Hip& hip) {
             continue;
         }
         const bool has_initrd = linux_vm && find_module(hip, "initrd", spec.name, initrd);
+        if (spec.tpm && tpm_vm[0]) {
+            user::console::print("root: config line %u: VM %s has the TPM already: one VM gets it; skipped\n",
+                                 line_number, tpm_vm);
+            continue;
+        }
         if (vm_count == MAX_VMS) {
             user::console::print("root: config line %u: at most %u VMs; skipped\n", line_number, MAX_VMS);
             continue;
@@ -397,6 +431,8 @@ unsigned start_vms(const abi::Hip& hip) {
         for (size_t c = 0; c < spec.name.size; ++c) slot.name[c] = spec.name[c];
         slot.cpu = uint32_t(cpu);
         ++vm_count;
+        if (spec.tpm)
+            for (size_t c = 0; c < sizeof tpm_vm - 1 && slot.name[c]; ++c) tpm_vm[c] = slot.name[c];
         if (start_vm(hip, vm_count - 1, spec, linux_vm ? linux_vmm : vmm_image, guest,
                      has_initrd ? &initrd : nullptr)) {
             user::console::print("root: VM %s: started its VMM on CPU %u\n", slot.name, slot.cpu);
