@@ -21,9 +21,7 @@ struct Apic {
     // The vCPU takes what is pending: the VMM's injection.
     int take() {
         int v = apic.pending_vector();
-        if (v >= 0) {
-            EXPECT_TRUE(apic.acknowledge(uint8_t(v)));
-        }
+        if (v >= 0) { EXPECT_TRUE(apic.acknowledge(uint8_t(v))); }
         return v;
     }
     bool bit(uint32_t base, uint8_t v) { return rd(base + 0x10 * (v >> 5)) >> (v & 31) & 1; }

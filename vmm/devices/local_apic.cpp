@@ -3,7 +3,7 @@
 namespace keel::vmm::dev {
 namespace {
 
-// The bits a guest may write in each LVT entry (SDM Vol. 3A, Figure 11-8);
+// The bits a guest may write in each LVT entry (SDM Vol. 3A, "Local Vector Table");
 // delivery status (bit 12) and LINT's remote IRR (bit 14) are read-only.
 // The timer's mode field includes TSC deadline (bit 18): it is kept as
 // written but never arms the timer, CPUID does not offer it.
@@ -58,7 +58,7 @@ uint8_t LocalApic::ppr() const {
     return (tpr_ & 0xf0) >= isrv ? uint8_t(tpr_) : isrv;
 }
 
-// SDM Vol. 3A, 11.6.2.4 for the P6 and Pentium 4 rules: the TPR where it
+// SDM Vol. 3A, "Arbitration Priority Register": the TPR where it
 // wins over both the highest requested and the highest in-service class.
 uint8_t LocalApic::apr() const {
     uint8_t tpr_class = tpr_ & 0xf0, irrv = priority_class(highest(irr_)), isrv = priority_class(highest(isr_));
@@ -218,7 +218,8 @@ LocalApic::Effect LocalApic::write_register(uint32_t offset, uint32_t value, uin
 
 void LocalApic::write_svr(uint32_t value) {
     svr_ = value & SVR_WRITABLE;
-    // Software-disabling masks every LVT entry (SDM Vol. 3A, 11.4.7.2).
+    // Software-disabling masks every LVT entry (SDM Vol. 3A, "Local APIC State
+    // After It Has Been Software Disabled").
     if (!software_enabled())
         for (uint32_t& lvt : lvt_) lvt |= LVT_MASKED;
 }
@@ -242,8 +243,8 @@ LocalApic::Effect LocalApic::write_icr(uint32_t value) {
     m.destination = uint8_t(icr_high_ >> 24);
     m.source = id();
     if (unsigned(m.mode) == 3) return {};  // reserved: nothing is sent
-    // A fixed message with vector 0-15 is the sender's error (SDM Vol. 3A,
-    // 11.5.3) and does not leave.
+    // A fixed message with vector 0-15 is the sender's error (the ESR's send
+    // illegal vector) and does not leave.
     if ((m.mode == DeliveryMode::FIXED || m.mode == DeliveryMode::LOWEST_PRIORITY) && m.vector < 16) {
         error(ESR_SEND_ILLEGAL_VECTOR);
         return {};

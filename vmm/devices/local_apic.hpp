@@ -30,7 +30,8 @@ public:
     static constexpr uint64_t NEVER = ~uint64_t(0);
     static constexpr uint32_t VERSION = 0x14 | 5u << 16;  // max LVT entry 5: six entries
 
-    // Register offsets in the page (SDM Vol. 3A, Table 11-1).
+    // Register offsets in the page (SDM Vol. 3A, "Local APIC Register
+    // Address Map").
     enum Register : uint32_t {
         ID = 0x20,
         VERSION_REGISTER = 0x30,
@@ -100,7 +101,7 @@ public:
 
     // Delivers the timer's expiries due by now_ns; the VMM calls it at the
     // time next_event_ns() gave (NEVER: the timer will not interrupt, e.g.
-    // stopped or masked).
+    // stopped or masked), and asks again after each register write.
     void advance(uint64_t now_ns);
     uint64_t next_event_ns(uint64_t now_ns) const;
 

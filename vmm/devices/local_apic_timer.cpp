@@ -1,4 +1,4 @@
-// The local APIC's timer (SDM Vol. 3A, 11.5.4): one-shot and periodic modes
+// The local APIC's timer (SDM Vol. 3A, "APIC Timer"): one-shot and periodic modes
 // counting the bus clock through the divide configuration register. The
 // count is computed from the VMM's clock, never ticked: ticks since the
 // initial count was written, re-based when the divider or the mode changes.
@@ -66,7 +66,7 @@ void LocalApic::write_lvt_timer(uint32_t value, uint64_t now_ns) {
     lvt_[TIMER] = value;
     unsigned mode = timer_mode();
     if (mode == old_mode) return;
-    if (mode > PERIODIC || old_mode > PERIODIC) {  // into or out of TSC deadline: disarmed (SDM 11.5.4.1)
+    if (mode > PERIODIC || old_mode > PERIODIC) {  // into or out of TSC deadline: disarmed, as the SDM says
         timer_initial_ = 0;
         timer_armed_ = false;
         return;

@@ -5,11 +5,11 @@
 namespace keel::vmm::acpi {
 namespace {
 
-// ACPI 6.3+, Table 5.43: revision 5 gives the local APIC flags' "online
+// ACPI 6.3 and later: MADT revision 5 gives the local APIC flags' "online
 // capable" bit a meaning; every entry here is enabled and leaves it clear.
 constexpr uint8_t REVISION = 5;
 constexpr uint32_t PCAT_COMPAT = 1;
-// Entry types and lengths (ACPI 6.5, 5.2.12).
+// Entry types and lengths (ACPI, "Multiple APIC Description Table").
 constexpr uint8_t LOCAL_APIC = 0, IO_APIC = 1, SOURCE_OVERRIDE = 2, LOCAL_APIC_NMI = 4;
 constexpr size_t LOCAL_APIC_LENGTH = 8, IO_APIC_LENGTH = 12, OVERRIDE_LENGTH = 10, NMI_LENGTH = 6;
 constexpr uint32_t ENABLED = 1;
