@@ -1,6 +1,7 @@
 #include "vmm/linux/acpi_tables.hpp"
 
 #include "vmm/devices/acpi_pm.hpp"
+#include "vmm/linux/acpi_table_writer.hpp"
 
 namespace keel::vmm::acpi {
 namespace {
@@ -34,31 +35,6 @@ constexpr uint8_t TPM_AML[] = {
 // clang-format on
 static_assert(sizeof TPM_AML == 1 + 0x3a, "the scope's length covers all but its opcode");
 static_assert(DSDT + HEADER + sizeof S5_AML + sizeof TPM_AML <= TPM2 && TPM2 + TPM2_LENGTH <= TABLES_SIZE);
-
-void put(uint8_t* p, size_t at, unsigned bytes, uint64_t v) {
-    for (unsigned i = 0; i < bytes; ++i) p[at + i] = uint8_t(v >> (8 * i));
-}
-
-void put_text(uint8_t* p, size_t at, const char* text, size_t n) {
-    for (size_t i = 0; i < n; ++i) p[at + i] = uint8_t(text[i]);
-}
-
-// The common table header; the checksum is set once the table is whole.
-void header(uint8_t* p, size_t at, const char* signature, size_t length, uint8_t revision) {
-    put_text(p, at, signature, 4);
-    put(p, at + 4, 4, length);
-    p[at + 8] = revision;
-    put_text(p, at + 10, "KEEL  ", 6);
-    put_text(p, at + 16, "KEELVMM ", 8);
-    put(p, at + 24, 4, 1);
-    put_text(p, at + 28, "KEEL", 4);
-    put(p, at + 32, 4, 1);
-}
-
-void seal(uint8_t* p, size_t at, size_t length, size_t checksum_at) {
-    p[at + checksum_at] = 0;
-    p[at + checksum_at] = uint8_t(-checksum(p + at, length));
-}
 
 }  // namespace
 
