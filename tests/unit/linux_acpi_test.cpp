@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "vmm/devices/acpi_pm.hpp"
+#include "vmm/linux/acpi_madt.hpp"
 #include "vmm/linux/acpi_tables.hpp"
 
 namespace keel::vmm::acpi {
@@ -44,7 +45,7 @@ TEST(AcpiTables, AnOsFindsEveryTableFromTheRsdp) {
     EXPECT_EQ(checksum(&area[rsdp - BASE], 36), 0) << "extended checksum";
     uint64_t xsdt = get<uint64_t>(area, rsdp + 24);
     uint32_t xsdt_length = table(area, xsdt, "XSDT");
-    ASSERT_EQ(xsdt_length, 36u + 8);
+    ASSERT_EQ(xsdt_length, 36u + 16) << "the FADT and the MADT";
     uint64_t fadt = get<uint64_t>(area, xsdt + 36);
     EXPECT_EQ(table(area, fadt, "FACP"), 244u);
     EXPECT_EQ(area[fadt - BASE + 8], 3) << "FADT revision 3: the X_ fields exist";
@@ -97,7 +98,7 @@ uint32_t pkg_length(const uint8_t* p, size_t& bytes) {
 TEST(AcpiTables, WithoutTheTpmNoTpmIsAnnounced) {
     std::vector<uint8_t> area(TABLES_SIZE);
     uint64_t rsdp = build_tables(area.data(), area.size(), BASE);
-    EXPECT_EQ(xsdt_signatures(area, rsdp), std::vector<std::string>{"FACP"});
+    EXPECT_EQ(xsdt_signatures(area, rsdp), (std::vector<std::string>{"FACP", "APIC"}));
     std::string all(area.begin(), area.end());
     EXPECT_EQ(all.find("MSFT0101"), std::string::npos);
     EXPECT_EQ(all.find("TPM2"), std::string::npos);
@@ -105,10 +106,10 @@ TEST(AcpiTables, WithoutTheTpmNoTpmIsAnnounced) {
 
 TEST(AcpiTables, TheManagementVmsTpmIsATisDeviceWithTheDrtmLogArea) {
     std::vector<uint8_t> area(TABLES_SIZE);
-    TableOptions tpm{true, 0xf0000, 1234};
+    TableOptions tpm{1, true, 0xf0000, 1234};
     uint64_t rsdp = build_tables(area.data(), area.size(), BASE, tpm);
-    ASSERT_EQ(xsdt_signatures(area, rsdp), (std::vector<std::string>{"FACP", "TPM2"}));
-    uint64_t xsdt = get<uint64_t>(area, rsdp + 24), tpm2 = get<uint64_t>(area, xsdt + 44);
+    ASSERT_EQ(xsdt_signatures(area, rsdp), (std::vector<std::string>{"FACP", "APIC", "TPM2"}));
+    uint64_t xsdt = get<uint64_t>(area, rsdp + 24), tpm2 = get<uint64_t>(area, xsdt + 52);
     ASSERT_EQ(table(area, tpm2, "TPM2"), 76u) << "revision 4's length: Linux reads the log area only then";
     EXPECT_EQ(area[tpm2 - BASE + 8], 4);
     EXPECT_EQ(get<uint32_t>(area, tpm2 + 48), 6u) << "start method 6: the TIS (tpm_tis binds, tpm_crb does not)";
@@ -144,11 +145,25 @@ TEST(AcpiTables, TheManagementVmsTpmIsATisDeviceWithTheDrtmLogArea) {
 
 TEST(AcpiTables, WithoutAnEventLogTheTpm2TableHasNoLogArea) {
     std::vector<uint8_t> area(TABLES_SIZE);
-    uint64_t rsdp = build_tables(area.data(), area.size(), BASE, TableOptions{true, 0xf0000, 0});
-    uint64_t tpm2 = get<uint64_t>(area, get<uint64_t>(area, rsdp + 24) + 44);
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE, TableOptions{1, true, 0xf0000, 0});
+    uint64_t tpm2 = get<uint64_t>(area, get<uint64_t>(area, rsdp + 24) + 52);
     ASSERT_EQ(table(area, tpm2, "TPM2"), 76u);
     EXPECT_EQ(get<uint32_t>(area, tpm2 + 64), 0u);
     EXPECT_EQ(get<uint64_t>(area, tpm2 + 68), 0u) << "no log: Linux publishes none rather than reading zeros";
+}
+
+TEST(AcpiTables, TheMadtListsEveryVcpuAndNoneWithoutApics) {
+    for (unsigned cpus : {1u, 2u, MADT_MAX_CPUS}) {
+        std::vector<uint8_t> area(TABLES_SIZE);
+        uint64_t rsdp = build_tables(area.data(), area.size(), BASE, TableOptions{cpus});
+        ASSERT_NE(rsdp, 0u) << cpus;
+        uint64_t madt = get<uint64_t>(area, get<uint64_t>(area, rsdp + 24) + 44);
+        EXPECT_EQ(table(area, madt, "APIC"), madt_length(cpus)) << cpus;
+    }
+    std::vector<uint8_t> area(TABLES_SIZE);
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE, TableOptions{0});
+    EXPECT_EQ(xsdt_signatures(area, rsdp), std::vector<std::string>{"FACP"}) << "the 8259s only";
+    EXPECT_EQ(build_tables(area.data(), area.size(), BASE, TableOptions{MADT_MAX_CPUS + 1}), 0u);
 }
 
 TEST(AcpiTables, RefusesAnAreaItCannotUse) {

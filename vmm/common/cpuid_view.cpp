@@ -16,10 +16,12 @@ constexpr uint32_t LEAF1_ECX_XSAVE = bit(26), LEAF1_ECX_OSXSAVE = bit(27);
 constexpr uint32_t LEAF7_ECX_PKU = bit(3), LEAF7_ECX_OSPKE = bit(4);
 
 // Leaf 1. The guest runs under a hypervisor; it gets no nested VMX and no
-// local APIC (none is emulated yet): no x2APIC, no TSC deadline timer.
+// x2APIC or TSC deadline timer (a VMM's local APIC is an xAPIC); the APIC
+// itself only if its VMM emulates one.
 constexpr uint32_t LEAF1_ECX_SET = bit(31);
 constexpr uint32_t LEAF1_ECX_HIDDEN = bit(5) | bit(21) | bit(24);
-constexpr uint32_t LEAF1_EDX_HIDDEN = bit(9);
+constexpr uint32_t LEAF1_EDX_APIC = bit(9);
+constexpr uint32_t LEAF1_EBX_APIC_ID_SHIFT = 24;
 // What needs AVX state: FMA, AVX, F16C (leaf 1); AVX2, VAES, VPCLMULQDQ
 // (leaf 7); XOP, FMA4 (leaf 8000_0001h).
 constexpr uint32_t LEAF1_ECX_AVX = bit(12) | bit(28) | bit(29);
@@ -85,9 +87,20 @@ void guest_cpuid(uint32_t leaf, uint32_t subleaf, CpuidRegs& r, const GuestCpuSt
         r.ecx = (r.ecx & ~(LEAF1_ECX_HIDDEN | LEAF1_ECX_XSAVE | LEAF1_ECX_OSXSAVE | (avx ? 0 : LEAF1_ECX_AVX))) |
                 LEAF1_ECX_SET;
         if (guest.xcr0_allowed) r.ecx |= LEAF1_ECX_XSAVE | ((guest.cr4 & CR4_OSXSAVE) ? LEAF1_ECX_OSXSAVE : 0);
-        r.edx &= ~LEAF1_EDX_HIDDEN;
+        r.edx &= ~LEAF1_EDX_APIC;
+        r.ebx &= ~(0xffu << LEAF1_EBX_APIC_ID_SHIFT);
+        if (guest.local_apic) {
+            r.edx |= LEAF1_EDX_APIC;
+            r.ebx |= uint32_t(guest.apic_id) << LEAF1_EBX_APIC_ID_SHIFT;
+        }
         break;
     }
+    case 0xb:
+    case 0x1f:
+    case 0x8000001e:
+        // The host's topology and x2APIC IDs: not the guest's.
+        r = {};
+        break;
     case 7:
         if (subleaf == 0) {
             const bool avx = guest.xcr0_allowed & xcr0::AVX;

@@ -20,6 +20,10 @@ struct GuestCpuState {
     uint64_t cr4;  // OSXSAVE, PKE
     uint64_t xcr0;  // XSAVE's area size for what is enabled
     uint64_t xcr0_allowed;  // guest_xcr0_allowed(host), worked out once
+    // The VMM emulates an xAPIC for this vCPU (no x2APIC, no TSC deadline):
+    // CPUID says so, with the vCPU's APIC ID.
+    bool local_apic;
+    uint8_t apic_id;
 };
 
 // `r`: the host's CPUID for this leaf and subleaf (every exit asks for

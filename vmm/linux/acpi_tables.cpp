@@ -1,13 +1,14 @@
 #include "vmm/linux/acpi_tables.hpp"
 
 #include "vmm/devices/acpi_pm.hpp"
+#include "vmm/linux/acpi_madt.hpp"
 #include "vmm/linux/acpi_table_writer.hpp"
 
 namespace keel::vmm::acpi {
 namespace {
 
 // Where each table lies in the area (the FACS 64-byte aligned).
-constexpr size_t RSDP = 0, FACS = 0x40, XSDT = 0x80, FADT = 0x100, DSDT = 0x200, TPM2 = 0x300;
+constexpr size_t RSDP = 0, FACS = 0x40, XSDT = 0x80, FADT = 0x100, DSDT = 0x200, TPM2 = 0x300, MADT = 0x350;
 constexpr size_t HEADER = 36, RSDP_LENGTH = 36, FACS_LENGTH = 64, FADT_LENGTH = 244;
 // The TPM2 table with the log area fields (revision 4): Linux reads the
 // event log only from a table this long.
@@ -92,14 +93,21 @@ uint64_t build_tables(uint8_t* p, size_t size, uint64_t base, const TableOptions
     put(p, FADT + 140, 8, base + DSDT);  // X_DSDT, the same
     seal(p, FADT, FADT_LENGTH, 9);
 
+    static_assert(TPM2 + TPM2_LENGTH <= MADT);
+    if (options.cpus && !build_madt(p + MADT, TABLES_SIZE - MADT, options.cpus)) return 0;
+
     size_t xsdt_length = HEADER;
     put(p, XSDT + xsdt_length, 8, base + FADT);
     xsdt_length += 8;
+    if (options.cpus) {
+        put(p, XSDT + xsdt_length, 8, base + MADT);
+        xsdt_length += 8;
+    }
     if (options.tpm) {
         put(p, XSDT + xsdt_length, 8, base + TPM2);
         xsdt_length += 8;
     }
-    static_assert(XSDT + HEADER + 2 * 8 <= FADT);
+    static_assert(XSDT + HEADER + 3 * 8 <= FADT);
     header(p, XSDT, "XSDT", xsdt_length, 1);
     seal(p, XSDT, xsdt_length, 9);
 

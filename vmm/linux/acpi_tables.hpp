@@ -2,7 +2,8 @@
 // RSDP where Linux looks for one (the BIOS area, 16-byte aligned), an XSDT,
 // a FADT that points at the VMM's PM1 blocks and PM timer (vmm/devices/
 // acpi_pm.hpp) and declares the legacy devices and the 8042, its FACS, and
-// a DSDT with \_S5 (the sleep type that powers off). The management VM's
+// a DSDT with \_S5 (the sleep type that powers off), a MADT (acpi_madt.hpp)
+// for the local and I/O APICs. The management VM's
 // also announce its TPM as a PC's firmware does (TCG ACPI Specification
 // 1.3): a TIS device (MSFT0101) in the DSDT, and a TPM2 table whose log
 // area is the DRTM event log, so the guest's own tpm_tis driver binds and
@@ -21,6 +22,7 @@ inline constexpr uint64_t TPM_TIS_BASE = 0xfed40000;  // localities 0-4, as the 
 inline constexpr uint32_t TPM_TIS_SIZE = 0x5000;
 
 struct TableOptions {
+    unsigned cpus = 1;  // local APICs in the MADT (1 to MADT_MAX_CPUS; 0: no MADT, only the 8259s)
     bool tpm = false;  // the TIS device and the TPM2 table
     uint64_t event_log_gpa = 0;  // with tpm: the log area (reserved RAM), 0 bytes: none
     uint32_t event_log_bytes = 0;

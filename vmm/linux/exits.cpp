@@ -210,6 +210,17 @@ bool no_device(void*, uint64_t, unsigned size, bool write, uint64_t& value) {
     return true;
 }
 
+// The platform's device memory (the APICs), else nothing.
+bool device_memory(void* ctx, uint64_t gpa, unsigned size, bool write, uint64_t& value) {
+    Vm& vm = *static_cast<Vm*>(ctx);
+    if (the_pc().mmio(gpa, size, write, value, now_ns(vm))) {
+        ++vm.apic_accesses;
+        return true;
+    }
+    ++vm.device_accesses;
+    return no_device(ctx, gpa, size, write, value);
+}
+
 // A nested page fault is an access outside the guest's RAM (all of which
 // is mapped from the start): the instruction is decoded and emulated
 // against the device at that address, then skipped.
@@ -232,13 +243,12 @@ uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
             Status::Ok ||
         x86::decode(bytes, got, mode, insn) != Status::Ok || !x86::memory_access(insn).size ||
         (write && !x86::memory_access(insn).write) ||
-        x86::emulate(insn, mode, gpa, regs, {no_device, &vm}) != Status::Ok) {
+        x86::emulate(insn, mode, gpa, regs, {device_memory, &vm}) != Status::Ok) {
         user::console::print("vmm: the guest's access to 0x%lx at rip 0x%lx is not an instruction this VMM emulates\n",
                              gpa, s.rip);
         vm.why = "an access to device memory it cannot emulate";
         return STOP;
     }
-    ++vm.device_accesses;
     x86::store_registers(regs, s);
     return mtd::GPR_ACDB | mtd::GPR_BSD | mtd::GPR_R8_R15 | mtd::RSP | mtd::RIP_LEN | mtd::RFLAGS;
 }
@@ -355,6 +365,8 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
         return false;
     }
     init_guest_cpu(vm.cpu);
+    vm.cpu.local_apic = true;
+    vm.cpu.apic_id = 0;
     if (start.guest_ram_bytes % (2 << 20)) {
         // All of it is mapped in 2 MiB pieces: a partial last piece would
         // reach past what the root task gave.
@@ -391,6 +403,7 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
     boot::MemoryRange map[8];
     size_t map_count = boot::guest_memory_map(ram, map, 8);
     acpi::TableOptions tables;
+    tables.cpus = start.vcpus;
     if (start.flags & START_TPM) {
         if (!map_tpm(start)) return false;
         tables.tpm = true;
@@ -430,6 +443,9 @@ bool report_vm(Vm& vm) {
     for (uint8_t e = 1; e < abi::VCPU_EVENT_COUNT; ++e)
         if (vm.exits[e]) user::console::print("vm: exits %-8s %lu\n", event_name(VcpuEvent(e)), vm.exits[e]);
     if (vm.device_accesses) user::console::print("vm: device accesses %lu\n", vm.device_accesses);
+    if (vm.apic_accesses) user::console::print("vm: APIC accesses %lu\n", vm.apic_accesses);
+    if (vm.pc->dropped_messages())
+        user::console::print("vm: APIC messages no vCPU took (NMI, INIT, start-up) %lu\n", vm.pc->dropped_messages());
     user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)\n", event_name(vm.last), vm.last_rip, vm.why);
     // A guest passes when it ended as Linux ends: powered off, or halted.
     return vm.powered_off || (vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF));

@@ -28,7 +28,8 @@ struct Vm {
     GuestCpuState cpu;
     uint64_t exits[abi::VCPU_EVENT_COUNT];
     uint64_t pat;  // IA32_PAT as the guest last wrote it
-    uint64_t device_accesses;  // emulated accesses outside its RAM
+    uint64_t device_accesses;  // emulated accesses outside its RAM and the APICs
+    uint64_t apic_accesses;
     uint64_t tsc_at_start;
     // Written by the exit handler, read by the main thread: when it must
     // next recall the vCPU (TSC; 0: never).

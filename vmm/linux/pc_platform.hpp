@@ -1,14 +1,20 @@
 // The PC a Linux guest sees through its port space: COM1, the 8259 pair,
 // the 8254 with port 0x61, the CMOS clock, the 8042 (its reset line) and
 // PCI configuration space with a host bridge, wired as on a PC (COM1 on
-// IRQ 4, the PIT's channel 0 on IRQ 0). Time is the VMM's: each call says
-// what time it is; the platform says when it next has something to do.
+// IRQ 4, the PIT's channel 0 on IRQ 0); and in device memory its vCPU's
+// local APIC and an I/O APIC, to which every ISA line also goes (the PIT's
+// to pin 2, as the MADT says). Until the guest programs the APICs, the
+// 8259's interrupts come through LINT0 in ExtINT mode, the virtual wire a
+// PC's firmware leaves. Time is the VMM's: each call says what time it is;
+// the platform says when it next has something to do.
 #pragma once
 #include <stdint.h>
 
 #include "vmm/devices/acpi_pm.hpp"
 #include "vmm/devices/cmos_rtc.hpp"
 #include "vmm/devices/i8042.hpp"
+#include "vmm/devices/io_apic.hpp"
+#include "vmm/devices/local_apic.hpp"
 #include "vmm/devices/pci_host.hpp"
 #include "vmm/devices/pic8259.hpp"
 #include "vmm/devices/pit8254.hpp"
@@ -33,13 +39,21 @@ public:
     // An IOIO exit, size 1, 2 or 4.
     uint32_t read(uint16_t port, unsigned size, uint64_t now_ns);
     void write(uint16_t port, unsigned size, uint32_t value, uint64_t now_ns);
+    // A nested page fault's access outside the guest's RAM: true if one of
+    // the APICs' pages has it (size 1, 2, 4 or 8; reads fill `value`).
+    bool mmio(uint64_t gpa, unsigned size, bool write, uint64_t& value, uint64_t now_ns);
     // Brings the timers' lines up to `now_ns`; then an interrupt may be
     // pending for the guest's CPU.
     void update(uint64_t now_ns);
-    bool interrupt_pending() const { return pic_.interrupt_pending(); }
-    uint8_t acknowledge() { return pic_.acknowledge(); }
+    bool interrupt_pending() const;
+    // The vector to inject now (the local APIC's, or the 8259's through
+    // LINT0), taken into service.
+    uint8_t acknowledge();
     // When a timer next changes a line (NEVER: no timer runs).
-    uint64_t next_event_ns(uint64_t now_ns) const { return pit_.next_irq0_ns(now_ns); }
+    uint64_t next_event_ns(uint64_t now_ns) const;
+    // Messages no vCPU of this VM acts on (NMI, SMI, INIT, start-up with
+    // one vCPU), for the VMM's report.
+    uint64_t dropped_messages() const { return dropped_messages_; }
 
 private:
     static bool com1_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
@@ -51,6 +65,12 @@ private:
     static bool acpi_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
     static bool delay_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
 
+    // An ISA line: to the 8259 and to the I/O APIC (IRQ 0 on pin 2).
+    void set_isa_irq(unsigned irq, bool level);
+    void route(const dev::ApicMessage& m, bool from_self);
+    void route_io_apic();
+    bool extint_pending() const { return lapic_.extint_through_lint0() && pic_.interrupt_pending(); }
+
     dev::PortBus bus_;
     dev::Uart16550 com1_;
     dev::Pic8259 pic_;
@@ -60,6 +80,9 @@ private:
     dev::AcpiPm acpi_;
     dev::PciHost pci_;
     dev::PciHostBridge host_bridge_;
+    dev::LocalApic lapic_{0};
+    dev::IoApic ioapic_{1};  // its ID follows the vCPUs' (acpi_madt.hpp)
+    uint64_t dropped_messages_ = 0;
     uint64_t now_ns_ = 0;  // of the access being served
 };
 
