@@ -9,9 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <sstream>
 
+#include "attestation/ear/compact_jws.hpp"
 #include "attestation/ear/jwk.hpp"
 #include "attestation/eventlog/algorithm.hpp"
 #include "attestation/eventlog/hex.hpp"

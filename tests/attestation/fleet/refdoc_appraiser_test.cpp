@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 
 #include "attestation/ear/ear_token.hpp"

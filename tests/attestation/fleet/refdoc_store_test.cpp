@@ -219,6 +219,18 @@ TEST_P(RefdocStore, AStoreFromBeforeReferenceDocumentsIsMigratedWithItsHosts) {
     EXPECT_EQ(store_->host("old-host")->record.reference_json, values_1);
 }
 
+#ifndef KEEL_STORE_CONTRACT_POSTGRESQL
+// SQLite cannot add the foreign key PostgreSQL has: a document gone from
+// under a host (a hand-edited file) is a damaged store, never a host with no
+// reference values to fail.
+TEST_P(RefdocStore, AHostWhoseDocumentIsGoneIsADamagedStore) {
+    store_->publish_reference(document("1.0", values_1));
+    store_->enroll(referring("node", "1.0"), false);
+    sql("DELETE FROM reference_documents");
+    EXPECT_THROW(store_->host("node"), StoreError);
+}
+#endif
+
 INSTANTIATE_TEST_SUITE_P(Stores, RefdocStore, ::testing::Values(KEEL_STORE_CONTRACT_STORE),
                          [](const auto& info) { return info.param; });
 

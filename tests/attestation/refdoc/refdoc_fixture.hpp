@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <openssl/ec.h>
 #include <string>
 
 #include "attestation/ear/compact_jws.hpp"
