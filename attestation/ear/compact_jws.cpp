@@ -26,10 +26,10 @@ nlohmann::json object(std::string_view text, const char* part) {
 
 }  // namespace
 
-CompactJws parse_compact_jws(std::string_view token) {
-    if (token.size() > max_token_bytes)
+CompactJws parse_compact_jws(std::string_view token, std::size_t max_bytes) {
+    if (token.size() > max_bytes)
         throw MalformedToken("token: " + std::to_string(token.size()) + " bytes, more than the " +
-                             std::to_string(max_token_bytes) + " an attestation result may have");
+                             std::to_string(max_bytes) + " this kind of token may have");
     const auto first = token.find('.');
     const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
     if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos)

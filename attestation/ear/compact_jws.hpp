@@ -1,7 +1,7 @@
 // A JWS in compact serialization (RFC 7515 section 7.1) read from untrusted
 // bytes: HEADER.PAYLOAD.SIGNATURE, each base64url without padding, the
 // header and the payload JSON objects read exactly (a repeated member is an
-// error: exact_json.hpp), at most max_token_bytes in all. Nothing here
+// error: exact_json.hpp), at most max_token_bytes in all (or the caller's bound). Nothing here
 // decides whether to believe the token: ear_token.hpp does, from what this
 // returns, and never reads the raw text again.
 #pragma once
@@ -27,8 +27,10 @@ struct CompactJws {
     Bytes signature;
 };
 
-// Throws MalformedToken naming the part (header, payload, signature).
-CompactJws parse_compact_jws(std::string_view token);
+// Throws MalformedToken naming the part (header, payload, signature), or
+// when the token is longer than `max_bytes` (another kind of token may
+// carry more: a signed reference document holds a launch's reference values).
+CompactJws parse_compact_jws(std::string_view token, std::size_t max_bytes = max_token_bytes);
 
 // HEADER.PAYLOAD for these two objects (compact JSON), for signing.
 std::string signing_input(const nlohmann::json& header, const nlohmann::json& payload);

@@ -12,6 +12,7 @@ nlohmann::json ear_claims(const EarAppraisal& a, const std::string& build) {
                              {"ear.keel.verdict", a.verdict},
                              {"ear.keel.appraisal-id", a.appraisal_id},
                              {"ear.keel.checks", checks}};
+    if (!a.reference.empty()) submod["ear.keel.reference"] = a.reference;
     return {{"eat_profile", ear_profile},
             {"iat", a.issued_at},
             {"ear.verifier-id", {{"developer", "keel"}, {"build", build}}},

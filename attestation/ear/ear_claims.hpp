@@ -8,6 +8,8 @@
 //                          "ear.appraisal-policy-id": POLICY-ID,
 //                          "ear.keel.verdict": "trusted" | "not-trusted",
 //                          "ear.keel.appraisal-id": N,
+//                          "ear.keel.reference": "name@version" (when the host refers
+//                                                to a signed reference document),
 //                          "ear.keel.checks": [{"id", "status", "message"}, ...]}}}
 // "ear.keel.*" are Keel's extensions (the draft lets a profile add claims;
 // Veraison names its own "ear.veraison.*"). No trustworthiness vector: Keel's
@@ -37,6 +39,7 @@ struct EarAppraisal {
     std::int64_t issued_at = 0;  // seconds since the epoch
     std::string policy_id;
     std::int64_t appraisal_id = 0;
+    std::string reference;  // the signed reference document's name@version; empty: the host's own values
     std::vector<EarCheck> checks;
 };
 

@@ -2,30 +2,15 @@
 
 #include "attestation/ear/ear_claims.hpp"
 #include "attestation/ear/jwk.hpp"
+#include "attestation/ear/jws_header.hpp"
 
 namespace keel::ear {
 namespace {
 
-constexpr const char* es256 = "ES256";
-
-// A value from the token, quoted and escaped to ASCII: it ends up on a
-// terminal, and the token is anyone's.
-std::string as_json_text(const nlohmann::json& value) {
-    return value.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
-}
-
 void check_algorithm(const nlohmann::json& header) {
-    if (!header.contains("alg") || !header["alg"].is_string())
-        throw TokenRefused("the token's header names no algorithm (\"alg\"); only ES256 is accepted");
-    const auto alg = header["alg"].get<std::string>();
-    if (alg != es256)
-        throw TokenRefused("the token's algorithm is " + as_json_text(nlohmann::json(alg)) +
-                           "; only ES256 is accepted (\"none\" is unsigned, and an HMAC keyed with the public "
-                           "key could be made by anyone who has it)");
-    if (header.contains("crit"))
-        throw TokenRefused("the token's header has \"crit\": it requires extensions Keel does not understand");
+    require_es256(header);
     if (header.contains("typ") && header["typ"] != "JWT")
-        throw TokenRefused("the token's type (\"typ\") is " + as_json_text(header["typ"]) + ", not \"JWT\"");
+        throw TokenRefused("the token's type (\"typ\") is " + quoted_json(header["typ"]) + ", not \"JWT\"");
 }
 
 void check_time(const nlohmann::json& claims, std::int64_t now) {
@@ -34,10 +19,10 @@ void check_time(const nlohmann::json& claims, std::int64_t now) {
         if (!claims[name].is_number()) throw TokenRefused(std::string("the token's \"") + name + "\" is not a number");
         const double at = claims[name].get<double>();
         if (std::string(name) == "exp" && static_cast<double>(now) >= at)
-            throw TokenRefused("the token expired (exp " + as_json_text(claims[name]) + ", now " + std::to_string(now) +
+            throw TokenRefused("the token expired (exp " + quoted_json(claims[name]) + ", now " + std::to_string(now) +
                                ")");
         if (std::string(name) == "nbf" && static_cast<double>(now) < at)
-            throw TokenRefused("the token is not valid yet (nbf " + as_json_text(claims[name]) + ", now " +
+            throw TokenRefused("the token is not valid yet (nbf " + quoted_json(claims[name]) + ", now " +
                                std::to_string(now) + ")");
     }
 }
@@ -52,7 +37,7 @@ void check_ear_shape(const nlohmann::json& claims) {
     for (const auto& [name, submod] : claims["submods"].items()) {
         const auto status = submod.is_object() ? submod.value("ear.status", nlohmann::json()) : nlohmann::json();
         if (status != "none" && status != "affirming" && status != "warning" && status != "contraindicated")
-            throw TokenRefused("not an EAR: submod " + as_json_text(nlohmann::json(name)) +
+            throw TokenRefused("not an EAR: submod " + quoted_json(nlohmann::json(name)) +
                                " has no valid \"ear.status\"");
     }
 }
@@ -60,7 +45,7 @@ void check_ear_shape(const nlohmann::json& claims) {
 }  // namespace
 
 std::string sign_ear(EVP_PKEY* key, const nlohmann::json& claims) {
-    const nlohmann::json header = {{"alg", es256}, {"typ", "JWT"}, {"kid", jwk_thumbprint(key)}};
+    const nlohmann::json header = {{"alg", es256_name}, {"typ", "JWT"}, {"kid", jwk_thumbprint(key)}};
     const auto input = signing_input(header, claims);
     return input + "." + to_base64url(es256_sign(key, input));
 }

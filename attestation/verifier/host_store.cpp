@@ -51,9 +51,16 @@ void HostStore::enroll(const HostRecord& h, bool replace, const std::function<vo
         throw EnrollmentConflict("this EK is already enrolled as host \"" + same_ek.text(0) + "\" in " + path_ +
                                  ": one TPM cannot be two hosts (--replace with --host-id " + same_ek.text(0) +
                                  " enrols it again)");
+    if (const auto& doc = h.reference_document) {
+        // Documents are never deleted, so one found here stays.
+        Statement published(db_, "SELECT 1 FROM reference_documents WHERE name = ? AND version = ?", path_);
+        published.bind(1, doc->name);
+        published.bind(2, doc->version);
+        if (!published.step()) throw UnknownReference(*doc);
+    }
     Statement s(db_,
                 "INSERT OR REPLACE INTO hosts (host_id, ek_public, ek_certificate, ak_public, ak_name, "
-                "reference_json, policy_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "reference_json, policy_json, reference_name, reference_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 path_);
     s.bind(1, h.host_id);
     s.bind(2, h.ek_public);
@@ -63,18 +70,30 @@ void HostStore::enroll(const HostRecord& h, bool replace, const std::function<vo
         s.bind_null(3);
     s.bind(4, h.ak_public);
     s.bind(5, h.ak_name);
-    s.bind(6, h.reference_json);
+    // A host that refers to a document keeps no copy of its values.
+    s.bind(6, h.reference_document ? std::string() : h.reference_json);
     s.bind(7, h.policy_json);
+    if (h.reference_document) {
+        s.bind(8, h.reference_document->name);
+        s.bind(9, h.reference_document->version);
+    } else {
+        s.bind_null(8);
+        s.bind_null(9);
+    }
     s.step();
     if (also) also();
     t.commit();
 }
 
 std::optional<HostRecord> HostStore::find(const std::string& host_id) {
+    // A host that refers to a document is appraised against its values; a
+    // reference without its document is a damaged store, never "no values".
     Statement s(db_,
-                "SELECT host_id, ek_public, ek_certificate, ak_public, ak_name, reference_json, policy_json, "
-                "last_clock, last_reset_count, last_restart_count, enrolled_at, last_verified_at "
-                "FROM hosts WHERE host_id = ?",
+                "SELECT h.host_id, h.ek_public, h.ek_certificate, h.ak_public, h.ak_name, "
+                "CASE WHEN h.reference_name IS NULL THEN h.reference_json ELSE d.reference_json END, h.policy_json, "
+                "h.last_clock, h.last_reset_count, h.last_restart_count, h.enrolled_at, h.last_verified_at, "
+                "h.reference_name, h.reference_version FROM hosts h LEFT JOIN reference_documents d "
+                "ON d.name = h.reference_name AND d.version = h.reference_version WHERE h.host_id = ?",
                 path_);
     s.bind(1, host_id);
     if (!s.step()) return std::nullopt;
@@ -84,6 +103,12 @@ std::optional<HostRecord> HostStore::find(const std::string& host_id) {
     if (!s.is_null(2)) h.ek_certificate = s.blob(2);
     h.ak_public = s.blob(3);
     h.ak_name = s.blob(4);
+    if (!s.is_null(12)) {
+        h.reference_document = ReferenceName{s.text(12), s.text(13)};
+        if (s.is_null(5))
+            throw StoreError("host store " + path_ + ": host \"" + host_id + "\" refers to reference document " +
+                             h.reference_document->label() + ", which the store does not hold");
+    }
     h.reference_json = s.text(5);
     h.policy_json = s.text(6);
     if (!s.is_null(7)) {

@@ -35,6 +35,25 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A signed reference document (attestation/refdoc/), by the name and
+// version it was published under: a host enrolled with one is appraised
+// against that document's reference values, and moving every host to a new
+// build is one update of this pair, not an edit of each host's values.
+struct ReferenceName {
+    std::string name, version;
+    std::string label() const { return name + "@" + version; }
+    bool operator==(const ReferenceName&) const = default;
+};
+
+// An enrolment (or a move) names a reference document the store does not
+// hold: nothing is stored.
+class UnknownReference : public std::runtime_error {
+public:
+    explicit UnknownReference(const ReferenceName& n)
+        : std::runtime_error("reference document " + n.label() +
+                             " is not published (POST /v1/references publishes one; GET /v1/references lists them)") {}
+};
+
 // Whether opening a store may create it: only enrolment does. A verifier
 // given a mistyped path must say so, not create an empty store and then
 // report that the host is not enrolled.
@@ -46,7 +65,11 @@ struct HostRecord {
     std::optional<Bytes> ek_certificate;  // DER
     Bytes ak_public;  // TPM2B_PUBLIC
     Bytes ak_name;
-    std::string reference_json;  // `keel measure`'s reference values
+    // `keel measure`'s reference values: the host's own, or when
+    // reference_document is set, that document's (read from it, never
+    // stored with the host).
+    std::string reference_json;
+    std::optional<ReferenceName> reference_document;
     std::string policy_json;  // keel-attestation-policy
     std::optional<evidence::ClockInfo> last_clock;
     std::string enrolled_at;  // UTC, ISO 8601, set by the store
@@ -65,7 +88,9 @@ public:
 
     // Adds a host; with `replace`, an enrolled host of the same id is
     // replaced (its counters start over). Throws EnrollmentConflict when the
-    // id is taken (without `replace`) or another host id has the same EK.
+    // id is taken (without `replace`) or another host id has the same EK,
+    // UnknownReference when it names a reference document the store does
+    // not hold.
     // `also` runs inside the same transaction after the insert (the fleet
     // verifier's store records how the host is attested).
     void enroll(const HostRecord& host, bool replace, const std::function<void()>& also = {});

@@ -27,7 +27,9 @@ constexpr std::string_view placeholder = "$INT";
 
 }  // namespace
 
-std::string schema_v3_ddl(const SqlDialect& dialect) {
+std::string schema_v3_ddl(const SqlDialect& dialect) { return with_dialect(ddl, dialect); }
+
+std::string with_dialect(std::string_view ddl, const SqlDialect& dialect) {
     std::string out;
     std::size_t from = 0;
     for (auto at = ddl.find(placeholder); at != std::string_view::npos; at = ddl.find(placeholder, from)) {

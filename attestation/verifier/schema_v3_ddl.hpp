@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace keel::verifier {
 
@@ -19,5 +20,9 @@ inline constexpr SqlDialect sqlite_dialect{"INTEGER"};
 inline constexpr SqlDialect postgresql_dialect{"BIGINT"};
 
 std::string schema_v3_ddl(const SqlDialect& dialect);
+
+// `ddl` with each "$INT" replaced by the dialect's 64-bit integer type (for
+// the later versions written once for both stores: schema_v5_ddl.hpp).
+std::string with_dialect(std::string_view ddl, const SqlDialect& dialect);
 
 }  // namespace keel::verifier

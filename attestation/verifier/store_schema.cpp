@@ -4,14 +4,18 @@
 
 #include "attestation/verifier/host_store.hpp"
 #include "attestation/verifier/schema_v3_ddl.hpp"
+#include "attestation/verifier/schema_v5_ddl.hpp"
 #include "attestation/verifier/sqlite_statement.hpp"
 
 namespace keel::verifier {
 namespace {
 
 // migrations[i] takes a store from version i to i + 1. Never edit one that
-// shipped: stores in the field ran it; add the next instead. Version 3 on
-// is written once for both stores (schema_v3_ddl.hpp).
+// shipped: stores in the field ran it; add the next instead. Versions 3 and
+// 5 are written once for both stores (schema_v3_ddl.hpp, schema_v5_ddl.hpp).
+// Version 4 is PostgreSQL's shared push nonces: this store keeps them in
+// memory, so it has nothing to do, and is numbered past it all the same so
+// that a version means the same schema in both stores.
 constexpr std::array<const char*, 2> migrations_1_2 = {
     // 1: enrolled hosts (keel enroll, keel verify)
     R"sql(
@@ -69,6 +73,8 @@ CREATE TABLE appraisal_checks (
 
 std::string migration(int version) {
     if (version == 3) return schema_v3_ddl(sqlite_dialect);
+    if (version == 4) return "";
+    if (version == 5) return schema_v5_ddl(sqlite_dialect);
     return migrations_1_2.at(static_cast<std::size_t>(version - 1));
 }
 

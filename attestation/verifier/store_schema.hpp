@@ -3,7 +3,9 @@
 // adds what keel-verifierd keeps (how and how often each host is attested,
 // its state, every appraisal with its checks) and the schema_version table
 // that records when each migration ran; version 3 the pull schedule and the
-// leases that let several verifier instances share it. PRAGMA user_version mirrors the
+// leases that let several verifier instances share it; version 4 nothing
+// (PostgreSQL's push nonces: numbered alike in both stores); version 5 signed
+// reference documents that hosts refer to. PRAGMA user_version mirrors the
 // latest version, so an older keel refuses a newer store instead of writing
 // to tables it does not know.
 #pragma once
@@ -14,7 +16,7 @@ struct sqlite3;
 
 namespace keel::verifier {
 
-inline constexpr int store_schema_version = 3;
+inline constexpr int store_schema_version = 5;
 
 // An empty database gets the whole schema when `create` is set; a Keel host
 // store of an older version is migrated in one transaction (all or nothing);

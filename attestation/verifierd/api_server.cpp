@@ -5,6 +5,7 @@
 
 #include "attestation/eventlog/hex.hpp"
 #include "attestation/json/exact_json.hpp"
+#include "attestation/verifierd/api_reply.hpp"
 #include "attestation/verifierd/event_stream.hpp"
 #include "attestation/verifierd/tls.hpp"
 
@@ -13,33 +14,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* json_type = "application/json";
 constexpr std::size_t max_history = 1000;
 // An event stream waits for events in slices this long, so a stopping
 // server (which checks between slices) is not held up by a quiet stream.
 constexpr auto stream_slice = std::chrono::milliseconds(500);
 constexpr std::size_t max_event_id_length = 128;
-
-// A refused request: the status, the metrics' reason, the sentence.
-struct ApiError {
-    int status;
-    std::string reason;
-    std::string message;
-};
-
-void send(httplib::Response& res, int status, const json& body) {
-    res.status = status;
-    res.set_content(body.dump() + "\n", json_type);
-}
-
-json parse_body(const httplib::Request& req) {
-    json body;
-    try {
-        body = keel::json::parse_exact(req.body);
-    } catch (const keel::json::RepeatedMember& e) { throw ApiError{400, "malformed", e.what()}; }
-    if (body.is_discarded()) throw ApiError{400, "malformed", "the body is not JSON"};
-    return body;
-}
 
 json host_json(const FleetHost& h) {
     json j = {{"host_id", h.record.host_id},
@@ -50,6 +29,7 @@ json host_json(const FleetHost& h) {
               {"last_attestation", h.last_attested ? json(iso_time(*h.last_attested)) : json(nullptr)},
               {"last_attempt", h.last_attempt ? json(iso_time(*h.last_attempt)) : json(nullptr)},
               {"ek_certified", h.record.ek_certificate.has_value()}};
+    j["reference"] = h.record.reference_document ? json(h.record.reference_document->label()) : json(nullptr);
     if (h.mode == AttestMode::pull) j["agent_url"] = h.agent_url;
     if (!h.last_error.empty()) j["last_error"] = h.last_error;
     return j;
@@ -69,6 +49,7 @@ json appraisal_json(const Appraisal& a) {
             {"mode", mode_name(a.mode)},
             {"duration_us", a.duration_us},
             {"verifier", a.instance},
+            {"reference", a.reference.empty() ? json(nullptr) : json(a.reference)},
             {"failed_checks", failed},
             {"checks", checks}};
 }
@@ -127,6 +108,13 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
     // The fleet's verdicts as they change: for operators only, like the
     // hosts' states they reveal.
     route("GET", "/v1/events", Access::operator_only, &ApiServer::events);
+    // Signed reference documents (api_references.cpp): operators publish
+    // them, read them, and move hosts from one to another.
+    route("POST", "/v1/references", Access::operator_only, &ApiServer::publish_reference);
+    route("GET", "/v1/references", Access::operator_only, &ApiServer::list_references);
+    route("GET", R"(/v1/references/([^/]+)/([^/]+))", Access::operator_only, &ApiServer::show_reference);
+    route("POST", R"(/v1/references/([^/]+)/([^/]+)/hosts)", Access::operator_only, &ApiServer::assign_reference);
+    route("PUT", R"(/v1/hosts/([^/]+)/reference)", Access::operator_only, &ApiServer::set_host_reference);
 
     server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
@@ -196,6 +184,8 @@ void ApiServer::route(const char* method, const char* pattern, Access access, Ha
     };
     if (std::string(method) == "GET")
         server_->Get(pattern, wrapped);
+    else if (std::string(method) == "PUT")
+        server_->Put(pattern, wrapped);
     else
         server_->Post(pattern, wrapped);
 }

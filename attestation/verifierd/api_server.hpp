@@ -15,6 +15,14 @@
 //   GET  /v1/ear-key                       anyone: the key EAR tokens verify with, as a JWK
 //   GET  /v1/events                        operator: verdict changes as Server-Sent Events
 //                                          (event_stream.hpp; Last-Event-ID resumes)
+//   POST /v1/references                    operator: publish a signed reference document (the
+//                                          compact JWS as the body) -> 201 stored, 200 identical
+//                                          one already there, 409 another one under its name@version
+//   GET  /v1/references                    operator: the published documents
+//   GET  /v1/references/{name}/{version}   operator: one, with the document and its values
+//   POST /v1/references/{name}/{version}/hosts  operator: move hosts to it, all or none:
+//                                          {"hosts": [ids]} or {"from_version": V} (every host on name@V)
+//   PUT  /v1/hosts/{id}/reference          operator: {"name", "version"}: move one host to it
 //
 // Threads: cpp-httplib serves each connection on one thread of a fixed pool
 // for as long as the connection lasts, and queues the rest. An open event
@@ -36,6 +44,7 @@
 #include "attestation/verifierd/metrics.hpp"
 #include "attestation/verifierd/nonce_store.hpp"
 #include "attestation/verifierd/scheduler.hpp"
+#include "attestation/verifierd/trusted_publishers.hpp"
 
 namespace httplib {
 class Server;
@@ -54,6 +63,7 @@ struct Services {
     Scheduler& scheduler;
     EventFeed& events;
     const EarSigner* ear = nullptr;  // nullptr: [ear] is not configured, nothing is signed
+    const TrustedPublishers* publishers = nullptr;  // nullptr or empty: nothing may be published
 };
 
 class ApiServer {
@@ -85,6 +95,11 @@ private:
     void host_ear(const httplib::Request& req, httplib::Response& res);
     void ear_key(const httplib::Request& req, httplib::Response& res);
     void events(const httplib::Request& req, httplib::Response& res);
+    void publish_reference(const httplib::Request& req, httplib::Response& res);
+    void list_references(const httplib::Request& req, httplib::Response& res);
+    void show_reference(const httplib::Request& req, httplib::Response& res);
+    void assign_reference(const httplib::Request& req, httplib::Response& res);
+    void set_host_reference(const httplib::Request& req, httplib::Response& res);
     const EarSigner& signer() const;
     FleetHost push_host(const httplib::Request& req);
 

@@ -71,6 +71,9 @@ Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const v
     a.nonce = nonce;
     a.mode = mode;
     a.instance = instance_;
+    // The values and this label come from one read of the record: a
+    // document's values never change, so the label says what was used.
+    if (record.reference_document) a.reference = record.reference_document->label();
     a.verdict = result.trusted() ? "trusted" : "not-trusted";
     for (const auto& c : result.checks) a.checks.push_back({c.id, verifier::status_name(c.status), c.message});
     a.duration_us =

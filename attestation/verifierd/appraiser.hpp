@@ -1,5 +1,7 @@
 // One appraisal of an enrolled host's evidence, the same whichever way the
-// evidence came (pull or push): the host's AK, reference values, policy and
+// evidence came (pull or push): the host's AK, reference values (its own, or
+// the signed document it refers to, whose name@version the appraisal
+// records), policy and
 // last accepted clock from the store, Keel's checks (verifier.hpp), then the
 // appraisal and the host's new state kept in one transaction and counted in
 // the metrics.

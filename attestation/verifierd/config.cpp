@@ -15,8 +15,8 @@ namespace {
 // Every key the file may have, by table; anything else is an error.
 const std::map<std::string, std::set<std::string>> known_keys = {
     {"",
-     {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment", "ear", "notify",
-      "events"}},
+     {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment", "ear", "references",
+      "notify", "events"}},
     {"tls", {"certificate", "private_key", "client_ca"}},
     {"api", {"operators", "max_body_bytes"}},
     {"attestation",
@@ -24,6 +24,7 @@ const std::map<std::string, std::set<std::string>> known_keys = {
       "pull_timeout_seconds", "appraisal_cache_entries"}},
     {"enrolment", {"ek_ca", "allow_no_ek_certificate"}},
     {"ear", {"signing_key"}},
+    {"references", {"trusted_publishers"}},
     {"notify", {"webhook", "ca", "queue_limit", "retry_initial_ms", "retry_max_seconds", "timeout_seconds"}},
     {"events", {"max_subscribers", "subscriber_buffer", "ring", "heartbeat_seconds"}},
 };
@@ -139,6 +140,7 @@ Config load_config(const std::string& path) {
     r.texts("enrolment", "ek_ca", c.ek_ca);
     r.flag("enrolment", "allow_no_ek_certificate", c.allow_no_ek_certificate);
     r.text("ear", "signing_key", c.ear_signing_key);
+    r.texts("references", "trusted_publishers", c.trusted_publishers);
     r.text("notify", "webhook", c.notify.webhook);
     r.text("notify", "ca", c.notify.ca);
     r.count("notify", "queue_limit", 1, c.notify.queue_limit);

@@ -76,6 +76,10 @@ struct Config {
     // PEM EC P-256 private key that signs attestation results as EAR tokens
     // (ear_signer.hpp); empty: no result is signed.
     std::string ear_signing_key;
+    // PEM or JWK EC P-256 public keys whose signed reference documents may
+    // be published (POST /v1/references; trusted_publishers.hpp); empty:
+    // none may be.
+    std::vector<std::string> trusted_publishers;
     NotifyConfig notify;
     EventsConfig events;
 };

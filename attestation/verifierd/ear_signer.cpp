@@ -62,6 +62,14 @@ std::string EarSigner::sign(const FleetHost& host, const Appraisal& a) const {
     if (!enrolled || a.at < (*enrolled + 1) * 1000)
         throw EarUnavailable("host \"" + host.record.host_id + "\" was enrolled (again) at " + host.record.enrolled_at +
                              ", after its latest appraisal was made; its next appraisal will be signed");
+    // A host moved to another reference document since: its record's
+    // values (which the policy id digests) are not the ones appraised.
+    const auto current = host.record.reference_document ? host.record.reference_document->label() : std::string();
+    if (a.reference != current)
+        throw EarUnavailable("host \"" + host.record.host_id + "\" was appraised against " +
+                             (a.reference.empty() ? std::string("its own reference values") : a.reference) +
+                             " and now refers to " + (current.empty() ? std::string("its own values") : current) +
+                             "; its next appraisal will be signed");
     ear::EarAppraisal e;
     e.host_id = a.host_id;
     e.verdict = a.verdict;
@@ -69,6 +77,7 @@ std::string EarSigner::sign(const FleetHost& host, const Appraisal& a) const {
     e.issued_at = a.at / 1000;
     e.policy_id = appraisal_policy_id(host.record);
     e.appraisal_id = a.id;
+    e.reference = a.reference;
     for (const auto& c : a.checks) e.checks.push_back({c.id, c.status, c.message});
     return ear::sign_ear(key_.get(), ear::ear_claims(e, build_));
 }

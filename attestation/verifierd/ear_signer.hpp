@@ -9,7 +9,9 @@
 // appraisal does not keep which record it used, so a result is signed only
 // when the record cannot have changed since: an appraisal made before the
 // host's (latest) enrolment second ended is not signed (EarUnavailable):
-// the next one will be.
+// the next one will be. Nor is one made against another reference document
+// than the host now refers to (the appraisal records which: name@version,
+// also in the token as ear.keel.reference).
 #pragma once
 
 #include <nlohmann/json.hpp>

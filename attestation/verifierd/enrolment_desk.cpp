@@ -31,6 +31,10 @@ json EnrolmentDesk::begin(const json& request) {
                                         "\" is already enrolled (\"replace\": true "
                                         "enrols it again)");
 
+    // Before any challenge: an enrolment that cannot be stored is refused
+    // now, not after the agent has answered.
+    if (const auto& doc = host.record.reference_document; doc && !store_.reference(*doc))
+        throw EnrolmentRefused(404, std::string("enrolment: ") + UnknownReference(*doc).what());
     try {
         p.enrollment = verifier::begin_enrollment(identity, {config_.ek_ca, config_.allow_no_ek_certificate});
     } catch (const evidence::ParseError& e) {
@@ -76,7 +80,9 @@ json EnrolmentDesk::finish(const std::string& host_id, const json& answer) {
     if (!p.enrollment.ok()) throw EnrolmentRefused(422, response.dump());
     try {
         store_.enroll(p.host, p.replace);
-    } catch (const EnrollmentConflict& e) { throw EnrolmentRefused(409, e.what()); }
+    } catch (const EnrollmentConflict& e) { throw EnrolmentRefused(409, e.what()); } catch (const UnknownReference& e) {
+        throw EnrolmentRefused(404, std::string("enrolment: ") + e.what());
+    }
     response["verdict"] = "enrolled";
     response["mode"] = mode_name(p.host.mode);
     response["interval_seconds"] = p.host.interval.count();

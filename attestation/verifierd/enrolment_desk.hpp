@@ -27,8 +27,9 @@ public:
 
     // The body of POST /v1/enrollments, already parsed exactly. Returns the
     // response: {"host_id", "checks", "challenge"} (status 201), or throws
-    // EnrolmentRefused (400 bad request, 409 host id or EK taken, 422 a named
-    // identity check failed, with the checks in the message).
+    // EnrolmentRefused (400 bad request, 404 the reference document it names
+    // is not published, 409 host id or EK taken, 422 a named identity check
+    // failed, with the checks in the message).
     nlohmann::json begin(const nlohmann::json& request);
     // POST /v1/enrollments/{host_id}/answer: {"secret": b64}.
     nlohmann::json finish(const std::string& host_id, const nlohmann::json& answer);

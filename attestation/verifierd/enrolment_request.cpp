@@ -4,6 +4,7 @@
 
 #include "attestation/eventlog/error.hpp"
 #include "attestation/eventlog/reference.hpp"
+#include "attestation/refdoc/document_shape.hpp"
 #include "attestation/verifier/policy.hpp"
 
 namespace keel::verifierd {
@@ -24,6 +25,21 @@ const json& member(const json& request, const char* name, json::value_t type, co
 
 }  // namespace
 
+ReferenceName parse_reference_name(const json& value, const std::string& where) {
+    if (!value.is_object()) bad("\"" + where + "\" must be an object {\"name\", \"version\"}");
+    for (const auto& [key, v] : value.items())
+        if (key != "name" && key != "version") bad("\"" + where + "\" has an unknown member \"" + key + "\"");
+    ReferenceName out;
+    for (auto [member_name, field] : {std::pair{"name", &out.name}, std::pair{"version", &out.version}}) {
+        if (!value.contains(member_name) || !value[member_name].is_string() ||
+            !refdoc::valid_label(value[member_name].get<std::string>()))
+            bad("\"" + where + "." + member_name + "\" must be 1 to " + std::to_string(refdoc::max_label_length) +
+                " letters, digits, '.', '_', '-' or '+'");
+        *field = value[member_name].get<std::string>();
+    }
+    return out;
+}
+
 bool valid_host_id(const std::string& id) {
     if (id.empty() || id.size() > 64) return false;
     for (char c : id)
@@ -33,7 +49,8 @@ bool valid_host_id(const std::string& id) {
 
 EnrolmentRequest parse_enrolment_request(const json& request, std::chrono::seconds default_interval) {
     static const std::set<std::string> known = {"host_id",  "mode",   "agent_url", "interval_seconds",
-                                                "identity", "policy", "replace",   "reference_values"};
+                                                "identity", "policy", "replace",   "reference_values",
+                                                "reference"};
     if (!request.is_object()) bad("the body must be a JSON object");
     for (const auto& [key, value] : request.items())
         if (!known.count(key)) bad("unknown member \"" + key + "\"");
@@ -63,10 +80,19 @@ EnrolmentRequest parse_enrolment_request(const json& request, std::chrono::secon
     try {
         r.identity = evidence::parse_identity(member(request, "identity", json::value_t::object, "an object").dump());
     } catch (const evidence::ParseError& e) { bad(std::string("identity: ") + e.what()); }
-    host.record.reference_json = member(request, "reference_values", json::value_t::object, "an object").dump();
-    try {
-        eventlog::parse_reference_values(host.record.reference_json);
-    } catch (const eventlog::Error& e) { bad(std::string("reference_values: ") + e.what()); }
+    // One source of reference values: two would leave a reader guessing
+    // which one the host is appraised against.
+    if (request.contains("reference") == request.contains("reference_values"))
+        bad("give either \"reference_values\" (keel measure's output) or \"reference\" ({\"name\", \"version\"} "
+            "of a published signed reference document), not both or neither");
+    if (request.contains("reference")) {
+        host.record.reference_document = parse_reference_name(request.at("reference"), "reference");
+    } else {
+        host.record.reference_json = member(request, "reference_values", json::value_t::object, "an object").dump();
+        try {
+            eventlog::parse_reference_values(host.record.reference_json);
+        } catch (const eventlog::Error& e) { bad(std::string("reference_values: ") + e.what()); }
+    }
     host.record.policy_json = verifier::write_policy(verifier::Policy{});
     if (request.contains("policy")) {
         host.record.policy_json = member(request, "policy", json::value_t::object, "an object").dump();

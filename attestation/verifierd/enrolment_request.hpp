@@ -4,7 +4,10 @@
 // identity's keys are judged by the enrolment checks afterwards.
 //   {"host_id", "mode": "pull" | "push", "agent_url" (pull only),
 //    "interval_seconds" (1-86400), "identity": keel-identity,
-//    "reference_values": keel measure -o, "policy" (optional), "replace" (optional)}
+//    "reference_values": keel measure -o, or instead
+//    "reference": {"name", "version"} naming a published signed reference
+//    document (whether it is published is the store's to say),
+//    "policy" (optional), "replace" (optional)}
 #pragma once
 
 #include <chrono>
@@ -35,6 +38,11 @@ struct EnrolmentRequest {
 
 // Host ids become URL path segments and log fields: kept to a safe alphabet.
 bool valid_host_id(const std::string& host_id);
+
+// {"name", "version"} naming a signed reference document, both valid labels
+// (refdoc/document_shape.hpp), nothing else; `where` names it in the error.
+// Throws EnrolmentRefused (400).
+ReferenceName parse_reference_name(const nlohmann::json& value, const std::string& where);
 
 // Throws EnrolmentRefused (400) naming what is wrong.
 EnrolmentRequest parse_enrolment_request(const nlohmann::json& request, std::chrono::seconds default_interval);

@@ -24,7 +24,9 @@ namespace keel::verifierd {
 using verifier::Bytes;
 using verifier::EnrollmentConflict;
 using verifier::HostRecord;
+using verifier::ReferenceName;
 using verifier::StoreError;
+using verifier::UnknownReference;
 
 // manual: appraised only on request (keel verify; hosts `keel enroll` made);
 // pull: the verifier asks the agent; push: the agent submits unasked.
@@ -55,6 +57,36 @@ struct FleetHost {
     std::optional<Millis> next_due;  // pull mode: when it is to be pulled next
 };
 
+// A signed reference document as the store keeps it, once its signature
+// held against a trusted publisher's key (trusted_publishers.hpp).
+struct PublishedReference {
+    ReferenceName id;
+    std::string document;  // the compact JWS as published
+    std::string digest;  // "sha256:" + hex of `document`: which document this is
+    std::string reference_json;  // the reference values it signs
+    std::string publisher;  // the signing key's RFC 7638 thumbprint
+    std::int64_t issued_at = 0;  // seconds since the epoch, as signed
+    Millis published = 0;  // set by the store
+};
+
+// (name, version) already holds another document: a published document is
+// never replaced (hosts appraised against it would silently change); the
+// new build gets a new version.
+class ReferenceConflict : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// A host id the store does not hold; nothing was changed.
+class UnknownHost : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// publish_reference's outcome: stored now, or the identical document
+// (same bytes) was already there.
+enum class Publication { stored, already_there };
+
 struct CheckRecord {
     std::string id, status, message;  // status: pass, fail, skipped
 };
@@ -69,6 +101,9 @@ struct Appraisal {
     std::int64_t duration_us = 0;  // evidence received to verdict
     std::vector<CheckRecord> checks;
     std::string instance;  // the verifier instance that appraised it
+    // "name@version" of the signed reference document it was appraised
+    // against; empty when the host's own reference values were used.
+    std::string reference;
 };
 
 // A claimed pull host's result is recorded under the claim: only while the
@@ -94,10 +129,26 @@ class FleetStore {
 public:
     virtual ~FleetStore() = default;
 
-    // Throws EnrollmentConflict as HostStore::enroll does.
+    // Throws EnrollmentConflict and UnknownReference as HostStore::enroll does.
     virtual void enroll(const FleetHost& host, bool replace) = 0;
     virtual std::optional<FleetHost> host(const std::string& host_id) = 0;
     virtual std::vector<FleetHost> hosts() = 0;
+
+    // Signed reference documents. Publishing stores a verified document
+    // under its (name, version); the identical document again is
+    // already_there, another one under the same pair throws
+    // ReferenceConflict. Documents are never changed or deleted.
+    virtual Publication publish_reference(const PublishedReference& document) = 0;
+    virtual std::optional<PublishedReference> reference(const ReferenceName& id) = 0;
+    // By name, then version (as text).
+    virtual std::vector<PublishedReference> references() = 0;
+    // Moves the hosts to document `to`, all or none, in one transaction:
+    // throws UnknownReference when it is not published, UnknownHost when a
+    // host is not enrolled. Each host's next appraisal uses its values.
+    virtual void refer_hosts(const std::vector<std::string>& host_ids, const ReferenceName& to) = 0;
+    // Moves every host that refers to `from` to `to`, in one statement;
+    // returns them. Throws UnknownReference when `to` is not published.
+    virtual std::vector<std::string> move_references(const ReferenceName& from, const ReferenceName& to) = 0;
 
     // Keeps an appraisal and updates the host's state and last attestation
     // time in one transaction. `clock` is the accepted quote's (trusted

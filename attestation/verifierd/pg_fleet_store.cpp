@@ -1,6 +1,7 @@
 #include "attestation/verifierd/pg_fleet_store.hpp"
 #include "attestation/verifierd/pg_nonce_store.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "attestation/verifierd/pg_schema.hpp"
@@ -14,10 +15,20 @@ constexpr std::int64_t enrolment_lock = 0x6b65656c0002;  // "keel", 2
 
 constexpr Millis forgotten_after_ms = 24 * 3600 * 1000;
 
+// Qualified, so that the same list serves a SELECT and an UPDATE's
+// RETURNING with another table in FROM. A host that refers to a reference
+// document is appraised against the document's values (column 13).
 constexpr const char* host_columns =
-    "host_id, mode, agent_url, interval_seconds, state, last_attested_ms, last_attempt_ms, last_error, next_due_ms, "
-    "ek_public, ek_certificate, ak_public, ak_name, reference_json, policy_json, last_clock, last_reset_count, "
-    "last_restart_count, enrolled_at, last_verified_at";
+    "hosts.host_id, hosts.mode, hosts.agent_url, hosts.interval_seconds, hosts.state, hosts.last_attested_ms, "
+    "hosts.last_attempt_ms, hosts.last_error, hosts.next_due_ms, hosts.ek_public, hosts.ek_certificate, "
+    "hosts.ak_public, hosts.ak_name, CASE WHEN hosts.reference_name IS NULL THEN hosts.reference_json ELSE "
+    "(SELECT d.reference_json FROM reference_documents d WHERE d.name = hosts.reference_name AND "
+    "d.version = hosts.reference_version) END, hosts.policy_json, hosts.last_clock, hosts.last_reset_count, "
+    "hosts.last_restart_count, hosts.enrolled_at, hosts.last_verified_at, hosts.reference_name, "
+    "hosts.reference_version";
+
+constexpr const char* reference_columns =
+    "name, version, document, digest, reference_json, publisher, issued_at, published_ms";
 
 FleetHost host_from_row(const PgResult& r, int row) {
     FleetHost h;
@@ -37,6 +48,12 @@ FleetHost host_from_row(const PgResult& r, int row) {
     if (!r.is_null(row, 10)) rec.ek_certificate = r.bytes(row, 10);
     rec.ak_public = r.bytes(row, 11);
     rec.ak_name = r.bytes(row, 12);
+    if (!r.is_null(row, 20)) {
+        rec.reference_document = ReferenceName{r.text(row, 20), r.text(row, 21)};
+        if (r.is_null(row, 13))
+            throw StoreError("host \"" + rec.host_id + "\" refers to reference document " +
+                             rec.reference_document->label() + ", which the store does not hold");
+    }
     rec.reference_json = r.text(row, 13);
     rec.policy_json = r.text(row, 14);
     if (!r.is_null(row, 15)) {
@@ -57,6 +74,31 @@ std::vector<FleetHost> hosts_from(const PgResult& r) {
     std::vector<FleetHost> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(host_from_row(r, i));
     return out;
+}
+
+std::vector<PublishedReference> references_from(const PgResult& r) {
+    std::vector<PublishedReference> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        PublishedReference d;
+        d.id = {r.text(i, 0), r.text(i, 1)};
+        d.document = r.text(i, 2);
+        d.digest = r.text(i, 3);
+        d.reference_json = r.text(i, 4);
+        d.publisher = r.text(i, 5);
+        d.issued_at = r.integer(i, 6);
+        d.published = r.integer(i, 7);
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+void require_reference(PgConnection& c, const ReferenceName& id) {
+    // FOR SHARE: the row cannot go while the transaction that refers to it
+    // runs (none is ever deleted; the foreign key says so too).
+    if (c.exec("SELECT 1 FROM reference_documents WHERE name = $1 AND version = $2 FOR SHARE",
+               PgParams().text(id.name).text(id.version))
+            .rows() == 0)
+        throw UnknownReference(id);
 }
 
 }  // namespace
@@ -81,6 +123,7 @@ void PgFleetStore::enroll(const FleetHost& host, bool replace) {
     if (same_ek.rows() > 0)
         throw verifier::EnrollmentConflict("this EK is already enrolled as host \"" + same_ek.text(0, 0) + "\" in " +
                                            pool_.name() + ": one TPM cannot be two hosts");
+    if (h.reference_document) require_reference(*c, *h.reference_document);
     // Enrolled again: a new record, its counters and schedule start over.
     c->exec("DELETE FROM hosts WHERE host_id = $1", PgParams().text(h.host_id));
     PgParams p;
@@ -90,11 +133,17 @@ void PgFleetStore::enroll(const FleetHost& host, bool replace) {
     else
         p.null();
     const auto now = now_ms();
-    p.bytes(h.ak_public).bytes(h.ak_name).text(h.reference_json).text(h.policy_json);
+    // A host that refers to a document keeps no copy of its values.
+    p.bytes(h.ak_public).bytes(h.ak_name).text(h.reference_document ? std::string() : h.reference_json);
+    p.text(h.policy_json);
     p.text(mode_name(host.mode)).text(host.agent_url).integer(host.interval.count()).integer(now);
+    if (h.reference_document)
+        p.text(h.reference_document->name).text(h.reference_document->version);
+    else
+        p.null().null();
     c->exec("INSERT INTO hosts (host_id, ek_public, ek_certificate, ak_public, ak_name, reference_json, policy_json, "
-            "mode, agent_url, interval_seconds, state, enrolled_ms, next_due_ms) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $11)",
+            "mode, agent_url, interval_seconds, state, enrolled_ms, next_due_ms, reference_name, reference_version) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $11, $12, $13)",
             p);
     t.commit();
 }
@@ -110,6 +159,74 @@ std::optional<FleetHost> PgFleetStore::host(const std::string& host_id) {
 std::vector<FleetHost> PgFleetStore::hosts() {
     auto c = pool_.acquire();
     return hosts_from(c->exec(std::string("SELECT ") + host_columns + " FROM hosts ORDER BY host_id"));
+}
+
+Publication PgFleetStore::publish_reference(const PublishedReference& d) {
+    auto c = pool_.acquire();
+    // Two publishers of one name and version: the second insert waits for
+    // the first to commit, then finds its row and compares.
+    auto inserted = c->exec("INSERT INTO reference_documents (name, version, document, digest, reference_json, "
+                            "publisher, issued_at, published_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                            "ON CONFLICT (name, version) DO NOTHING",
+                            PgParams()
+                                .text(d.id.name)
+                                .text(d.id.version)
+                                .text(d.document)
+                                .text(d.digest)
+                                .text(d.reference_json)
+                                .text(d.publisher)
+                                .integer(d.issued_at)
+                                .integer(now_ms()));
+    if (inserted.affected() == 1) return Publication::stored;
+    auto there = references_from(c->exec(std::string("SELECT ") + reference_columns +
+                                             " FROM reference_documents WHERE name = $1 AND version = $2",
+                                         PgParams().text(d.id.name).text(d.id.version)));
+    if (!there.empty() && there.front().document == d.document) return Publication::already_there;
+    throw ReferenceConflict("reference document " + d.id.label() + " is already published as another document (" +
+                            (there.empty() ? std::string("?") : there.front().digest) +
+                            "); a published document is never replaced: publish the new one under a new version");
+}
+
+std::optional<PublishedReference> PgFleetStore::reference(const ReferenceName& id) {
+    auto c = pool_.acquire();
+    auto found = references_from(c->exec(std::string("SELECT ") + reference_columns +
+                                             " FROM reference_documents WHERE name = $1 AND version = $2",
+                                         PgParams().text(id.name).text(id.version)));
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+}
+
+std::vector<PublishedReference> PgFleetStore::references() {
+    auto c = pool_.acquire();
+    return references_from(c->exec(std::string("SELECT ") + reference_columns +
+                                   " FROM reference_documents ORDER BY name COLLATE \"C\", version COLLATE \"C\""));
+}
+
+void PgFleetStore::refer_hosts(const std::vector<std::string>& host_ids, const ReferenceName& to) {
+    auto c = pool_.acquire();
+    PgTransaction t(*c);
+    require_reference(*c, to);
+    for (const auto& id : host_ids) {
+        auto r = c->exec("UPDATE hosts SET reference_name = $1, reference_version = $2, reference_json = '' "
+                         "WHERE host_id = $3",
+                         PgParams().text(to.name).text(to.version).text(id));
+        if (r.affected() != 1) throw UnknownHost("host \"" + id + "\" is not enrolled");
+    }
+    t.commit();
+}
+
+std::vector<std::string> PgFleetStore::move_references(const ReferenceName& from, const ReferenceName& to) {
+    auto c = pool_.acquire();
+    PgTransaction t(*c);
+    require_reference(*c, to);
+    auto r = c->exec("UPDATE hosts SET reference_name = $1, reference_version = $2 "
+                     "WHERE reference_name = $3 AND reference_version = $4 RETURNING host_id",
+                     PgParams().text(to.name).text(to.version).text(from.name).text(from.version));
+    t.commit();
+    std::vector<std::string> moved;
+    for (int i = 0; i < r.rows(); ++i) moved.push_back(r.text(i, 0));
+    std::sort(moved.begin(), moved.end());
+    return moved;
 }
 
 void PgFleetStore::settle_lease(PgConnection& c, const std::string& host_id, const Lease& lease) {
@@ -155,16 +272,21 @@ Appraisal PgFleetStore::record_appraisal(Appraisal a, const std::optional<eviden
             if (!found) a.checks.push_back({"quote.clock", "fail", why});
         }
     }
-    auto inserted = c->exec("INSERT INTO appraisals (host_id, at_ms, nonce, verdict, mode, duration_us, instance) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                            PgParams()
-                                .text(a.host_id)
-                                .integer(a.at)
-                                .bytes(a.nonce)
-                                .text(a.verdict)
-                                .text(mode_name(a.mode))
-                                .integer(a.duration_us)
-                                .text(a.instance));
+    PgParams row_params;
+    row_params.text(a.host_id)
+        .integer(a.at)
+        .bytes(a.nonce)
+        .text(a.verdict)
+        .text(mode_name(a.mode))
+        .integer(a.duration_us)
+        .text(a.instance);
+    if (a.reference.empty())
+        row_params.null();
+    else
+        row_params.text(a.reference);
+    auto inserted = c->exec("INSERT INTO appraisals (host_id, at_ms, nonce, verdict, mode, duration_us, instance, "
+                            "reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                            row_params);
     a.id = inserted.integer(0, 0);
     if (!a.checks.empty()) {
         // All of an appraisal's checks in one statement: one round trip.
@@ -267,11 +389,8 @@ std::vector<FleetHost> PgFleetStore::claim_due_hosts(const std::string& instance
                                   "ORDER BY next_due_ms LIMIT $5 FOR UPDATE SKIP LOCKED) "
                                   "UPDATE hosts SET lease_owner = $1, "
                                   "lease_expires_ms = $2 + least(hosts.interval_seconds * 1000, $3) + $6 "
-                                  "FROM due WHERE hosts.host_id = due.host_id RETURNING hosts.") +
-                      host_columns;
-    // due has a host_id too: every returned column is the updated table's.
-    for (auto at = sql.find(", ", sql.find("RETURNING")); at != std::string::npos; at = sql.find(", ", at + 2))
-        sql.replace(at, 2, ", hosts.");
+                                  "FROM due WHERE hosts.host_id = due.host_id RETURNING ") +
+                      host_columns;  // qualified: due has a host_id too
     return hosts_from(c->exec(sql, PgParams()
                                        .text(instance)
                                        .integer(now)
@@ -283,8 +402,8 @@ std::vector<FleetHost> PgFleetStore::claim_due_hosts(const std::string& instance
 
 std::vector<Appraisal> PgFleetStore::appraisals(const std::string& host_id, std::size_t limit) {
     auto c = pool_.acquire();
-    auto r = c->exec("SELECT id, host_id, at_ms, nonce, verdict, mode, duration_us, instance FROM appraisals "
-                     "WHERE host_id = $1 ORDER BY id DESC LIMIT $2",
+    auto r = c->exec("SELECT id, host_id, at_ms, nonce, verdict, mode, duration_us, instance, reference "
+                     "FROM appraisals WHERE host_id = $1 ORDER BY id DESC LIMIT $2",
                      PgParams().text(host_id).integer(static_cast<std::int64_t>(limit)));
     std::vector<Appraisal> out;
     for (int i = 0; i < r.rows(); ++i) {
@@ -297,6 +416,7 @@ std::vector<Appraisal> PgFleetStore::appraisals(const std::string& host_id, std:
         a.mode = parse_mode(r.text(i, 5)).value_or(AttestMode::manual);
         a.duration_us = r.integer(i, 6);
         a.instance = r.text(i, 7);
+        a.reference = r.text(i, 8);
         out.push_back(std::move(a));
     }
     if (out.empty()) return out;

@@ -23,6 +23,11 @@ public:
     void enroll(const FleetHost& host, bool replace) override;
     std::optional<FleetHost> host(const std::string& host_id) override;
     std::vector<FleetHost> hosts() override;
+    Publication publish_reference(const PublishedReference& document) override;
+    std::optional<PublishedReference> reference(const ReferenceName& id) override;
+    std::vector<PublishedReference> references() override;
+    void refer_hosts(const std::vector<std::string>& host_ids, const ReferenceName& to) override;
+    std::vector<std::string> move_references(const ReferenceName& from, const ReferenceName& to) override;
     Appraisal record_appraisal(Appraisal appraisal, const std::optional<evidence::ClockInfo>& clock,
                                const Lease* lease = nullptr) override;
     void record_failed_attempt(const std::string& host_id, Millis at, const std::string& error,

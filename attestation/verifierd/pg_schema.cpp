@@ -4,6 +4,7 @@
 #include <string>
 
 #include "attestation/verifier/schema_v3_ddl.hpp"
+#include "attestation/verifier/schema_v5_ddl.hpp"
 
 namespace keel::verifierd {
 namespace {
@@ -20,9 +21,12 @@ struct Migration {
 // Never edit one that shipped: databases in the field ran it; add the next.
 // Version 2 is PostgreSQL's own (its first); 3 is written once for both
 // stores (verifier/schema_v3_ddl.hpp); 4, push nonces shared by the
-// instances, is PostgreSQL's alone (SQLite's verifier keeps them in memory).
-const std::array<Migration, 3>& migrations() {
-    static const std::array<Migration, 3> all = {{
+// instances, is PostgreSQL's alone (SQLite's verifier keeps them in memory);
+// 5, signed reference documents, is written once for both (schema_v5_ddl.hpp),
+// with a foreign key here that SQLite's ALTER TABLE cannot add: a host's
+// reference names a stored document, whatever code writes it.
+const std::array<Migration, 4>& migrations() {
+    static const std::array<Migration, 4> all = {{
         {2, R"sql(
 CREATE TABLE schema_version (
     version INTEGER PRIMARY KEY NOT NULL,
@@ -79,6 +83,10 @@ CREATE TABLE push_nonces (
     seq BIGSERIAL NOT NULL
 );
 CREATE INDEX push_nonces_by_host ON push_nonces (host_id, seq);
+)sql"},
+        {5, verifier::schema_v5_ddl(verifier::postgresql_dialect) + R"sql(
+ALTER TABLE hosts ADD CONSTRAINT hosts_reference_document FOREIGN KEY (reference_name, reference_version)
+    REFERENCES reference_documents (name, version);
 )sql"},
     }};
     return all;

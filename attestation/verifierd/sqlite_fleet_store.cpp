@@ -1,6 +1,8 @@
 #include "attestation/verifierd/sqlite_fleet_store.hpp"
 #include "attestation/verifierd/nonce_book.hpp"
 
+#include <algorithm>
+
 #include "attestation/verifier/sqlite_statement.hpp"
 #include "attestation/verifier/store_schema.hpp"
 
@@ -87,6 +89,116 @@ std::vector<FleetHost> SqliteFleetStore::hosts() {
     return select_hosts(nullptr);
 }
 
+std::vector<PublishedReference> SqliteFleetStore::select_references(const ReferenceName* id) {
+    Statement s(store_.connection(),
+                id ? "SELECT name, version, document, digest, reference_json, publisher, issued_at, published_ms "
+                     "FROM reference_documents WHERE name = ? AND version = ?"
+                   : "SELECT name, version, document, digest, reference_json, publisher, issued_at, published_ms "
+                     "FROM reference_documents ORDER BY name, version",
+                store_.path());
+    if (id) {
+        s.bind(1, id->name);
+        s.bind(2, id->version);
+    }
+    std::vector<PublishedReference> out;
+    while (s.step()) {
+        PublishedReference r;
+        r.id = {s.text(0), s.text(1)};
+        r.document = s.text(2);
+        r.digest = s.text(3);
+        r.reference_json = s.text(4);
+        r.publisher = s.text(5);
+        r.issued_at = s.integer(6);
+        r.published = s.integer(7);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void SqliteFleetStore::require_reference(const ReferenceName& id) {
+    Statement s(store_.connection(), "SELECT 1 FROM reference_documents WHERE name = ? AND version = ?", store_.path());
+    s.bind(1, id.name);
+    s.bind(2, id.version);
+    if (!s.step()) throw UnknownReference(id);
+}
+
+Publication SqliteFleetStore::publish_reference(const PublishedReference& d) {
+    std::lock_guard lock(mutex_);
+    // The look-up and the insert in one IMMEDIATE transaction: two
+    // publishers of one name and version cannot both store theirs.
+    Transaction t(store_.connection(), store_.path());
+    if (auto there = select_references(&d.id); !there.empty()) {
+        if (there.front().document == d.document) return Publication::already_there;
+        throw ReferenceConflict("reference document " + d.id.label() + " is already published as another document (" +
+                                there.front().digest +
+                                "); a published document is never replaced: publish the "
+                                "new one under a new version");
+    }
+    Statement s(store_.connection(),
+                "INSERT INTO reference_documents (name, version, document, digest, reference_json, publisher, "
+                "issued_at, published_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                store_.path());
+    s.bind(1, d.id.name);
+    s.bind(2, d.id.version);
+    s.bind(3, d.document);
+    s.bind(4, d.digest);
+    s.bind(5, d.reference_json);
+    s.bind(6, d.publisher);
+    s.bind(7, d.issued_at);
+    s.bind(8, now_ms());
+    s.step();
+    t.commit();
+    return Publication::stored;
+}
+
+std::optional<PublishedReference> SqliteFleetStore::reference(const ReferenceName& id) {
+    std::lock_guard lock(mutex_);
+    auto found = select_references(&id);
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+}
+
+std::vector<PublishedReference> SqliteFleetStore::references() {
+    std::lock_guard lock(mutex_);
+    return select_references(nullptr);
+}
+
+void SqliteFleetStore::refer_hosts(const std::vector<std::string>& host_ids, const ReferenceName& to) {
+    std::lock_guard lock(mutex_);
+    Transaction t(store_.connection(), store_.path());
+    require_reference(to);
+    for (const auto& id : host_ids) {
+        Statement s(store_.connection(),
+                    "UPDATE hosts SET reference_name = ?, reference_version = ?, reference_json = '' "
+                    "WHERE host_id = ? RETURNING host_id",
+                    store_.path());
+        s.bind(1, to.name);
+        s.bind(2, to.version);
+        s.bind(3, id);
+        if (!s.step()) throw UnknownHost("host \"" + id + "\" is not enrolled");
+    }
+    t.commit();
+}
+
+std::vector<std::string> SqliteFleetStore::move_references(const ReferenceName& from, const ReferenceName& to) {
+    std::lock_guard lock(mutex_);
+    Transaction t(store_.connection(), store_.path());
+    require_reference(to);
+    Statement s(store_.connection(),
+                "UPDATE hosts SET reference_name = ?, reference_version = ? "
+                "WHERE reference_name = ? AND reference_version = ? RETURNING host_id",
+                store_.path());
+    s.bind(1, to.name);
+    s.bind(2, to.version);
+    s.bind(3, from.name);
+    s.bind(4, from.version);
+    std::vector<std::string> moved;
+    while (s.step()) moved.push_back(s.text(0));
+    t.commit();
+    std::sort(moved.begin(), moved.end());
+    return moved;
+}
+
 void SqliteFleetStore::settle_lease(const std::string& host_id, const Lease& lease) {
     Statement s(store_.connection(),
                 "UPDATE hosts SET lease_owner = NULL, lease_expires_ms = NULL, next_due_ms = ? "
@@ -125,8 +237,8 @@ Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<ev
     }
     {
         Statement s(db,
-                    "INSERT INTO appraisals (host_id, at_ms, nonce, verdict, mode, duration_us, instance) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO appraisals (host_id, at_ms, nonce, verdict, mode, duration_us, instance, reference) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     path);
         s.bind(1, a.host_id);
         s.bind(2, a.at);
@@ -135,6 +247,10 @@ Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<ev
         s.bind(5, std::string(mode_name(a.mode)));
         s.bind(6, a.duration_us);
         s.bind(7, a.instance);
+        if (a.reference.empty())
+            s.bind_null(8);
+        else
+            s.bind(8, a.reference);
         s.step();
     }
     {
@@ -288,8 +404,8 @@ std::vector<Appraisal> SqliteFleetStore::appraisals(const std::string& host_id, 
     std::vector<Appraisal> out;
     {
         Statement s(db,
-                    "SELECT id, host_id, at_ms, nonce, verdict, mode, duration_us, instance FROM appraisals "
-                    "WHERE host_id = ? ORDER BY id DESC LIMIT ?",
+                    "SELECT id, host_id, at_ms, nonce, verdict, mode, duration_us, instance, reference "
+                    "FROM appraisals WHERE host_id = ? ORDER BY id DESC LIMIT ?",
                     store_.path());
         s.bind(1, host_id);
         s.bind(2, static_cast<std::int64_t>(limit));
@@ -303,6 +419,7 @@ std::vector<Appraisal> SqliteFleetStore::appraisals(const std::string& host_id, 
             a.mode = parse_mode(s.text(5)).value_or(AttestMode::manual);
             a.duration_us = s.integer(6);
             a.instance = s.text(7);
+            a.reference = s.text(8);
             out.push_back(std::move(a));
         }
     }

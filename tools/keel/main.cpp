@@ -25,6 +25,7 @@ constexpr std::array registrations{
     Registration{"enroll", &keel::cli::add_enroll_command},
     Registration{"verify", &keel::cli::add_verify_command},
     Registration{"ear", &keel::cli::add_ear_command},
+    Registration{"reference", &keel::cli::add_reference_command},
 };
 
 // Start-up is most of a one-shot `keel verify` (tpm2_checkquote users run one

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
         std::optional<EarSigner> ear;
         if (!config.ear_signing_key.empty())
             ear.emplace(config.ear_signing_key, std::string("keel-verifierd ") + KEEL_VERSION);
+        const TrustedPublishers publishers(config.trusted_publishers);
         auto opened = open_fleet_store(config.database, config.database_connections);
         auto& store = *opened;
         const auto instance = new_instance_id();
@@ -90,7 +91,8 @@ int main(int argc, char** argv) {
         EnrolmentDesk desk(store, config);
         Scheduler scheduler(store, appraiser, metrics, config, instance);
         scheduler.notify_with(&feed);
-        ApiServer server(config, {store, appraiser, metrics, *nonces, desk, scheduler, feed, ear ? &*ear : nullptr});
+        ApiServer server(config,
+                         {store, appraiser, metrics, *nonces, desk, scheduler, feed, ear ? &*ear : nullptr, &publishers});
         scheduler.start();
         std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;

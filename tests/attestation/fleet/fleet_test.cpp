@@ -237,7 +237,7 @@ TEST_F(Fleet, PullAndPushHostsAreAttestedContinuouslyOverMutualTls) {
     auto health = api(std::nullopt, "GET", "/healthz");
     EXPECT_EQ(health.status, 200);
     EXPECT_EQ(health.json["status"], "ok");
-    EXPECT_EQ(health.json["schema_version"], 3);
+    EXPECT_EQ(health.json["schema_version"], 5);
 
     const auto m = metrics();
     EXPECT_NE(m.find("keel_hosts{state=\"trusted\"} 2\n"), std::string::npos) << m;

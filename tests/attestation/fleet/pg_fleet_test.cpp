@@ -290,12 +290,12 @@ TEST_F(PgFleet, StartUpErrorsAreClear) {
     {
         PGconn* c = PQconnectdb(server_.uri("fleet").c_str());
         PQclear(PQexec(c, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT); "
-                          "CREATE TABLE hosts (host_id TEXT); INSERT INTO schema_version VALUES (5, NULL);"));
+                          "CREATE TABLE hosts (host_id TEXT); INSERT INTO schema_version VALUES (9, NULL);"));
         PQfinish(c);
     }
     auto [newer, newer_says] = run(server_.uri("fleet"));
     EXPECT_EQ(newer, 3) << newer_says;
-    EXPECT_NE(newer_says.find("schema version 5 is newer"), std::string::npos) << newer_says;
+    EXPECT_NE(newer_says.find("schema version 9 is newer"), std::string::npos) << newer_says;
 
     server_.stop();
     auto [down, down_says] = run(server_.uri("fleet"));

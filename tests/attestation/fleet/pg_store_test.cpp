@@ -68,8 +68,9 @@ protected:
 
 TEST_F(PgStore, NewDatabaseIsCreatedAtTheCurrentVersion) {
     PgFleetStore store(uri());
-    EXPECT_EQ(store.schema_version(), 4);
-    EXPECT_EQ(sql(uri(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"), "2,3,4");
+    EXPECT_EQ(store.schema_version(), 5);
+    EXPECT_EQ(sql(uri(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"), "2,3,4,5");
+    EXPECT_EQ(sql(uri(), "SELECT to_regclass('reference_documents') IS NOT NULL"), "t");
     EXPECT_EQ(sql(uri(), "SELECT to_regclass('verifier_instances') IS NOT NULL"), "t");
     EXPECT_EQ(sql(uri(), "SELECT to_regclass('push_nonces') IS NOT NULL"), "t");
 }
@@ -90,7 +91,7 @@ TEST_F(PgStore, ThePoolHasTheConfiguredConnections) {
 TEST_F(PgStore, Version2DatabaseIsMigratedWithItsHostsAndSchedules) {
     sql(uri(), version_2_store);
     PgFleetStore store(uri());
-    EXPECT_EQ(store.schema_version(), 4);
+    EXPECT_EQ(store.schema_version(), 5);
     auto old = store.host("old-host");
     ASSERT_TRUE(old);
     EXPECT_EQ(old->mode, AttestMode::pull);
@@ -113,7 +114,7 @@ TEST_F(PgStore, NewerDatabaseIsRefusedUntouched) {
         PgFleetStore store(uri());
         FAIL() << "a version 9 store was opened";
     } catch (const StoreError& e) {
-        EXPECT_NE(std::string(e.what()).find("schema version 9 is newer than this keel-verifierd reads (4)"),
+        EXPECT_NE(std::string(e.what()).find("schema version 9 is newer than this keel-verifierd reads (5)"),
                   std::string::npos)
             << e.what();
     }

@@ -67,9 +67,9 @@ PRAGMA user_version = 1;
 TEST(FleetStore, NewStoreIsAtTheLatestVersion) {
     TempDir dir;
     SqliteFleetStore store(dir.file("new.sqlite"));
-    EXPECT_EQ(store.schema_version(), 3);
-    EXPECT_EQ(count(dir.file("new.sqlite"), "PRAGMA user_version"), 3);
-    EXPECT_EQ(count(dir.file("new.sqlite"), "SELECT count(*) FROM schema_version"), 3);
+    EXPECT_EQ(store.schema_version(), 5);
+    EXPECT_EQ(count(dir.file("new.sqlite"), "PRAGMA user_version"), 5);
+    EXPECT_EQ(count(dir.file("new.sqlite"), "SELECT count(*) FROM schema_version"), 5);
 }
 
 TEST(FleetStore, Version1StoreIsMigratedWithItsHosts) {
@@ -77,7 +77,7 @@ TEST(FleetStore, Version1StoreIsMigratedWithItsHosts) {
     const auto path = dir.file("v1.sqlite");
     sql(path, version_1_store);
     SqliteFleetStore store(path);
-    EXPECT_EQ(store.schema_version(), 3);
+    EXPECT_EQ(store.schema_version(), 5);
     auto old = store.host("old-host");
     ASSERT_TRUE(old);
     EXPECT_EQ(old->mode, AttestMode::manual);  // keel enroll's hosts are not attested until asked
@@ -94,7 +94,7 @@ TEST(FleetStore, KeelVerifyMigratesAVersion1StoreToo) {
     const auto path = dir.file("v1.sqlite");
     sql(path, version_1_store);
     { verifier::HostStore cli(path, verifier::StoreOpening::existing); }
-    EXPECT_EQ(count(path, "PRAGMA user_version"), 3);
+    EXPECT_EQ(count(path, "PRAGMA user_version"), 5);
     EXPECT_EQ(count(path, "SELECT count(*) FROM appraisals"), 0);
 }
 
@@ -103,20 +103,26 @@ TEST(FleetStore, Version2StoreResumesEachHostsScheduleAfterMigration) {
     const auto path = dir.file("v2.sqlite");
     sql(path, version_1_store);
     { verifier::HostStore migrated_to_2(path, verifier::StoreOpening::existing); }
-    // Back to what version 2 had: no schedule columns, a pull host tried at 1 s.
+    // Back to what version 2 had: no schedule columns (nor reference
+    // documents), a pull host tried at 1 s.
     sql(path, R"sql(
+DROP INDEX hosts_by_reference;
+ALTER TABLE hosts DROP COLUMN reference_name;
+ALTER TABLE hosts DROP COLUMN reference_version;
+ALTER TABLE appraisals DROP COLUMN reference;
+DROP TABLE reference_documents;
 DROP INDEX hosts_by_next_due;
 ALTER TABLE hosts DROP COLUMN next_due_ms;
 ALTER TABLE hosts DROP COLUMN lease_owner;
 ALTER TABLE hosts DROP COLUMN lease_expires_ms;
 ALTER TABLE appraisals DROP COLUMN instance;
 DROP TABLE verifier_instances;
-DELETE FROM schema_version WHERE version = 3;
+DELETE FROM schema_version WHERE version >= 3;
 UPDATE hosts SET mode = 'pull', interval_seconds = 60, last_attempt_ms = 1000;
 PRAGMA user_version = 2;
 )sql");
     SqliteFleetStore store(path);
-    EXPECT_EQ(store.schema_version(), 3);
+    EXPECT_EQ(store.schema_version(), 5);
     EXPECT_EQ(store.host("old-host")->next_due, 61'000);
 }
 
