@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
         EnrolmentDesk desk(store, config);
         Scheduler scheduler(store, appraiser, metrics, config, instance);
         scheduler.notify_with(&feed);
-        ApiServer server(config,
-                         {store, appraiser, metrics, *nonces, desk, scheduler, feed, ear ? &*ear : nullptr, &publishers});
+        ApiServer server(
+            config, {store, appraiser, metrics, *nonces, desk, scheduler, feed, ear ? &*ear : nullptr, &publishers});
         scheduler.start();
         std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;

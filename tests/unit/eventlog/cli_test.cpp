@@ -209,8 +209,9 @@ TEST_F(cli, BadInputAndUsageExitTwo) {
 TEST_F(cli, AnUnknownSubcommandIsNamedWithTheKnownOnes) {
     const auto r = keel_cli({"verif", "-u", "ak.pem"});
     EXPECT_EQ(r.status, 2);
-    EXPECT_EQ(r.err, "keel: unknown subcommand \"verif\" (subcommands: eventlog, measure, enroll, verify, ear; see "
-                     "keel --help)\n");
+    EXPECT_EQ(r.err,
+              "keel: unknown subcommand \"verif\" (subcommands: eventlog, measure, enroll, verify, ear, reference; see "
+              "keel --help)\n");
 }
 
 TEST_F(cli, HelpExitsZero) {
