@@ -4,6 +4,7 @@
 // halts; only its VM ends, and the host stays healthy.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <regex>
 
 #include "qemu_machine.hpp"
@@ -55,6 +56,17 @@ TEST_F(LinuxGuest, ItFindsTheAcpiTablesAndUsesThePmTimer) {
     EXPECT_TRUE(has(b->serial, "ACPI: PM: (supports S0 S5)")) << b->serial;
     EXPECT_TRUE(has(b->serial, "clocksource: Switched to clocksource acpi_pm")) << b->serial;
     EXPECT_FALSE(has(b->serial, "ACPI BIOS Error")) << b->serial;
+}
+
+// The guest's clock is the host's (QEMU's RTC is the machine's UTC time):
+// the root task read it and the VMM's RTC started there, not at 1970.
+TEST_F(LinuxGuest, ItsClockIsTheHostsNotNineteenSeventy) {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    const std::string year = std::to_string(utc.tm_year + 1900);
+    EXPECT_TRUE(has(b->serial, "[root] root: the host's clock says " + year + "-")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[lin1] guest: KEEL-LINUX-GUEST-lin1 cpus=1 year=" + year)) << b->serial;
 }
 
 TEST_F(LinuxGuest, ItRunsItsInitramfsToTheMarkerAndPowersOff) {

@@ -59,7 +59,7 @@ case $mode in
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-echo "$what cpus=\$(nproc)"
+echo "$what cpus=\$(nproc) year=\$(date -u +%Y)"
 poweroff -f
 INIT
   ;;

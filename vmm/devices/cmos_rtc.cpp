@@ -1,5 +1,7 @@
 #include "vmm/devices/cmos_rtc.hpp"
 
+#include "lib/civil_time.hpp"
+
 namespace keel::vmm::dev {
 
 namespace {
@@ -19,16 +21,10 @@ enum : uint8_t {
 constexpr uint8_t A_UIP = 0x80;
 constexpr uint8_t B_SET = 0x80, B_BINARY = 0x04, B_24H = 0x02;
 constexpr uint8_t D_VRT = 0x80;  // the battery is good: the time is valid
-constexpr int64_t DAY_SECONDS = 86400;
 
 constexpr bool is_time_register(uint8_t index) {
     return index == SECONDS || index == MINUTES || index == HOURS || index == WEEKDAY || index == DAY ||
            index == MONTH || index == YEAR || index == CmosRtc::CENTURY;
-}
-constexpr bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-constexpr unsigned days_in(int64_t year, unsigned month) {
-    constexpr uint8_t DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return month == 2 && leap(year) ? 29 : DAYS[month - 1];
 }
 }  // namespace
 
@@ -40,43 +36,6 @@ CmosRtc::CmosRtc(int64_t unix_seconds_at_start) : start_seconds_(unix_seconds_at
 
 int64_t CmosRtc::unix_time(uint64_t now_ns) const {
     return start_seconds_ + int64_t(now_ns / 1000000000) + offset_seconds_;
-}
-
-// Days to civil dates and back: the proleptic Gregorian calendar, exact for
-// any date (H. Hinnant's algorithms), in integers.
-CmosRtc::Time CmosRtc::to_civil(int64_t s) {
-    int64_t days = s / DAY_SECONDS, rem = s % DAY_SECONDS;
-    if (rem < 0) rem += DAY_SECONDS, --days;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    Time t{};
-    t.day = unsigned(doy - (153 * mp + 2) / 5 + 1);
-    t.month = unsigned(mp < 10 ? mp + 3 : mp - 9);
-    t.year = yoe + era * 400 + (t.month <= 2);
-    t.hour = unsigned(rem / 3600);
-    t.minute = unsigned(rem / 60 % 60);
-    t.second = unsigned(rem % 60);
-    int64_t weekday = (days + 4) % 7;  // 1970-01-01 was a Thursday
-    t.weekday = unsigned(weekday < 0 ? weekday + 7 : weekday) + 1;
-    return t;
-}
-
-bool CmosRtc::from_civil(const Time& t, int64_t& s) {
-    if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > days_in(t.year, t.month) || t.hour > 23 || t.minute > 59 ||
-        t.second > 59)
-        return false;
-    int64_t y = t.year - (t.month <= 2);
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (t.month > 2 ? t.month - 3 : t.month + 9) + 2) / 5 + t.day - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = era * 146097 + doe - 719468;
-    s = days * DAY_SECONDS + t.hour * 3600 + t.minute * 60 + t.second;
-    return true;
 }
 
 uint8_t CmosRtc::encode(unsigned v) const {
@@ -110,7 +69,7 @@ bool CmosRtc::decode_hour(uint8_t raw, unsigned& hour) const {
 }
 
 void CmosRtc::snapshot(uint64_t now_ns) {
-    Time t = to_civil(unix_time(now_ns));
+    civil::Time t = civil::from_unix(unix_time(now_ns));
     int64_t year = t.year < 0 ? 0 : t.year;
     cmos_[SECONDS] = encode(t.second);
     cmos_[MINUTES] = encode(t.minute);
@@ -125,7 +84,7 @@ void CmosRtc::snapshot(uint64_t now_ns) {
 // A time the guest wrote that is no date (month 13, a BCD digit above 9)
 // leaves the clock as it was.
 void CmosRtc::commit(uint64_t now_ns) {
-    Time t{};
+    civil::Time t{};
     unsigned year, century;
     if (!decode(cmos_[SECONDS], t.second) || !decode(cmos_[MINUTES], t.minute) || !decode_hour(cmos_[HOURS], t.hour) ||
         !decode(cmos_[DAY], t.day) || !decode(cmos_[MONTH], t.month) || !decode(cmos_[YEAR], year) ||
@@ -133,7 +92,7 @@ void CmosRtc::commit(uint64_t now_ns) {
         return;
     t.year = int64_t(century) * 100 + year;
     int64_t wanted;
-    if (!from_civil(t, wanted)) return;
+    if (!civil::to_unix(t, wanted)) return;
     offset_seconds_ += wanted - unix_time(now_ns);
 }
 

@@ -19,6 +19,8 @@ public:
     static constexpr uint8_t CENTURY = 0x32;
 
     explicit CmosRtc(int64_t unix_seconds_at_start);
+    // The wall clock at the VMM's time 0 (before the guest runs).
+    void set_start(int64_t unix_seconds_at_start) { start_seconds_ = unix_seconds_at_start; }
 
     uint8_t read(uint16_t port, uint64_t now_ns);  // 0x70, 0x71
     void write(uint16_t port, uint8_t value, uint64_t now_ns);
@@ -32,12 +34,6 @@ public:
     int64_t unix_time(uint64_t now_ns) const;  // the guest's wall clock
 
 private:
-    struct Time {
-        int64_t year;
-        unsigned month, day, hour, minute, second, weekday;  // weekday: 1 = Sunday
-    };
-    static Time to_civil(int64_t unix_seconds);
-    static bool from_civil(const Time& t, int64_t& unix_seconds);
     uint8_t encode(unsigned value) const;
     bool decode(uint8_t raw, unsigned& value) const;
     uint8_t encode_hour(unsigned hour) const;

@@ -52,6 +52,10 @@ struct VmmStart {
     uint64_t initrd_gpa, initrd_bytes;  // 0 bytes: none
     uint32_t vcpus;
     uint32_t event_log_bytes;  // at EVENT_LOG_GPA (START_TPM); 0: none
+    // The host's wall clock (Unix seconds) as the root task read it, at TSC
+    // value wall_clock_tsc; 0 seconds: unknown (the guest's clock starts at 1970).
+    int64_t wall_clock_seconds;
+    uint64_t wall_clock_tsc;
     char command_line[2048];
 };
 static_assert(sizeof(VmmStart) <= 4096, "the start information is one page");

@@ -435,6 +435,12 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
             return false;
         }
     vm.tsc_at_start = user::rdtsc();
+    if (start.wall_clock_seconds) {
+        // The root task read the host's clock a little earlier.
+        uint64_t khz = start.tsc_khz ? start.tsc_khz : 1000000;
+        uint64_t since = vm.tsc_at_start > start.wall_clock_tsc ? vm.tsc_at_start - start.wall_clock_tsc : 0;
+        pc.set_wall_clock(start.wall_clock_seconds + int64_t(since / (khz * 1000)));
+    }
     return true;
 }
 

@@ -36,6 +36,8 @@ public:
     // Before the guest runs: the wall clock, the RAM the CMOS reports, the
     // ports wired. False if the port table cannot hold them.
     bool init(uint64_t ram_bytes);
+    // The RTC's wall clock at the VMM's time 0 (Unix seconds).
+    void set_wall_clock(int64_t unix_seconds) { rtc_.set_start(unix_seconds); }
     // An IOIO exit, size 1, 2 or 4.
     uint32_t read(uint16_t port, unsigned size, uint64_t now_ns);
     void write(uint16_t port, unsigned size, uint32_t value, uint64_t now_ns);

@@ -5,13 +5,16 @@
 #include "abi/hypercall.hpp"
 #include "abi/layout.hpp"
 #include "abi/utcb.hpp"
+#include "lib/civil_time.hpp"
 #include "lib/elf64.hpp"
 #include "lib/format.hpp"
 #include "lib/string.hpp"
 #include "vmm/launch/vmm_start.hpp"
+#include "vmm/root/host_clock.hpp"
 #include "vmm/root/vm_config.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
+#include "vmm/runtime/tsc.hpp"
 
 namespace keel::root {
 namespace {
@@ -60,6 +63,8 @@ struct VmSlot {
 constinit VmSlot vms[MAX_VMS] = {};
 constinit unsigned vm_count = 0;
 constinit uint64_t ram_next = 0, ram_end = 0;
+constinit int64_t wall_clock_seconds = 0;  // the host's RTC at wall_clock_tsc (0: unknown)
+constinit uint64_t wall_clock_tsc = 0;
 
 alignas(16) uint8_t startup_stack[MAX_CPUS][4096];
 alignas(16) uint8_t service_stack[MAX_CPUS][16384];
@@ -331,6 +336,8 @@ bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module&
         !give_msrs(hip, vm, pd))
         return false;
     start.timeout_ms = spec.timeout_ms;
+    start.wall_clock_seconds = wall_clock_seconds;
+    start.wall_clock_tsc = wall_clock_tsc;
     start.magic = vmm::START_MAGIC;
     start.tsc_khz = hip.tsc_khz;
     start.cpu = cpu;
@@ -382,6 +389,15 @@ unsigned start_vms(const abi::Hip& hip) {
         return 0;
     }
     if (!make_handlers(hip)) return 0;
+    if (read_host_clock(wall_clock_seconds)) {
+        wall_clock_tsc = user::rdtsc();
+        civil::Time t = civil::from_unix(wall_clock_seconds);
+        user::console::print("root: the host's clock says %04ld-%02u-%02u %02u:%02u:%02u UTC\n", t.year, t.month, t.day,
+                             t.hour, t.minute, t.second);
+    } else {
+        wall_clock_seconds = 0;
+        user::console::print("root: the host's RTC does not answer sensibly: guests' clocks start at 1970\n");
+    }
     StringView text(reinterpret_cast<const char*>(config.bytes), config.size);
     unsigned line_number = 0, started = 0;
     char tpm_vm[48] = {};  // the VM that has the TPM (locality 0), once one has it
