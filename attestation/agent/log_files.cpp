@@ -56,4 +56,13 @@ void check_drtm_log(const std::filesystem::path& path) {
 
 void check_boot_log(const std::filesystem::path& path) { parsed(path, "--boot-log"); }
 
+bool is_drtm_log(const std::filesystem::path& path) {
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) return false;
+    try {
+        check_drtm_log(path);
+        return true;
+    } catch (const std::exception&) { return false; }
+}
+
 }  // namespace keel::agent

@@ -22,4 +22,12 @@ void check_drtm_log(const std::filesystem::path& path);
 // Throws RequestError unless the file is a TCG event log (crypto-agile or SHA-1).
 void check_boot_log(const std::filesystem::path& path);
 
+// Where Linux publishes the platform's event log (the firmware's on most
+// machines; in a Keel management VM, the DRTM log the ACPI TPM2 table names).
+inline constexpr const char* PLATFORM_LOG = "/sys/kernel/security/tpm0/binary_bios_measurements";
+// True if the file at `path` exists and is a DRTM log (check_drtm_log
+// passes): then the agent takes it without --drtm-log. A firmware's log
+// there is not one, and an unreadable file is none.
+bool is_drtm_log(const std::filesystem::path& path);
+
 }  // namespace keel::agent

@@ -68,6 +68,8 @@ void apply_tpm_options(AgentOptions& o, const std::string& ek, const std::string
     o.tpm.persist = !transient;
 }
 
+std::string platform_log = keel::agent::PLATFORM_LOG;
+
 void add_log_options(CLI::App& cmd, AgentOptions& o, std::string& drtm_log, std::string& boot_log) {
     cmd.add_option("--drtm-log", drtm_log, "the DRTM event log (TCG crypto-agile) the launch wrote")
         ->check(CLI::ExistingFile);
@@ -75,6 +77,9 @@ void add_log_options(CLI::App& cmd, AgentOptions& o, std::string& drtm_log, std:
                    "the firmware's event log, e.g. /sys/kernel/security/tpm0/binary_bios_measurements")
         ->check(CLI::ExistingFile);
     cmd.add_option("--pcrs", o.pcrs, "PCRs to quote in every allocated bank (default 0-23)")->check(CLI::Range(0, 23));
+    cmd.add_option("--platform-log", platform_log,
+                   std::string("where the kernel publishes the platform's event log (default ") +
+                       keel::agent::PLATFORM_LOG + "); without --drtm-log, a DRTM log there is sent");
 }
 
 // The command line with the options of `serve --config FILE` or `push
@@ -187,7 +192,13 @@ int main(int argc, char** argv) {
     if (options.pcrs.empty())
         for (std::uint32_t i = 0; i < 24; ++i) options.pcrs.push_back(i);
     apply_tpm_options(options, ek, ak, transient);
-    if (!drtm_log.empty()) options.drtm_log = drtm_log;
+    if (!drtm_log.empty()) {
+        options.drtm_log = drtm_log;
+    } else if (platform_log != boot_log && keel::agent::is_drtm_log(platform_log)) {
+        // A Keel management VM: its kernel publishes the DRTM log there.
+        options.drtm_log = platform_log;
+        std::cerr << "keel-agent: the DRTM event log from " << platform_log << "\n";
+    }
     if (!boot_log.empty()) options.boot_log = boot_log;
 
     try {

@@ -60,6 +60,33 @@ TEST(AgentStartUp, AGenuineDrtmLogPassesTheCheck) {
     EXPECT_FALSE(contains(r.err, "--drtm-log")) << r.err;
 }
 
+// In a Keel management VM the kernel publishes the DRTM log where Linux
+// puts the platform's log: the agent takes it from there unless told
+// otherwise, and never takes a firmware's log there as the DRTM log.
+TEST(AgentStartUp, ADrtmLogWhereTheKernelPublishesItIsTakenWithoutTheOption) {
+    ScratchDir dir;
+    const auto drtm = dir.write("drtm.log", as_text(drtm_log({sha256}, keel_components()))).string();
+    auto firmware_components = keel_components();
+    firmware_components[1].pcr = 0;
+    const auto firmware = dir.write("firmware.log", as_text(drtm_log({sha256}, firmware_components))).string();
+    const std::string taken = "keel-agent: the DRTM event log from ";
+    auto quote = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = {"quote", "--tcti", no_tpm, "--nonce", "00"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_command(KEEL_AGENT, args);
+    };
+    auto r = quote({"--platform-log", drtm});
+    EXPECT_EQ(r.status, 1) << "only the missing TPM stops it: " << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, taken + drtm)) << r.err;
+    for (const std::string& other : {firmware, dir.path().string() + "/missing"}) {
+        r = quote({"--platform-log", other});
+        EXPECT_EQ(r.status, 1) << other << ": " << r.out << r.err;
+        EXPECT_FALSE(contains(r.err, taken)) << other << ": " << r.err;
+    }
+    r = quote({"--platform-log", drtm, "--drtm-log", drtm});
+    EXPECT_FALSE(contains(r.err, taken)) << "--drtm-log wins: " << r.err;
+}
+
 // serve has no TLS: off loopback it is refused before the TPM is touched.
 TEST(AgentStartUp, ServeRefusesANonLoopbackAddress) {
     for (const char* address : {"0.0.0.0:0", "192.0.2.1:7734", "[::]:0", "example.org:7734"}) {
