@@ -29,7 +29,7 @@ function(keel_initramfs name marker)
   endforeach()
   add_custom_command(OUTPUT ${out}
     COMMAND ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${out} ${how}
-    DEPENDS ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${ARG_INIT}
+    DEPENDS ${PROJECT_SOURCE_DIR}/tools/guest/make-initramfs.sh ${KEEL_GUEST_BUSYBOX} ${ARG_INIT} ${ARG_WITH}
     COMMENT "initramfs ${name}.cpio")
   add_custom_target(initramfs-${name} DEPENDS ${out})
   add_dependencies(initramfs-${name} keel-guest-linux)

@@ -3,6 +3,7 @@
 # same tree with one thing changed, one byte or one word.
 #   tamper.sh SRC_DIR DST_DIR ISO WHAT
 #   WHAT: hypervisor | module | cmdline | slb (its core, which SKINIT measures) | slb-loader
+#         | vmm-linux | kernel (a Linux guest's bzImage) | config (the boot configuration)
 # Bytes are changed inside printed text, so the tampered image still runs and
 # the test can read its PCRs and event log.
 set -eu
@@ -26,6 +27,10 @@ case $what in
            grep -q "module-guest tampered" "$dst/boot/grub/grub.cfg" ;;
   slb) flip "$dst/boot/keel-prelaunch.elf" "core running; measuring the loader" ;;
   slb-loader) flip "$dst/boot/keel-prelaunch.elf" "running at 0x" ;;
+  vmm-linux) flip "$dst/boot/keel-vmm-linux.elf" "vmm: starting Linux guest" ;;
+  kernel) flip "$dst/boot/vmlinuz" "debian-kernel@lists.debian.org" ;;  # its version text, in the setup code
+  config) sed -i 's/^# The management VM:/# The management VM (tampered):/' "$dst/boot/linux-mgmt.conf"
+          grep -q "(tampered)" "$dst/boot/linux-mgmt.conf" ;;
   *) echo "tamper.sh: unknown WHAT '$what'" >&2; exit 2 ;;
 esac
 grub-mkrescue --locales= --fonts= --themes= --compress=xz -o "$iso" "$dst" 2>"$dst.log" || { cat "$dst.log" >&2; exit 1; }

@@ -3,9 +3,10 @@
 # CPUs the guest sees) and powers the guest off, or is a script of one's
 # own. An uncompressed cpio archive: GRUB unpacks a gzipped module as it
 # loads it, so what the guest got would not be the file that was measured.
-# Each --with PROGRAM (a path; a symbolic link comes with what it names)
-# or --with-library LIBRARY (one a program opens at run time, e.g. a TCTI)
-# is copied with every shared library it needs, where the host has them.
+# Each --with PROGRAM (a path; a symbolic link comes with what it names;
+# one outside the system's bin folders goes to /usr/bin) or --with-library
+# LIBRARY (one a program opens at run time, e.g. a TCTI) is copied with
+# every shared library it needs, where the host has them.
 #   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --marker TEXT [--with PROGRAM | --with-library LIB]...
 #   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --init SCRIPT [--with PROGRAM | --with-library LIB]...
 set -euo pipefail
@@ -21,11 +22,13 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 cp "$busybox" "$root/bin/busybox"
 
-# A file at the same path in the image (through links: the file itself).
+# A file at path $2 (default: its own path) in the image (through links:
+# the file itself).
 copy_file() {
-  [ -e "$root$1" ] && return 0
-  mkdir -p "$root$(dirname "$1")"
-  cp -L "$1" "$root$1"
+  local to=${2:-$1}
+  [ -e "$root$to" ] && return 0
+  mkdir -p "$root$(dirname "$to")"
+  cp -L "$1" "$root$to"
 }
 # A program or library and the libraries the dynamic loader finds for it.
 copy_with_libraries() {
@@ -39,7 +42,15 @@ copy_with_libraries() {
     [ -e "$root$file" ] || ln -s "$target" "$root$file"
     return 0
   fi
-  copy_file "$file"
+  # A program from elsewhere (a build tree) goes where /init finds it.
+  case $file in
+  /usr/bin/* | /bin/* | /usr/sbin/* | /sbin/* | *.so | *.so.*) copy_file "$file" ;;
+  *)
+    copy_file "$file" "/usr/bin/$(basename "$file")"
+    # Without its debug information: a smaller module to measure and load.
+    strip --strip-debug "$root/usr/bin/$(basename "$file")"
+    ;;
+  esac
   # ldd prints "name => /path (addr)" and the loader as "/path (addr)".
   for lib in $(ldd "$file" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
     copy_file "$lib"

@@ -27,7 +27,8 @@ TpmProxy::TpmProxy(const std::filesystem::path& state_dir, const std::filesystem
     : verbose_(verbose), ctrl_listener_(state_dir / "tpm.ctrl"), sock_listener_(state_dir / "tpm.sock") {
     wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_) throw std::runtime_error("eventfd: " + std::string(strerror(errno)));
-    upstream_ = unix_connect(swtpm_ctrl);
+    // swtpm makes its socket's file before it listens on it.
+    upstream_ = unix_connect_when_listening(swtpm_ctrl, std::chrono::seconds(10));
     auto [mine, swtpms] = unix_socket_pair();
     tool_data_ = std::move(mine);
     TpmChannel channel(upstream_.get(), tool_data_.get(), std::nullopt);

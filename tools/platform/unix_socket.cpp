@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "log.hpp"
 #include "setup_error.hpp"
@@ -56,6 +57,19 @@ UniqueFd unix_connect(const std::filesystem::path& path) {
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
         throw system_error("cannot connect to " + path.string());
     return fd;
+}
+
+UniqueFd unix_connect_when_listening(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
+    sockaddr_un addr = address_of(path);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (!fd) throw system_error("socket");
+        if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+        if ((errno != ECONNREFUSED && errno != ENOENT) || std::chrono::steady_clock::now() > deadline)
+            throw system_error("cannot connect to " + path.string());
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 std::pair<UniqueFd, UniqueFd> unix_socket_pair() {

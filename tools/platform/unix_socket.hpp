@@ -32,6 +32,9 @@ private:
 };
 
 UniqueFd unix_connect(const std::filesystem::path& path);
+// The same, trying again while the socket's file exists but nobody listens
+// yet (a server between its bind() and listen()), for up to `timeout`.
+UniqueFd unix_connect_when_listening(const std::filesystem::path& path, std::chrono::milliseconds timeout);
 std::pair<UniqueFd, UniqueFd> unix_socket_pair();
 
 // Writes all of `bytes` (blocking); `pass_fd` >= 0 rides along as SCM_RIGHTS
