@@ -105,6 +105,16 @@ Fleet prepare_fleet(evidence::EvpPkey (*generate)()) {
     return f;
 }
 
+// One fleet per key type, shared by the fleet and raw-verify benchmarks.
+const Fleet& rsa_fleet() {
+    static const auto f = prepare_fleet(test::generate_rsa_key);
+    return f;
+}
+const Fleet& ec_fleet() {
+    static const auto f = prepare_fleet(test::generate_ec_key);
+    return f;
+}
+
 void fleet_loop(benchmark::State& state, const Fleet& f) {
     verifier::AppraisalCache cache(static_cast<std::size_t>(state.range(0)));
     std::size_t i = 0;
@@ -128,17 +138,43 @@ void fleet_loop(benchmark::State& state, const Fleet& f) {
     state.SetItemsProcessed(state.iterations());
 }
 
-void BM_FleetRsa2048Sha256Log64(benchmark::State& state) {
-    static const auto f = prepare_fleet(test::generate_rsa_key);
-    fleet_loop(state, f);
-}
+void BM_FleetRsa2048Sha256Log64(benchmark::State& state) { fleet_loop(state, rsa_fleet()); }
 BENCHMARK(BM_FleetRsa2048Sha256Log64)->Arg(0)->Arg(64);
 
-void BM_FleetEcdsaP256Sha256Log64(benchmark::State& state) {
-    static const auto f = prepare_fleet(test::generate_ec_key);
-    fleet_loop(state, f);
-}
+void BM_FleetEcdsaP256Sha256Log64(benchmark::State& state) { fleet_loop(state, ec_fleet()); }
 BENCHMARK(BM_FleetEcdsaP256Sha256Log64)->Arg(0)->Arg(64);
+
+// OpenSSL's raw verify with the first fleet host's key, measured as
+// `openssl speed` does (one context made beforehand, a SHA-256-sized digest,
+// no hashing): the yardstick for the fleet's appraisals/s in the same run
+// (issue 13: a fleet appraisal should cost little more than this).
+void raw_verify_loop(benchmark::State& state, EVP_PKEY* key) {
+    std::vector<unsigned char> digest(32, 0x5a), signature(static_cast<std::size_t>(EVP_PKEY_get_size(key)));
+    std::size_t signature_size = signature.size();
+    EVP_PKEY_CTX* sign = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+    EVP_PKEY_CTX* verify = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+    if (!sign || EVP_PKEY_sign_init(sign) != 1 || EVP_PKEY_CTX_set_signature_md(sign, EVP_sha256()) != 1 ||
+        EVP_PKEY_sign(sign, signature.data(), &signature_size, digest.data(), digest.size()) != 1 || !verify ||
+        EVP_PKEY_verify_init(verify) != 1 || EVP_PKEY_CTX_set_signature_md(verify, EVP_sha256()) != 1) {
+        state.SkipWithError("OpenSSL set-up failed");
+    } else {
+        for (auto _ : state) {
+            if (EVP_PKEY_verify(verify, signature.data(), signature_size, digest.data(), digest.size()) != 1) {
+                state.SkipWithError("raw verify failed");
+                break;
+            }
+        }
+    }
+    EVP_PKEY_CTX_free(sign);
+    EVP_PKEY_CTX_free(verify);
+    state.SetItemsProcessed(state.iterations());
+}
+
+void BM_RawVerifyRsa2048(benchmark::State& state) { raw_verify_loop(state, rsa_fleet().hosts.front().ak.get()); }
+BENCHMARK(BM_RawVerifyRsa2048);
+
+void BM_RawVerifyEcdsaP256(benchmark::State& state) { raw_verify_loop(state, ec_fleet().hosts.front().ak.get()); }
+BENCHMARK(BM_RawVerifyEcdsaP256);
 
 // The parts, to see where the time goes.
 void BM_ParseEvidenceLog64(benchmark::State& state) {
