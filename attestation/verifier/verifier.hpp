@@ -7,6 +7,7 @@
 // with PCR values the signature covers.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,6 +67,10 @@ struct Expectations {
     // replay and reference checks for what the caller supplied.
     const Policy* policy = nullptr;
     const eventlog::ReferenceValues* reference = nullptr;
+    // With a cache (verify()): policy_reference_key(policy, reference)
+    // (appraisal_key.hpp), made when they were; the caller keeps it with
+    // them, so it never names other values. nullptr: computed per call.
+    const std::array<std::uint8_t, 32>* policy_reference_key = nullptr;
     std::string host_id;
     std::string enrollment_note;  // appended to ak.enrolled's message, e.g. that the EK is not certified
     // tpm2_checkquote mode: -g names the hash the user expects (like

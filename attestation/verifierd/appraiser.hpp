@@ -46,6 +46,7 @@ public:
         evidence::EvpPkey ak;
         eventlog::ReferenceValues reference;
         verifier::Policy policy;
+        verifier::AppraisalKey policy_reference_key;  // of these two (appraisal_key.hpp)
     };
 
     // `instance` names this verifier in every appraisal it keeps; up to

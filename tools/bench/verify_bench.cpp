@@ -13,6 +13,7 @@
 #include "attestation/eventlog/replay.hpp"
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/verifier/appraisal_cache.hpp"
+#include "attestation/verifier/appraisal_key.hpp"
 #include "attestation/verifier/verifier.hpp"
 #include "tests/attestation/verifier/synthetic_launch.hpp"
 
@@ -87,6 +88,7 @@ struct Fleet {
     std::vector<Host> hosts;
     eventlog::ReferenceValues reference;
     verifier::Policy policy;
+    verifier::AppraisalKey policy_reference_key{};  // as keel-verifierd keeps it per host
 };
 
 constexpr std::size_t fleet_hosts = 64;
@@ -94,6 +96,7 @@ constexpr std::size_t fleet_hosts = 64;
 Fleet prepare_fleet(evidence::EvpPkey (*generate)()) {
     const auto launch = test::make_launch({eventlog::alg_sha256}, log_events);
     Fleet f{{}, eventlog::parse_reference_values(launch.reference), {}};
+    f.policy_reference_key = verifier::policy_reference_key(&f.policy, &f.reference);
     for (std::size_t i = 0; i < fleet_hosts; ++i) {
         Fleet::Host h{generate(), {}, {}};
         h.ak_public = evidence::parse_public(test::tpm2b_public(h.ak.get(), test::ak_attributes));
@@ -127,6 +130,7 @@ void fleet_loop(benchmark::State& state, const Fleet& f) {
         x.nonce = h.document.nonce;
         x.policy = &f.policy;
         x.reference = &f.reference;
+        x.policy_reference_key = &f.policy_reference_key;
         auto e = verifier::parse_evidence(h.document);
         auto r = verifier::verify(e, x, &cache);
         if (!r.trusted()) {
