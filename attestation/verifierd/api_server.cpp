@@ -19,6 +19,7 @@ constexpr std::size_t max_history = 1000;
 // server (which checks between slices) is not held up by a quiet stream.
 constexpr auto stream_slice = std::chrono::milliseconds(500);
 constexpr std::size_t max_event_id_length = 128;
+constexpr time_t keep_alive_seconds = 2;
 
 // A refused request: the status, the metrics' reason, the sentence.
 struct ApiError {
@@ -110,6 +111,13 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
     // A client that takes nothing for this long is gone: an event stream's
     // write fails and the stream ends, its thread freed (api_server.hpp).
     server_->set_write_timeout(std::chrono::seconds(5));
+    // An agent's round is two requests on one connection (nonce, evidence):
+    // without TCP_NODELAY a response written in pieces waits on the peer's
+    // delayed ACK (40 ms a request). A kept-alive connection holds a worker
+    // thread while idle, so it is kept only briefly: agents close theirs
+    // after a round (push_client.cpp) and resume the TLS session next time.
+    server_->set_tcp_nodelay(true);
+    server_->set_keep_alive_timeout(keep_alive_seconds);
 
     route("GET", "/healthz", Access::anyone, &ApiServer::healthz);
     route("GET", "/metrics", Access::client, &ApiServer::metrics);
