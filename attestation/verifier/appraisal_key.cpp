@@ -38,7 +38,7 @@ private:
     std::vector<std::uint8_t> input_;
 };
 
-void add_log(KeyHash& h, const std::optional<eventlog::EventLog>& log) {
+void add_log(KeyHash& h, const std::shared_ptr<const eventlog::EventLog>& log) {
     h.number(log ? 1 : 0);
     if (log) h.bytes(log->storage->bytes);
 }

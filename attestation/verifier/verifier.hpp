@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,8 +36,10 @@ struct Evidence {
     std::vector<evidence::PcrSelection> pcr_selection;
     evidence::PcrValues pcr_values;
     std::optional<Bytes> ak_name;  // the AK the agent says signed
-    std::optional<eventlog::EventLog> drtm_log;
-    std::optional<eventlog::EventLog> boot_log;
+    // Shared: evidence that repeats a log seen before shares its parse
+    // (parse_evidence with a cache).
+    std::shared_ptr<const eventlog::EventLog> drtm_log;
+    std::shared_ptr<const eventlog::EventLog> boot_log;
 };
 
 // A Keel DRTM log has a handful of events; a firmware log a few hundred.
@@ -45,7 +48,13 @@ struct Evidence {
 inline constexpr std::size_t max_drtm_log_events = 4096;
 inline constexpr std::size_t max_boot_log_events = 100'000;
 
-Evidence parse_evidence(const evidence::EvidenceDocument& document);
+class AppraisalCache;
+
+// With a cache, a log whose bytes (by SHA-256) parsed before is taken from
+// it instead of parsed again: the parse is a function of the bytes alone,
+// so those bytes are not malformed (the event limit is checked again, as
+// it differs between DRTM and boot logs).
+Evidence parse_evidence(const evidence::EvidenceDocument& document, AppraisalCache* parsed_logs = nullptr);
 // An event log as evidence: parsed, and refused with more than `max_events` events.
 eventlog::EventLog parse_log_evidence(std::span<const std::uint8_t> bytes, std::size_t max_events, const char* what);
 // TPMS_ATTEST as evidence: a structure without TPM_GENERATED_VALUE is not
@@ -83,8 +92,6 @@ struct Expectations {
     bool plain_signature = false;
     bool pcr_values_given = true;
 };
-
-class AppraisalCache;
 
 // With a cache, the checks of the event logs (log_appraisal.hpp) are taken
 // from it when the same logs, PCR values, policy and reference values were

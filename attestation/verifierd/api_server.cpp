@@ -322,7 +322,7 @@ void ApiServer::submit_evidence(const httplib::Request& req, httplib::Response& 
                            host.record.host_id + "/nonce for a fresh one)"};
     verifier::Evidence evidence;
     try {
-        evidence = parse_evidence_structures(document);
+        evidence = parse_evidence_structures(document, &s_.appraiser.cache());
     } catch (const EvidenceRejected& e) { throw ApiError{400, "malformed", e.what()}; }
     auto a = s_.appraiser.appraise(host, document.nonce, evidence, AttestMode::push, received);
     auto j = appraisal_json(a);

@@ -16,9 +16,10 @@ evidence::EvidenceDocument parse_evidence_document(std::string_view text) {
     } catch (const evidence::ParseError& e) { throw EvidenceRejected(e.what()); }
 }
 
-verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document) {
+verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document,
+                                             verifier::AppraisalCache* parsed_logs) {
     try {
-        return verifier::parse_evidence(document);
+        return verifier::parse_evidence(document, parsed_logs);
     } catch (const evidence::ParseError& e) { throw EvidenceRejected(e.what()); } catch (const eventlog::Error& e) {
         throw EvidenceRejected(std::string("event log: ") + e.what());
     }

@@ -33,7 +33,9 @@ public:
 
 // Throws EvidenceRejected.
 evidence::EvidenceDocument parse_evidence_document(std::string_view text);
-verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document);
+// With the appraiser's cache (Appraiser::cache), logs seen before are not parsed again.
+verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document,
+                                             verifier::AppraisalCache* parsed_logs = nullptr);
 
 class Appraiser {
 public:
@@ -65,6 +67,8 @@ public:
     // Each appraisal that changes its host's state (the state `host` was
     // read with) is published to `feed` (notify_event.hpp); nullptr: none.
     void notify_with(EventFeed* feed) { feed_ = feed; }
+
+    verifier::AppraisalCache& cache() { return cache_; }
 
 private:
     std::shared_ptr<const Prepared> prepared(const HostRecord& record);

@@ -131,7 +131,7 @@ void fleet_loop(benchmark::State& state, const Fleet& f) {
         x.policy = &f.policy;
         x.reference = &f.reference;
         x.policy_reference_key = &f.policy_reference_key;
-        auto e = verifier::parse_evidence(h.document);
+        auto e = verifier::parse_evidence(h.document, &cache);
         auto r = verifier::verify(e, x, &cache);
         if (!r.trusted()) {
             state.SkipWithError("evidence not trusted");
