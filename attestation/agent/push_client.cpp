@@ -1,9 +1,12 @@
 #include "attestation/agent/push_client.hpp"
 
+#include <filesystem>
 #include <httplib.h>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
+
+#include "attestation/net/tls_resume.hpp"
 
 namespace keel::agent {
 namespace {
@@ -34,6 +37,8 @@ PushClient::PushClient(AgentService& service, PushOptions options) : service_(se
     if (host_.empty()) throw RequestError("--verifier " + options_.verifier + ": no host");
 }
 
+PushClient::~PushClient() = default;
+
 void PushClient::run() {
     std::cout << "keel-agent: pushing evidence for host \"" << options_.host_id << "\" to " << options_.verifier
               << std::endl;
@@ -51,14 +56,47 @@ void PushClient::run() {
     }
 }
 
+// The client certificate's files as they are now: a renewed certificate
+// gets a new client (and so a full handshake with it).
+std::string PushClient::certificate_stamp() const {
+    std::string stamp;
+    for (const auto& path : {options_.certificate, options_.private_key, options_.verifier_ca}) {
+        std::error_code error;
+        const auto written = std::filesystem::last_write_time(path, error);
+        stamp += error ? std::string("?") : std::to_string(written.time_since_epoch().count());
+        stamp += '/';
+    }
+    return stamp;
+}
+
 int PushClient::round() {
-    httplib::SSLClient client(host_, port_, options_.certificate, options_.private_key);
-    if (!client.is_valid())
-        throw RoundFailed("cannot use the client certificate " + options_.certificate + " / " + options_.private_key);
-    client.set_ca_cert_path(options_.verifier_ca.c_str());
-    client.enable_server_certificate_verification(true);
-    client.set_connection_timeout(request_timeout_seconds);
-    client.set_read_timeout(request_timeout_seconds);
+    // One client for the agent's life, so its TLS session is resumed each
+    // round (the verifier checked this certificate when the session began);
+    // the round's two requests share one connection, closed after the round
+    // so that no verifier thread waits on it for an interval.
+    const auto stamp = certificate_stamp();
+    if (!client_ || stamp != client_stamp_) {
+        auto client = std::make_unique<httplib::SSLClient>(host_, port_, options_.certificate, options_.private_key);
+        if (!client->is_valid())
+            throw RoundFailed("cannot use the client certificate " + options_.certificate + " / " +
+                              options_.private_key);
+        client->set_ca_cert_path(options_.verifier_ca.c_str());
+        client->enable_server_certificate_verification(true);
+        client->set_connection_timeout(request_timeout_seconds);
+        client->set_read_timeout(request_timeout_seconds);
+        client->set_keep_alive(true);
+        client->set_tcp_nodelay(true);
+        try {
+            net::resume_tls_sessions(client->ssl_context());
+        } catch (const std::runtime_error& e) { throw RoundFailed(e.what()); }
+        client_ = std::move(client);
+        client_stamp_ = stamp;
+    }
+    auto& client = *client_;
+    struct CloseAfterRound {
+        httplib::SSLClient& client;
+        ~CloseAfterRound() { client.stop(); }
+    } close_after_round{client};
     const std::string base = "/v1/hosts/" + options_.host_id;
 
     auto answer = [&](const httplib::Result& r, const std::string& what) {

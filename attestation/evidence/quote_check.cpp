@@ -5,6 +5,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <unordered_map>
 
 #include "attestation/eventlog/algorithm.hpp"
 #include "attestation/eventlog/evp.hpp"
@@ -36,28 +37,48 @@ EVP_MD_CTX* thread_digest_ctx() {
     thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
     return ctx.get();
 }
-// The verification context of the last key, scheme and hash this thread
-// used. It holds a reference to the key, so the key's address cannot be
-// reused by another key while it is cached.
+// Verification contexts per key, scheme and hash, kept per thread: setting
+// one up (EVP_PKEY_CTX_new_from_pkey, verify_init) fetches the signature
+// method under a lock, which costs as much as a P-256 verify's arithmetic
+// minus a third. A verifier service appraises many hosts in turn on each of
+// its threads, so one context (the last key's) missed nearly every time.
+// Each entry holds a reference to its key, so a key's address cannot be
+// reused by another key while its context is kept; a host re-enrolled with
+// a new key gets a new EVP_PKEY and so a new context. Bounded: when full,
+// every context is dropped (a fleet larger than this gains less, never a
+// wrong key).
 class VerifyContextCache {
 public:
+    static constexpr std::size_t max_entries = 1024;
     ~VerifyContextCache() { clear(); }
     EVP_PKEY_CTX* get(EVP_PKEY* key, std::uint16_t scheme, std::uint16_t hash, const EVP_MD* md) {
-        if (ctx_ && key_ == key && scheme_ == scheme && hash_ == hash) return ctx_;
-        clear();
+        const Key k{key, scheme, hash};
+        if (auto it = entries_.find(k); it != entries_.end()) return it->second;
         EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
-        if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || !configure(ctx, scheme, md) || EVP_PKEY_up_ref(key) != 1) {
+        if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || !configure(ctx, scheme, md)) {
             EVP_PKEY_CTX_free(ctx);
             return nullptr;
         }
-        ctx_ = ctx;
-        key_ = key;
-        scheme_ = scheme;
-        hash_ = hash;
-        return ctx_;
+        if (entries_.size() >= max_entries) clear();
+        if (EVP_PKEY_up_ref(key) != 1) {
+            EVP_PKEY_CTX_free(ctx);
+            return nullptr;
+        }
+        entries_.emplace(k, ctx);
+        return ctx;
     }
 
 private:
+    struct Key {
+        EVP_PKEY* key;
+        std::uint16_t scheme, hash;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const {
+            return std::hash<const void*>()(k.key) ^ (std::size_t(k.scheme) << 16 | k.hash);
+        }
+    };
     static bool configure(EVP_PKEY_CTX* ctx, std::uint16_t scheme, const EVP_MD* md) {
         if (EVP_PKEY_CTX_set_signature_md(ctx, md) != 1) return false;
         if (scheme == alg_ecdsa) return true;
@@ -69,14 +90,13 @@ private:
                          EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1));
     }
     void clear() {
-        EVP_PKEY_CTX_free(ctx_);
-        EVP_PKEY_free(key_);
-        ctx_ = nullptr;
-        key_ = nullptr;
+        for (auto& [k, ctx] : entries_) {
+            EVP_PKEY_CTX_free(ctx);
+            EVP_PKEY_free(k.key);
+        }
+        entries_.clear();
     }
-    EVP_PKEY_CTX* ctx_ = nullptr;
-    EVP_PKEY* key_ = nullptr;
-    std::uint16_t scheme_ = 0, hash_ = 0;
+    std::unordered_map<Key, EVP_PKEY_CTX*, KeyHash> entries_;
 };
 
 EVP_PKEY_CTX* verify_context(EVP_PKEY* key, std::uint16_t scheme, std::uint16_t hash, const EVP_MD* md) {

@@ -34,6 +34,11 @@ public:
     // recently used entry when full.
     void insert(const AppraisalKey& key, std::shared_ptr<const LogAppraisal> value);
 
+    // Parsed event logs by the SHA-256 of their bytes (parse_evidence), kept
+    // the same way, up to `max_entries` of them.
+    std::shared_ptr<const eventlog::EventLog> find_log(const AppraisalKey& digest);
+    void insert_log(const AppraisalKey& digest, std::shared_ptr<const eventlog::EventLog> log);
+
     std::size_t size() const;
     std::size_t max_entries() const { return max_entries_; }
     std::uint64_t hits() const;
@@ -54,6 +59,12 @@ private:
     mutable std::mutex mutex_;
     Order order_;
     std::unordered_map<AppraisalKey, Entry, KeyHash> entries_;
+    struct LogEntry {
+        std::shared_ptr<const eventlog::EventLog> log;
+        Order::iterator position;
+    };
+    Order log_order_;
+    std::unordered_map<AppraisalKey, LogEntry, KeyHash> logs_;
     std::uint64_t hits_ = 0, misses_ = 0;
 };
 

@@ -38,7 +38,7 @@ private:
     std::vector<std::uint8_t> input_;
 };
 
-void add_log(KeyHash& h, const std::optional<eventlog::EventLog>& log) {
+void add_log(KeyHash& h, const std::shared_ptr<const eventlog::EventLog>& log) {
     h.number(log ? 1 : 0);
     if (log) h.bytes(log->storage->bytes);
 }
@@ -94,9 +94,21 @@ void add_reference(KeyHash& h, const eventlog::ReferenceValues* reference) {
 
 }  // namespace
 
-AppraisalKey log_appraisal_key(const Evidence& e, const Expectations& x) {
+AppraisalKey policy_reference_key(const Policy* policy, const eventlog::ReferenceValues* reference) {
     KeyHash h;
-    h.text("keel log appraisal 1");  // a new layout of the key gets a new name
+    h.text("keel policy and reference 1");
+    add_policy(h, policy);
+    add_reference(h, reference);
+    return h.finish();
+}
+
+AppraisalKey log_appraisal_key(const Evidence& e, const Expectations& x) {
+    // The policy and reference values by their own key: a host's stay the
+    // same across its appraisals, so its caller hashes them once.
+    const auto policy_reference =
+        x.policy_reference_key ? *x.policy_reference_key : policy_reference_key(x.policy, x.reference);
+    KeyHash h;
+    h.text("keel log appraisal 2");  // a new layout of the key gets a new name
     add_log(h, e.drtm_log);
     add_log(h, e.boot_log);
     h.number(e.pcr_selection.size());
@@ -106,8 +118,7 @@ AppraisalKey log_appraisal_key(const Evidence& e, const Expectations& x) {
         for (auto pcr : s.pcrs) h.number(pcr);
     }
     add_pcr_values(h, e.pcr_values);
-    add_policy(h, x.policy);
-    add_reference(h, x.reference);
+    h.bytes(policy_reference);
     return h.finish();
 }
 

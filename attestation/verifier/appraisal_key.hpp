@@ -15,6 +15,13 @@ namespace keel::verifier {
 
 using AppraisalKey = std::array<std::uint8_t, 32>;
 
+// Uses x.policy_reference_key when set (it must be policy_reference_key of
+// x.policy and x.reference), else computes it.
 AppraisalKey log_appraisal_key(const Evidence& e, const Expectations& x);
+
+// SHA-256 over every member of the policy and of the reference values (and
+// whether each was given): their part of log_appraisal_key, made once per
+// host record instead of once per appraisal.
+AppraisalKey policy_reference_key(const Policy* policy, const eventlog::ReferenceValues* reference);
 
 }  // namespace keel::verifier

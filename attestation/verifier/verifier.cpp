@@ -1,6 +1,7 @@
 #include "attestation/verifier/verifier.hpp"
 
 #include <iterator>
+#include <stdexcept>
 #include <utility>
 
 #include "attestation/eventlog/algorithm.hpp"
@@ -41,7 +42,31 @@ eventlog::EventLog parse_log_evidence(std::span<const std::uint8_t> bytes, std::
     return log;
 }
 
-Evidence parse_evidence(const evidence::EvidenceDocument& d) {
+namespace {
+
+AppraisalKey bytes_digest(std::span<const std::uint8_t> bytes) {
+    AppraisalKey out{};
+    unsigned int n = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), out.data(), &n, EVP_sha256(), nullptr) != 1 || n != out.size())
+        throw std::runtime_error("OpenSSL: SHA-256 failed");
+    return out;
+}
+
+std::shared_ptr<const eventlog::EventLog> parse_shared_log(std::span<const std::uint8_t> bytes, std::size_t max_events,
+                                                           const char* what, AppraisalCache* cache) {
+    if (!cache || cache->max_entries() == 0)
+        return std::make_shared<const eventlog::EventLog>(parse_log_evidence(bytes, max_events, what));
+    const auto digest = bytes_digest(bytes);
+    // Over the limit for this kind of log: parsed again below, which refuses it.
+    if (auto kept = cache->find_log(digest); kept && kept->events.size() <= max_events) return kept;
+    auto log = std::make_shared<const eventlog::EventLog>(parse_log_evidence(bytes, max_events, what));
+    cache->insert_log(digest, log);
+    return log;
+}
+
+}  // namespace
+
+Evidence parse_evidence(const evidence::EvidenceDocument& d, AppraisalCache* parsed_logs) {
     Evidence e;
     e.attest_bytes = d.attest;
     e.attest = parse_attest_evidence(d.attest);
@@ -53,8 +78,8 @@ Evidence parse_evidence(const evidence::EvidenceDocument& d) {
     }
     e.pcr_values = evidence::pcr_values_from_lists(e.pcr_selection, std::move(lists));
     e.ak_name = d.ak_name;
-    if (d.drtm_log) e.drtm_log = parse_log_evidence(*d.drtm_log, max_drtm_log_events, "DRTM event log");
-    if (d.boot_log) e.boot_log = parse_log_evidence(*d.boot_log, max_boot_log_events, "boot event log");
+    if (d.drtm_log) e.drtm_log = parse_shared_log(*d.drtm_log, max_drtm_log_events, "DRTM event log", parsed_logs);
+    if (d.boot_log) e.boot_log = parse_shared_log(*d.boot_log, max_boot_log_events, "boot event log", parsed_logs);
     return e;
 }
 

@@ -7,6 +7,8 @@
 // with PCR values the signature covers.
 #pragma once
 
+#include <array>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,8 +36,10 @@ struct Evidence {
     std::vector<evidence::PcrSelection> pcr_selection;
     evidence::PcrValues pcr_values;
     std::optional<Bytes> ak_name;  // the AK the agent says signed
-    std::optional<eventlog::EventLog> drtm_log;
-    std::optional<eventlog::EventLog> boot_log;
+    // Shared: evidence that repeats a log seen before shares its parse
+    // (parse_evidence with a cache).
+    std::shared_ptr<const eventlog::EventLog> drtm_log;
+    std::shared_ptr<const eventlog::EventLog> boot_log;
 };
 
 // A Keel DRTM log has a handful of events; a firmware log a few hundred.
@@ -44,7 +48,13 @@ struct Evidence {
 inline constexpr std::size_t max_drtm_log_events = 4096;
 inline constexpr std::size_t max_boot_log_events = 100'000;
 
-Evidence parse_evidence(const evidence::EvidenceDocument& document);
+class AppraisalCache;
+
+// With a cache, a log whose bytes (by SHA-256) parsed before is taken from
+// it instead of parsed again: the parse is a function of the bytes alone,
+// so those bytes are not malformed (the event limit is checked again, as
+// it differs between DRTM and boot logs).
+Evidence parse_evidence(const evidence::EvidenceDocument& document, AppraisalCache* parsed_logs = nullptr);
 // An event log as evidence: parsed, and refused with more than `max_events` events.
 eventlog::EventLog parse_log_evidence(std::span<const std::uint8_t> bytes, std::size_t max_events, const char* what);
 // TPMS_ATTEST as evidence: a structure without TPM_GENERATED_VALUE is not
@@ -66,6 +76,10 @@ struct Expectations {
     // replay and reference checks for what the caller supplied.
     const Policy* policy = nullptr;
     const eventlog::ReferenceValues* reference = nullptr;
+    // With a cache (verify()): policy_reference_key(policy, reference)
+    // (appraisal_key.hpp), made when they were; the caller keeps it with
+    // them, so it never names other values. nullptr: computed per call.
+    const std::array<std::uint8_t, 32>* policy_reference_key = nullptr;
     std::string host_id;
     std::string enrollment_note;  // appended to ak.enrolled's message, e.g. that the EK is not certified
     // tpm2_checkquote mode: -g names the hash the user expects (like
@@ -78,8 +92,6 @@ struct Expectations {
     bool plain_signature = false;
     bool pcr_values_given = true;
 };
-
-class AppraisalCache;
 
 // With a cache, the checks of the event logs (log_appraisal.hpp) are taken
 // from it when the same logs, PCR values, policy and reference values were

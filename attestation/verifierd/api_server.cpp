@@ -19,6 +19,7 @@ constexpr std::size_t max_history = 1000;
 // server (which checks between slices) is not held up by a quiet stream.
 constexpr auto stream_slice = std::chrono::milliseconds(500);
 constexpr std::size_t max_event_id_length = 128;
+constexpr time_t keep_alive_seconds = 2;
 
 json host_json(const FleetHost& h) {
     json j = {{"host_id", h.record.host_id},
@@ -91,6 +92,13 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
     // A client that takes nothing for this long is gone: an event stream's
     // write fails and the stream ends, its thread freed (api_server.hpp).
     server_->set_write_timeout(std::chrono::seconds(5));
+    // An agent's round is two requests on one connection (nonce, evidence):
+    // without TCP_NODELAY a response written in pieces waits on the peer's
+    // delayed ACK (40 ms a request). A kept-alive connection holds a worker
+    // thread while idle, so it is kept only briefly: agents close theirs
+    // after a round (push_client.cpp) and resume the TLS session next time.
+    server_->set_tcp_nodelay(true);
+    server_->set_keep_alive_timeout(keep_alive_seconds);
 
     route("GET", "/healthz", Access::anyone, &ApiServer::healthz);
     route("GET", "/metrics", Access::client, &ApiServer::metrics);
@@ -304,7 +312,7 @@ void ApiServer::submit_evidence(const httplib::Request& req, httplib::Response& 
                            host.record.host_id + "/nonce for a fresh one)"};
     verifier::Evidence evidence;
     try {
-        evidence = parse_evidence_structures(document);
+        evidence = parse_evidence_structures(document, &s_.appraiser.cache());
     } catch (const EvidenceRejected& e) { throw ApiError{400, "malformed", e.what()}; }
     auto a = s_.appraiser.appraise(host, document.nonce, evidence, AttestMode::push, received);
     auto j = appraisal_json(a);

@@ -16,9 +16,10 @@ evidence::EvidenceDocument parse_evidence_document(std::string_view text) {
     } catch (const evidence::ParseError& e) { throw EvidenceRejected(e.what()); }
 }
 
-verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document) {
+verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document,
+                                             verifier::AppraisalCache* parsed_logs) {
     try {
-        return verifier::parse_evidence(document);
+        return verifier::parse_evidence(document, parsed_logs);
     } catch (const evidence::ParseError& e) { throw EvidenceRejected(e.what()); } catch (const eventlog::Error& e) {
         throw EvidenceRejected(std::string("event log: ") + e.what());
     }
@@ -41,6 +42,7 @@ std::shared_ptr<const Appraiser::Prepared> Appraiser::prepared(const HostRecord&
         p->ak = evidence::to_evp_pkey(p->ak_public);
         p->reference = eventlog::parse_reference_values(record.reference_json);
         p->policy = verifier::parse_policy(record.policy_json);
+        p->policy_reference_key = verifier::policy_reference_key(&p->policy, &p->reference);
     } catch (const std::exception& e) {
         throw StoreError("the record of host \"" + record.host_id + "\" is damaged: " + e.what());
     }
@@ -62,6 +64,7 @@ Appraisal Appraiser::appraise(const FleetHost& host, const Bytes& nonce, const v
     x.last_clock = record.last_clock;
     x.reference = &p->reference;
     x.policy = &p->policy;
+    x.policy_reference_key = &p->policy_reference_key;
     if (!record.ek_certificate) x.enrollment_note = "; its EK is not certified (enrolled without an EK certificate)";
     const auto result = verifier::verify(evidence, x, &cache_);
 

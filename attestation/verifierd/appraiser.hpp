@@ -35,7 +35,9 @@ public:
 
 // Throws EvidenceRejected.
 evidence::EvidenceDocument parse_evidence_document(std::string_view text);
-verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document);
+// With the appraiser's cache (Appraiser::cache), logs seen before are not parsed again.
+verifier::Evidence parse_evidence_structures(const evidence::EvidenceDocument& document,
+                                             verifier::AppraisalCache* parsed_logs = nullptr);
 
 class Appraiser {
 public:
@@ -48,6 +50,7 @@ public:
         evidence::EvpPkey ak;
         eventlog::ReferenceValues reference;
         verifier::Policy policy;
+        verifier::AppraisalKey policy_reference_key;  // of these two (appraisal_key.hpp)
     };
 
     // `instance` names this verifier in every appraisal it keeps; up to
@@ -66,6 +69,8 @@ public:
     // Each appraisal that changes its host's state (the state `host` was
     // read with) is published to `feed` (notify_event.hpp); nullptr: none.
     void notify_with(EventFeed* feed) { feed_ = feed; }
+
+    verifier::AppraisalCache& cache() { return cache_; }
 
 private:
     std::shared_ptr<const Prepared> prepared(const HostRecord& record);

@@ -210,12 +210,66 @@ void SqliteFleetStore::settle_lease(const std::string& host_id, const Lease& lea
     if (!s.step()) throw LeaseLost("host \"" + host_id + "\" is no longer leased to instance " + lease.instance);
 }
 
+// Group commit: each appraisal waits until a transaction holding it has
+// committed (so the agent is answered only once its appraisal is durable),
+// and one commit, one fsync, keeps every appraisal that arrived while the
+// previous commit was being written. Whoever finds no commit under way
+// writes the waiting batch; the others wait for it. Each appraisal is its
+// own savepoint, so one that fails (a lost lease, a host removed) fails
+// alone, and a failed commit fails every appraisal of its batch.
 Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<evidence::ClockInfo>& clock,
                                              const Lease* lease) {
-    std::lock_guard lock(mutex_);
+    PendingAppraisal job{std::move(a), clock, lease, false, nullptr};
+    std::unique_lock lock(group_mutex_);
+    pending_.push_back(&job);
+    while (!job.done) {
+        if (committing_) {
+            committed_.wait(lock);
+            continue;
+        }
+        committing_ = true;
+        std::vector<PendingAppraisal*> batch;
+        batch.swap(pending_);
+        lock.unlock();
+        commit_batch(batch);
+        lock.lock();
+        for (auto* j : batch) j->done = true;
+        committing_ = false;
+        committed_.notify_all();
+    }
+    if (job.error) std::rethrow_exception(job.error);
+    return std::move(job.appraisal);
+}
+
+void SqliteFleetStore::commit_batch(const std::vector<PendingAppraisal*>& batch) {
+    std::exception_ptr failed;
+    try {
+        std::lock_guard lock(mutex_);
+        auto* db = store_.connection();
+        const auto& path = store_.path();
+        Transaction t(db, path);
+        for (auto* job : batch) {
+            verifier::execute(db, "SAVEPOINT appraisal", path, "savepoint");
+            try {
+                write_appraisal(job->appraisal, job->clock, job->lease);
+                verifier::execute(db, "RELEASE appraisal", path, "savepoint");
+            } catch (...) {
+                job->error = std::current_exception();
+                verifier::execute(db, "ROLLBACK TO appraisal", path, "savepoint");
+                verifier::execute(db, "RELEASE appraisal", path, "savepoint");
+            }
+        }
+        t.commit();
+    } catch (...) { failed = std::current_exception(); }
+    if (failed)
+        for (auto* job : batch) job->error = failed;
+}
+
+// Inside commit_batch's transaction (mutex_ held).
+void SqliteFleetStore::write_appraisal(Appraisal& a, const std::optional<evidence::ClockInfo>& clock,
+                                       const Lease* lease) {
     auto* db = store_.connection();
     const auto& path = store_.path();
-    Transaction t(db, path);
     {
         Statement enrolled(db, "SELECT 1 FROM hosts WHERE host_id = ?", path);
         enrolled.bind(1, a.host_id);
@@ -281,8 +335,6 @@ Appraisal SqliteFleetStore::record_appraisal(Appraisal a, const std::optional<ev
         s.bind(4, a.host_id);
         s.step();
     }
-    t.commit();
-    return a;
 }
 
 void SqliteFleetStore::record_failed_attempt(const std::string& host_id, Millis at, const std::string& error,

@@ -7,7 +7,10 @@
 // way); across machines use PostgreSQL.
 #pragma once
 
+#include <condition_variable>
+#include <exception>
 #include <mutex>
+#include <vector>
 
 #include "attestation/verifier/host_store.hpp"
 #include "attestation/verifierd/fleet_store.hpp"
@@ -54,6 +57,21 @@ private:
     // Inside a transaction: throws UnknownReference unless `id` is stored.
     void require_reference(const ReferenceName& id);
 
+    // An appraisal waiting for its group commit (record_appraisal).
+    struct PendingAppraisal {
+        Appraisal appraisal;
+        const std::optional<evidence::ClockInfo>& clock;
+        const Lease* lease;
+        bool done = false;
+        std::exception_ptr error;
+    };
+    void commit_batch(const std::vector<PendingAppraisal*>& batch);
+    void write_appraisal(Appraisal& a, const std::optional<evidence::ClockInfo>& clock, const Lease* lease);
+
+    std::mutex group_mutex_;  // guards pending_ and committing_
+    std::condition_variable committed_;
+    std::vector<PendingAppraisal*> pending_;
+    bool committing_ = false;
     std::mutex mutex_;
     verifier::HostStore store_;
 };

@@ -6,6 +6,10 @@
 namespace keel::verifierd {
 namespace {
 
+// A session resumes without the client certificate being checked again, so
+// it lives an hour, not OpenSSL's default two.
+constexpr long session_lifetime_seconds = 3600;
+
 std::string openssl_reason() {
     const unsigned long code = ERR_get_error();
     ERR_clear_error();
@@ -31,6 +35,22 @@ void configure_server_tls(SSL_CTX& ctx, const TlsConfig& tls) {
     if (!names) throw ConfigError("tls.client_ca " + tls.client_ca + ": no certificate in it");
     SSL_CTX_set_client_CA_list(&ctx, names);
     SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr);
+    // Sessions resume (TLS 1.3 tickets, sealed with a key this process
+    // made, so a restart, with a new client CA say, ends them all): a push
+    // agent reconnects every interval, and a full handshake costs more than
+    // the appraisal. A resumed session keeps the client certificate its full
+    // handshake verified (client_identity reads it from there). Tickets, not
+    // sessions kept here: cpp-httplib frees a connection the client closed
+    // without a TLS shutdown, and OpenSSL then forgets the session. One
+    // ticket per handshake: an agent keeps only its latest. OpenSSL refuses
+    // to resume a session whose client was verified without a session id
+    // context naming the application.
+    static const unsigned char context[] = "keel-verifierd";
+    if (SSL_CTX_set_session_id_context(&ctx, context, sizeof context - 1) != 1)
+        throw ConfigError("TLS: cannot set the session id context: " + openssl_reason());
+    SSL_CTX_clear_options(&ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(&ctx, 1);
+    SSL_CTX_set_timeout(&ctx, session_lifetime_seconds);
 }
 
 std::optional<std::string> client_identity(const SSL* ssl) {

@@ -11,6 +11,8 @@
 #   KEEL_BENCH_STORE=postgresql tools/bench/fleet-bench.sh ...  the store in a PostgreSQL 15 server this
 #                                                               script starts in a temporary directory
 #                                                               (unix socket only; a fresh database per size)
+#   KEEL_BUILD=DIR tools/bench/fleet-bench.sh ...          use the programs already built in DIR (no build)
+#   KEEL_BENCH_ARGS='--connections request' ...            more keel-fleet-bench options (see its --help)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 seconds=${1:-10}
@@ -18,8 +20,10 @@ threads=${2:-8}
 shift $(($# > 2 ? 2 : $#))
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(50 100 200 400)
-. "$root/tools/build.sh"
-keel_prepare >/dev/null
+if [ -z "${KEEL_BUILD:-}" ]; then
+  . "$root/tools/build.sh"
+  keel_prepare >/dev/null
+fi
 
 store=${KEEL_BENCH_STORE:-sqlite}
 pg_dir=""
@@ -42,5 +46,5 @@ for hosts in "${sizes[@]}"; do
   fi
   echo "== $hosts hosts, 1 s interval, $threads load-generator threads, $store store"
   "$KEEL_BUILD/tools/bench/keel-fleet-bench" --verifierd "$KEEL_BUILD/tools/verifierd/keel-verifierd" \
-    --hosts "$hosts" --interval 1 --seconds "$seconds" --threads "$threads" "${database[@]}" | grep -v '^preparing\|^scratch'
+    --hosts "$hosts" --interval 1 --seconds "$seconds" --threads "$threads" "${database[@]}" ${KEEL_BENCH_ARGS:-} | grep -v '^preparing\|^scratch'
 done

@@ -30,6 +30,7 @@
 #include "attestation/eventlog/hex.hpp"
 #include "attestation/evidence/evidence_document.hpp"
 #include "attestation/evidence/public_key.hpp"
+#include "attestation/net/tls_resume.hpp"
 #include "attestation/verifier/policy.hpp"
 #include "attestation/verifierd/open_fleet_store.hpp"
 #include "tests/attestation/verifier/synthetic_launch.hpp"
@@ -43,7 +44,7 @@ using namespace keel;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-    std::string verifierd, dir, key = "ecc", database;
+    std::string verifierd, dir, key = "ecc", database, connections = "round";
     int hosts = 100, interval = 1, seconds = 20, warmup = 3, threads = 2, events = 64;
 };
 
@@ -89,17 +90,27 @@ pid_t spawn_verifierd(const Options& o, const std::string& config, const std::st
 
 // One round of a host: a nonce, a quote over it, the evidence; the result
 // counted only inside the measuring window.
-void round(Host& h, const test::SyntheticLaunch& launch, Results& results, Clock::time_point start, bool counted) {
-    // A connection per request, as keel-agent push makes them: an agent that
-    // pushes once an interval keeps no connection open, so no verifier
-    // worker thread waits on an idle one (cpp-httplib serves a connection per
-    // thread). Keeping the connection for the round's two requests was
-    // slower here, not faster.
-    h.client = std::make_unique<httplib::SSLClient>("127.0.0.1", h.port, h.cert.certificate, h.cert.private_key);
-    h.client->set_ca_cert_path(h.ca.c_str());
-    h.client->enable_server_certificate_verification(true);
-    h.client->set_keep_alive(false);
-    h.client->set_read_timeout(30, 0);
+void round(Host& h, const test::SyntheticLaunch& launch, Results& results, Clock::time_point start, bool counted,
+           bool reuse) {
+    // As keel-agent push does: the round's two requests on one connection,
+    // closed after the round (an idle kept-alive connection would hold one
+    // of the verifier's worker threads), the TLS session resumed from the
+    // round before. --connections request: the old agent's way, a new
+    // client (certificate files read again) and a full handshake for each
+    // request.
+    if (!h.client || !reuse) {
+        h.client = std::make_unique<httplib::SSLClient>("127.0.0.1", h.port, h.cert.certificate, h.cert.private_key);
+        h.client->set_ca_cert_path(h.ca.c_str());
+        h.client->enable_server_certificate_verification(true);
+        h.client->set_keep_alive(reuse);
+        h.client->set_tcp_nodelay(true);
+        h.client->set_read_timeout(30, 0);
+        if (reuse) net::resume_tls_sessions(h.client->ssl_context());
+    }
+    struct CloseAfterRound {
+        httplib::SSLClient& client;
+        ~CloseAfterRound() { client.stop(); }
+    } close_after_round{*h.client};
     auto nonce_reply = h.client->Post(("/v1/hosts/" + h.id + "/nonce").c_str(), "", "application/json");
     if (!nonce_reply || nonce_reply->status != 200) {
         std::lock_guard lock(results.mutex);
@@ -158,6 +169,10 @@ int main(int argc, char** argv) {
     app.add_option("--threads", o.threads, "load generator threads");
     app.add_option("--events", o.events, "events in the DRTM log");
     app.add_option("--key", o.key, "AK type: ecc (P-256) or rsa (RSA-2048)")->check(CLI::IsMember({"ecc", "rsa"}));
+    app.add_option("--connections", o.connections,
+                   "round: one connection per round, TLS sessions resumed (keel-agent push); request: a new "
+                   "connection and full handshake per request (keel-agent push before keep-alive)")
+        ->check(CLI::IsMember({"round", "request"}));
     app.add_option("--dir", o.dir, "scratch directory (default: a new one in /tmp)");
     app.add_option("--database", o.database, "the store (default: SQLite in the scratch directory; or postgresql://…)");
     CLI11_PARSE(app, argc, argv);
@@ -249,7 +264,7 @@ int main(int argc, char** argv) {
                 std::this_thread::sleep_until((*next)->due);
                 const auto began = Clock::now();
                 if (began - (*next)->due > interval) ++late;
-                round(**next, launch, results, start, began >= measure_from && began < end);
+                round(**next, launch, results, start, began >= measure_from && began < end, o.connections == "round");
                 (*next)->due += interval;
                 if ((*next)->due < Clock::now()) (*next)->due = Clock::now();  // behind: no catching up in bursts
             }
@@ -276,6 +291,11 @@ int main(int argc, char** argv) {
     std::cout << "\nevidence round trip (agent's view, ms): p50 " << percentile(results.round_ms, 0.5) << ", p90 "
               << percentile(results.round_ms, 0.9) << ", p99 " << percentile(results.round_ms, 0.99) << "\n"
               << "rounds started more than one interval late: " << late << "\n";
+    if (o.connections == "round") {
+        const auto tls = net::tls_handshakes();
+        std::cout << "TLS handshakes (agents' side, warm-up included): " << tls.done << ", " << tls.resumed
+                  << " of them resumed\n";
+    }
     if (metrics && metrics->status == 200) {
         std::smatch m;
         const std::regex sum("keel_appraisal_duration_seconds_sum ([0-9.e+-]+)"),

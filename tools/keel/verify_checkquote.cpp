@@ -66,7 +66,7 @@ void read_eventlog(const std::string& path, verifier::Evidence& e) {
     bool drtm = std::all_of(log.events.begin(), log.events.end(), [](auto& ev) {
         return ev.type == eventlog::ev_no_action || (ev.pcr >= 17 && ev.pcr <= 22);
     });
-    (drtm ? e.drtm_log : e.boot_log) = std::move(log);
+    (drtm ? e.drtm_log : e.boot_log) = std::make_shared<const eventlog::EventLog>(std::move(log));
 }
 
 verifier::Evidence load_evidence(const VerifyOptions& o, const LoadedKey& key, verifier::Expectations& x) {

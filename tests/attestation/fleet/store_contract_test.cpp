@@ -7,6 +7,7 @@
 // instance's hosts.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -165,6 +166,40 @@ TEST_P(StoreContract, AQuoteBehindTheLastAcceptedIsKeptAsNotTrusted) {
 TEST_P(StoreContract, AppraisalOfAHostNotEnrolledStoresNothing) {
     EXPECT_THROW(store_->record_appraisal(appraisal("ghost", "trusted", 1), std::nullopt), StoreError);
     EXPECT_EQ(store_->appraisal_count(), 0);
+}
+
+// Appraisals from many threads at once (keel-verifierd's workers): SQLite
+// writes them by group commit, several to a transaction. Every one that
+// returned is kept, each under its own id; one that fails (a host not
+// enrolled) fails alone, whatever it shared a transaction with.
+TEST_P(StoreContract, ConcurrentAppraisalsAreEachKeptOrRefusedAlone) {
+    constexpr int threads = 8, rounds = 25;
+    for (int i = 0; i < threads; ++i) store_->enroll(host("c" + std::to_string(i)), false);
+    std::vector<std::vector<std::int64_t>> ids(threads);
+    std::atomic<int> refused{0};
+    std::vector<std::thread> workers;
+    for (int i = 0; i < threads; ++i)
+        workers.emplace_back([&, i] {
+            for (int r = 0; r < rounds; ++r) {
+                ids[i].push_back(
+                    store_->record_appraisal(appraisal("c" + std::to_string(i), "trusted", 1000 + r), std::nullopt).id);
+                try {
+                    store_->record_appraisal(appraisal("ghost", "trusted", 1000 + r), std::nullopt);
+                } catch (const StoreError&) { ++refused; }
+            }
+        });
+    for (auto& w : workers) w.join();
+    std::set<std::int64_t> distinct;
+    for (const auto& list : ids) distinct.insert(list.begin(), list.end());
+    EXPECT_EQ(distinct.size(), static_cast<std::size_t>(threads * rounds));
+    EXPECT_EQ(refused.load(), threads * rounds);
+    EXPECT_EQ(store_->appraisal_count(), threads * rounds);
+    for (int i = 0; i < threads; ++i) {
+        const auto kept = store_->appraisals("c" + std::to_string(i), rounds + 1);
+        ASSERT_EQ(kept.size(), static_cast<std::size_t>(rounds));
+        EXPECT_EQ(kept.front().checks.size(), 2u);
+        EXPECT_EQ(store_->host("c" + std::to_string(i))->state, HostState::trusted);
+    }
 }
 
 TEST_P(StoreContract, SilentHostBecomesUnreachableAndAnAppraisalBringsItBack) {

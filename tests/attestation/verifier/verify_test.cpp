@@ -394,8 +394,10 @@ TEST_F(VerifyTest, InventedEventWithoutTheQuotedBanksDigestFails) {
     s.log_components.push_back(invented);
     s.reference.push_back(invented);
     s.edit_parsed = [](verifier::Evidence& e) {
-        auto& ev = e.drtm_log->events.back();
+        auto log = std::make_shared<eventlog::EventLog>(*e.drtm_log);
+        auto& ev = log->events.back();
         ev.digests = ev.digests.subspan(1);  // keep only sha384
+        e.drtm_log = log;
     };
     auto r = run(s);
     EXPECT_FALSE(r.trusted()) << verifier::result_text(r);
@@ -417,11 +419,13 @@ TEST_F(VerifyTest, ComponentsAreJudgedByVerifiedBanksOnly) {
         auto reference = eventlog::parse_reference_values(reference_json(s.log_banks, s.reference));
         auto& [value, digests] = *claimed;
         value = reference.components[2].digests.at(eventlog::alg_sha384);
-        auto& ev = e.drtm_log->events[3];
+        auto log = std::make_shared<eventlog::EventLog>(*e.drtm_log);
+        auto& ev = log->events[3];
         digests.assign(ev.digests.begin(), ev.digests.end());
         for (auto& d : digests)
             if (d.algorithm == eventlog::alg_sha384) d.value = value;
         ev.digests = digests;
+        e.drtm_log = log;
     };
     auto r = run(s);
     expect_failures(r, {"reference.components"});
@@ -443,7 +447,7 @@ TEST_F(VerifyTest, QuoteWithoutDrtmPcrsDoesNotVerifyTheLog) {
     e.pcr_selection = q.selection;
     e.pcr_values[sha256][0] = q.pcrs[sha256][0];
     auto log = drtm_log(s.banks, s.log_components);
-    e.drtm_log = eventlog::parse(log);
+    e.drtm_log = std::make_shared<const eventlog::EventLog>(eventlog::parse(log));
     auto reference = eventlog::parse_reference_values(reference_json(s.banks, s.reference));
     verifier::Expectations x;
     x.ak = ak_;
