@@ -49,8 +49,8 @@ constexpr uint64_t LOW_MEMORY = 1 << 20;  // BIOS data, real-mode IVT, option RO
 // I/O APIC, TPM, HPET, local APIC, firmware flash: never RAM, whatever the
 // (unmeasured) memory map says.
 constexpr uint64_t DEVICE_WINDOW = 0xfec00000, DEVICE_WINDOW_END = 1ull << 32;
-constexpr uint32_t TIMER_HZ = 1000;
-constexpr uint64_t TIMER_TICKS_TO_SEE = 50;
+constexpr uint32_t TIMER_HZ = 250;
+constexpr uint64_t TIMER_TICKS_TO_SEE = 13;
 constinit mb2::BootInfo boot_info;
 constinit FrameAllocator frames;
 constinit uint64_t tsc_khz = 0;
