@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "hypervisor/kernel/hypercall.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
 #include "tests/unit/fake_pd_hardware.hpp"
 #include "tests/unit/heap_pages.hpp"
 
@@ -15,19 +16,7 @@ using namespace keel;
 
 namespace {
 
-struct Input {
-    const uint8_t* data;
-    size_t size;
-    uint8_t u8() {
-        if (!size) return 0;
-        --size;
-        return *data++;
-    }
-    uint64_t u64() {
-        uint64_t v = 0;
-        for (int i = 0; i < 8; ++i) v = v << 8 | u8();
-        return v;
-    }
+struct Input : fuzz::Input {
     // Mostly small values (selectors, counts, pages near the root's memory),
     // sometimes a capability range descriptor, sometimes anything at all.
     uint64_t arg() {
@@ -78,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                            [](void* c, bool) { ++*static_cast<int*>(c); },
                            [](void*, const char*, size_t) {},
                            &power_offs};
-        Input in{data, size};
+        Input in{{data, size}};
         for (int calls = 0; in.size && calls < 256; ++calls) {
             Pd* caller = actor(*root, in.u8());
             abi::Args a;

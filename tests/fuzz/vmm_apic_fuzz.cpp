@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "tests/fuzz/fuzz_input.hpp"
 #include "vmm/devices/io_apic.hpp"
 #include "vmm/devices/local_apic.hpp"
 
@@ -19,20 +20,7 @@ using namespace keel::vmm::dev;
 
 namespace {
 
-struct Input {
-    const uint8_t* data;
-    size_t size;
-    uint8_t u8() {
-        if (!size) return 0;
-        --size;
-        return *data++;
-    }
-    uint32_t u32() {
-        uint32_t v = 0;
-        for (int i = 0; i < 4; ++i) v = v << 8 | u8();
-        return v;
-    }
-};
+using keel::fuzz::Input;
 
 constexpr unsigned CPUS = 2;
 constexpr unsigned SIZES[8] = {4, 4, 4, 4, 1, 2, 8, 3};

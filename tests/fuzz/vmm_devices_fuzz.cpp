@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "tests/fuzz/fuzz_input.hpp"
 #include "vmm/devices/cmos_rtc.hpp"
 #include "vmm/devices/i8042.hpp"
 #include "vmm/devices/pci_host.hpp"
@@ -21,20 +22,7 @@ using namespace keel::vmm::dev;
 
 namespace {
 
-struct Input {
-    const uint8_t* data;
-    size_t size;
-    uint8_t u8() {
-        if (!size) return 0;
-        --size;
-        return *data++;
-    }
-    uint32_t u32() {
-        uint32_t v = 0;
-        for (int i = 0; i < 4; ++i) v = v << 8 | u8();
-        return v;
-    }
-};
+using keel::fuzz::Input;
 
 struct Machine {
     uint64_t now = 0;
