@@ -418,7 +418,7 @@ uint64_t choose_start_page(uint64_t info_pa) {
 // Every other CPU, after the boot CPU's own set-up: they copy its CR0 and
 // CR4, and share its timer calibration and intercept bitmaps.
 void start_other_cpus(const BootOptions& options, uint64_t info_pa) {
-    constexpr uint64_t QUIET_TICKS = 10;  // no new CPU for 100 ms: all that will come have
+    constexpr uint64_t QUIET_TICKS = 100 * TIMER_HZ / 1000;  // no new CPU for 100 ms: all that will come have
     if (options.single_cpu) {
         console::print("smp: 'nosmp' on the command line: the other CPUs stay in INIT\n");
         return;
@@ -576,6 +576,9 @@ size_t find_device_memory() {
                    report.modules_copied, report.event_log_given ? ", the DRTM event log (read-only)" : "",
                    report.port_ranges, report.msr_ranges, report.pool_pages * PAGE_SIZE >> 10,
                    report.hip_truncated ? " (the information page lists only part of it)" : "");
+    if (report.event_log_refused)
+        console::print(
+            "root: the DRTM event log is not in RAM on whole pages of its own: not given to the root task\n");
     if (iommu.active())
         console::print(
             "root: %zu device memory ranges granted, %zu refused (over RAM, the platform's or the kernel's)\n",

@@ -18,7 +18,7 @@ constexpr uint64_t POOL_MIN = (16ull << 20) / PAGE, POOL_MAX = (256ull << 20) / 
 constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
 constexpr size_t MAX_GRANTS = FrameAllocator::MAX_RANGES;
 // The root task's time: a middling priority (it may give its threads more
-// or less) in 10 ms quanta.
+// or less) in 10 ms quanta (whole ticks: 12 ms at 250 Hz).
 constexpr uint8_t ROOT_PRIORITY = 128;
 constexpr uint32_t ROOT_BUDGET_US = 10000;
 
@@ -205,10 +205,14 @@ abi::Status create_root_task(RootTaskSetup& k, const mb2::Module& module, Ec*& e
         return fail(r, "mapping TPM locality 0", st);
     // The DRTM event log, read-only, for the VM that gets the TPM: its kernel
     // publishes it as the platform's log, where standard tools look. Only a
-    // log on whole pages of its own: the pages around it are the kernel's.
+    // log in RAM on whole pages of its own: the pages around it are the
+    // kernel's, and a "log" the secure loader placed over device memory
+    // (TPM localities among it) must not be mapped at all.
     const mb2::DrtmLaunch& drtm = k.info.drtm;
-    if (drtm.present && drtm.event_log_used && drtm.event_log_used <= drtm.event_log_capacity &&
-        !(drtm.event_log % PAGE) && !(drtm.event_log_capacity % PAGE)) {
+    const bool log_on_own_pages = !(drtm.event_log % PAGE) && !(drtm.event_log_capacity % PAGE) &&
+                                  mb2::is_usable_ram(k.info, drtm.event_log, drtm.event_log_capacity);
+    if (drtm.present && drtm.event_log_used && !log_on_own_pages) r.event_log_refused = true;
+    if (drtm.present && drtm.event_log_used && drtm.event_log_used <= drtm.event_log_capacity && log_on_own_pages) {
         if ((st = root->host.grant_root(root_page(drtm.event_log), drtm.event_log / PAGE,
                                         drtm.event_log_capacity / PAGE, abi::perm::MEM_R)) != abi::Status::Success)
             return fail(r, "mapping the DRTM event log", st);

@@ -63,6 +63,7 @@ struct RootTaskReport {
     size_t modules_copied = 0;  // moved out of pages the kernel keeps before they were given
     bool hip_truncated = false;
     bool event_log_given = false;  // the DRTM log, read-only
+    bool event_log_refused = false;  // not in RAM on whole pages of its own: not given
     const char* failure = nullptr;  // what went wrong, with the status
 };
 

@@ -12,6 +12,7 @@ constexpr uint32_t DATA_FIFO = 0x24;
 constexpr uint32_t DID_VID = 0xf00;
 
 constexpr uint8_t ACCESS_REQUEST_USE = 0x02;
+constexpr uint8_t ACCESS_SEIZE = 0x08;
 constexpr uint8_t ACCESS_ACTIVE_LOCALITY = 0x20;
 constexpr uint8_t ACCESS_VALID = 0x80;
 
@@ -24,6 +25,7 @@ constexpr uint8_t STS_EXPECT = 0x08;
 // No timer is running in the secure loader, so waits are bounded by a
 // count: generous enough for the TIS spec's 2 s TIMEOUT_B on a slow LPC bus.
 constexpr uint32_t POLL_LIMIT = 50'000'000;
+constexpr uint32_t SEIZE_AFTER = 100'000;  // polls before a request for use becomes a seizure
 constexpr size_t RESPONSE_HEADER = 10;
 
 }  // namespace
@@ -58,6 +60,10 @@ Status Tis::request_locality() {
     *reg(ACCESS) = ACCESS_REQUEST_USE;
     for (uint32_t i = 0; i < POLL_LIMIT; ++i) {
         if ((*reg(ACCESS) & granted) == granted) return Status::Ok;
+        // A lower locality that asks again at once (a guest holding locality
+        // 0 may) is granted before this request: a higher locality seizes
+        // the TPM from it, which aborts whatever command it had begun.
+        if (i == SEIZE_AFTER && locality_ > 0) *reg(ACCESS) = ACCESS_SEIZE;
         x86::pause();
     }
     return Status::Unsupported;

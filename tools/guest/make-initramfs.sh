@@ -30,31 +30,43 @@ copy_file() {
   mkdir -p "$root$(dirname "$to")"
   cp -L "$1" "$root$to"
 }
+# Where a host file goes in the image: system programs and libraries where
+# they are (the loader's paths and RUNPATHs hold), a program from elsewhere
+# (a build tree) in /usr/bin, where /init finds it.
+place() {
+  case $1 in
+  /usr/bin/* | /bin/* | /usr/sbin/* | /sbin/* | *.so | *.so.*) echo "$1" ;;
+  *) echo "/usr/bin/$(basename "$1")" ;;
+  esac
+}
+is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
 # A program or library and the libraries the dynamic loader finds for it.
 copy_with_libraries() {
-  local file=$1 lib
-  [ -e "$file" ] || { echo "make-initramfs: $file does not exist" >&2; exit 1; }
+  local file lib to
+  file=$(realpath -s -- "$1")
+  [ -e "$file" ] || { echo "make-initramfs: $1 does not exist" >&2; exit 1; }
   if [ -L "$file" ]; then
     local target
-    target=$(readlink -f "$file")
+    target=$(readlink -f -- "$file")
     copy_with_libraries "$target"
-    mkdir -p "$root$(dirname "$file")"
-    [ -e "$root$file" ] || ln -s "$target" "$root$file"
+    to=$(place "$file")
+    mkdir -p "$root$(dirname "$to")"
+    [ -e "$root$to" ] || ln -s "$(place "$target")" "$root$to"
     return 0
   fi
-  # A program from elsewhere (a build tree) goes where /init finds it.
-  case $file in
-  /usr/bin/* | /bin/* | /usr/sbin/* | /sbin/* | *.so | *.so.*) copy_file "$file" ;;
-  *)
-    copy_file "$file" "/usr/bin/$(basename "$file")"
-    # Without its debug information: a smaller module to measure and load.
-    strip --strip-debug "$root/usr/bin/$(basename "$file")"
-    ;;
-  esac
+  to=$(place "$file")
+  copy_file "$file" "$to"
+  # Without its debug information: a smaller module to measure and load.
+  if [ "$to" != "$file" ] && is_elf "$file"; then strip --strip-debug "$root$to"; fi
+  if ldd "$file" 2>/dev/null | grep -q "not found"; then
+    echo "make-initramfs: $file needs libraries this host does not have:" >&2
+    ldd "$file" | grep "not found" >&2
+    exit 1
+  fi
   # ldd prints "name => /path (addr)" and the loader as "/path (addr)".
-  for lib in $(ldd "$file" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
-    copy_file "$lib"
-  done
+  # (A script or a static program has none: ldd fails on it.)
+  { ldd "$file" 2>/dev/null || true; } | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
+    while IFS= read -r lib; do copy_file "$lib"; done
 }
 while [ $# -gt 0 ]; do
   case $1 in

@@ -66,8 +66,12 @@ UniqueFd unix_connect_when_listening(const std::filesystem::path& path, std::chr
         UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         if (!fd) throw system_error("socket");
         if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
-        if ((errno != ECONNREFUSED && errno != ENOENT) || std::chrono::steady_clock::now() > deadline)
-            throw system_error("cannot connect to " + path.string());
+        const int error = errno;
+        if ((error != ECONNREFUSED && error != ENOENT) || std::chrono::steady_clock::now() > deadline) {
+            std::string what = "cannot connect to " + path.string();
+            errno = error;  // what system_error reports
+            throw system_error(what);
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }

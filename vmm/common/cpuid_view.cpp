@@ -36,8 +36,10 @@ constexpr uint32_t LEAF7_EDX_HIDDEN = bit(2) | bit(3) | bit(8) | bit(23);
 // Leaf 8000_0001h: no nested SVM; leaf 8000_000Ah describes it. No RDTSCP
 // (nor RDPID, leaf 7): no VMM or kernel switches IA32_TSC_AUX, which they
 // read, so a guest could read the host's or another guest's value.
-constexpr uint32_t EXT1_ECX_HIDDEN = bit(2);
+// ExtApicSpace (ECX bit 3): the VMMs' local APIC has no registers past 0x3f0.
+constexpr uint32_t EXT1_ECX_HIDDEN = bit(2) | bit(3);
 constexpr uint32_t EXT1_EDX_HIDDEN = bit(27);
+constexpr uint32_t EXT1_EDX_APIC = bit(9);  // AMD's copy of leaf 1's APIC bit
 // Leaf 0Dh.1: XSAVEOPT, XSAVEC, XGETBV with ECX = 1. Not XSAVES (it needs
 // IA32_XSS, which is not emulated) nor XFD.
 constexpr uint32_t XSAVE_SUB1_EAX_KEPT = bit(0) | bit(1) | bit(2);
@@ -98,6 +100,7 @@ void guest_cpuid(uint32_t leaf, uint32_t subleaf, CpuidRegs& r, const GuestCpuSt
     case 0xb:
     case 0x1f:
     case 0x8000001e:
+    case 0x80000026:
         // The host's topology and x2APIC IDs: not the guest's.
         r = {};
         break;
@@ -116,7 +119,7 @@ void guest_cpuid(uint32_t leaf, uint32_t subleaf, CpuidRegs& r, const GuestCpuSt
     case 0x8000000a: r = {}; break;  // SVM's features: no SVM
     case 0x80000001:
         r.ecx &= ~(EXT1_ECX_HIDDEN | ((guest.xcr0_allowed & xcr0::AVX) ? 0 : EXT1_ECX_AVX));
-        r.edx &= ~EXT1_EDX_HIDDEN;
+        r.edx &= ~(EXT1_EDX_HIDDEN | (guest.local_apic ? 0 : EXT1_EDX_APIC));
         break;
     default:
         // Another hypervisor's leaves (the host's own, under nesting) are

@@ -6,6 +6,7 @@
 namespace keel::vmm {
 
 void init_guest_cpu(GuestCpuState& cpu) {
+    cpu = {};
     cpu.xcr0 = xcr0::X87;
     cpu.xcr0_allowed = guest_xcr0_allowed(host_cpuid);
 }

@@ -30,10 +30,10 @@ bool rtc_to_unix(const RtcRegisters& r, int64_t& unix_seconds) {
         if (hour < 1 || hour > 12) return false;
         hour = hour % 12 + ((r.hour & HOUR_PM) ? 12 : 0);
     }
-    // A century byte that is no plausible century (firmware that keeps none
-    // there) is not believed: this century.
+    // A century byte that is no plausible century (firmware that keeps its
+    // century elsewhere, or none) is not believed: this century.
     unsigned c;
-    if (r.century && decode(r.century, binary, c) && c >= 19 && c <= 99) century = c;
+    if (r.century && decode(r.century, binary, c) && c >= 19 && c <= 21) century = c;
     civil::Time t{int64_t(century) * 100 + year, month, day, hour, minute, second, 0};
     return civil::to_unix(t, unix_seconds);
 }
