@@ -46,7 +46,7 @@ CpuidRegs no_xsave_host(uint32_t leaf, uint32_t sub) {
 CpuidRegs view(uint32_t leaf, uint32_t sub, uint64_t cr4 = 0, uint64_t xcr0 = 1,
                keel::vmm::HostCpuid host = xsave_host) {
     CpuidRegs r = host(leaf, sub);
-    guest_cpuid(leaf, sub, r, {cr4, xcr0, keel::vmm::guest_xcr0_allowed(host)}, host);
+    guest_cpuid(leaf, sub, r, {cr4, xcr0, keel::vmm::guest_xcr0_allowed(host), false, 0}, host);
     return r;
 }
 
