@@ -4,9 +4,11 @@
 #pragma once
 #include <stdint.h>
 
+#include "abi/hip.hpp"
+
 namespace keel::tpm {
 
-constexpr uint64_t TIS_BASE = 0xfed40000;
+constexpr uint64_t TIS_BASE = abi::TPM_LOCALITY0;
 constexpr uint64_t LOCALITY_SIZE = 0x1000;
 constexpr uint64_t PRIVILEGED_BASE = TIS_BASE + LOCALITY_SIZE;  // locality 1
 constexpr uint64_t PRIVILEGED_END = TIS_BASE + 5 * LOCALITY_SIZE;  // end of locality 4

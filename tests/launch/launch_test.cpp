@@ -44,6 +44,16 @@ std::vector<uint8_t> unhex(const std::string& hex) {
     return out;
 }
 
+std::string to_hex(const uint8_t* bytes, size_t n) {
+    std::string hex;
+    char b[3];
+    for (size_t i = 0; i < n; ++i) {
+        std::snprintf(b, sizeof b, "%02x", bytes[i]);
+        hex += b;
+    }
+    return hex;
+}
+
 // A PCR after the hypervisor's cap: PCR' = H(PCR || H("keel-cap")), with the
 // kernel's own hash code and constant.
 std::string capped(const std::string& bank, const std::string& value_hex) {
@@ -57,13 +67,7 @@ std::string capped(const std::string& bank, const std::string& value_hex) {
     keel::crypto::hash(alg, keel::drtm::CAP_EVENT, sizeof keel::drtm::CAP_EVENT - 1, both.data() + n);
     std::vector<uint8_t> out(n);
     keel::crypto::hash(alg, both.data(), both.size(), out.data());
-    std::string hex;
-    char b[3];
-    for (auto c : out) {
-        std::snprintf(b, sizeof b, "%02x", c);
-        hex += b;
-    }
-    return hex;
+    return to_hex(out.data(), out.size());
 }
 
 // After the run the TPM holds the prediction capped: no quote now matches it.
@@ -601,13 +605,7 @@ TEST(ManagementVm, SeesTheTpmAndTheDrtmLogAsTheHostDoes) {
     ASSERT_FALSE(log.empty()) << r.serial;
     uint8_t digest[32];
     keel::crypto::hash(keel::crypto::HashAlg::Sha256, log.data(), log.size(), digest);
-    std::string hex;
-    char b[3];
-    for (auto c : digest) {
-        std::snprintf(b, sizeof b, "%02x", c);
-        hex += b;
-    }
-    EXPECT_EQ(mgmt_lines(r.serial, "log-sha256"), hex + "\n") << r.serial;
+    EXPECT_EQ(mgmt_lines(r.serial, "log-sha256"), to_hex(digest, sizeof digest) + "\n") << r.serial;
 
     // tpm2_pcrread in the guest: the PCRs the host's kernel read while it ran.
     Json seen = json_file(serial_pcrs(r));

@@ -13,12 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/hip.hpp"
+
 namespace keel::vmm::acpi {
 
 inline constexpr size_t TABLES_SIZE = 0x400;  // all of them, from the RSDP
 inline constexpr uint8_t SCI_IRQ = 9;
 
-inline constexpr uint64_t TPM_TIS_BASE = 0xfed40000;  // localities 0-4, as the TIS places them
+inline constexpr uint64_t TPM_TIS_BASE = abi::TPM_LOCALITY0;  // localities 0-4, as the TIS places them
 inline constexpr uint32_t TPM_TIS_SIZE = 0x5000;
 
 struct TableOptions {

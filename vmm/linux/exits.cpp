@@ -320,14 +320,19 @@ void com1_out(uint8_t byte, void* ctx) { static_cast<Vm*>(ctx)->console.put(byte
 void reset_line(void* ctx) { static_cast<Vm*>(ctx)->reset_requested = true; }
 void acpi_power_off(void* ctx) { static_cast<Vm*>(ctx)->powered_off = true; }
 
+namespace {
+
+// The TSC's rate as the HIP gave it; 1 GHz if the kernel could not measure it.
+uint64_t tsc_khz(const VmmStart& start) { return start.tsc_khz ? start.tsc_khz : 1000000; }
+
+}  // namespace
+
 uint64_t now_ns(const Vm& vm) {
-    uint64_t khz = vm.start->tsc_khz ? vm.start->tsc_khz : 1000000;
-    return uint64_t((unsigned __int128)(user::rdtsc() - vm.tsc_at_start) * 1000000 / khz);
+    return uint64_t((unsigned __int128)(user::rdtsc() - vm.tsc_at_start) * 1000000 / tsc_khz(*vm.start));
 }
 
 uint64_t tsc_at(const Vm& vm, uint64_t ns) {
-    uint64_t khz = vm.start->tsc_khz ? vm.start->tsc_khz : 1000000;
-    return vm.tsc_at_start + uint64_t((unsigned __int128)ns * khz / 1000000);
+    return vm.tsc_at_start + uint64_t((unsigned __int128)ns * tsc_khz(*vm.start) / 1000000);
 }
 
 namespace {
@@ -437,9 +442,8 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
     vm.tsc_at_start = user::rdtsc();
     if (start.wall_clock_seconds) {
         // The root task read the host's clock a little earlier.
-        uint64_t khz = start.tsc_khz ? start.tsc_khz : 1000000;
         uint64_t since = vm.tsc_at_start > start.wall_clock_tsc ? vm.tsc_at_start - start.wall_clock_tsc : 0;
-        pc.set_wall_clock(start.wall_clock_seconds + int64_t(since / (khz * 1000)));
+        pc.set_wall_clock(start.wall_clock_seconds + int64_t(since / (tsc_khz(start) * 1000)));
     }
     return true;
 }

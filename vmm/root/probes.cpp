@@ -14,7 +14,7 @@ namespace enc = abi::encode;
 using abi::Crd;
 using abi::SpaceKind;
 constexpr uint64_t KERNEL_IMAGE = 0x100000;  // where the hypervisor is linked (boot/linker/hypervisor.ld)
-constexpr uint64_t TPM_LOCALITY1 = 0xfed41000;
+constexpr uint64_t TPM_LOCALITY1 = abi::TPM_LOCALITY0 + 0x1000;
 constexpr uint8_t RW = abi::perm::MEM_R | abi::perm::MEM_W;
 constexpr uint64_t PROBE_QUOTA_PAGES = 16;  // an empty PD's tables and a few objects
 
