@@ -7,6 +7,8 @@
 #include "attestation/json/exact_json.hpp"
 #include "attestation/verifierd/api_reply.hpp"
 #include "attestation/verifierd/event_stream.hpp"
+#include "attestation/verifierd/listen_address.hpp"
+#include "attestation/verifierd/status_server.hpp"
 #include "attestation/verifierd/tls.hpp"
 
 namespace keel::verifierd {
@@ -58,13 +60,9 @@ json appraisal_json(const Appraisal& a) {
 }  // namespace
 
 ApiServer::ApiServer(const Config& config, Services services) : config_(config), s_(services) {
-    const auto colon = config.listen.rfind(':');
-    address_ = config.listen.substr(0, colon);
-    if (address_.size() > 2 && address_.front() == '[') address_ = address_.substr(1, address_.size() - 2);
-    try {
-        port_ = std::stoi(config.listen.substr(colon + 1));
-    } catch (const std::exception&) { throw ConfigError("listen " + config.listen + ": the port is not a number"); }
-    if (port_ < 0 || port_ > 65535) throw ConfigError("listen " + config.listen + ": the port is out of range");
+    const auto where = parse_listen(config.listen);
+    address_ = where.address;
+    port_ = where.port;
 
     if (config.tls.enabled()) {
         std::string problem;
@@ -123,6 +121,9 @@ ApiServer::ApiServer(const Config& config, Services services) : config_(config),
     route("GET", R"(/v1/references/([^/]+)/([^/]+))", Access::operator_only, &ApiServer::show_reference);
     route("POST", R"(/v1/references/([^/]+)/([^/]+)/hosts)", Access::operator_only, &ApiServer::assign_reference);
     route("PUT", R"(/v1/hosts/([^/]+)/reference)", Access::operator_only, &ApiServer::set_host_reference);
+    // The status page (status_page.hpp) for an operator's browser holding
+    // its certificate: what GET /v1/hosts shows, so operators only.
+    route("GET", "/status", Access::operator_only, &ApiServer::status_page);
 
     server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
@@ -214,6 +215,8 @@ void ApiServer::healthz(const httplib::Request&, httplib::Response& res) {
               {"instances", live_instances()}});
     } catch (const StoreError& e) { send(res, 503, {{"status", "failing"}, {"store", e.what()}}); }
 }
+
+void ApiServer::status_page(const httplib::Request&, httplib::Response& res) { send_status_page(s_.store, res); }
 
 void ApiServer::metrics(const httplib::Request&, httplib::Response& res) {
     res.set_content(s_.metrics.render(s_.store.hosts(), live_instances().size()), "text/plain; version=0.0.4");

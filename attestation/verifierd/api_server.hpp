@@ -23,6 +23,7 @@
 //   POST /v1/references/{name}/{version}/hosts  operator: move hosts to it, all or none:
 //                                          {"hosts": [ids]} or {"from_version": V} (every host on name@V)
 //   PUT  /v1/hosts/{id}/reference          operator: {"name", "version"}: move one host to it
+//   GET  /status                           operator: the status page, HTML (status_server.hpp)
 //
 // Threads: cpp-httplib serves each connection on one thread of a fixed pool
 // for as long as the connection lasts, and queues the rest. An open event
@@ -85,6 +86,7 @@ private:
     std::vector<std::string> live_instances();
     void healthz(const httplib::Request& req, httplib::Response& res);
     void metrics(const httplib::Request& req, httplib::Response& res);
+    void status_page(const httplib::Request& req, httplib::Response& res);
     void begin_enrolment(const httplib::Request& req, httplib::Response& res);
     void finish_enrolment(const httplib::Request& req, httplib::Response& res);
     void list_hosts(const httplib::Request& req, httplib::Response& res);

@@ -1,6 +1,7 @@
 #include "attestation/verifierd/config.hpp"
 
 #include "attestation/net/loopback.hpp"
+#include "attestation/verifierd/listen_address.hpp"
 #include "attestation/verifierd/open_fleet_store.hpp"
 #include "attestation/verifierd/pg_connection.hpp"
 #include "attestation/verifierd/webhook_url.hpp"
@@ -16,7 +17,7 @@ namespace {
 const std::map<std::string, std::set<std::string>> known_keys = {
     {"",
      {"listen", "database", "database_connections", "tls", "api", "attestation", "enrolment", "ear", "references",
-      "notify", "events"}},
+      "notify", "events", "status"}},
     {"tls", {"certificate", "private_key", "client_ca"}},
     {"api", {"operators", "max_body_bytes"}},
     {"attestation",
@@ -27,6 +28,7 @@ const std::map<std::string, std::set<std::string>> known_keys = {
     {"references", {"trusted_publishers"}},
     {"notify", {"webhook", "ca", "queue_limit", "retry_initial_ms", "retry_max_seconds", "timeout_seconds"}},
     {"events", {"max_subscribers", "subscriber_buffer", "ring", "heartbeat_seconds"}},
+    {"status", {"listen"}},
 };
 
 class Reader {
@@ -151,6 +153,7 @@ Config load_config(const std::string& path) {
     r.count("events", "subscriber_buffer", 1, c.events.subscriber_buffer);
     r.count("events", "ring", 1, c.events.ring);
     r.duration<std::chrono::seconds>("events", "heartbeat_seconds", 1, c.events.heartbeat);
+    r.text("status", "listen", c.status_listen);
     return c;
 }
 
@@ -162,6 +165,12 @@ void check_config(const Config& c) {
         } catch (const StoreError& e) { throw ConfigError(std::string("database: ") + e.what()); }
     const auto colon = c.listen.rfind(':');
     if (colon == std::string::npos || colon == 0) throw ConfigError("listen " + c.listen + ": expected ADDRESS:PORT");
+    // The status page's own listener has no TLS and asks for no
+    // certificate: whoever can connect reads every host's verdict.
+    if (!c.status_listen.empty() && !net::is_loopback_address(parse_listen(c.status_listen, "status.listen").address))
+        throw ConfigError("refusing to serve the status page on " + c.status_listen +
+                          ": it is plain HTTP without client certificates; use a loopback address (across the "
+                          "network, an SSH tunnel), or GET /status on the API with an operator's certificate");
     const auto& t = c.tls;
     if (t.enabled() && (t.certificate.empty() || t.private_key.empty() || t.client_ca.empty()))
         throw ConfigError("tls needs certificate, private_key and client_ca together (clients are authenticated "

@@ -82,12 +82,17 @@ struct Config {
     std::vector<std::string> trusted_publishers;
     NotifyConfig notify;
     EventsConfig events;
+    // [status] listen: where the status page is also served as plain HTTP
+    // (status_server.hpp); loopback addresses only. Empty: only GET /status
+    // on the API, for operators.
+    std::string status_listen;
 };
 
 // Throws ConfigError naming the file and the key.
 Config load_config(const std::string& path);
 // What must hold whatever the source: TLS complete when configured, and
-// required unless the address is loopback; positive intervals.
+// required unless the address is loopback; the status listener on a
+// loopback address; positive intervals.
 void check_config(const Config& config);
 
 }  // namespace keel::verifierd

@@ -14,6 +14,7 @@
 #include "attestation/verifierd/instance_id.hpp"
 #include "attestation/verifierd/notifier.hpp"
 #include "attestation/verifierd/open_fleet_store.hpp"
+#include "attestation/verifierd/status_server.hpp"
 
 namespace {
 
@@ -33,7 +34,7 @@ void stop(int) {
 int main(int argc, char** argv) {
     CLI::App app{"keel-verifierd: continuous remote attestation of Keel hosts", "keel-verifierd"};
     app.set_version_flag("--version", std::string("keel-verifierd ") + KEEL_VERSION);
-    std::string config_file, listen, database, cert, key, client_ca;
+    std::string config_file, listen, database, cert, key, client_ca, status_listen;
     std::vector<std::string> operators;
     app.add_option("-c,--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
     app.add_option("--listen", listen, "ADDRESS:PORT (default 127.0.0.1:7735; port 0 picks a free one)");
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
     app.add_option("--tls-key", key, "server private key (PEM)");
     app.add_option("--client-ca", client_ca, "CA (PEM) client certificates must chain to");
     app.add_option("--operator", operators, "client certificate CN allowed to enrol and read hosts; repeatable");
+    app.add_option("--status-listen", status_listen,
+                   "also serve the status page as plain HTTP on this loopback ADDRESS:PORT ([status] listen)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
         if (!key.empty()) config.tls.private_key = key;
         if (!client_ca.empty()) config.tls.client_ca = client_ca;
         if (!operators.empty()) config.operators = operators;
+        if (!status_listen.empty()) config.status_listen = status_listen;
         check_config(config);
     } catch (const ConfigError& e) {
         std::cerr << "keel-verifierd: " << e.what() << "\n";
@@ -93,13 +97,17 @@ int main(int argc, char** argv) {
         scheduler.notify_with(&feed);
         ApiServer server(
             config, {store, appraiser, metrics, *nonces, desk, scheduler, feed, ear ? &*ear : nullptr, &publishers});
+        std::optional<StatusServer> status;
+        if (!config.status_listen.empty()) status.emplace(config.status_listen, store);
         scheduler.start();
         std::cout << "keel-verifierd: instance " << instance << std::endl;
         running = &server;
         std::signal(SIGTERM, stop);
         std::signal(SIGINT, stop);
+        if (status) status->start();
         server.run();
         running = nullptr;
+        if (status) status->stop();
         feed.close();
         scheduler.stop();
         std::cout << "keel-verifierd: stopped" << std::endl;
