@@ -12,6 +12,7 @@ add_executable(keel-unit-fleet
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/ear_signer_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/webhook_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/fleet/event_feed_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/status_page_test.cpp
   ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
   ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
 target_link_libraries(keel-unit-fleet PRIVATE keel_verifierd keel_kernel_host PkgConfig::TSS2_MU SQLite::SQLite3
