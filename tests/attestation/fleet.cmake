@@ -85,3 +85,22 @@ target_compile_options(keel-ear-fleet-tests PRIVATE -Wall -Wextra)
 target_compile_definitions(keel-ear-fleet-tests PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
 add_dependencies(keel-ear-fleet-tests keel-verifierd)
 gtest_discover_tests(keel-ear-fleet-tests TEST_PREFIX "fleet." PROPERTIES LABELS unit TIMEOUT 60)
+
+# The status page in a browser: a real keel-verifierd over mutual TLS with
+# push evidence made in software (as above) and its [status] listener,
+# loaded by headless Chromium (Debian package chromium; KEEL_CHROMIUM names
+# another). Seconds; labelled browser, for what it needs.
+add_executable(keel-status-browser-tests
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/status_browser_test.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/test_pki.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/fleet/verifierd_process.cpp
+  ${KEEL_ATTESTATION_TEST_DIR}/verifier/synthetic_launch.cpp
+  ${PROJECT_SOURCE_DIR}/tests/launch/launch_run.cpp)
+target_link_libraries(keel-status-browser-tests PRIVATE keel_verifierd keel_platform keel_kernel_host
+  PkgConfig::TSS2_MU PkgConfig::CPP_HTTPLIB GTest::gtest_main)
+target_include_directories(keel-status-browser-tests PRIVATE ${PROJECT_SOURCE_DIR} ${KEEL_ATTESTATION_TEST_DIR}/fleet
+  ${PROJECT_SOURCE_DIR}/tools/platform)
+target_compile_options(keel-status-browser-tests PRIVATE -Wall -Wextra)
+target_compile_definitions(keel-status-browser-tests PRIVATE KEEL_VERIFIERD_PATH="$<TARGET_FILE:keel-verifierd>")
+add_dependencies(keel-status-browser-tests keel-verifierd)
+gtest_discover_tests(keel-status-browser-tests TEST_PREFIX "fleet." PROPERTIES LABELS browser TIMEOUT 120)
