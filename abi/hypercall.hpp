@@ -32,7 +32,7 @@ enum class Hypercall : uint8_t {
     CtrlSm = 11,  // up, down
     CtrlHw = 12,  // the kernel's health report, power off (root only)
     AssignInt = 13,  // deliver an interrupt to a semaphore
-    AssignDev = 14,  // give a device's DMA to a PD's guest memory space (IOMMU)
+    AssignDev = 14,  // give a device's DMA to a PD's guest memory space (IOMMU); read its configuration
 };
 inline constexpr unsigned HYPERCALL_COUNT = 15;
 
@@ -43,6 +43,7 @@ enum class SmOp : uint8_t { Up = 0, Down = 1 };
 // (the kernel escapes control characters; it is the only writer of the
 // serial port, so no line is torn or forged).
 enum class HwOp : uint8_t { Health = 0, PowerOff = 1, Console = 2 };
+enum class DevOp : uint8_t { Assign = 0, ReadConfig = 1 };
 enum class EcFlag : uint8_t { Local = 0, Global = 1, Vcpu = 2 };  // create_ec: a portal handler, a thread, a vCPU
 
 struct Args {
@@ -140,7 +141,18 @@ constexpr Args assign_int(Selector sm, uint16_t cpu, uint32_t gsi) {
     return {p0(Hypercall::AssignInt, 0, sm), cpu, gsi};
 }
 // assign_dev(pd, bdf): DMA of PCI device `bdf` goes through pd's guest memory space.
-constexpr Args assign_dev(Selector pd, uint16_t bdf) { return {p0(Hypercall::AssignDev, 0, pd), bdf}; }
+constexpr Args assign_dev(Selector pd, uint16_t bdf) {
+    return {p0(Hypercall::AssignDev, uint8_t(DevOp::Assign), pd), bdf};
+}
+// dev_config(pd, bdf, offset): p1 returns the dword at `offset` (0-252,
+// aligned) of the configuration space of device `bdf`, whose DMA must go
+// through pd's guest memory space: the VMM of an assigned device reads its
+// identity, BARs and capabilities (it never writes: the kernel keeps
+// configuration space, and assign_dev already let the device decode its
+// registers and master the bus).
+constexpr Args dev_config(Selector pd, uint16_t bdf, uint16_t offset) {
+    return {p0(Hypercall::AssignDev, uint8_t(DevOp::ReadConfig), pd), bdf, offset};
+}
 }  // namespace encode
 
 }  // namespace keel::abi

@@ -18,6 +18,10 @@ public:
     // others (a bridge, or behind a conventional PCI bridge); Refused: an
     // IOMMU; OutOfMemory: the PD's quota cannot hold the DMA tables.
     virtual abi::Status assign(Pd& pd, uint16_t device) = 0;
+    // The configuration dword at `offset` of `device`, if its DMA goes
+    // through pd's guest memory space (BadDevice otherwise: a PD reads the
+    // configuration of its own devices only).
+    virtual abi::Status read_config(Pd& pd, uint16_t device, uint16_t offset, uint32_t& value) = 0;
 
 protected:
     ~DeviceAssigner() = default;

@@ -150,11 +150,25 @@ Status ctrl_hw(HypercallContext& k, Pd& caller, const abi::Args& a) {
 // decides which PD gets one.
 Status assign_dev(HypercallContext& k, Pd& caller, const abi::Args& a) {
     if (&caller != k.root) return Status::BadCapability;
+    if (a.flags() != uint8_t(abi::DevOp::Assign)) return Status::BadParameter;
     Pd* pd = lookup_pd(caller, a.sel(), perm::PD_DELEGATE);
     if (!pd) return Status::BadCapability;
     if (a.p1 > 0xffff) return Status::BadParameter;
     if (!k.devices) return Status::BadFeature;
     return k.devices->assign(*pd, uint16_t(a.p1));
+}
+
+// dev_config(pd, bdf, offset): anyone holding a PD reads the configuration
+// of the devices whose DMA goes through its guest memory space.
+Status dev_config(HypercallContext& k, Pd& caller, abi::Args& a) {
+    Pd* pd = lookup_pd(caller, a.sel(), perm::PD_DELEGATE);
+    if (!pd) return Status::BadCapability;
+    if (a.p1 > 0xffff || a.p2 > 252 || a.p2 % 4) return Status::BadParameter;
+    if (!k.devices) return Status::BadFeature;
+    uint32_t value = 0;
+    Status s = k.devices->read_config(*pd, uint16_t(a.p1), uint16_t(a.p2), value);
+    if (s == Status::Success) a.p1 = value;
+    return s;
 }
 
 // assign_int(sm, cpu, gsi): the root task holds every interrupt line.
@@ -189,7 +203,8 @@ Status hypercall(HypercallContext& k, Pd& caller, abi::Args& a) {
     case abi::Hypercall::CtrlPd: return ctrl_pd(caller, a);
     case abi::Hypercall::CtrlSm: return ctrl_sm(caller, a);
     case abi::Hypercall::CtrlHw: return ctrl_hw(k, caller, a);
-    case abi::Hypercall::AssignDev: return assign_dev(k, caller, a);
+    case abi::Hypercall::AssignDev:
+        return a.flags() == uint8_t(abi::DevOp::ReadConfig) ? dev_config(k, caller, a) : assign_dev(k, caller, a);
     case abi::Hypercall::AssignInt: return assign_int(k, caller, a);
     default: return Status::BadFeature;  // ECs, SCs, portals and interrupts come with the user-level step
     }

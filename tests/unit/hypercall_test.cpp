@@ -211,6 +211,14 @@ struct FakeDevices final : DeviceAssigner {
         assigned.push_back({&pd, device});
         return answer;
     }
+    kabi::Status read_config(Pd& pd, uint16_t device, uint16_t offset, uint32_t& value) override {
+        for (auto& [holder, d] : assigned)
+            if (holder == &pd && d == device) {
+                value = 0xc0de0000u | offset;
+                return Status::Success;
+            }
+        return Status::BadDevice;
+    }
     std::vector<std::pair<Pd*, uint16_t>> assigned;
     kabi::Status answer = Status::Success;
 };
@@ -238,6 +246,33 @@ TEST_F(Hypercalls, OnlyTheRootTaskAssignsDevicesAndOnlyWhereAnIommuConfinesThem)
               Status::Success);
     EXPECT_EQ(call(*root, enc::assign_dev(52, 0x20)), Status::BadCapability);
     EXPECT_EQ(devices.assigned.size(), 2u);
+    k.devices = nullptr;
+}
+
+// A VMM reads the configuration of the device assigned to it, and of no
+// other; it never gets to write it.
+TEST_F(Hypercalls, AVmmReadsOnlyItsOwnDevicesConfiguration) {
+    Pd* vmm = child(50);
+    EXPECT_EQ(call(*vmm, enc::dev_config(OWN, 0x20, 0)), Status::BadFeature) << "no IOMMU";
+    FakeDevices devices;
+    k.devices = &devices;
+    EXPECT_EQ(call(*vmm, enc::dev_config(OWN, 0x20, 0)), Status::BadDevice) << "not (yet) its device";
+    ASSERT_EQ(call(*root, enc::assign_dev(50, 0x20)), Status::Success);
+    kabi::Args read = enc::dev_config(OWN, 0x20, 0x10);
+    EXPECT_EQ(hypercall(k, *vmm, read), Status::Success);
+    EXPECT_EQ(read.p1, 0xc0de0010u);
+    EXPECT_EQ(call(*vmm, enc::dev_config(OWN, 0x28, 0)), Status::BadDevice) << "another function";
+    EXPECT_EQ(call(*root, enc::dev_config(OWN, 0x20, 0)), Status::BadDevice) << "the root task's PD does not hold it";
+    EXPECT_EQ(call(*vmm, enc::dev_config(OWN, 0x20, 2)), Status::BadParameter) << "unaligned";
+    EXPECT_EQ(call(*vmm, enc::dev_config(OWN, 0x20, 256)), Status::BadParameter) << "beyond the 256 bytes";
+    kabi::Args beyond = enc::dev_config(OWN, 0, 0);
+    beyond.p1 = 0x10020;
+    EXPECT_EQ(call(*vmm, beyond), Status::BadParameter);
+    EXPECT_EQ(call(*vmm, enc::dev_config(51, 0x20, 0)), Status::BadCapability) << "no PD there";
+    // A write is no sub-operation of either.
+    kabi::Args write = enc::assign_dev(50, 0x20);
+    write.p0 = kabi::p0(kabi::Hypercall::AssignDev, 2, 50);
+    EXPECT_EQ(call(*root, write), Status::BadParameter);
     k.devices = nullptr;
 }
 

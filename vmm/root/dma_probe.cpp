@@ -120,7 +120,18 @@ void dma_assign_probe(const abi::Hip& hip) {
                   Status::BadDevice);
     expect_status("assign_dev of the IOMMU (00:03.0)", user::hypercall(enc::assign_dev(DMA_PD, 3 << 3)),
                   Status::Refused);
+    // Its configuration is read only through the PD whose memory its DMA
+    // goes through (a VMM reads its own device's, nobody else's).
+    expect_status("dev_config of edu through a PD it is not assigned to",
+                  user::hypercall(enc::dev_config(DMA_PD, edu_at.device, 0)), Status::BadDevice);
     expect_status("assign_dev of edu", user::hypercall(enc::assign_dev(DMA_PD, edu_at.device)), Status::Success);
+    abi::Args id = enc::dev_config(DMA_PD, edu_at.device, 0);
+    expect_status("dev_config of edu through its PD", user::hypercall(id, &id), Status::Success);
+    ++checks;
+    failures += uint32_t(id.p1) != Edu::ID;
+    user::console::print("probe: dma: edu's configuration through its PD: vendor and device 0x%08x\n", uint32_t(id.p1));
+    expect_status("dev_config of edu through the root task's PD, which it is not assigned to",
+                  user::hypercall(enc::dev_config(abi::SEL_OWN_PD, edu_at.device, 0)), Status::BadDevice);
     expect_status("assign_dev of edu again", user::hypercall(enc::assign_dev(DMA_PD, edu_at.device)), Status::Success);
     // The kernel let it decode its registers.
     user::console::print("probe: dma: edu says it is 0x%x\n", edu.id());

@@ -74,4 +74,12 @@ abi::Status DeviceAssignment::assign(Pd& pd, uint16_t device) {
     return abi::Status::Success;
 }
 
+abi::Status DeviceAssignment::read_config(Pd& pd, uint16_t device, uint16_t offset, uint32_t& value) {
+    auto* dma = static_cast<DmaSpace*>(PdTables::guest_table(pd).dma());
+    uint16_t domain;
+    if (!dma || !iommu_.translated(device, domain) || domain != dma->domain()) return abi::Status::BadDevice;
+    value = pci::read32(address(device), offset);
+    return abi::Status::Success;
+}
+
 }  // namespace keel::x86::amd_iommu

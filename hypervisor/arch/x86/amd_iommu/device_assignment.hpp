@@ -11,6 +11,7 @@ class DeviceAssignment final : public DeviceAssigner {
 public:
     explicit DeviceAssignment(Iommu& iommu) : iommu_(iommu) {}
     abi::Status assign(Pd& pd, uint16_t device) override;
+    abi::Status read_config(Pd& pd, uint16_t device, uint16_t offset, uint32_t& value) override;
 
 private:
     Iommu& iommu_;
