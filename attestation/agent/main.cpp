@@ -125,12 +125,15 @@ int main(int argc, char** argv) {
     AgentOptions options;
     std::string drtm_log, boot_log;
     std::string ek = "rsa", ak = "rsassa", listen = "127.0.0.1:7734", out = "-", in, nonce;
-    bool transient = false;
+    bool transient = false, any_address = false;
 
     auto serve = app.add_subcommand("serve", "answer verifiers over HTTP");
     add_tpm_options(*serve, options, ek, ak, transient);
     add_log_options(*serve, options, drtm_log, boot_log);
     serve->add_option("--listen", listen, "ADDRESS:PORT (default 127.0.0.1:7734; port 0 picks a free one)");
+    serve->add_flag("--plain-http-off-loopback", any_address,
+                    "allow --listen off loopback although serve speaks plain HTTP: only where nothing but the "
+                    "verifier reaches the port (a management VM behind its host's NAT with a forwarded loopback port)");
     std::string config;
     const char* config_help = "TOML file with the options ([tpm], [logs], [serve], [push]); the command line wins";
     serve->add_option("--config", config, config_help);
@@ -183,7 +186,7 @@ int main(int argc, char** argv) {
     // serve speaks plain HTTP: evidence and challenges may only pass where
     // nothing but this machine sees them. Across the network, push mode
     // connects out over HTTPS with a client certificate.
-    if (*serve && !keel::net::is_loopback_address(keel::net::host_of(listen))) {
+    if (*serve && !any_address && !keel::net::is_loopback_address(keel::net::host_of(listen))) {
         std::cerr << "keel-agent: --listen " << listen
                   << ": keel-agent serve speaks plain HTTP, so only on a loopback address (127.0.0.0/8, ::1, "
                      "localhost); across the network use keel-agent push, which connects out over HTTPS\n";

@@ -4,6 +4,7 @@
 // processes printed and wrote.
 #pragma once
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,8 @@ std::string hypervisor_memory_map(const LaunchResult& r, const std::string& name
 std::string event_log_bytes(const std::string& serial);
 
 std::string env(const char* name);
+// This test process's scratch folder, and a fresh NAME folder in it.
+std::filesystem::path scratch_root();
 std::string scratch_dir(const std::string& name);
 std::string read_file(const std::string& path);
 

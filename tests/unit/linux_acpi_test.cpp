@@ -143,6 +143,45 @@ TEST(AcpiTables, TheManagementVmsTpmIsATisDeviceWithTheDrtmLogArea) {
     EXPECT_EQ(crs + 8 + sizeof mem32, body.size()) << "the device ends with its _CRS";
 }
 
+// With an assigned device: the PCI root bridge, whose _PRT names the
+// device's pin and the guest's GSI; without one, no bus at all.
+TEST(AcpiTables, AnAssignedDeviceComesWithThePciRootBridgeAndItsRouting) {
+    std::vector<uint8_t> area(TABLES_SIZE);
+    TableOptions o;
+    uint64_t rsdp = build_tables(area.data(), area.size(), BASE, o);
+    EXPECT_EQ(std::string(area.begin(), area.end()).find("PCI0"), std::string::npos);
+    o.tpm = true;
+    o.pci_device = 3;
+    o.pci_pin = 1;
+    o.pci_gsi = 11;
+    rsdp = build_tables(area.data(), area.size(), BASE, o);
+    ASSERT_NE(rsdp, 0u);
+    uint64_t xsdt = get<uint64_t>(area, rsdp + 24);
+    uint64_t dsdt = get<uint32_t>(area, get<uint64_t>(area, xsdt + 36) + 40);
+    uint32_t dsdt_length = table(area, dsdt, "DSDT");
+    std::string all(reinterpret_cast<const char*>(&area[dsdt - BASE]), dsdt_length);
+    size_t pci = all.find("PCI0");
+    ASSERT_NE(pci, std::string::npos);
+    // Scope (\_SB) { Device (PCI0) {...} }, the DSDT's last; each length covers what follows it.
+    size_t scope = pci - 2 - 2 - 5 - 1, n = 0;
+    ASSERT_EQ(area[dsdt - BASE + scope], 0x10);
+    EXPECT_EQ(scope + 1 + pkg_length(&area[dsdt - BASE + scope + 1], n), dsdt_length);
+    ASSERT_EQ(area[dsdt - BASE + pci - 3], 0x5b);
+    ASSERT_EQ(area[dsdt - BASE + pci - 2], 0x82);
+    EXPECT_EQ(pci - 1 + pkg_length(&area[dsdt - BASE + pci - 1], n), dsdt_length);
+    EXPECT_NE(all.find(std::string("_HID\x0c\x41\xd0\x0a\x03", 9)), std::string::npos) << "EisaId (PNP0A03)";
+    // Package (1) { Package (4) { 0x0003FFFF, 1, 0, 11 } }
+    const std::string prt("_PRT\x12\x0f\x01\x12\x0c\x04\x0c\xff\xff\x03\x00\x0a\x01\x00\x0a\x0b", 20);
+    size_t at = all.find(prt);
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_EQ(at + prt.size(), all.size()) << "the package ends the device";
+    o.pci_pin = 4;
+    EXPECT_EQ(build_tables(area.data(), area.size(), BASE, o), 0u) << "INTA-INTD only";
+    o.pci_pin = 0;
+    o.pci_device = 32;
+    EXPECT_EQ(build_tables(area.data(), area.size(), BASE, o), 0u);
+}
+
 TEST(AcpiTables, WithoutAnEventLogTheTpm2TableHasNoLogArea) {
     std::vector<uint8_t> area(TABLES_SIZE);
     uint64_t rsdp = build_tables(area.data(), area.size(), BASE, TableOptions{1, true, 0xf0000, 0});

@@ -52,6 +52,19 @@ TEST(VmConfig, LinuxLinesWithTheirCommandLine) {
     EXPECT_EQ(str(s.command_line), "a -- b");
 }
 
+TEST(VmConfig, AnAssignedDeviceWithItsHostInterruptPin) {
+    VmSpec s;
+    ASSERT_EQ(parse("linux mgmt mem=256 tpm pci=00:04.0 gsi=20 -- console=ttyS0", s), LineKind::Vm);
+    EXPECT_TRUE(s.has_pci);
+    EXPECT_EQ(s.pci, 0x20);
+    EXPECT_EQ(s.gsi, 20u);
+    ASSERT_EQ(parse("linux w mem=128 gsi=0x17 pci=1a:1F.7", s), LineKind::Vm);
+    EXPECT_EQ(s.pci, 0x1a << 8 | 0x1f << 3 | 7);
+    EXPECT_EQ(s.gsi, 23u);
+    ASSERT_EQ(parse("linux w mem=128", s), LineKind::Vm);
+    EXPECT_FALSE(s.has_pci);
+}
+
 TEST(VmConfig, RefusesWhatItCannotRunAsWritten) {
     VmSpec s;
     for (const char* bad : {"vmm x",
@@ -74,6 +87,17 @@ TEST(VmConfig, RefusesWhatItCannotRunAsWritten) {
                             "linux x mem=128 tpm tpm",
                             "vm x tpm",
                             "linux x mem=128 tpm=1",
+                            "linux x mem=128 pci=00:04.0",
+                            "linux x mem=128 gsi=20",
+                            "linux x mem=128 pci=00:04.0 gsi=20 pci=00:05.0",
+                            "linux x mem=128 pci=00:04.0 gsi=20 gsi=21",
+                            "linux x mem=128 pci=00:20.0 gsi=20",
+                            "linux x mem=128 pci=00:04.8 gsi=20",
+                            "linux x mem=128 pci=0:04.0 gsi=20",
+                            "linux x mem=128 pci=00:04:0 gsi=20",
+                            "linux x mem=128 pci=0g:04.0 gsi=20",
+                            "linux x mem=128 pci=00:04.0 gsi=256",
+                            "vm x pci=00:04.0 gsi=20",
                             "linux x mem=99999999999999999999999"}) {
         const char* why = nullptr;
         EXPECT_EQ(parse_vm_line(bad, s, why), LineKind::Invalid) << bad;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fetches the guests' Linux from Debian's registry, unmodified: the cloud
 # kernel (linux-image-cloud-amd64's current version) and busybox-static,
-# and puts vmlinuz and busybox in OUTDIR. The packages are kept in OUTDIR/debs,
-# so a rebuild fetches nothing.
+# and puts vmlinuz and busybox in OUTDIR, and in OUTDIR/modules the kernel's
+# modules a guest with a virtio network card loads (the cloud kernel builds
+# them as modules), in the order they load. The packages are kept in
+# OUTDIR/debs, so a rebuild fetches nothing.
 #   tools/guest/fetch-linux.sh OUTDIR
 set -euo pipefail
 out=${1:?usage: fetch-linux.sh OUTDIR}
@@ -27,5 +29,13 @@ rm -rf x && mkdir x
 for f in "${pkg}"_*.deb busybox-static_*.deb; do dpkg-deb -x "$f" x; done
 cp x/boot/vmlinuz-* "$out/vmlinuz"
 cp x/bin/busybox "$out/busybox"
+rm -rf "$out/modules" && mkdir -p "$out/modules"
+n=0
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net; do
+  found=$(find x/lib/modules -name "$m.ko" | head -1)
+  [ -n "$found" ] || { echo "fetch-linux: $pkg has no module $m.ko" >&2; exit 1; }
+  n=$((n + 1))
+  cp "$found" "$out/modules/$(printf %02d $n)-$m.ko"
+done
 echo "${pkg}" > "$out/kernel-package"
 rm -rf x

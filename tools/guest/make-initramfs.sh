@@ -6,12 +6,14 @@
 # Each --with PROGRAM (a path; a symbolic link comes with what it names;
 # one outside the system's bin folders goes to /usr/bin) or --with-library
 # LIBRARY (one a program opens at run time, e.g. a TCTI) is copied with
-# every shared library it needs, where the host has them.
+# every shared library it needs, where the host has them. Each --module
+# FILE (a kernel module) goes to /lib/modules under its own name, for /init
+# to load in their names' order.
 #   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --marker TEXT [--with PROGRAM | --with-library LIB]...
 #   tools/guest/make-initramfs.sh BUSYBOX OUT.cpio --init SCRIPT [--with PROGRAM | --with-library LIB]...
 set -euo pipefail
 usage() {
-  echo "usage: make-initramfs.sh BUSYBOX OUT.cpio (--marker TEXT | --init SCRIPT) [--with PROGRAM | --with-library LIB]..." >&2
+  echo "usage: make-initramfs.sh BUSYBOX OUT.cpio (--marker TEXT | --init SCRIPT) [--with PROGRAM | --with-library LIB | --module FILE.ko]..." >&2
   exit 2
 }
 [ $# -ge 4 ] || usage
@@ -71,6 +73,8 @@ copy_with_libraries() {
 while [ $# -gt 0 ]; do
   case $1 in
   --with | --with-library) [ $# -ge 2 ] || usage; copy_with_libraries "$2"; shift 2 ;;
+  --module) [ $# -ge 2 ] || usage; [ -f "$2" ] || { echo "make-initramfs: $2 does not exist" >&2; exit 1; }
+    copy_file "$2" "/lib/modules/$(basename "$2")"; shift 2 ;;
   *) usage ;;
   esac
 done

@@ -20,10 +20,16 @@ inline constexpr uint64_t TPM_WINDOW = START_PAGE + 0x1000;
 // firmware keeps its tables (guest RAM the memory map calls reserved).
 inline constexpr uint64_t EVENT_LOG_GPA = 0xf0000;
 inline constexpr uint64_t EVENT_LOG_MAX = 0x10000;
+// START_DEVICE: the assigned device's memory BARs, one after the other
+// (each at its window offset), for the VMM to map into its guest where the
+// host has them.
+inline constexpr uint64_t DEVICE_WINDOW = 0x9100000000;
+inline constexpr uint64_t DEVICE_WINDOW_MAX = 1ull << 30;
 
 // In the VMM's object space: its own PD (create objects, delegate its own
 // memory into its guest space), and a portal to the root task's service.
 inline constexpr abi::Selector SEL_SERVICE = 3;
+inline constexpr abi::Selector SEL_DEVICE_SM = 4;  // START_DEVICE: its INTx ups it (level: masked until the next down)
 inline constexpr abi::Selector SEL_EVENTS = 64;  // the first thread's event base (its start-up portal)
 
 // Service calls: word[0] = op | bytes << 8 | text_word << 32. Console:
@@ -57,6 +63,14 @@ struct VmmStart {
     int64_t wall_clock_seconds;
     uint64_t wall_clock_tsc;
     char command_line[2048];
+    // START_DEVICE: the PCI function assigned to the guest (its DMA goes
+    // through the guest's memory space) and its memory BARs (host-physical
+    // address and size; size 0: none or not mapped).
+    uint32_t device_rid;  // requester ID
+    uint32_t device_gsi;  // the host's I/O APIC pin of its INTx (for the VMM's report)
+    struct Bar {
+        uint64_t address, size, window_offset;
+    } device_bars[6];
 };
 static_assert(sizeof(VmmStart) <= 4096, "the start information is one page");
 // The built-in test guest: the VMM also checks the page it writes.
@@ -64,5 +78,6 @@ inline constexpr uint32_t START_CHECK_PROBE = 1;
 // The management VM: TPM locality 0 at TPM_WINDOW, for its guest at the TIS
 // address, and the DRTM event log (event_log_bytes).
 inline constexpr uint32_t START_TPM = 2;
+inline constexpr uint32_t START_DEVICE = 4;
 
 }  // namespace keel::vmm

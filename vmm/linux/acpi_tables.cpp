@@ -35,7 +35,57 @@ constexpr uint8_t TPM_AML[] = {
     0x79, 0x00};  // the end tag (checksum 0: not checked)
 // clang-format on
 static_assert(sizeof TPM_AML == 1 + 0x3a, "the scope's length covers all but its opcode");
-static_assert(DSDT + HEADER + sizeof S5_AML + sizeof TPM_AML <= TPM2 && TPM2 + TPM2_LENGTH <= TABLES_SIZE);
+constexpr size_t PCI_ROOT_MAX = 51;
+static_assert(DSDT + HEADER + sizeof S5_AML + sizeof TPM_AML + PCI_ROOT_MAX <= TPM2 &&
+              TPM2 + TPM2_LENGTH <= TABLES_SIZE);
+
+// With an assigned device: Scope (\_SB) { Device (PCI0) { Name (_HID,
+//   EisaId ("PNP0A03")), Name (_UID, 0), Name (_PRT, Package () {
+//   Package () { 0xDDFFFF, PIN, 0, GSI } }) } }: bus 0, its windows
+//   Linux's default (all of memory and I/O: the DSDT gives no _CRS), and
+//   the device's INTx as a GSI (level, active low, as PCI's are). Without
+//   one no bus is named: the guest has no PCI device to find.
+size_t write_pci_root(uint8_t* p, const TableOptions& o) {
+    size_t n = 0;
+    auto put8 = [&](uint8_t v) { p[n++] = v; };
+    auto name = [&](const char* s) {
+        for (int i = 0; i < 4; ++i) put8(uint8_t(s[i]));
+    };
+    const size_t prt_bytes = 21, device_bytes = 1 + 4 + 10 + 6 + prt_bytes, scope_bytes = 1 + 5 + 2 + device_bytes;
+    put8(0x10);
+    put8(uint8_t(scope_bytes));  // below 64: one length byte
+    put8('\\');
+    name("_SB_");
+    put8(0x5b);
+    put8(0x82);
+    put8(uint8_t(device_bytes));
+    name("PCI0");
+    put8(0x08);
+    name("_HID");
+    put8(0x0c);
+    const uint8_t pnp0a03[] = {0x41, 0xd0, 0x0a, 0x03};  // EisaId ("PNP0A03")
+    for (uint8_t b : pnp0a03) put8(b);
+    put8(0x08);
+    name("_UID");
+    put8(0x00);
+    put8(0x08);
+    name("_PRT");
+    put8(0x12);
+    put8(15);  // this length byte and what follows
+    put8(1);
+    put8(0x12);
+    put8(12);
+    put8(4);
+    put8(0x0c);
+    const uint8_t address[] = {0xff, 0xff, o.pci_device, 0};  // the device, any function
+    for (uint8_t b : address) put8(b);
+    put8(0x0a);
+    put8(o.pci_pin);
+    put8(0x00);  // no link device: a GSI
+    put8(0x0a);
+    put8(o.pci_gsi);
+    return n;
+}
 
 }  // namespace
 
@@ -57,6 +107,8 @@ uint64_t build_tables(uint8_t* p, size_t size, uint64_t base, const TableOptions
     for (uint8_t byte : S5_AML) p[DSDT + dsdt_length++] = byte;
     if (options.tpm)
         for (uint8_t byte : TPM_AML) p[DSDT + dsdt_length++] = byte;
+    if (options.pci_device > 31 || options.pci_pin > 3) return 0;
+    if (options.pci_device) dsdt_length += write_pci_root(p + DSDT + dsdt_length, options);
     header(p, DSDT, "DSDT", dsdt_length, 2);
     seal(p, DSDT, dsdt_length, 9);
 

@@ -3,7 +3,9 @@
 // a FADT that points at the VMM's PM1 blocks and PM timer (vmm/devices/
 // acpi_pm.hpp) and declares the legacy devices and the 8042, its FACS, and
 // a DSDT with \_S5 (the sleep type that powers off), a MADT (acpi_madt.hpp)
-// for the local and I/O APICs. The management VM's
+// for the local and I/O APICs, and the PCI root bridge (PNP0A03) through
+// which Linux finds bus 0 (with ACPI it scans no bus the DSDT does not
+// name), its routing table naming the assigned device's pin. The management VM's
 // also announce its TPM as a PC's firmware does (TCG ACPI Specification
 // 1.3): a TIS device (MSFT0101) in the DSDT, and a TPM2 table whose log
 // area is the DRTM event log, so the guest's own tpm_tis driver binds and
@@ -28,6 +30,10 @@ struct TableOptions {
     bool tpm = false;  // the TIS device and the TPM2 table
     uint64_t event_log_gpa = 0;  // with tpm: the log area (reserved RAM), 0 bytes: none
     uint32_t event_log_bytes = 0;
+    // An assigned PCI function on bus 0 (device 1-31; 0: none) and the I/O
+    // APIC pin its INTx (pin 0-3: INTA-INTD) reaches, for the PCI root
+    // bridge's routing table (_PRT).
+    uint8_t pci_device = 0, pci_pin = 0, pci_gsi = 0;
 };
 
 // Writes the tables into `area` (guest RAM at guest-physical `base`,

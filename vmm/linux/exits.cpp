@@ -3,6 +3,7 @@
 #include "vmm/common/exit_names.hpp"
 #include "vmm/common/guest_exits.hpp"
 #include "vmm/linux/acpi_tables.hpp"
+#include "vmm/linux/assigned_device.hpp"
 #include "vmm/linux/boot_protocol.hpp"
 #include "vmm/linux/linux_vm.hpp"
 #include "vmm/runtime/console.hpp"
@@ -133,14 +134,16 @@ uint64_t on_hlt(Vm& vm, abi::VcpuState& s) {
             return STOP;
         }
         uint64_t now = now_ns(vm);
+        relay_device_interrupt(vm, pc);
         pc.update(now);
         if (pc.interrupt_pending()) break;
         uint64_t next = pc.next_event_ns(now);
-        if (next == PcPlatform::NEVER) {
+        if (next == PcPlatform::NEVER && !vm.device) {
             vm.why = "it halted with no interrupt to come";
             return STOP;
         }
-        (void)user::hypercall(enc::sm_down(SEL_HALT_SM, tsc_at(vm, next)));
+        // An assigned device's interrupt ups the semaphore too.
+        (void)user::hypercall(enc::sm_down(SEL_HALT_SM, next == PcPlatform::NEVER ? 0 : tsc_at(vm, next)));
     }
     return rip;
 }
@@ -294,6 +297,7 @@ uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
 // take it now, else an interrupt window asked for (a Recall when it can).
 uint64_t deliver_interrupts(Vm& vm, abi::VcpuState& s, uint64_t reply) {
     PcPlatform& pc = the_pc();
+    relay_device_interrupt(vm, pc);
     uint64_t now = now_ns(vm);
     pc.update(now);
     uint64_t next = pc.next_event_ns(now);
@@ -415,6 +419,7 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_u
         tables.event_log_gpa = EVENT_LOG_GPA;
         tables.event_log_bytes = start.event_log_bytes;
     }
+    if ((start.flags & START_DEVICE) && !attach_device(vm, pc, start, tables)) return false;
     const uint64_t rsdp =
         acpi::build_tables(guest_ram(boot::BIOS_AREA), boot::KERNEL_GPA - boot::BIOS_AREA, boot::BIOS_AREA, tables);
     if (write_boot_params(guest_ram(boot::BOOT_PARAMS_GPA), image, k, plan, cmdline_bytes, map, map_count, rsdp) !=
@@ -454,6 +459,7 @@ bool report_vm(Vm& vm) {
         if (vm.exits[e]) user::console::print("vm: exits %-8s %lu\n", event_name(VcpuEvent(e)), vm.exits[e]);
     if (vm.device_accesses) user::console::print("vm: device accesses %lu\n", vm.device_accesses);
     if (vm.apic_accesses) user::console::print("vm: APIC accesses %lu\n", vm.apic_accesses);
+    if (vm.device) user::console::print("vm: assigned device interrupts %lu\n", vm.device_interrupts);
     if (vm.pc->dropped_messages())
         user::console::print("vm: APIC messages no vCPU took (NMI, INIT, start-up) %lu\n", vm.pc->dropped_messages());
     user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)\n", event_name(vm.last), vm.last_rip, vm.why);

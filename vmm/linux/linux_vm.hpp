@@ -17,7 +17,8 @@ namespace keel::vmm::linux_vm {
 
 // Selectors this VMM makes in its own object space.
 inline constexpr abi::Selector SEL_HANDLER = 32, SEL_VCPU = 33, SEL_VCPU_SC = 34, SEL_DONE_SM = 35, SEL_NEVER_SM = 36,
-                               SEL_HALT_SM = 37, SEL_TICK_SM = 38;
+                               SEL_HALT_SM = 37, SEL_TICK_SM = 38, SEL_DEVICE_EC = 39, SEL_DEVICE_SC = 40,
+                               SEL_DEVICE_EOI_SM = 41;
 inline constexpr abi::Selector SEL_VCPU_EVENTS = 128;  // + VcpuEvent
 
 struct Vm {
@@ -45,6 +46,11 @@ struct Vm {
     // What the main thread sleeps until (TSC; 0: no deadline): the handler
     // wakes it when the platform's next event comes earlier.
     volatile uint64_t main_sleeps_until;
+    // START_DEVICE: the device thread saw the host's line (it clears when
+    // the exit handler raised the guest's); how many times.
+    bool device;
+    volatile bool device_raised;
+    volatile uint64_t device_interrupts;
 };
 
 // The VM's platform (made by the VMM's main thread, which never returns).

@@ -11,6 +11,7 @@
 #include "vmm/common/service.hpp"
 #include "vmm/common/vcpu_setup.hpp"
 #include "vmm/launch/vmm_start.hpp"
+#include "vmm/linux/assigned_device.hpp"
 #include "vmm/linux/linux_vm.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
@@ -118,7 +119,7 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     bool ready = start.magic == START_MAGIC && init_vm(vm, pc, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
     if (ready) {
         user::console::print("vmm: starting Linux guest %s on CPU %u\n", start.name, start.cpu);
-        ready = prepare_vcpu(uint16_t(start.cpu));
+        ready = prepare_vcpu(uint16_t(start.cpu)) && (!vm.device || start_device_thread(uint16_t(start.cpu)));
     } else {
         user::console::print("vmm: the root task's start information is not usable; no VM\n");
     }

@@ -98,6 +98,13 @@ bool PcPlatform::mmio(uint64_t gpa, unsigned size, bool write, uint64_t& value, 
         dev::LocalApic::Effect e = lapic_.write(offset, size, uint32_t(value), now_ns);
         if (e.kind == dev::LocalApic::Effect::IPI) route(e.ipi, true);
         if (e.kind == dev::LocalApic::Effect::EOI && e.eoi.done && e.eoi.level_triggered) {
+            // The assigned device's line first: the guest's handler quieted
+            // the device (or the host's line will say it did not).
+            if (device_line_ && uint8_t(ioapic_.redirection(device_gsi_)) == e.eoi.vector) {
+                device_line_ = false;
+                device_eoi_ = true;
+                ioapic_.set_irq(device_gsi_, false);
+            }
             ioapic_.eoi(e.eoi.vector);
             route_io_apic();
         }
@@ -114,6 +121,26 @@ bool PcPlatform::mmio(uint64_t gpa, unsigned size, bool write, uint64_t& value, 
         return true;
     }
     return false;
+}
+
+bool PcPlatform::attach_device(const dev::PciFunction& function, unsigned gsi) {
+    if (device_attached_ || gsi >= dev::IoApic::PINS || !pci_.add(function)) return false;
+    device_attached_ = true;
+    device_gsi_ = gsi;
+    return true;
+}
+
+void PcPlatform::raise_device_line() {
+    if (!device_attached_ || device_line_) return;
+    device_line_ = true;
+    ioapic_.set_irq(device_gsi_, true);
+    route_io_apic();
+}
+
+bool PcPlatform::take_device_eoi() {
+    bool eoi = device_eoi_;
+    device_eoi_ = false;
+    return eoi;
 }
 
 bool PcPlatform::com1_io(void* ctx, uint16_t port, unsigned, bool write, uint32_t& value) {

@@ -57,6 +57,18 @@ public:
     // one vCPU), for the VMM's report.
     uint64_t dropped_messages() const { return dropped_messages_; }
 
+    // An assigned PCI function on bus 0, its INTx on I/O APIC pin `gsi`.
+    // False if the bus has no room for it or the pin is no pin.
+    bool attach_device(const dev::PciFunction& function, unsigned gsi);
+    // Its line, as the host's interrupt says: the VMM raises it when the
+    // host's line arrives (the kernel masked it then); it stays raised until
+    // the guest ends the interrupt (its EOI of the pin's vector), which
+    // lowers it and which take_device_eoi() reports once, for the VMM to
+    // let the host's line come again. A device still asserting it then
+    // interrupts again at once.
+    void raise_device_line();
+    bool take_device_eoi();
+
 private:
     static bool com1_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
     static bool pic_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);
@@ -86,6 +98,8 @@ private:
     dev::IoApic ioapic_{1};  // its ID follows the vCPUs' (acpi_madt.hpp)
     uint64_t dropped_messages_ = 0;
     uint64_t now_ns_ = 0;  // of the access being served
+    bool device_attached_ = false, device_line_ = false, device_eoi_ = false;
+    unsigned device_gsi_ = 0;
 };
 
 }  // namespace keel::vmm::linux_vm

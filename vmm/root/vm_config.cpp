@@ -19,6 +19,28 @@ bool option(StringView word, StringView key, uint64_t& value, bool& seen, bool& 
 
 }  // namespace
 
+bool parse_pci_address(StringView text, uint16_t& out) {
+    auto hex = [&](size_t at, size_t digits, unsigned& value) {
+        value = 0;
+        for (size_t i = at; i < at + digits; ++i) {
+            char c = text[i];
+            unsigned d = c >= '0' && c <= '9'   ? unsigned(c - '0')
+                         : c >= 'a' && c <= 'f' ? unsigned(c - 'a' + 10)
+                         : c >= 'A' && c <= 'F' ? unsigned(c - 'A' + 10)
+                                                : 16u;
+            if (d == 16) return false;
+            value = value * 16 + d;
+        }
+        return true;
+    };
+    unsigned bus, device, function;
+    if (text.size != 7 || text[2] != ':' || text[5] != '.' || !hex(0, 2, bus) || !hex(3, 2, device) ||
+        !hex(6, 1, function) || device > 31 || function > 7)
+        return false;
+    out = uint16_t(bus << 8 | device << 3 | function);
+    return true;
+}
+
 LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
     out = {};
     out.vcpus = 1;
@@ -34,7 +56,7 @@ LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
     if (out.name.empty() || out.name == "--") return invalid(why, "no VM name");
     if (out.name.size > VM_NAME_MAX) return invalid(why, "the VM's name is longer than 47 characters");
     bool ok = true, seen_timeout = false, seen_cpu = false, seen_mem = false, seen_vcpus = false;
-    bool seen_tpm = false;
+    bool seen_tpm = false, seen_gsi = false;
     unsigned w = 2;
     for (StringView word = nth_word(line, w); !word.empty(); word = nth_word(line, ++w)) {
         if (word == "--") break;
@@ -48,9 +70,15 @@ LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
         } else if (is_linux && word == "tpm") {
             ok = !seen_tpm;
             seen_tpm = out.tpm = true;
+        } else if (is_linux && word.starts_with("pci=")) {
+            if (out.has_pci || !parse_pci_address(word.substr(4), out.pci))
+                return invalid(why, "pci= is given twice or is not BB:DD.F (hex)");
+            out.has_pci = true;
+        } else if (is_linux && option(word, "gsi=", out.gsi, seen_gsi, ok)) {
         } else {
-            return invalid(why, is_linux ? "an option is not timeout=MS, cpu=N, mem=MIB, vcpus=N or tpm"
-                                         : "an option is not timeout=MS or cpu=N");
+            return invalid(why, is_linux
+                                    ? "an option is not timeout=MS, cpu=N, mem=MIB, vcpus=N, tpm, pci=BB:DD.F or gsi=N"
+                                    : "an option is not timeout=MS or cpu=N");
         }
         if (!ok) return invalid(why, "an option is given twice or its number does not parse");
     }
@@ -76,6 +104,9 @@ LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
         // the start of whatever the root task allocates next.
         if (out.mem_mib % 2) return invalid(why, "mem= must be even (RAM is mapped in 2 MiB pieces)");
         if (out.vcpus < 1 || out.vcpus > LINUX_VCPUS_MAX) return invalid(why, "vcpus= must be 1 to 8");
+        if (out.has_pci != seen_gsi)
+            return invalid(why, "pci=BB:DD.F and gsi=N go together (the device and the host pin of its INTx)");
+        if (seen_gsi && out.gsi > 255) return invalid(why, "gsi= must be 0 to 255");
     }
     return LineKind::Vm;
 }

@@ -71,7 +71,7 @@ alignas(16) uint8_t service_stack[MAX_CPUS][16384];
 constinit uint32_t handler_cpus = 0;  // CPUs with handlers
 
 abi::Selector vm_sel(unsigned i, unsigned what) { return VM_BASE + 16 * i + what; }
-enum : unsigned { PD, EC, SC, SERVICE_PT, STARTUP_PT };
+enum : unsigned { PD, EC, SC, SERVICE_PT, STARTUP_PT, DEVICE_SM };
 
 bool ok(const char* vm, const char* what, abi::Status s) {
     if (s != abi::Status::Success) user::console::print("root: VM %s: %s failed: %s\n", vm, what, abi::status_name(s));
@@ -207,6 +207,58 @@ bool give_tpm(const abi::Hip& hip, const char* vm, uint8_t* guest_ram, abi::Sele
                                 vmm::TPM_WINDOW >> 12)));
 }
 
+// The PCI function `spec.pci` for the VM's guest: its DMA through the
+// guest's memory space (the IOMMU), its memory BARs into the VMM's device
+// window, its INTx (host pin spec.gsi) to a semaphore the VMM downs. The
+// function and its BARs come from the information page, which lists them
+// only where an IOMMU confines DMA.
+bool give_device(const abi::Hip& hip, unsigned i, const VmSpec& spec, abi::Selector pd, VmmStart& start) {
+    const char* vm = vms[i].name;
+    bool listed = false;
+    uint64_t window = 0;
+    for (uint32_t m = 0; m < hip.memory_count; ++m) {
+        const abi::HipMemory& e = hip.memory[m];
+        if (e.kind == uint32_t(abi::HipMemoryKind::PciFunction) && e.aux == spec.pci) listed = true;
+        if (e.kind != uint32_t(abi::HipMemoryKind::DeviceMemory) || (e.aux & 0xffff) != spec.pci) continue;
+        const unsigned bar = e.aux >> 16;
+        if (bar >= 6) continue;
+        if (e.address % PAGE || e.size % PAGE || e.size > vmm::DEVICE_WINDOW_MAX - window) {
+            // Part of a page would bring along whatever shares it.
+            user::console::print("root: VM %s: the device's BAR %u (%lu bytes) is not whole pages; not mapped\n", vm,
+                                 bar, e.size);
+            continue;
+        }
+        for (uint64_t p = 0; p < e.size; p += PAGE)
+            if (!ok(vm, "mapping its device's registers",
+                    user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd,
+                                                  Crd(SpaceKind::HostMemory, (e.address + p) >> 12, 0, R | W),
+                                                  (vmm::DEVICE_WINDOW + window + p) >> 12))))
+                return false;
+        start.device_bars[bar] = {e.address - abi::ROOT_PHYS_BASE, e.size, window};
+        window += e.size;
+    }
+    if (!listed) {
+        user::console::print("root: VM %s: no PCI function %02x:%02x.%x in the information page (there is none, "
+                             "or no IOMMU confines it)\n",
+                             vm, spec.pci >> 8, spec.pci >> 3 & 31, spec.pci & 7);
+        return false;
+    }
+    const abi::Selector sm = vm_sel(i, DEVICE_SM);
+    using namespace abi::perm;
+    if (!ok(vm, "assigning its device", user::hypercall(enc::assign_dev(pd, spec.pci))) ||
+        !ok(vm, "creating its device's semaphore", user::hypercall(enc::create_sm(sm, abi::SEL_OWN_PD, 0))) ||
+        !ok(vm, "binding its device's interrupt",
+            user::hypercall(enc::assign_int(sm, uint16_t(vms[i].cpu), uint32_t(spec.gsi)))) ||
+        !ok(vm, "giving it its device's semaphore",
+            user::hypercall(
+                enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, sm, 0, SM_DOWN), vmm::SEL_DEVICE_SM))))
+        return false;
+    start.flags |= vmm::START_DEVICE;
+    start.device_rid = spec.pci;
+    start.device_gsi = uint32_t(spec.gsi);
+    return true;
+}
+
 // Copies a module to [gpa, +bytes) of a guest's RAM.
 void stage(uint8_t* ram, uint64_t gpa, const Module& m) {
     for (uint64_t b = 0; b < m.size; ++b) ram[gpa + b] = m.bytes[b];
@@ -333,7 +385,7 @@ bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module&
         !load_vmm(hip, vm, vmm_image, pd, entry) ||
         !(linux_vm ? give_linux_guest(hip, vm, spec, guest, initrd, pd, start)
                    : give_guest(hip, vm, guest, pd, start)) ||
-        !give_msrs(hip, vm, pd))
+        (spec.has_pci && !give_device(hip, i, spec, pd, start)) || !give_msrs(hip, vm, pd))
         return false;
     start.timeout_ms = spec.timeout_ms;
     start.wall_clock_seconds = wall_clock_seconds;
@@ -401,6 +453,9 @@ unsigned start_vms(const abi::Hip& hip) {
     StringView text(reinterpret_cast<const char*>(config.bytes), config.size);
     unsigned line_number = 0, started = 0;
     char tpm_vm[48] = {};  // the VM that has the TPM (locality 0), once one has it
+    int device_vm[MAX_VMS];  // the VM each assigned device went to, by the order they came
+    uint16_t devices[MAX_VMS];
+    unsigned device_count = 0;
     for (size_t i = 0; i < text.size;) {
         size_t end = i;
         while (end < text.size && text[end] != '\n') ++end;
@@ -415,6 +470,16 @@ unsigned start_vms(const abi::Hip& hip) {
             user::console::print("root: config line %u: %s; skipped\n", line_number, why);
             continue;
         }
+        // A device goes to one VM: a second would share its DMA and its registers.
+        bool taken = false;
+        for (unsigned d = 0; spec.has_pci && d < device_count && !taken; ++d)
+            if (devices[d] == spec.pci) {
+                user::console::print("root: config line %u: device %02x:%02x.%x is VM %s's already; skipped\n",
+                                     line_number, spec.pci >> 8, spec.pci >> 3 & 31, spec.pci & 7,
+                                     vms[device_vm[d]].name);
+                taken = true;
+            }
+        if (taken) continue;
         const bool linux_vm = spec.kind == VmKind::Linux;
         uint64_t cpu = spec.has_cpu ? spec.cpu : vm_count % handler_cpus;
         if (cpu >= handler_cpus) {
@@ -449,6 +514,10 @@ unsigned start_vms(const abi::Hip& hip) {
         ++vm_count;
         if (spec.tpm)
             for (size_t c = 0; c < sizeof tpm_vm - 1 && slot.name[c]; ++c) tpm_vm[c] = slot.name[c];
+        if (spec.has_pci) {
+            devices[device_count] = spec.pci;
+            device_vm[device_count++] = int(vm_count - 1);
+        }
         if (start_vm(hip, vm_count - 1, spec, linux_vm ? linux_vmm : vmm_image, guest,
                      has_initrd ? &initrd : nullptr)) {
             user::console::print("root: VM %s: started its VMM on CPU %u\n", slot.name, slot.cpu);

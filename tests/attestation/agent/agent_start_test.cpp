@@ -99,6 +99,12 @@ TEST(AgentStartUp, ServeRefusesANonLoopbackAddress) {
         EXPECT_EQ(r.status, 1) << address << ": only the missing TPM stops it: " << r.out << r.err;
         EXPECT_FALSE(contains(r.err, "loopback")) << r.err;
     }
+    // Said in so many words, as a management VM behind its host's NAT does.
+    for (const char* address : {"0.0.0.0:0", "[::]:0"}) {
+        auto r = run_command(KEEL_AGENT, {"serve", "--tcti", no_tpm, "--listen", address, "--plain-http-off-loopback"});
+        EXPECT_EQ(r.status, 1) << address << ": only the missing TPM stops it: " << r.out << r.err;
+        EXPECT_FALSE(contains(r.err, "loopback")) << r.err;
+    }
 }
 
 // --config: the settings of serve and push from a TOML file, the command
