@@ -22,6 +22,7 @@ KEEL_PACKAGES=(
   dpkg-dev groff-base                     # the Debian package (cpack -G DEB: dpkg-shlibdeps) and its man pages' check
   python3                                 # the mutation harness (tools/mutate: stdlib only, tomllib)
   cpio                                    # Linux guests' initramfs (tools/guest/make-initramfs.sh)
+  curl                                    # the demo asks the management VM's agent whether it answers
   chromium                                # the status page loaded in a headless browser (label browser)
 )
 

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Builds a tampered copy of a measured-launch ISO for the launch tests: the
-# same tree with one thing changed, one byte or one word.
-#   tamper.sh SRC_DIR DST_DIR ISO WHAT
+# Builds a tampered copy of a measured-launch ISO (for the launch tests and
+# the demo's --tamper): the same tree with one thing changed, one byte or one
+# word.
+#   tamper-iso.sh SRC_DIR DST_DIR ISO WHAT
 #   WHAT: hypervisor | module | cmdline | slb (its core, which SKINIT measures) | slb-loader
 #         | vmm-linux | kernel (a Linux guest's bzImage) | config (the boot configuration)
 # Bytes are changed inside printed text, so the tampered image still runs and
@@ -15,7 +16,7 @@ cp -r "$src" "$dst"
 # (a letter's case).
 flip() {
   offset=$(grep -obUaF "$2" "$1" | head -n 1 | cut -d: -f1)
-  [ -n "$offset" ] || { echo "tamper.sh: '$2' not found in $1" >&2; exit 1; }
+  [ -n "$offset" ] || { echo "tamper-iso.sh: '$2' not found in $1" >&2; exit 1; }
   byte=$(od -An -tu1 -j "$offset" -N1 "$1" | tr -d ' ')
   printf "$(printf '\\%03o' $((byte ^ 0x20)))" | dd of="$1" bs=1 seek="$offset" conv=notrunc status=none
 }
@@ -29,8 +30,8 @@ case $what in
   slb-loader) flip "$dst/boot/keel-prelaunch.elf" "running at 0x" ;;
   vmm-linux) flip "$dst/boot/keel-vmm-linux.elf" "vmm: starting Linux guest" ;;
   kernel) flip "$dst/boot/vmlinuz" "debian-kernel@lists.debian.org" ;;  # its version text, in the setup code
-  config) sed -i 's/^# The management VM:/# The management VM (tampered):/' "$dst/boot/linux-mgmt.conf"
-          grep -q "(tampered)" "$dst/boot/linux-mgmt.conf" ;;
-  *) echo "tamper.sh: unknown WHAT '$what'" >&2; exit 2 ;;
+  config) for f in "$dst"/boot/*.conf; do sed -i '1s/^#/# (tampered)/' "$f"; done  # the boot configuration's first comment
+          grep -q "(tampered)" "$dst"/boot/*.conf ;;
+  *) echo "tamper-iso.sh: unknown WHAT '$what'" >&2; exit 2 ;;
 esac
 grub-mkrescue --locales= --fonts= --themes= --compress=xz -o "$iso" "$dst" 2>"$dst.log" || { cat "$dst.log" >&2; exit 1; }

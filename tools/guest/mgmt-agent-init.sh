@@ -1,10 +1,11 @@
 #!/bin/busybox sh
-# The management VM's /init with its assigned network card: the kernel's
-# virtio modules for the card the host passed through, the address QEMU's
-# user-mode network expects, then keel-agent serving the verifier on the
-# host (which reaches it through a port QEMU forwards from the host's
-# loopback: nothing else reaches this VM). The DRTM log comes from where
-# this VM's kernel publishes it. A connection to port 7735 powers it off.
+# The management VM's /init (the demo host's and the network test's): the
+# kernel's virtio modules for the card the host assigned to it, the address
+# QEMU's user-mode network expects, then keel-agent serving the verifier on
+# the host, which reaches it through a port QEMU forwards from the host's
+# loopback (nothing else reaches this VM: hence plain HTTP off loopback,
+# said explicitly). The DRTM log comes from where this VM's kernel
+# publishes it. A connection to port 7735 powers the VM off.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
