@@ -125,7 +125,10 @@ Check reference_components(const Evidence& e, const Expectations& x, const std::
                 m.in_reference = true;
                 m.host_specific = refs[position].host_specific;
             }
+            // Several components may share a name (two guests' kernels): the
+            // reason given is the one of the reference with the same detail.
             std::string why = "it is not in the reference values";
+            bool same_detail = false;
             for (const auto& ref : refs) {
                 if (m.in_reference) break;
                 if (ref.name != m.name) continue;
@@ -135,7 +138,8 @@ Check reference_components(const Evidence& e, const Expectations& x, const std::
                     m.host_specific = ref.host_specific;
                     break;
                 }
-                why = reason;
+                if (!same_detail || ref.detail == m.detail) why = reason;
+                same_detail = same_detail || ref.detail == m.detail;
             }
             if (!m.in_reference) problems.push_back(component_label(m) + ": " + why);
         }

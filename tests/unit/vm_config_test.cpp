@@ -97,6 +97,8 @@ TEST(VmConfig, RefusesWhatItCannotRunAsWritten) {
                             "linux x mem=128 pci=00:04:0 gsi=20",
                             "linux x mem=128 pci=0g:04.0 gsi=20",
                             "linux x mem=128 pci=00:04.0 gsi=256",
+                            "linux x mem=128 pci=00:04.0 gsi=15",
+                            "linux x mem=128 pci=00:04.0 gsi=24",
                             "vm x pci=00:04.0 gsi=20",
                             "linux x mem=99999999999999999999999"}) {
         const char* why = nullptr;

@@ -87,6 +87,15 @@ TEST(AssignedPci, ABarTheVmmDidNotMapIsAbsent) {
     EXPECT_EQ(rd(f, 0x18), 0u);
     EXPECT_EQ(rd(f, 0x20), 0u) << "BAR4 not mapped: both halves gone";
     EXPECT_EQ(rd(f, 0x24), 0u);
+
+    VirtioNet last;
+    last.put(0x20, 0xfe000008, 4);  // BAR4 32-bit this time
+    last.put(0x24, 0xfe10000c, 4);  // BAR5 64-bit, in the last slot: no upper half
+    const uint64_t five[6] = {0, 0x1000, 0, 0, 0x4000, 0x4000};
+    AssignedPciFunction g(last.c, five, 10);
+    EXPECT_EQ(rd(g, 0x20), 0xfe000008u);
+    EXPECT_EQ(rd(g, 0x24), 0u);
+    EXPECT_EQ(rd(g, 0x28), 0u);
 }
 
 TEST(AssignedPci, NoMsiOrMsiXInTheCapabilityList) {

@@ -23,16 +23,17 @@ void AssignedPciFunction::load(const uint8_t (&config)[256], const uint64_t (&ba
     }
     for (unsigned i = 0; i < BARS; ++i) {
         uint32_t bar = load32(config_ + BAR0 + 4 * i);
-        const bool wide = !(bar & BAR_IO) && (bar & BAR_TYPE_MASK) == BAR_64 && i + 1 < BARS;
+        const bool wide = !(bar & BAR_IO) && (bar & BAR_TYPE_MASK) == BAR_64;
         const uint64_t size = bar_bytes[i];
-        // A power of two, at least a page: what the VMM mapped.
-        if (!(bar & BAR_IO) && size >= 0x1000 && !(size & (size - 1))) {
+        // A power of two, at least a page: what the VMM mapped (a 64-bit BAR
+        // in the last slot has no upper half: absent).
+        if (!(bar & BAR_IO) && size >= 0x1000 && !(size & (size - 1)) && (!wide || i + 1 < BARS)) {
             bar_mask_[i] = uint32_t(~(size - 1)) & ~0xfu;
             bar_type_[i] = bar & 0xf;
             if (wide) bar_mask_[i + 1] = uint32_t(~(size - 1) >> 32);
         } else {
             store32(config_ + BAR0 + 4 * i, 0);
-            if (wide) store32(config_ + BAR0 + 4 * (i + 1), 0);
+            if (wide && i + 1 < BARS) store32(config_ + BAR0 + 4 * (i + 1), 0);
         }
         if (wide) ++i;
     }

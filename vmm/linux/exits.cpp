@@ -130,7 +130,7 @@ uint64_t on_hlt(Vm& vm, abi::VcpuState& s) {
     PcPlatform& pc = the_pc();
     for (;;) {
         if (vm.timed_out) {  // the main thread ended it while it waited
-            vm.why = "its time ran out";
+            vm.why = vm.stop_why ? vm.stop_why : "its time ran out";
             return STOP;
         }
         uint64_t now = now_ns(vm);
@@ -138,7 +138,7 @@ uint64_t on_hlt(Vm& vm, abi::VcpuState& s) {
         pc.update(now);
         if (pc.interrupt_pending()) break;
         uint64_t next = pc.next_event_ns(now);
-        if (next == PcPlatform::NEVER && !vm.device) {
+        if (next == PcPlatform::NEVER && !pc.device_may_interrupt()) {
             vm.why = "it halted with no interrupt to come";
             return STOP;
         }
@@ -286,7 +286,7 @@ uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
     case VcpuEvent::Vmcall: return inject_exception(s, VECTOR_UD, false, 0);
     case VcpuEvent::Recall:  // the main thread's timer, or the interrupt window opened
         if (!vm.timed_out) return 0;
-        vm.why = "its time ran out";
+        vm.why = vm.stop_why ? vm.stop_why : "its time ran out";
         return STOP;
     default: vm.why = "an exit this VMM does not emulate"; return STOP;
     }

@@ -39,7 +39,8 @@ struct Vm {
     abi::VcpuEvent last;
     uint64_t last_rip, last_qual, last_rflags;
     const char* why;  // what ended it, in words
-    bool timed_out;
+    bool timed_out;  // the main thread ends it (a time-out, or stop_why)
+    const char* stop_why;  // why, when not the time limit
     bool handler_prints;
     bool reset_requested;  // by the 8042's reset line
     bool powered_off;  // by ACPI: PM1 control with SLP_EN and the S5 type
@@ -47,7 +48,9 @@ struct Vm {
     // wakes it when the platform's next event comes earlier.
     volatile uint64_t main_sleeps_until;
     // START_DEVICE: the device thread saw the host's line (it clears when
-    // the exit handler raised the guest's); how many times.
+    // the exit handler raised the guest's); how many times. volatile is
+    // enough: the device thread, the exit handler and the main thread all
+    // run on the VMM's one CPU, and each hypercall between them is a barrier.
     bool device;
     volatile bool device_raised;
     volatile uint64_t device_interrupts;

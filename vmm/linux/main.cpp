@@ -119,7 +119,16 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     bool ready = start.magic == START_MAGIC && init_vm(vm, pc, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
     if (ready) {
         user::console::print("vmm: starting Linux guest %s on CPU %u\n", start.name, start.cpu);
-        ready = prepare_vcpu(uint16_t(start.cpu)) && (!vm.device || start_device_thread(uint16_t(start.cpu)));
+        ready = prepare_vcpu(uint16_t(start.cpu));
+        if (ready && vm.device && !start_device_thread(uint16_t(start.cpu))) {
+            // The vCPU runs already: end it as a time-out would, and say why.
+            vm.stop_why = "its device's interrupt thread could not be made";
+            vm.timed_out = true;
+            (void)user::hypercall(enc::recall(SEL_VCPU));
+            (void)user::hypercall(enc::sm_up(SEL_HALT_SM));
+            (void)user::hypercall(enc::sm_down(SEL_DONE_SM, 0));
+            ready = false;
+        }
     } else {
         user::console::print("vmm: the root task's start information is not usable; no VM\n");
     }

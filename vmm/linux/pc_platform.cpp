@@ -137,6 +137,10 @@ void PcPlatform::raise_device_line() {
     route_io_apic();
 }
 
+bool PcPlatform::device_may_interrupt() const {
+    return device_attached_ && !device_line_ && !(ioapic_.redirection(device_gsi_) & dev::IoApic::MASKED);
+}
+
 bool PcPlatform::take_device_eoi() {
     bool eoi = device_eoi_;
     device_eoi_ = false;

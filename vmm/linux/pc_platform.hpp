@@ -68,6 +68,9 @@ public:
     // interrupts again at once.
     void raise_device_line();
     bool take_device_eoi();
+    // Whether the device's next interrupt could reach the guest: its line is
+    // down (none waits for an EOI) and the guest left the pin unmasked.
+    bool device_may_interrupt() const;
 
 private:
     static bool com1_io(void* ctx, uint16_t port, unsigned size, bool write, uint32_t& value);

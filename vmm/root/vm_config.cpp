@@ -106,7 +106,9 @@ LineKind parse_vm_line(StringView line, VmSpec& out, const char*& why) {
         if (out.vcpus < 1 || out.vcpus > LINUX_VCPUS_MAX) return invalid(why, "vcpus= must be 1 to 8");
         if (out.has_pci != seen_gsi)
             return invalid(why, "pci=BB:DD.F and gsi=N go together (the device and the host pin of its INTx)");
-        if (seen_gsi && out.gsi > 255) return invalid(why, "gsi= must be 0 to 255");
+        // A PCI line: the kernel masks it from arrival until the VMM's next
+        // down (level-triggered, active low: GSI 16-23 on the I/O APIC).
+        if (seen_gsi && (out.gsi < 16 || out.gsi > 23)) return invalid(why, "gsi= must be 16 to 23 (a PCI INTx line)");
     }
     return LineKind::Vm;
 }

@@ -222,10 +222,16 @@ bool give_device(const abi::Hip& hip, unsigned i, const VmSpec& spec, abi::Selec
         if (e.kind != uint32_t(abi::HipMemoryKind::DeviceMemory) || (e.aux & 0xffff) != spec.pci) continue;
         const unsigned bar = e.aux >> 16;
         if (bar >= 6) continue;
-        if (e.address % PAGE || e.size % PAGE || e.size > vmm::DEVICE_WINDOW_MAX - window) {
+        if (e.address % PAGE || e.size % PAGE) {
             // Part of a page would bring along whatever shares it.
             user::console::print("root: VM %s: the device's BAR %u (%lu bytes) is not whole pages; not mapped\n", vm,
                                  bar, e.size);
+            continue;
+        }
+        if (e.size > vmm::DEVICE_WINDOW_MAX - window) {
+            user::console::print("root: VM %s: the device's BARs are more than its VMM's %lu-MiB window; BAR %u not "
+                                 "mapped\n",
+                                 vm, vmm::DEVICE_WINDOW_MAX >> 20, bar);
             continue;
         }
         for (uint64_t p = 0; p < e.size; p += PAGE)
@@ -245,10 +251,11 @@ bool give_device(const abi::Hip& hip, unsigned i, const VmSpec& spec, abi::Selec
     }
     const abi::Selector sm = vm_sel(i, DEVICE_SM);
     using namespace abi::perm;
-    if (!ok(vm, "assigning its device", user::hypercall(enc::assign_dev(pd, spec.pci))) ||
-        !ok(vm, "creating its device's semaphore", user::hypercall(enc::create_sm(sm, abi::SEL_OWN_PD, 0))) ||
+    // Its line first: a line another VM holds (busy) leaves the device where it was.
+    if (!ok(vm, "creating its device's semaphore", user::hypercall(enc::create_sm(sm, abi::SEL_OWN_PD, 0))) ||
         !ok(vm, "binding its device's interrupt",
             user::hypercall(enc::assign_int(sm, uint16_t(vms[i].cpu), uint32_t(spec.gsi)))) ||
+        !ok(vm, "assigning its device", user::hypercall(enc::assign_dev(pd, spec.pci))) ||
         !ok(vm, "giving it its device's semaphore",
             user::hypercall(
                 enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, sm, 0, SM_DOWN), vmm::SEL_DEVICE_SM))))

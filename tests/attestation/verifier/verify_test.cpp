@@ -271,6 +271,25 @@ TEST_F(VerifyTest, ComponentDigestDiffersFromReference) {
     EXPECT_NE(message(r, "reference.components").find("is not the reference value"), std::string::npos);
 }
 
+// Two guests' kernels share the name "kernel": the one whose digest is not
+// the reference value is told apart by its detail, and the reason given is
+// its digest, not that the other one's detail differs.
+TEST_F(VerifyTest, AChangedComponentAmongSeveralOfItsNameIsNamedForItsDigest) {
+    auto s = scenario();
+    Component mgmt{"kernel", 19, 0x602, "kernel mgmt", {1, 2, 3}}, work{"kernel", 19, 0x602, "kernel work", {1, 2, 3}};
+    for (auto* list : {&s.log_components, &s.measured, &s.reference}) {
+        list->push_back(mgmt);
+        list->push_back(work);
+    }
+    s.reference[s.reference.size() - 2].measured = {0xba, 0xd};  // the management VM's kernel
+    auto r = run(s);
+    expect_failures(r, {"reference.components"});
+    const std::string m = message(r, "reference.components");
+    EXPECT_NE(m.find("\"kernel\" (PCR 19, event"), std::string::npos) << m;
+    EXPECT_NE(m.find("is not the reference value"), std::string::npos) << m;
+    EXPECT_EQ(m.find("differs from the reference values"), std::string::npos) << m;
+}
+
 // The memory map is each host's own: reference values that leave it
 // host-specific accept any map, but only one whose detail (what a verifier
 // shows) is what the PCR was extended with.
