@@ -14,6 +14,15 @@ keel_build() {
   KEEL_BUILD="$build"
 }
 
+# keel_free_ports N: N ports free on this machine's loopback, on one line
+# (for QEMU to forward; the demo and the network benchmark).
+keel_free_ports() {
+  python3 -c 'import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])' "$1"
+}
+
 keel_prepare() {
   keel_install_deps
   keel_build

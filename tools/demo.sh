@@ -38,10 +38,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 # Two free ports on this machine's loopback: the agent's and the VM's off switch.
-read -r agent_port off_port < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+read -r agent_port off_port < <(keel_free_ports 2)
 
 if [ -n "$tamper" ]; then
   echo "== a copy of the ISO with its $tamper changed =="

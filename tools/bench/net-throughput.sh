@@ -21,10 +21,7 @@ work=$(mktemp -d /tmp/keel-net-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-read -r sink_port off_port < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+read -r sink_port off_port < <(keel_free_ports 2)
 net="user,id=n0,hostfwd=tcp:127.0.0.1:$sink_port-:7736,hostfwd=tcp:127.0.0.1:$off_port-:7735"
 card="virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=0x4"
 
