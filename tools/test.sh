@@ -8,5 +8,7 @@ set -euo pipefail
 keel_prepare
 cd "$KEEL_BUILD"
 # Without arguments: every test, the host-side mutation run (mutation.host,
-# README "Mutation testing") included.
-ctest --output-on-failure "$@"
+# README "Mutation testing") included. One test per core: the QEMU tests
+# keep their own ports and scratch directories, and mutation.host is
+# RUN_SERIAL, so it runs alone; a later -j among the arguments wins.
+ctest --output-on-failure -j"$(nproc)" "$@"
