@@ -22,7 +22,7 @@ bool make_vcpu(const VcpuSetup& v) {
         if (!succeeded("creating an exit portal",
                        user::hypercall(enc::create_pt(pt, abi::SEL_OWN_PD, v.handler, v.portal_mtd(abi::VcpuEvent(e)),
                                                       reinterpret_cast<uint64_t>(v.entry)))) ||
-            !succeeded("naming an exit portal", user::hypercall(enc::pt_set_id(pt, e))))
+            !succeeded("naming an exit portal", user::hypercall(enc::pt_set_id(pt, v.portal_id_base | e))))
             return false;
     }
     return succeeded("creating the vCPU", user::hypercall(enc::create_ec(v.vcpu, abi::SEL_OWN_PD, abi::EcFlag::Vcpu,

@@ -1,5 +1,6 @@
 // A VMM's vCPU with its exit handling: the handler (a local EC with its own
-// UTCB and stack), one portal per exit event whose id is the event, all
+// UTCB and stack), one portal per exit event whose id is the event (with
+// the VMM's bits for which vCPU, where it has several), all
 // calling `entry`, and the vCPU with its scheduling context, all on one
 // CPU (portals are CPU-local).
 #pragma once
@@ -27,6 +28,7 @@ struct VcpuSetup {
     uint16_t cpu;
     uint8_t priority;
     uint32_t quantum_us;
+    uint64_t portal_id_base = 0;  // portal e's id: portal_id_base | e
 };
 
 // False (and prints what failed) if any of them cannot be made.

@@ -30,6 +30,12 @@ inline constexpr uint64_t DEVICE_WINDOW_MAX = 1ull << 30;
 // memory into its guest space), and a portal to the root task's service.
 inline constexpr abi::Selector SEL_SERVICE = 3;
 inline constexpr abi::Selector SEL_DEVICE_SM = 4;  // START_DEVICE: its INTx ups it (level: masked until the next down)
+// A Linux VM's vCPUs (at most VCPUS_MAX): vCPU i runs on vcpu_cpus[i], and
+// its exit handler there reaches the root task's service through portal
+// SEL_VCPU_SERVICE + i, bound to that CPU (portals are CPU-local; vCPU 0's
+// is SEL_SERVICE's twin, on the VMM's own CPU).
+inline constexpr unsigned VCPUS_MAX = 8;
+inline constexpr abi::Selector SEL_VCPU_SERVICE = 8;
 inline constexpr abi::Selector SEL_EVENTS = 64;  // the first thread's event base (its start-up portal)
 
 // Service calls: word[0] = op | bytes << 8 | text_word << 32. Console:
@@ -56,7 +62,7 @@ struct VmmStart {
     // kernel's command line (NUL-terminated).
     uint64_t kernel_gpa, kernel_bytes;
     uint64_t initrd_gpa, initrd_bytes;  // 0 bytes: none
-    uint32_t vcpus;
+    uint32_t vcpus;  // 1 to VCPUS_MAX
     uint32_t event_log_bytes;  // at EVENT_LOG_GPA (START_TPM); 0: none
     // The host's wall clock (Unix seconds) as the root task read it, at TSC
     // value wall_clock_tsc; 0 seconds: unknown (the guest's clock starts at 1970).
@@ -71,6 +77,7 @@ struct VmmStart {
     struct Bar {
         uint64_t address, size, window_offset;
     } device_bars[6];
+    uint16_t vcpu_cpus[VCPUS_MAX];  // where each vCPU runs (vcpu_cpus[0] == cpu)
 };
 static_assert(sizeof(VmmStart) <= 4096, "the start information is one page");
 // The built-in test guest: the VMM also checks the page it writes.

@@ -34,7 +34,7 @@ extern "C" [[noreturn]] void device_thread();
 // The thread's start-up portal (served by the exit handler's EC): where it
 // begins and its stack.
 extern "C" [[noreturn]] void device_startup(uint64_t) {
-    auto* utcb = reinterpret_cast<abi::Utcb*>(HANDLER_UTCB);
+    auto* utcb = reinterpret_cast<abi::Utcb*>(handler_utcb(0));
     utcb->word[0] = reinterpret_cast<uint64_t>(&device_thread);
     utcb->word[1] = reinterpret_cast<uint64_t>(device_stack + sizeof device_stack - 8);
     (void)user::hypercall(enc::reply(2, 0));
@@ -50,8 +50,10 @@ extern "C" [[noreturn]] void device_thread() {
         if (user::hypercall(enc::sm_down(SEL_DEVICE_SM, 0)) != abi::Status::Success) break;
         vm.device_interrupts = vm.device_interrupts + 1;
         vm.device_raised = true;
-        (void)user::hypercall(enc::sm_up(SEL_HALT_SM));  // a halted guest's handler waits there
-        (void)user::hypercall(enc::recall(SEL_VCPU));
+        // vCPU 0 relays it (and kicks the vCPU the guest routed it to): its
+        // handler waits on the semaphore when halted.
+        (void)user::hypercall(enc::sm_up(vcpu_sel(0, VcpuSel::HaltSm)));
+        (void)user::hypercall(enc::recall(vcpu_sel(0, VcpuSel::Vcpu)));
         if (user::hypercall(enc::sm_down(SEL_DEVICE_EOI_SM, 0)) != abi::Status::Success) break;
     }
     for (;;) (void)user::hypercall(enc::sm_down(SEL_NEVER_SM, 0));
@@ -113,7 +115,7 @@ bool start_device_thread(uint16_t cpu) {
     return succeeded("creating the device's semaphore",
                      user::hypercall(enc::create_sm(SEL_DEVICE_EOI_SM, abi::SEL_OWN_PD, 0))) &&
            succeeded("creating the device thread's start-up portal",
-                     user::hypercall(enc::create_pt(startup, abi::SEL_OWN_PD, SEL_HANDLER, 0,
+                     user::hypercall(enc::create_pt(startup, abi::SEL_OWN_PD, vcpu_sel(0, VcpuSel::Handler), 0,
                                                     reinterpret_cast<uint64_t>(&device_startup)))) &&
            succeeded("creating the device thread",
                      user::hypercall(enc::create_ec(

@@ -1,5 +1,6 @@
 #include "abi/hypercall.hpp"
 #include "abi/mtd.hpp"
+#include "lib/format.hpp"
 #include "vmm/common/exit_names.hpp"
 #include "vmm/common/guest_exits.hpp"
 #include "vmm/linux/acpi_tables.hpp"
@@ -30,6 +31,9 @@ constexpr uint64_t EFER_LMA = 1 << 10, EFER_SVME = 1 << 12;
 // form): code execute/read, data read/write, both accessed, 32-bit, 4 KiB
 // granular.
 constexpr uint16_t ATTR_CODE32 = 0xc9b, ATTR_DATA32 = 0xc93;
+// Real mode's, for an application processor's start: present, accessed;
+// code readable, data writable.
+constexpr uint16_t ATTR_CODE16 = 0x9b, ATTR_DATA16 = 0x93;
 constexpr uint16_t BOOT_CS = 0x10, BOOT_DS = 0x18;
 constexpr uint64_t PAT_RESET = 0x0007040600070406;
 constexpr uint8_t RWX = abi::perm::MEM_R | abi::perm::MEM_W | abi::perm::MEM_X;
@@ -70,7 +74,51 @@ uint64_t advance(Vm& vm, abi::VcpuState& s) {
     return mtd::RIP_LEN;
 }
 
-uint64_t on_startup(Vm& vm, abi::VcpuState& s) {
+// The handler waits on its vCPU's semaphore with the lock let go, until
+// `deadline` (TSC; 0: until woken); a kick ups the semaphore meanwhile.
+void wait_halted(Vm& vm, Vcpu& c, uint64_t deadline) {
+    c.halted = true;
+    unlock_vm(vm);
+    (void)user::hypercall(enc::sm_down(vcpu_sel(c.index, VcpuSel::HaltSm), deadline));
+    lock_vm(vm);
+    c.halted = false;
+}
+
+[[noreturn]] void leave(Vm& vm) {
+    unlock_vm(vm);
+    park();
+}
+
+// Whether the main thread ended the VM (its time ran out, or a failure):
+// then `why` says so, for STOP.
+bool stopped_by_main(Vm& vm) {
+    if (!vm.timed_out) return false;
+    vm.why = vm.stop_why ? vm.stop_why : "its time ran out";
+    return true;
+}
+
+// An application processor begins as a PC's does: after INIT and a
+// start-up message, in real mode at the message's page (CS = vector << 8).
+uint64_t on_ap_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
+    int vector;
+    while ((vector = the_pc().startup_vector(c.index)) < 0) {
+        if (vm.ended) leave(vm);
+        if (stopped_by_main(vm)) return STOP;
+        wait_halted(vm, c, 0);
+    }
+    if (vm.ended) leave(vm);
+    s.cs = {uint16_t(vector << 8), ATTR_CODE16, 0xffff, uint64_t(vector) << 12};
+    s.ss = s.ds = s.es = s.fs = s.gs = {0, ATTR_DATA16, 0xffff, 0};
+    s.rip = 0;
+    s.rax = s.rbx = s.rcx = s.rdx = s.rbp = s.rsi = s.rdi = s.rsp = 0;
+    s.rflags = RFLAGS_RESERVED;
+    s.cr0 = CR0_ET, s.cr2 = s.cr3 = s.cr4 = s.efer = 0;
+    return mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS | mtd::CR | mtd::GPR_ACDB |
+           mtd::GPR_BSD;
+}
+
+uint64_t on_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
+    if (c.index != 0) return on_ap_startup(vm, c, s);
     s.cs = {BOOT_CS, ATTR_CODE32, 0xffffffff, 0};
     s.ss = s.ds = s.es = s.fs = s.gs = {BOOT_DS, ATTR_DATA32, 0xffffffff, 0};
     s.rip = boot::KERNEL_GPA;
@@ -78,13 +126,12 @@ uint64_t on_startup(Vm& vm, abi::VcpuState& s) {
     s.rax = s.rbx = s.rcx = s.rdx = s.rbp = s.rdi = s.rsp = 0;
     s.rflags = RFLAGS_RESERVED;
     s.cr0 = CR0_PE | CR0_ET, s.cr2 = s.cr3 = s.cr4 = s.efer = 0;
-    (void)vm;
     return mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS | mtd::CR | mtd::GPR_ACDB |
            mtd::GPR_BSD;
 }
 
-uint64_t on_cpuid(Vm& vm, abi::VcpuState& s) {
-    answer_cpuid(vm.cpu, s);
+uint64_t on_cpuid(Vm& vm, Vcpu& c, abi::VcpuState& s) {
+    answer_cpuid(c.cpu, s);
     uint64_t rip = advance(vm, s);
     return rip == STOP ? STOP : rip | mtd::GPR_ACDB;
 }
@@ -118,32 +165,40 @@ uint64_t on_io(Vm& vm, abi::VcpuState& s) {
 }
 
 // HLT waits for the next interrupt: here, until the platform's next event
-// makes one pending. With interrupts off none can come: the guest has
-// stopped for good (Linux's halt).
-uint64_t on_hlt(Vm& vm, abi::VcpuState& s) {
+// makes one pending for this vCPU, or another vCPU's message does. With
+// interrupts off none can come: the vCPU has stopped for good, and with
+// the last of them the guest (Linux's halt: its other CPUs stop first).
+uint64_t on_hlt(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     uint64_t rip = advance(vm, s);
     if (rip == STOP) return STOP;
     if (!(s.rflags & RFLAGS_IF)) {
-        vm.why = "it halted with interrupts off";
-        return STOP;
+        if (++vm.stopped_vcpus == vm.vcpu_count) {
+            vm.why = "it halted with interrupts off";
+            return STOP;
+        }
+        for (;;) {  // until the VM ends
+            if (vm.ended) leave(vm);
+            if (stopped_by_main(vm)) return STOP;
+            wait_halted(vm, c, 0);
+        }
     }
     PcPlatform& pc = the_pc();
     for (;;) {
-        if (vm.timed_out) {  // the main thread ended it while it waited
-            vm.why = vm.stop_why ? vm.stop_why : "its time ran out";
-            return STOP;
-        }
+        if (vm.ended) leave(vm);
+        if (stopped_by_main(vm)) return STOP;  // while it waited
         uint64_t now = now_ns(vm);
         relay_device_interrupt(vm, pc);
         pc.update(now);
-        if (pc.interrupt_pending()) break;
-        uint64_t next = pc.next_event_ns(now);
-        if (next == PcPlatform::NEVER && !pc.device_may_interrupt()) {
+        kick(vm, pc.take_kicks(), c.index);
+        if (pc.interrupt_pending(c.index)) break;
+        uint64_t next = pc.next_event_ns(c.index, now);
+        if (next == PcPlatform::NEVER && !pc.device_may_interrupt() && vm.vcpu_count - vm.stopped_vcpus == 1) {
             vm.why = "it halted with no interrupt to come";
             return STOP;
         }
-        // An assigned device's interrupt ups the semaphore too.
-        (void)user::hypercall(enc::sm_down(SEL_HALT_SM, next == PcPlatform::NEVER ? 0 : tsc_at(vm, next)));
+        // An assigned device's interrupt and another vCPU's message up the
+        // semaphore too.
+        wait_halted(vm, c, next == PcPlatform::NEVER ? 0 : tsc_at(vm, next));
     }
     return rip;
 }
@@ -192,8 +247,8 @@ uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
     return rip == STOP ? STOP : rip | reply;
 }
 
-uint64_t on_xsetbv(Vm& vm, abi::VcpuState& s) {
-    if (!accept_xsetbv(vm.cpu, s)) {
+uint64_t on_xsetbv(Vm& vm, Vcpu& c, abi::VcpuState& s) {
+    if (!accept_xsetbv(c.cpu, s)) {
         user::console::print("vmm: guest set XCR%u to 0x%lx: #GP\n", uint32_t(s.rcx),
                              (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff));
         s.inj_info = INJECT_GP0;
@@ -213,10 +268,12 @@ bool no_device(void*, uint64_t, unsigned size, bool write, uint64_t& value) {
     return true;
 }
 
-// The platform's device memory (the APICs), else nothing.
+// The platform's device memory (the APICs; the local APIC's page is the
+// vCPU's own), else nothing.
 bool device_memory(void* ctx, uint64_t gpa, unsigned size, bool write, uint64_t& value) {
-    Vm& vm = *static_cast<Vm*>(ctx);
-    if (the_pc().mmio(gpa, size, write, value, now_ns(vm))) {
+    Vcpu& c = *static_cast<Vcpu*>(ctx);
+    Vm& vm = the_vm();
+    if (the_pc().mmio(c.index, gpa, size, write, value, now_ns(vm))) {
         ++vm.apic_accesses;
         return true;
     }
@@ -227,7 +284,7 @@ bool device_memory(void* ctx, uint64_t gpa, unsigned size, bool write, uint64_t&
 // A nested page fault is an access outside the guest's RAM (all of which
 // is mapped from the start): the instruction is decoded and emulated
 // against the device at that address, then skipped.
-uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
+uint64_t on_npf(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     const uint64_t gpa = s.qual[1];
     if (gpa < vm.start->guest_ram_bytes) {
         user::console::print("vmm: nested page fault at 0x%lx inside the guest's RAM (access %lx)\n", gpa, s.qual[0]);
@@ -246,7 +303,7 @@ uint64_t on_npf(Vm& vm, abi::VcpuState& s) {
             Status::Ok ||
         x86::decode(bytes, got, mode, insn) != Status::Ok || !x86::memory_access(insn).size ||
         (write && !x86::memory_access(insn).write) ||
-        x86::emulate(insn, mode, gpa, regs, {device_memory, &vm}) != Status::Ok) {
+        x86::emulate(insn, mode, gpa, regs, {device_memory, &c}) != Status::Ok) {
         user::console::print("vmm: the guest's access to 0x%lx at rip 0x%lx is not an instruction this VMM emulates\n",
                              gpa, s.rip);
         vm.why = "an access to device memory it cannot emulate";
@@ -272,22 +329,20 @@ uint64_t reinject_exception(abi::VcpuState& s) {
     return inject_exception(s, vector, has_error, uint32_t(s.qual[0] >> 32));
 }
 
-uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
+uint64_t handle(Vm& vm, Vcpu& c, VcpuEvent e, abi::VcpuState& s) {
     switch (e) {
-    case VcpuEvent::Startup: return on_startup(vm, s);
-    case VcpuEvent::Cpuid: return on_cpuid(vm, s);
+    case VcpuEvent::Startup: return on_startup(vm, c, s);
+    case VcpuEvent::Cpuid: return on_cpuid(vm, c, s);
     case VcpuEvent::Io: return on_io(vm, s);
     case VcpuEvent::Msr: return on_msr(vm, s);
-    case VcpuEvent::NestedPageFault: return on_npf(vm, s);
-    case VcpuEvent::Xsetbv: return on_xsetbv(vm, s);
-    case VcpuEvent::Hlt: return on_hlt(vm, s);
+    case VcpuEvent::NestedPageFault: return on_npf(vm, c, s);
+    case VcpuEvent::Xsetbv: return on_xsetbv(vm, c, s);
+    case VcpuEvent::Hlt: return on_hlt(vm, c, s);
     case VcpuEvent::Shutdown: vm.why = "it triple-faulted"; return STOP;
     case VcpuEvent::Exception: return reinject_exception(s);
     case VcpuEvent::Vmcall: return inject_exception(s, VECTOR_UD, false, 0);
-    case VcpuEvent::Recall:  // the main thread's timer, or the interrupt window opened
-        if (!vm.timed_out) return 0;
-        vm.why = vm.stop_why ? vm.stop_why : "its time ran out";
-        return STOP;
+    case VcpuEvent::Recall:  // the main thread's timer, another vCPU's kick, or the interrupt window opened
+        return stopped_by_main(vm) ? STOP : 0;
     default: vm.why = "an exit this VMM does not emulate"; return STOP;
     }
 }
@@ -295,19 +350,20 @@ uint64_t handle(Vm& vm, VcpuEvent e, abi::VcpuState& s) {
 // After each exit: the timers brought up to now, the main thread told if
 // it must wake earlier, and a pending interrupt injected if the guest can
 // take it now, else an interrupt window asked for (a Recall when it can).
-uint64_t deliver_interrupts(Vm& vm, abi::VcpuState& s, uint64_t reply) {
+uint64_t deliver_interrupts(Vm& vm, Vcpu& c, abi::VcpuState& s, uint64_t reply) {
     PcPlatform& pc = the_pc();
     relay_device_interrupt(vm, pc);
     uint64_t now = now_ns(vm);
     pc.update(now);
-    uint64_t next = pc.next_event_ns(now);
+    kick(vm, pc.take_kicks(), c.index);  // what this exit sent the others
+    uint64_t next = pc.next_event_ns(c.index, now);
     uint64_t wake = next == PcPlatform::NEVER ? 0 : tsc_at(vm, next);
-    vm.wake_tsc = wake;
+    c.wake_tsc = wake;
     if (wake && wake < vm.main_sleeps_until) wake_main();
-    if (!pc.interrupt_pending()) return reply;
+    if (!pc.interrupt_pending(c.index)) return reply;
     bool can_take = (s.rflags & RFLAGS_IF) && !(s.interruptibility & 1) && !(s.inj_info & EVENT_VALID);
     if (can_take) {
-        s.inj_info = EVENT_VALID | pc.acknowledge();
+        s.inj_info = EVENT_VALID | pc.acknowledge(c.index);
         s.inj_request = 0;
     } else {
         s.inj_request = 1;
@@ -364,28 +420,31 @@ bool map_tpm(const VmmStart& start) {
 
 }  // namespace
 
-bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start, abi::Utcb* handler_utcb) {
+bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start) {
     vm.pc = &pc;
     vm.start = &start;
-    vm.utcb = handler_utcb;
     vm.pat = PAT_RESET;
+    if (start.vcpus < 1 || start.vcpus > VCPUS_MAX || start.vcpus != pc.vcpus()) {
+        user::console::print("vmm: vcpus=%u: this VMM runs 1 to %u vCPUs; not started\n", start.vcpus, VCPUS_MAX);
+        return false;
+    }
     if (!the_pc().init(start.guest_ram_bytes)) {
         user::console::print("vmm: the platform's ports do not fit its port table\n");
         return false;
     }
-    init_guest_cpu(vm.cpu);
-    vm.cpu.local_apic = true;
-    vm.cpu.apic_id = 0;
+    vm.vcpu_count = start.vcpus;
+    for (unsigned v = 0; v < vm.vcpu_count; ++v) {
+        Vcpu& c = vm.vcpus[v];
+        c.index = v;
+        c.utcb = reinterpret_cast<abi::Utcb*>(handler_utcb(v));
+        init_guest_cpu(c.cpu);
+        c.cpu.local_apic = true;
+        c.cpu.apic_id = uint8_t(v);
+    }
     if (start.guest_ram_bytes % (2 << 20)) {
         // All of it is mapped in 2 MiB pieces: a partial last piece would
         // reach past what the root task gave.
         user::console::print("vmm: the guest's RAM is not a multiple of 2 MiB; not started\n");
-        return false;
-    }
-    if (start.vcpus != 1) {
-        // Said, not silently run with one: a second vCPU needs the local
-        // APICs and the MADT, which this VMM does not have yet.
-        user::console::print("vmm: vcpus=%u: this VMM runs guests with one vCPU so far; not started\n", start.vcpus);
         return false;
     }
     const uint64_t ram = start.guest_ram_bytes;
@@ -462,35 +521,47 @@ bool report_vm(Vm& vm) {
     if (vm.device) user::console::print("vm: assigned device interrupts %lu\n", vm.device_interrupts);
     if (vm.pc->dropped_messages())
         user::console::print("vm: APIC messages no vCPU took (NMI, INIT, start-up) %lu\n", vm.pc->dropped_messages());
-    user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)\n", event_name(vm.last), vm.last_rip, vm.why);
+    char which[32] = "";
+    if (vm.vcpu_count > 1) format_to(which, sizeof which, ", vCPU %u of %u", vm.last_vcpu, vm.vcpu_count);
+    user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)%s\n", event_name(vm.last), vm.last_rip, vm.why,
+                         which);
     // A guest passes when it ended as Linux ends: powered off, or halted.
     return vm.powered_off || (vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF));
 }
 
-extern "C" [[noreturn]] void exit_entry(uint64_t event) {
+// Every exit portal of every vCPU calls this, on that vCPU's handler EC;
+// the portal's id names the event and the vCPU.
+extern "C" [[noreturn]] void exit_entry(uint64_t id) {
     Vm& vm = the_vm();
-    if (!vm.handler_prints) {
-        user::console::init(vm.utcb, to_root);
-        vm.handler_prints = true;
-    }
+    const uint64_t event = id & 0xff;
+    Vcpu& c = vm.vcpus[(id >> 8) % VCPUS_MAX];
     auto e = VcpuEvent(event);
-    abi::VcpuState& s = vm.utcb->vcpu;
+    abi::VcpuState& s = c.utcb->vcpu;
+    lock_vm(vm);
+    if (vm.ended) leave(vm);  // another vCPU ended it: this one runs no more
+    speak_through(vm, c.utcb);
     if (event < abi::VCPU_EVENT_COUNT) ++vm.exits[event];
-    uint64_t reply = handle(vm, e, s);
-    if (reply != STOP && e != VcpuEvent::Startup) reply = deliver_interrupts(vm, s, reply);
+    uint64_t reply = handle(vm, c, e, s);
+    if (reply != STOP && e != VcpuEvent::Startup) reply = deliver_interrupts(vm, c, s, reply);
     if (reply == STOP) {
         vm.last = e;
+        vm.last_vcpu = c.index;
         vm.last_rip = s.rip;
         vm.last_qual = s.qual[0];
         vm.last_rflags = s.rflags;
-        end_vm();
+        end_vm(vm);
     }
+    unlock_vm(vm);
     abi::Status st = user::hypercall(enc::reply(0, reply));
+    lock_vm(vm);
+    if (vm.ended) leave(vm);
+    speak_through(vm, c.utcb);
     user::console::print("vmm: the kernel refused the reply to %s: %s\n", event_name(e), abi::status_name(st));
     vm.last = e;
+    vm.last_vcpu = c.index;
     vm.last_rip = s.rip;
     vm.why = "the kernel refused its state";
-    end_vm();
+    end_vm(vm);
 }
 
 }  // namespace keel::vmm::linux_vm

@@ -1,13 +1,15 @@
 // The Linux VMM: one per Linux guest, in a PD of its own that holds only
 // its guest's RAM, its own image and the capabilities the root task gave
 // it. It boots the staged bzImage by the Linux boot protocol, makes the
-// guest's vCPU and one portal per exit event, and answers each exit as the
-// PC the guest expects. When the guest halts for good, triple-faults or
-// exits in a way this VMM does not emulate, only this VM ends.
+// guest's vCPUs (each with its exit handler and one portal per exit event,
+// on the CPU the root task named for it) and answers each exit as the PC
+// the guest expects. When the guest halts for good, triple-faults or exits
+// in a way this VMM does not emulate, only this VM ends.
 #include "abi/event.hpp"
 #include "abi/hypercall.hpp"
 #include "abi/mtd.hpp"
 #include "abi/utcb.hpp"
+#include "lib/format.hpp"
 #include "vmm/common/service.hpp"
 #include "vmm/common/vcpu_setup.hpp"
 #include "vmm/launch/vmm_start.hpp"
@@ -24,7 +26,7 @@ namespace enc = abi::encode;
 namespace mtd = abi::mtd;
 using abi::VcpuEvent;
 
-alignas(16) uint8_t handler_stack[16384];
+alignas(16) uint8_t handler_stacks[VCPUS_MAX][16384];
 
 auto* const main_utcb = reinterpret_cast<abi::Utcb*>(MAIN_UTCB);
 
@@ -44,63 +46,141 @@ uint64_t portal_mtd(VcpuEvent e) {
     }
 }
 
-// The exit handler and the vCPU on `cpu` (the VMM's own), and the
-// semaphores of its end, its HLTs and its timer.
-bool prepare_vcpu(uint16_t cpu) {
-    return make_vcpu(VcpuSetup{SEL_HANDLER, SEL_VCPU, SEL_VCPU_SC, SEL_VCPU_EVENTS, HANDLER_UTCB,
-                               reinterpret_cast<uint64_t>(handler_stack + sizeof handler_stack - 8), portal_mtd,
-                               exit_entry, cpu, VCPU_PRIORITY, VCPU_QUANTUM_US}) &&
-           succeeded("creating the semaphores", user::hypercall(enc::create_sm(SEL_DONE_SM, abi::SEL_OWN_PD, 0))) &&
-           succeeded("creating the semaphores", user::hypercall(enc::create_sm(SEL_HALT_SM, abi::SEL_OWN_PD, 0))) &&
+// The semaphores of the VM's end and the main thread's timer.
+bool prepare_vm() {
+    return succeeded("creating the semaphores", user::hypercall(enc::create_sm(SEL_DONE_SM, abi::SEL_OWN_PD, 0))) &&
            succeeded("creating the semaphores", user::hypercall(enc::create_sm(SEL_TICK_SM, abi::SEL_OWN_PD, 0)));
 }
 
-// The main thread keeps the guest's time: it sleeps until the platform's
-// next event and then recalls the vCPU, whose exit lets the handler inject
-// the interrupt; and it ends a guest that runs past its time limit. Having
-// recalled for a deadline it waits for the handler to set the next one:
-// the vCPU runs below this thread's priority, so a deadline that stayed in
-// the past would otherwise keep this thread busy and the guest stopped.
+// vCPU v with its exit handler on the CPU the root task named, and the
+// semaphore its handler waits on. The first runs at once; the others wait
+// in their start-up exit for the guest's INIT and start-up messages.
+bool prepare_vcpu(const VmmStart& start, unsigned v) {
+    return succeeded("creating the semaphores",
+                     user::hypercall(enc::create_sm(vcpu_sel(v, VcpuSel::HaltSm), abi::SEL_OWN_PD, 0))) &&
+           make_vcpu(VcpuSetup{vcpu_sel(v, VcpuSel::Handler), vcpu_sel(v, VcpuSel::Vcpu), vcpu_sel(v, VcpuSel::Sc),
+                               vcpu_events(v), handler_utcb(v),
+                               reinterpret_cast<uint64_t>(handler_stacks[v] + sizeof handler_stacks[v] - 8), portal_mtd,
+                               exit_entry, start.vcpu_cpus[v], VCPU_PRIORITY, VCPU_QUANTUM_US,
+                               exit_portal_id(v, VcpuEvent::Startup)});
+}
+
+// Every vCPU out of the guest and every waiting handler woken, so that each
+// handler sees the VM's end (or its time-out) at once.
+void stop_all(Vm& vm) {
+    for (unsigned v = 0; v < vm.vcpu_count; ++v) {
+        (void)user::hypercall(enc::recall(vcpu_sel(v, VcpuSel::Vcpu)));
+        (void)user::hypercall(enc::sm_up(vcpu_sel(v, VcpuSel::HaltSm)));
+    }
+}
+
+// Ends the VM from the main thread (a time-out, or a failure after the
+// vCPUs run): the first handler to look stops it, saying why.
+void stop_from_main(Vm& vm, const char* why) {
+    lock_vm(vm);
+    vm.stop_why = why;
+    vm.timed_out = true;
+    unlock_vm(vm);
+    stop_all(vm);
+    (void)user::hypercall(enc::sm_down(SEL_DONE_SM, 0));
+}
+
+// The main thread keeps the guest's time: it sleeps until a vCPU's next
+// event and then recalls that vCPU, whose exit lets its handler inject the
+// interrupt (a halted vCPU's handler wakes by itself); and it ends a guest
+// that runs past its time limit. Having recalled a vCPU for a deadline it
+// waits for the handler to set the next one: the vCPU runs below this
+// thread's priority, so a deadline that stayed in the past would otherwise
+// keep this thread busy and the guest stopped.
 void keep_time(Vm& vm, const VmmStart& start) {
     const uint64_t khz = start.tsc_khz ? start.tsc_khz : 1000000;
     const uint64_t limit = start.timeout_ms ? vm.tsc_at_start + start.timeout_ms * khz : 0;
-    uint64_t recalled_for = 0;
     while (!vm.ended) {
-        uint64_t deadline = vm.wake_tsc == recalled_for ? 0 : vm.wake_tsc;
+        uint64_t deadline = 0;
+        for (unsigned v = 0; v < vm.vcpu_count; ++v) {
+            const uint64_t wake = vm.vcpus[v].wake_tsc;
+            if (wake && wake != vm.vcpus[v].recalled_for && (!deadline || wake < deadline)) deadline = wake;
+        }
         if (limit && (!deadline || deadline > limit)) deadline = limit;
         vm.main_sleeps_until = deadline ? deadline : ~uint64_t(0);
         abi::Status st = user::hypercall(enc::sm_down(SEL_TICK_SM, deadline));
         vm.main_sleeps_until = 0;
         if (vm.ended || st != abi::Status::Timeout) continue;
-        if (limit && user::rdtsc() >= limit) {
-            user::console::init(main_utcb, to_root);  // the exit handler may have printed meanwhile
-            vm.handler_prints = false;
-            user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPU\n",
+        const uint64_t now = user::rdtsc();
+        if (limit && now >= limit) {
+            lock_vm(vm);
+            speak_through(vm, main_utcb);
+            user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPUs\n",
                                  start.timeout_ms);
-            vm.timed_out = true;
-            (void)user::hypercall(enc::recall(SEL_VCPU));
-            (void)user::hypercall(enc::sm_up(SEL_HALT_SM));  // a halted guest's handler waits there
-            break;
+            unlock_vm(vm);
+            stop_from_main(vm, nullptr);
+            return;
         }
-        recalled_for = deadline;
-        (void)user::hypercall(enc::recall(SEL_VCPU));
+        for (unsigned v = 0; v < vm.vcpu_count; ++v) {
+            Vcpu& c = vm.vcpus[v];
+            const uint64_t wake = c.wake_tsc;
+            if (!wake || wake == c.recalled_for || wake > now) continue;
+            c.recalled_for = wake;
+            if (!c.halted) (void)user::hypercall(enc::recall(vcpu_sel(v, VcpuSel::Vcpu)));
+        }
     }
     (void)user::hypercall(enc::sm_down(SEL_DONE_SM, 0));
 }
 
 }  // namespace
 
-void to_root(abi::Utcb* utcb, const char* text, size_t bytes) { service_console(utcb, utcb != main_utcb, text, bytes); }
+uint64_t handler_utcb(unsigned v) {
+    // vCPU 0's handler keeps the page after the main thread's; the device
+    // thread has the next; the other handlers follow.
+    return v == 0 ? HANDLER_UTCB : abi::UTCB_AREA + 0x2000 + v * 0x1000;
+}
+
+void lock_vm(Vm& vm) {
+    while (__atomic_exchange_n(&vm.lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&vm.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+
+void unlock_vm(Vm& vm) { __atomic_store_n(&vm.lock, 0, __ATOMIC_RELEASE); }
+
+void speak_through(Vm& vm, abi::Utcb* utcb) {
+    if (vm.console_utcb == utcb) return;
+    user::console::init(utcb, to_root);
+    vm.console_utcb = utcb;
+}
+
+// An exit handler's text goes through the service portal on its own CPU.
+void to_root(abi::Utcb* utcb, const char* text, size_t bytes) {
+    const Vm& vm = the_vm();
+    for (unsigned v = 0; v < vm.vcpu_count; ++v)
+        if (vm.vcpus[v].utcb == utcb) return service_console(utcb, true, text, bytes, SEL_VCPU_SERVICE + v);
+    service_console(utcb, false, text, bytes);
+}
 
 void wake_main() { (void)user::hypercall(enc::sm_up(SEL_TICK_SM)); }
 
-// The exit handler's last act when its VM ends: wake the VMM's thread and
-// never answer, so the vCPU runs no more.
-void end_vm() {
-    the_vm().ended = true;
+void kick(Vm& vm, uint32_t mask, unsigned self) {
+    for (unsigned v = 0; v < vm.vcpu_count; ++v) {
+        if (v == self || !(mask >> v & 1)) continue;
+        if (vm.vcpus[v].halted)
+            (void)user::hypercall(enc::sm_up(vcpu_sel(v, VcpuSel::HaltSm)));
+        else
+            (void)user::hypercall(enc::recall(vcpu_sel(v, VcpuSel::Vcpu)));
+    }
+}
+
+[[noreturn]] void park() {
+    for (;;) (void)user::hypercall(enc::sm_down(SEL_NEVER_SM, 0));
+}
+
+// An exit handler's last act when its VM ends: the others stopped, the
+// VMM's thread woken, and no answer, so its vCPU runs no more.
+void end_vm(Vm& vm) {
+    vm.ended = true;
+    unlock_vm(vm);
+    stop_all(vm);
     wake_main();
     (void)user::hypercall(enc::sm_up(SEL_DONE_SM));
-    for (;;) (void)user::hypercall(enc::sm_down(SEL_NEVER_SM, 0));
+    park();
 }
 
 }  // namespace keel::vmm::linux_vm
@@ -115,27 +195,41 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
     (void)user::hypercall(enc::create_sm(SEL_NEVER_SM, abi::SEL_OWN_PD, 0));
     const auto& start = *reinterpret_cast<const VmmStart*>(START_PAGE);
     Vm& vm = the_vm();
-    PcPlatform pc(com1_out, reset_line, acpi_power_off, &vm);
-    bool ready = start.magic == START_MAGIC && init_vm(vm, pc, start, reinterpret_cast<abi::Utcb*>(HANDLER_UTCB));
+    vm.console_utcb = main_utcb;
+    PcPlatform pc(com1_out, reset_line, acpi_power_off, &vm, start.vcpus);
+    bool ready = start.magic == START_MAGIC && init_vm(vm, pc, start);
     if (ready) {
-        user::console::print("vmm: starting Linux guest %s on CPU %u\n", start.name, start.cpu);
-        ready = prepare_vcpu(uint16_t(start.cpu));
-        if (ready && vm.device && !start_device_thread(uint16_t(start.cpu))) {
-            // The vCPU runs already: end it as a time-out would, and say why.
-            vm.stop_why = "its device's interrupt thread could not be made";
-            vm.timed_out = true;
-            (void)user::hypercall(enc::recall(SEL_VCPU));
-            (void)user::hypercall(enc::sm_up(SEL_HALT_SM));
-            (void)user::hypercall(enc::sm_down(SEL_DONE_SM, 0));
+        char others[64] = "";  // where its other vCPUs run
+        size_t n = 0;
+        for (unsigned v = 1; v < vm.vcpu_count; ++v)
+            n += format_to(others + n, sizeof others - n, "%s%u", v == 1 ? ", its other vCPUs on CPU " : ", ",
+                           start.vcpu_cpus[v]);
+        user::console::print("vmm: starting Linux guest %s on CPU %u%s\n", start.name, start.cpu, others);
+        // Under the lock: the handlers of the vCPUs made first run at once
+        // (below this thread's priority, or on other CPUs) and print.
+        lock_vm(vm);
+        ready = prepare_vm();
+        // vCPU 0 last: until it runs, nothing can start the others.
+        unsigned made = 0;
+        for (unsigned v = vm.vcpu_count; ready && v-- > 0;) made += (ready = prepare_vcpu(start, v));
+        const bool device_ready = !ready || !vm.device || start_device_thread(uint16_t(start.cpu));
+        unlock_vm(vm);
+        if (!ready && made) {
+            // Those made wait for a start-up that cannot come: end them.
+            stop_from_main(vm, "not every vCPU could be made");
+        } else if (!device_ready) {
+            // The vCPUs run already: end them as a time-out would, and say why.
+            stop_from_main(vm, "its device's interrupt thread could not be made");
             ready = false;
         }
     } else {
         user::console::print("vmm: the root task's start information is not usable; no VM\n");
     }
     if (ready) keep_time(vm, start);
-    user::console::init(main_utcb, to_root);  // the exit handler printed last
-    the_vm().handler_prints = false;
+    lock_vm(vm);  // a handler may print still, until it sees the end
+    speak_through(vm, main_utcb);
     bool passed = ready && report_vm(vm);
+    unlock_vm(vm);
     service_done(main_utcb, passed);
-    for (;;) (void)user::hypercall(enc::sm_down(SEL_NEVER_SM, 0));
+    park();
 }

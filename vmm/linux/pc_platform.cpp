@@ -13,9 +13,11 @@ constexpr uint32_t FIRMWARE_SVR = dev::LocalApic::SVR_ENABLE | 0xff, LINT0_EXTIN
 
 bool PcPlatform::init(uint64_t ram_bytes) {
     rtc_.set_memory(ram_bytes < FOUR_GIB ? ram_bytes : FOUR_GIB, ram_bytes > FOUR_GIB ? ram_bytes - FOUR_GIB : 0);
-    (void)lapic_.write(dev::LocalApic::SVR, 4, FIRMWARE_SVR, 0);
-    (void)lapic_.write(dev::LocalApic::LVT_LINT0, 4, LINT0_EXTINT, 0);
-    (void)lapic_.write(dev::LocalApic::LVT_LINT1, 4, LINT1_NMI, 0);
+    // The firmware programs the bootstrap processor's APIC only; the
+    // application processors' stay as reset left them (LVTs masked).
+    (void)lapics_[0].write(dev::LocalApic::SVR, 4, FIRMWARE_SVR, 0);
+    (void)lapics_[0].write(dev::LocalApic::LVT_LINT0, 4, LINT0_EXTINT, 0);
+    (void)lapics_[0].write(dev::LocalApic::LVT_LINT1, 4, LINT1_NMI, 0);
     return bus_.add(0x3f8, 0x3ff, com1_io, this) && bus_.add(0x20, 0x21, pic_io, this) &&
            bus_.add(0xa0, 0xa1, pic_io, this) && bus_.add(0x4d0, 0x4d1, pic_io, this) &&
            bus_.add(0x40, 0x43, pit_io, this) && bus_.add(0x61, 0x61, pit_io, this) &&
@@ -49,54 +51,101 @@ void PcPlatform::update(uint64_t now_ns) {
         set_isa_irq(IRQ_PIT, true);
         set_isa_irq(IRQ_PIT, false);
     }
-    lapic_.advance(now_ns);
+    for (unsigned v = 0; v < vcpus_; ++v) {
+        const bool was = lapics_[v].pending_vector() >= 0;
+        lapics_[v].advance(now_ns);
+        if (!was && lapics_[v].pending_vector() >= 0) kicks_ |= 1u << v;
+    }
 }
 
-bool PcPlatform::interrupt_pending() const { return lapic_.pending_vector() >= 0 || extint_pending(); }
+bool PcPlatform::interrupt_pending(unsigned vcpu) const {
+    return vcpu < vcpus_ && (lapics_[vcpu].pending_vector() >= 0 || extint_pending(vcpu));
+}
 
-uint8_t PcPlatform::acknowledge() {
-    int vector = lapic_.pending_vector();
-    if (vector >= 0 && lapic_.acknowledge(uint8_t(vector))) return uint8_t(vector);
+uint8_t PcPlatform::acknowledge(unsigned vcpu) {
+    int vector = lapics_[vcpu].pending_vector();
+    if (vector >= 0 && lapics_[vcpu].acknowledge(uint8_t(vector))) return uint8_t(vector);
     return pic_.acknowledge();
 }
 
-uint64_t PcPlatform::next_event_ns(uint64_t now_ns) const {
-    uint64_t pit = pit_.next_irq0_ns(now_ns), timer = lapic_.next_event_ns(now_ns);
+uint64_t PcPlatform::next_event_ns(unsigned vcpu, uint64_t now_ns) const {
     static_assert(NEVER == dev::LocalApic::NEVER);
+    if (vcpu >= vcpus_) return NEVER;
+    uint64_t timer = lapics_[vcpu].next_event_ns(now_ns);
+    if (vcpu != 0) return timer;
+    uint64_t pit = pit_.next_irq0_ns(now_ns);
     return pit < timer ? pit : timer;
 }
 
 void PcPlatform::set_isa_irq(unsigned irq, bool level) {
     pic_.set_irq(irq, level);
+    if (extint_pending(0)) kicks_ |= 1;  // the 8259's output is vCPU 0's LINT0
     ioapic_.set_irq(irq == IRQ_PIT ? PIT_PIN : irq, level);
     route_io_apic();
 }
 
 void PcPlatform::route_io_apic() {
     dev::ApicMessage m;
-    while (ioapic_.take_message(m)) route(m, false);
+    while (ioapic_.take_message(m)) route(m, MAX_VCPUS);
 }
 
-// Fixed and lowest-priority interrupts go to the local APIC they address
-// (with one vCPU: it, or none); the rest no vCPU here acts on yet.
-void PcPlatform::route(const dev::ApicMessage& m, bool from_self) {
-    const bool interrupt = m.mode == dev::DeliveryMode::FIXED || m.mode == dev::DeliveryMode::LOWEST_PRIORITY;
-    if (interrupt && lapic_.addressed_by(m, from_self))
-        (void)lapic_.accept(m.vector, m.level_triggered);
-    else if (!interrupt)
-        ++dropped_messages_;
+// A fixed interrupt goes to every local APIC it addresses, a
+// lowest-priority one to the addressed APIC with the lowest arbitration
+// priority; INIT and start-up messages start application processors; the
+// rest (NMI, SMI) no vCPU here acts on.
+void PcPlatform::route(const dev::ApicMessage& m, unsigned sender) {
+    if (m.init_deassert()) return;  // arbitration IDs only
+    if (m.mode == dev::DeliveryMode::LOWEST_PRIORITY) {
+        unsigned chosen = MAX_VCPUS;
+        for (unsigned v = 0; v < vcpus_; ++v)
+            if (lapics_[v].addressed_by(m, v == sender) &&
+                (chosen == MAX_VCPUS || lapics_[v].apr() < lapics_[chosen].apr()))
+                chosen = v;
+        if (chosen != MAX_VCPUS) deliver(chosen, m);
+        return;
+    }
+    bool reached = false;
+    for (unsigned v = 0; v < vcpus_; ++v)
+        if (lapics_[v].addressed_by(m, v == sender)) {
+            deliver(v, m);
+            reached = true;
+        }
+    if (!reached && m.mode != dev::DeliveryMode::FIXED) ++dropped_messages_;
 }
 
-bool PcPlatform::mmio(uint64_t gpa, unsigned size, bool write, uint64_t& value, uint64_t now_ns) {
+void PcPlatform::deliver(unsigned vcpu, const dev::ApicMessage& m) {
+    ApStart& ap = start_[vcpu];
+    switch (m.mode) {
+    case dev::DeliveryMode::FIXED:
+    case dev::DeliveryMode::LOWEST_PRIORITY:
+        if (lapics_[vcpu].accept(m.vector, m.level_triggered)) kicks_ |= 1u << vcpu;
+        return;
+    case dev::DeliveryMode::INIT:
+        if (vcpu == 0 || ap.started) break;  // no reset of a running vCPU
+        ap.init = true;
+        return;
+    case dev::DeliveryMode::STARTUP:
+        if (!ap.init || ap.started) break;  // the second start-up message of INIT-SIPI-SIPI lands here
+        ap.started = true;
+        ap.vector = m.vector;
+        kicks_ |= 1u << vcpu;
+        return;
+    default: break;
+    }
+    ++dropped_messages_;
+}
+
+bool PcPlatform::mmio(unsigned vcpu, uint64_t gpa, unsigned size, bool write, uint64_t& value, uint64_t now_ns) {
     now_ns_ = now_ns;
-    if (gpa >= dev::LocalApic::BASE && gpa - dev::LocalApic::BASE < dev::LocalApic::SIZE) {
+    if (vcpu < vcpus_ && gpa >= dev::LocalApic::BASE && gpa - dev::LocalApic::BASE < dev::LocalApic::SIZE) {
+        dev::LocalApic& lapic = lapics_[vcpu];
         uint32_t offset = uint32_t(gpa - dev::LocalApic::BASE);
         if (!write) {
-            value = lapic_.read(offset, size, now_ns);
+            value = lapic.read(offset, size, now_ns);
             return true;
         }
-        dev::LocalApic::Effect e = lapic_.write(offset, size, uint32_t(value), now_ns);
-        if (e.kind == dev::LocalApic::Effect::IPI) route(e.ipi, true);
+        dev::LocalApic::Effect e = lapic.write(offset, size, uint32_t(value), now_ns);
+        if (e.kind == dev::LocalApic::Effect::IPI) route(e.ipi, vcpu);
         if (e.kind == dev::LocalApic::Effect::EOI && e.eoi.done && e.eoi.level_triggered) {
             // The assigned device's line first: the guest's handler quieted
             // the device (or the host's line will say it did not).

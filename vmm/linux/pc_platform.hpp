@@ -4,9 +4,12 @@
 // IRQ 4, the PIT's channel 0 on IRQ 0); and in device memory its vCPU's
 // local APIC and an I/O APIC, to which every ISA line also goes (the PIT's
 // to pin 2, as the MADT says). Until the guest programs the APICs, the
-// 8259's interrupts come through LINT0 in ExtINT mode, the virtual wire a
-// PC's firmware leaves. Time is the VMM's: each call says what time it is;
-// the platform says when it next has something to do.
+// 8259's interrupts come through the first vCPU's LINT0 in ExtINT mode, the
+// virtual wire a PC's firmware leaves. Each vCPU has its local APIC (ID =
+// its index); the others wait, as application processors do, for INIT and
+// a start-up message. Time is the VMM's: each call says what time it is;
+// the platform says when it next has something to do. Not thread-safe:
+// the VMM serialises every call.
 #pragma once
 #include <stdint.h>
 
@@ -30,8 +33,15 @@ public:
     using PowerOff = dev::AcpiPm::PowerOff;
     static constexpr uint64_t NEVER = dev::Pit8254::NEVER;
 
-    PcPlatform(Transmit com1_out, Reset reset, PowerOff power_off, void* ctx)
-        : com1_(com1_out, ctx), rtc_(0), i8042_(reset, ctx), acpi_(power_off, ctx) {}
+    static constexpr unsigned MAX_VCPUS = 8;
+
+    // `vcpus`: 1 to MAX_VCPUS (more are cut to MAX_VCPUS).
+    PcPlatform(Transmit com1_out, Reset reset, PowerOff power_off, void* ctx, unsigned vcpus = 1)
+        : com1_(com1_out, ctx), rtc_(0), i8042_(reset, ctx), acpi_(power_off, ctx),
+          vcpus_(vcpus < 1           ? 1
+                 : vcpus > MAX_VCPUS ? MAX_VCPUS
+                                     : vcpus),
+          ioapic_(uint8_t(vcpus_)) {}
 
     // Before the guest runs: the wall clock, the RAM the CMOS reports, the
     // ports wired. False if the port table cannot hold them.
@@ -41,20 +51,35 @@ public:
     // An IOIO exit, size 1, 2 or 4.
     uint32_t read(uint16_t port, unsigned size, uint64_t now_ns);
     void write(uint16_t port, unsigned size, uint32_t value, uint64_t now_ns);
-    // A nested page fault's access outside the guest's RAM: true if one of
-    // the APICs' pages has it (size 1, 2, 4 or 8; reads fill `value`).
-    bool mmio(uint64_t gpa, unsigned size, bool write, uint64_t& value, uint64_t now_ns);
+    // vCPU `vcpu`'s nested page fault outside the guest's RAM: true if one
+    // of the APICs' pages has it (size 1, 2, 4 or 8; reads fill `value`);
+    // the local APIC's page is that vCPU's own.
+    bool mmio(unsigned vcpu, uint64_t gpa, unsigned size, bool write, uint64_t& value, uint64_t now_ns);
     // Brings the timers' lines up to `now_ns`; then an interrupt may be
-    // pending for the guest's CPU.
+    // pending for a vCPU.
     void update(uint64_t now_ns);
-    bool interrupt_pending() const;
-    // The vector to inject now (the local APIC's, or the 8259's through
-    // LINT0), taken into service.
-    uint8_t acknowledge();
-    // When a timer next changes a line (NEVER: no timer runs).
-    uint64_t next_event_ns(uint64_t now_ns) const;
-    // Messages no vCPU of this VM acts on (NMI, SMI, INIT, start-up with
-    // one vCPU), for the VMM's report.
+    bool interrupt_pending(unsigned vcpu) const;
+    // The vector to inject into `vcpu` now (its local APIC's, or the
+    // 8259's through its LINT0), taken into service.
+    uint8_t acknowledge(unsigned vcpu);
+    // When a timer next changes a line `vcpu` must be woken for (NEVER: no
+    // timer runs): its local APIC's timer, and for vCPU 0 the PIT's.
+    uint64_t next_event_ns(unsigned vcpu, uint64_t now_ns) const;
+    // The vCPUs an interrupt or start-up message reached since the last
+    // call (bit i: vCPU i), for the VMM to wake or recall them.
+    uint32_t take_kicks() {
+        uint32_t k = kicks_;
+        kicks_ = 0;
+        return k;
+    }
+    // The start-up vector of an application processor (vCPU 1 on) that
+    // received INIT and then a start-up message; -1 until then. Later
+    // INITs and start-up messages are dropped: the VMM does not reset a
+    // running vCPU.
+    int startup_vector(unsigned vcpu) const { return vcpu < vcpus_ && start_[vcpu].started ? start_[vcpu].vector : -1; }
+    unsigned vcpus() const { return vcpus_; }
+    // Messages no vCPU of this VM acts on (NMI, SMI, an INIT or start-up
+    // for a vCPU that runs), for the VMM's report.
     uint64_t dropped_messages() const { return dropped_messages_; }
 
     // An assigned PCI function on bus 0, its INTx on I/O APIC pin `gsi`.
@@ -84,9 +109,13 @@ private:
 
     // An ISA line: to the 8259 and to the I/O APIC (IRQ 0 on pin 2).
     void set_isa_irq(unsigned irq, bool level);
-    void route(const dev::ApicMessage& m, bool from_self);
+    // A message from `sender` (a vCPU, or MAX_VCPUS: the I/O APIC).
+    void route(const dev::ApicMessage& m, unsigned sender);
+    void deliver(unsigned vcpu, const dev::ApicMessage& m);
     void route_io_apic();
-    bool extint_pending() const { return lapic_.extint_through_lint0() && pic_.interrupt_pending(); }
+    bool extint_pending(unsigned vcpu) const {
+        return lapics_[vcpu].extint_through_lint0() && pic_.interrupt_pending();
+    }
 
     dev::PortBus bus_;
     dev::Uart16550 com1_;
@@ -97,8 +126,15 @@ private:
     dev::AcpiPm acpi_;
     dev::PciHost pci_;
     dev::PciHostBridge host_bridge_;
-    dev::LocalApic lapic_{0};
-    dev::IoApic ioapic_{1};  // its ID follows the vCPUs' (acpi_madt.hpp)
+    unsigned vcpus_;
+    dev::LocalApic lapics_[MAX_VCPUS] = {dev::LocalApic{0}, dev::LocalApic{1}, dev::LocalApic{2}, dev::LocalApic{3},
+                                         dev::LocalApic{4}, dev::LocalApic{5}, dev::LocalApic{6}, dev::LocalApic{7}};
+    dev::IoApic ioapic_;  // its ID follows the vCPUs' (acpi_madt.hpp)
+    struct ApStart {
+        bool init, started;
+        uint8_t vector;
+    } start_[MAX_VCPUS] = {};
+    uint32_t kicks_ = 0;
     uint64_t dropped_messages_ = 0;
     uint64_t now_ns_ = 0;  // of the access being served
     bool device_attached_ = false, device_line_ = false, device_eoi_ = false;

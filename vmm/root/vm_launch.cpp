@@ -71,7 +71,13 @@ alignas(16) uint8_t service_stack[MAX_CPUS][16384];
 constinit uint32_t handler_cpus = 0;  // CPUs with handlers
 
 abi::Selector vm_sel(unsigned i, unsigned what) { return VM_BASE + 16 * i + what; }
-enum : unsigned { PD, EC, SC, SERVICE_PT, STARTUP_PT, DEVICE_SM };
+// VCPU_SERVICE_PT + v: the service portal of a Linux VM's vCPU v, on its CPU.
+enum : unsigned { PD, EC, SC, SERVICE_PT, STARTUP_PT, DEVICE_SM, VCPU_SERVICE_PT };
+static_assert(VCPU_SERVICE_PT + vmm::VCPUS_MAX <= 16);
+// A service portal's id: the VM and the CPU whose handler serves it.
+uint64_t service_id(unsigned vm, unsigned cpu) { return vm | uint64_t(cpu) << 8; }
+static_assert(MAX_VMS <= 256);
+static_assert(LINUX_VCPUS_MAX <= vmm::VCPUS_MAX);
 
 bool ok(const char* vm, const char* what, abi::Status s) {
     if (s != abi::Status::Success) user::console::print("root: VM %s: %s failed: %s\n", vm, what, abi::status_name(s));
@@ -338,15 +344,16 @@ extern "C" [[noreturn]] void vmm_startup(uint64_t id) {
 
 // The root task's service to its VMMs: their console lines, prefixed with
 // the VM's name, and their verdict.
-extern "C" [[noreturn]] void vm_service(uint64_t id, uint64_t words) {
-    auto* utcb = reinterpret_cast<abi::Utcb*>(service_utcb(vms[id % MAX_VMS].cpu));
+extern "C" [[noreturn]] void vm_service(uint64_t portal_id, uint64_t words) {
+    const uint64_t id = portal_id & 0xff, cpu = (portal_id >> 8) % MAX_CPUS;
+    auto* utcb = reinterpret_cast<abi::Utcb*>(service_utcb(unsigned(cpu)));
     uint64_t op = utcb->word[0] & 0xff, bytes = utcb->word[0] >> 8 & 0xffffff, text_word = utcb->word[0] >> 32;
     if (id < vm_count && op == uint64_t(vmm::ServiceOp::Console) && text_word >= 1 && text_word < words) {
         // Only what the call carried: a VMM cannot make the root task read
         // beyond its message. One line buffer per CPU: the handlers of
         // different CPUs run at once.
         static char lines[MAX_CPUS][sizeof utcb->word];
-        char* line = lines[vms[id].cpu];
+        char* line = lines[cpu];
         uint64_t room = (words - text_word) * 8;
         if (bytes > room) bytes = room;
         size_t n = format_to(line, sizeof lines[0], "[%s] ", vms[id].name);
@@ -377,6 +384,26 @@ bool make_handlers(const abi::Hip& hip) {
     return ok("-", "creating the semaphore", user::hypercall(enc::create_sm(DONE_SM, abi::SEL_OWN_PD, 0)));
 }
 
+// One service portal per vCPU of a Linux VM, each on that vCPU's CPU,
+// where its exit handler runs and calls.
+bool give_vcpu_service(unsigned i, const VmmStart& start, abi::Selector pd) {
+    using namespace abi::perm;
+    const char* vm = vms[i].name;
+    for (unsigned v = 0; v < start.vcpus && v < vmm::VCPUS_MAX; ++v) {
+        const abi::Selector pt = vm_sel(i, VCPU_SERVICE_PT + v);
+        const unsigned cpu = start.vcpu_cpus[v];
+        if (!ok(vm, "creating a vCPU's service portal",
+                user::hypercall(enc::create_pt(pt, abi::SEL_OWN_PD, service_ec(cpu), 0,
+                                               reinterpret_cast<uint64_t>(&vm_service)))) ||
+            !ok(vm, "naming a vCPU's service portal", user::hypercall(enc::pt_set_id(pt, service_id(i, cpu)))) ||
+            !ok(vm, "giving it a vCPU's service portal",
+                user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, pt, 0, PT_CALL),
+                                              vmm::SEL_VCPU_SERVICE + v))))
+            return false;
+    }
+    return true;
+}
+
 bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module& vmm_image, const Module& guest,
               const Module* initrd) {
     const char* vm = vms[i].name;
@@ -400,6 +427,9 @@ bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module&
     start.magic = vmm::START_MAGIC;
     start.tsc_khz = hip.tsc_khz;
     start.cpu = cpu;
+    // A Linux VM's vCPUs on consecutive CPUs from its own (its VMM's
+    // thread and vCPU 0 share one, as a one-vCPU VM's do).
+    for (unsigned v = 0; v < vmm::VCPUS_MAX; ++v) start.vcpu_cpus[v] = uint16_t((cpu + v) % handler_cpus);
     vms[i].entry = entry;
     for (size_t c = 0; c + 1 < sizeof start.name && vm[c]; ++c) start.name[c] = vm[c];
     *reinterpret_cast<VmmStart*>(start_page) = start;
@@ -413,7 +443,9 @@ bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module&
            ok(vm, "creating its service portal",
               user::hypercall(enc::create_pt(vm_sel(i, SERVICE_PT), abi::SEL_OWN_PD, service_ec(cpu), 0,
                                              reinterpret_cast<uint64_t>(&vm_service)))) &&
-           ok(vm, "naming its service portal", user::hypercall(enc::pt_set_id(vm_sel(i, SERVICE_PT), i))) &&
+           ok(vm, "naming its service portal",
+              user::hypercall(enc::pt_set_id(vm_sel(i, SERVICE_PT), service_id(i, cpu)))) &&
+           give_vcpu_service(i, start, pd) &&
            ok(vm, "giving it its service portal",
               user::hypercall(enc::delegate(
                   abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, vm_sel(i, SERVICE_PT), 0, PT_CALL), vmm::SEL_SERVICE))) &&
