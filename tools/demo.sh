@@ -48,7 +48,7 @@ fi
 
 echo "== booting $iso: QEMU + swtpm ($banks), emulated SKINIT, QEMU's virtio-net-pci for the management VM =="
 "$platform" run --iso "$iso" --state-dir "$work/platform" --banks "$banks" --serial "$work/console.txt" \
-  --timeout 900 -- -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$agent_port-:7734,hostfwd=tcp:127.0.0.1:$off_port-:7735" \
+  --timeout 900 -- -smp 2 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$agent_port-:7734,hostfwd=tcp:127.0.0.1:$off_port-:7735" \
   -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=0x4 2>"$work/platform.log" &
 pids+=($!)
 url="http://127.0.0.1:$agent_port"
