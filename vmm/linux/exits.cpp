@@ -131,6 +131,9 @@ uint64_t on_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
 }
 
 uint64_t on_cpuid(Vm& vm, Vcpu& c, abi::VcpuState& s) {
+    // The guest's XCR0 as the kernel saw it: where XSETBV does not exit
+    // (QEMU's TCG) the guest set it without this VMM.
+    if (s.xcr0 & 1) c.cpu.xcr0 = s.xcr0;
     answer_cpuid(c.cpu, s);
     uint64_t rip = advance(vm, s);
     return rip == STOP ? STOP : rip | mtd::GPR_ACDB;

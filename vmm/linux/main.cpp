@@ -39,6 +39,8 @@ uint64_t portal_mtd(VcpuEvent e) {
     constexpr uint64_t DECODE = mtd::RIP_LEN | mtd::CS_SS | mtd::CR;
     switch (e) {
     case VcpuEvent::Startup: return 0;
+    case VcpuEvent::Cpuid:  // XSAVE's sizes follow the guest's XCR0
+        return mtd::GPR_ACDB | mtd::GPR_BSD | DECODE | mtd::QUAL | mtd::RFLAGS | mtd::INJ | mtd::STA | mtd::XCR0;
     case VcpuEvent::NestedPageFault:  // emulated: every register may be an operand
         return mtd::GPR_ACDB | mtd::GPR_BSD | mtd::GPR_R8_R15 | mtd::RSP | DECODE | mtd::QUAL | mtd::RFLAGS | mtd::INJ |
                mtd::STA;

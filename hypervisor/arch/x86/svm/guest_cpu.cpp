@@ -215,7 +215,21 @@ VcpuExit GuestCpu::run() {
     return {false, e.event};
 }
 
-void GuestCpu::save(uint64_t mtd, abi::VcpuState& out) { save_state(vmcb_, soft_, mtd, exit_, out); }
+void GuestCpu::save(uint64_t mtd, abi::VcpuState& out) {
+    if ((mtd & abi::mtd::XCR0) && shared_.unshared_owner == this && shared_.xsave_components) refresh_xcr0();
+    save_state(vmcb_, soft_, mtd, exit_, out);
+}
+
+// Where XSETBV does not exit (QEMU's TCG), the guest's own choice is the
+// CPU's XCR0 now, and the VMM asking for XCR0 (to answer CPUID's XSAVE
+// sizes) gets that, not the value it last set.
+void GuestCpu::refresh_xcr0() {
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 | CR4_OSXSAVE);
+    uint64_t now = xstate::xcr0();
+    write_cr4(cr4);
+    if (xcr0::valid(now, shared_.guest_xcr0)) soft_.xcr0 = shared_.xcr0 = now;
+}
 
 abi::Status GuestCpu::load(const abi::VcpuState& in) {
     // Most replies leave XCR0 alone: a tail call then (the exits' hot path).

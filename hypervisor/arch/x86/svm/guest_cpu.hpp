@@ -51,6 +51,7 @@ private:
     void arm_window(bool on);
     void switch_unshared();
     void load_xcr0();
+    void refresh_xcr0();
     [[gnu::noinline]] abi::Status load_with_xcr0(const abi::VcpuState& in);
 
     KernelMemory& memory_;
