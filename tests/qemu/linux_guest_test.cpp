@@ -82,6 +82,15 @@ TEST_F(LinuxGuest, ItRunsItsInitramfsToTheMarkerAndPowersOff) {
     EXPECT_FALSE(has(b->serial, "Kernel panic")) << b->serial;
 }
 
+// What the PC gives Linux, Linux finds as it expects: no MSR it reads
+// faults (the APIC base among them), no XSAVE size disagrees with the XCR0
+// it set, and it prints no warning with a call trace.
+TEST_F(LinuxGuest, ItsBootLogHasNoCallTrace) {
+    EXPECT_FALSE(has(b->serial, "unchecked MSR access error")) << b->serial;
+    EXPECT_FALSE(has(b->serial, "XSAVE consistency problem")) << b->serial;
+    EXPECT_FALSE(has(b->serial, "Call Trace")) << b->serial;
+}
+
 }  // namespace
 
 namespace {
@@ -116,6 +125,7 @@ TEST(LinuxGuests, ThreeAtOnceEachReachesItsOwnMarker) {
     }
     EXPECT_TRUE(has(b.serial, "[lin2] vmm: starting Linux guest lin2 on CPU 1, its other vCPUs on CPU 0")) << b.serial;
     EXPECT_TRUE(has(b.serial, "[lin2] guest: [") && has(b.serial, "smp: Brought up 1 node, 2 CPUs")) << b.serial;
+    EXPECT_FALSE(has(b.serial, "Call Trace")) << b.serial;  // e.g. from the second vCPU's start
     EXPECT_TRUE(has(b.serial, "[root] root: 3 of 3 VMs passed")) << b.serial;
     EXPECT_TRUE(has(b.serial, "[root] root: the kernel says it is healthy")) << b.serial;
     EXPECT_EQ(b.status, EXIT_SUCCESS_STATUS) << b.serial;

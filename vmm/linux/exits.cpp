@@ -27,6 +27,7 @@ constexpr uint64_t CR0_PE = 1, CR0_ET = 1 << 4, CR0_PG = 1ull << 31, RFLAGS_RESE
 constexpr uint64_t EVENT_VALID = 1ull << 31, EVENT_ERROR_VALID = 1ull << 11, EVENT_EXCEPTION = 3ull << 8;
 constexpr uint8_t VECTOR_UD = 6, VECTOR_AC = 17;  // VMMCALL is no instruction of this PC
 constexpr uint64_t EFER_LMA = 1 << 10, EFER_SVME = 1 << 12;
+constexpr uint64_t APIC_BASE_BSP = 1 << 8, APIC_BASE_ENABLE = 1 << 11;
 // Flat 4 GiB segments of the boot protocol's 32-bit entry (SVM's attribute
 // form): code execute/read, data read/write, both accessed, 32-bit, 4 KiB
 // granular.
@@ -211,10 +212,10 @@ bool mtrr_msr(uint32_t index) {
            index == 0x259 || (index >= 0x268 && index < 0x270);
 }
 
-// The MSRs a Linux guest needs (EFER, PAT, the TSC; MTRRs as none; the
-// microcode revision and the northbridge configuration as zero, writes
-// dropped); any other raises #GP, as on a CPU without it.
-uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
+// The MSRs a Linux guest needs (EFER, PAT, the TSC, the APIC base; MTRRs
+// as none; the microcode revision and the northbridge configuration as
+// zero, writes dropped); any other raises #GP, as on a CPU without it.
+uint64_t on_msr(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     uint32_t index = uint32_t(s.rcx);
     bool write = s.qual[0] & 1;
     uint64_t value = (s.rdx & 0xffffffff) << 32 | (s.rax & 0xffffffff), reply = mtd::GPR_ACDB;
@@ -231,6 +232,15 @@ uint64_t on_msr(Vm& vm, abi::VcpuState& s) {
             vm.pat = value;
         else
             value = vm.pat;
+    } else if (index == 0x1b) {
+        // IA32_APIC_BASE: the xAPIC enabled at its fixed page, the first
+        // vCPU the bootstrap processor. It neither moves nor turns off
+        // (nor into x2APIC mode, which CPUID hides): another value is #GP.
+        const uint64_t apic_base = dev::LocalApic::BASE | APIC_BASE_ENABLE | (c.index == 0 ? APIC_BASE_BSP : 0);
+        if (!write)
+            value = apic_base;
+        else
+            known = value == apic_base;
     } else if (index == 0x10) {
         if (!write) value = user::rdtsc();
     } else if (mtrr_msr(index) || index == 0x8b || index == 0xc001001f) {  // + microcode revision, AMD's NB_CFG
@@ -337,7 +347,7 @@ uint64_t handle(Vm& vm, Vcpu& c, VcpuEvent e, abi::VcpuState& s) {
     case VcpuEvent::Startup: return on_startup(vm, c, s);
     case VcpuEvent::Cpuid: return on_cpuid(vm, c, s);
     case VcpuEvent::Io: return on_io(vm, s);
-    case VcpuEvent::Msr: return on_msr(vm, s);
+    case VcpuEvent::Msr: return on_msr(vm, c, s);
     case VcpuEvent::NestedPageFault: return on_npf(vm, c, s);
     case VcpuEvent::Xsetbv: return on_xsetbv(vm, c, s);
     case VcpuEvent::Hlt: return on_hlt(vm, c, s);
