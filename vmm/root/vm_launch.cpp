@@ -10,8 +10,10 @@
 #include "lib/format.hpp"
 #include "lib/string.hpp"
 #include "vmm/launch/vmm_start.hpp"
+#include "vmm/root/device_grant.hpp"
 #include "vmm/root/host_clock.hpp"
 #include "vmm/root/vm_config.hpp"
+#include "vmm/root/vm_report.hpp"
 #include "vmm/runtime/console.hpp"
 #include "vmm/runtime/hypercall.hpp"
 #include "vmm/runtime/tsc.hpp"
@@ -78,11 +80,6 @@ static_assert(VCPU_SERVICE_PT + vmm::VCPUS_MAX <= 16);
 uint64_t service_id(unsigned vm, unsigned cpu) { return vm | uint64_t(cpu) << 8; }
 static_assert(MAX_VMS <= 256);
 static_assert(LINUX_VCPUS_MAX <= vmm::VCPUS_MAX);
-
-bool ok(const char* vm, const char* what, abi::Status s) {
-    if (s != abi::Status::Success) user::console::print("root: VM %s: %s failed: %s\n", vm, what, abi::status_name(s));
-    return s == abi::Status::Success;
-}
 
 // Pages from the root task's RAM, handed out once, never reused.
 uint64_t take_ram(const abi::Hip& hip, uint64_t bytes, uint64_t align) {
@@ -211,65 +208,6 @@ bool give_tpm(const abi::Hip& hip, const char* vm, uint8_t* guest_ram, abi::Sele
                   enc::delegate(abi::SEL_OWN_PD, pd,
                                 Crd(SpaceKind::HostMemory, (abi::ROOT_PHYS_BASE + abi::TPM_LOCALITY0) >> 12, 0, R | W),
                                 vmm::TPM_WINDOW >> 12)));
-}
-
-// The PCI function `spec.pci` for the VM's guest: its DMA through the
-// guest's memory space (the IOMMU), its memory BARs into the VMM's device
-// window, its INTx (host pin spec.gsi) to a semaphore the VMM downs. The
-// function and its BARs come from the information page, which lists them
-// only where an IOMMU confines DMA.
-bool give_device(const abi::Hip& hip, unsigned i, const VmSpec& spec, abi::Selector pd, VmmStart& start) {
-    const char* vm = vms[i].name;
-    bool listed = false;
-    uint64_t window = 0;
-    for (uint32_t m = 0; m < hip.memory_count; ++m) {
-        const abi::HipMemory& e = hip.memory[m];
-        if (e.kind == uint32_t(abi::HipMemoryKind::PciFunction) && e.aux == spec.pci) listed = true;
-        if (e.kind != uint32_t(abi::HipMemoryKind::DeviceMemory) || (e.aux & 0xffff) != spec.pci) continue;
-        const unsigned bar = e.aux >> 16;
-        if (bar >= 6) continue;
-        if (e.address % PAGE || e.size % PAGE) {
-            // Part of a page would bring along whatever shares it.
-            user::console::print("root: VM %s: the device's BAR %u (%lu bytes) is not whole pages; not mapped\n", vm,
-                                 bar, e.size);
-            continue;
-        }
-        if (e.size > vmm::DEVICE_WINDOW_MAX - window) {
-            user::console::print("root: VM %s: the device's BARs are more than its VMM's %lu-MiB window; BAR %u not "
-                                 "mapped\n",
-                                 vm, vmm::DEVICE_WINDOW_MAX >> 20, bar);
-            continue;
-        }
-        for (uint64_t p = 0; p < e.size; p += PAGE)
-            if (!ok(vm, "mapping its device's registers",
-                    user::hypercall(enc::delegate(abi::SEL_OWN_PD, pd,
-                                                  Crd(SpaceKind::HostMemory, (e.address + p) >> 12, 0, R | W),
-                                                  (vmm::DEVICE_WINDOW + window + p) >> 12))))
-                return false;
-        start.device_bars[bar] = {e.address - abi::ROOT_PHYS_BASE, e.size, window};
-        window += e.size;
-    }
-    if (!listed) {
-        user::console::print("root: VM %s: no PCI function %02x:%02x.%x in the information page (there is none, "
-                             "or no IOMMU confines it)\n",
-                             vm, spec.pci >> 8, spec.pci >> 3 & 31, spec.pci & 7);
-        return false;
-    }
-    const abi::Selector sm = vm_sel(i, DEVICE_SM);
-    using namespace abi::perm;
-    // Its line first: a line another VM holds (busy) leaves the device where it was.
-    if (!ok(vm, "creating its device's semaphore", user::hypercall(enc::create_sm(sm, abi::SEL_OWN_PD, 0))) ||
-        !ok(vm, "binding its device's interrupt",
-            user::hypercall(enc::assign_int(sm, uint16_t(vms[i].cpu), uint32_t(spec.gsi)))) ||
-        !ok(vm, "assigning its device", user::hypercall(enc::assign_dev(pd, spec.pci))) ||
-        !ok(vm, "giving it its device's semaphore",
-            user::hypercall(
-                enc::delegate(abi::SEL_OWN_PD, pd, Crd(SpaceKind::Object, sm, 0, SM_DOWN), vmm::SEL_DEVICE_SM))))
-        return false;
-    start.flags |= vmm::START_DEVICE;
-    start.device_rid = spec.pci;
-    start.device_gsi = uint32_t(spec.gsi);
-    return true;
 }
 
 // Copies a module to [gpa, +bytes) of a guest's RAM.
@@ -419,7 +357,8 @@ bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module&
         !load_vmm(hip, vm, vmm_image, pd, entry) ||
         !(linux_vm ? give_linux_guest(hip, vm, spec, guest, initrd, pd, start)
                    : give_guest(hip, vm, guest, pd, start)) ||
-        (spec.has_pci && !give_device(hip, i, spec, pd, start)) || !give_msrs(hip, vm, pd))
+        (spec.has_pci && !give_device(hip, vm, spec, pd, vm_sel(i, DEVICE_SM), uint16_t(cpu), start)) ||
+        !give_msrs(hip, vm, pd))
         return false;
     start.timeout_ms = spec.timeout_ms;
     start.wall_clock_seconds = wall_clock_seconds;
