@@ -1,8 +1,9 @@
 /* A hostile guest dressed as a Linux bzImage: the header the Linux VMM's
  * boot protocol checks, then 32-bit code that the VMM enters as it would a
  * kernel. It pokes at the TPM's localities 1 and 4 and at guest-physical
- * memory beyond its RAM, prints what it read back on COM1, then
- * triple-faults (an empty IDT and an int3). Its VMM must give it nothing
+ * memory beyond its RAM, prints what it read back on COM1, starts a second
+ * vCPU if it has one (which halts for good), then triple-faults (an empty
+ * IDT and an int3). Its VMM must give it nothing
  * from those addresses and end only its own VM. */
     .code16
     .org 0x1f1
@@ -48,6 +49,31 @@ start:
     movl $0x4b454559, 0x10000000
     mov 0x10000000, %eax
     mov $8, %ecx
+    call put_hex
+    mov $'\n', %al
+    call putc
+    /* A second vCPU, if its VM has one: INIT to APIC 1, then two start-up
+     * messages naming page 8, where it finds real-mode code that sets the
+     * word at 0x9000 and halts with interrupts off; and an NMI to itself.
+     * With one vCPU, none of these reaches anything. */
+    movl $0, 0x9000
+    movl $0xa30001b8, 0x8000    /* mov $1, %ax; mov %ax, 0x9000 */
+    movl $0xf4fa9000, 0x8004    /* cli; hlt */
+    movw $0xfdeb, 0x8008        /* jmp back to the hlt */
+    movl $0x01000000, 0xfee00310
+    movl $0x00004500, 0xfee00300 /* INIT, asserted */
+    movl $0x00004608, 0xfee00300 /* start-up at page 8 */
+    movl $0x00004608, 0xfee00300 /* and again, as INIT-SIPI-SIPI does */
+    movl $0x00044400, 0xfee00300 /* NMI to itself */
+    mov $0x1000000, %ecx         /* a bounded wait for the second vCPU */
+6:  cmpl $0, 0x9000
+    jne 7f
+    pause
+    loop 6b
+7:  lea msg_ap - start + 0x100000, %esi
+    call puts
+    mov 0x9000, %eax
+    mov $1, %ecx
     call put_hex
     mov $'\n', %al
     call putc
@@ -104,3 +130,4 @@ put_hex:
 msg_prefix: .asciz "HOSTILE tpm1="
 msg_tpm4:   .asciz " tpm4="
 msg_beyond: .asciz " beyond="
+msg_ap:     .asciz "HOSTILE ap="

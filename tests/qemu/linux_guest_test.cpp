@@ -150,12 +150,23 @@ TEST_F(HostileLinuxGuest, GetsNothingFromTheTpmOrBeyondItsRam) {
     EXPECT_TRUE(has(b->serial, "[evil] vm: device accesses 6")) << b->serial;
 }
 
+// Its INIT and start-up messages for a second vCPU and its NMI reach
+// nothing with one vCPU; with two, the second starts in real mode at the
+// page they name, sets a word there and halts for good, and only the NMI
+// and the repeated start-up are left over.
+TEST_F(HostileLinuxGuest, ItsStartUpMessagesStartOnlyAVcpuItHas) {
+    EXPECT_TRUE(has(b->serial, "[evil] guest: HOSTILE ap=0")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[evil] vm: APIC messages no vCPU took (NMI, INIT, start-up) 4")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[two] guest: HOSTILE ap=1")) << b->serial;
+    EXPECT_TRUE(has(b->serial, "[two] vm: APIC messages no vCPU took (NMI, INIT, start-up) 2")) << b->serial;
+}
+
 TEST_F(HostileLinuxGuest, ItsTripleFaultEndsOnlyItsVm) {
     EXPECT_TRUE(std::regex_search(
         b->serial, std::regex(R"(\[evil\] vm: guest stopped on SHUTDOWN at rip 0x[0-9a-f]+ \(it triple-faulted\))")))
         << b->serial;
     EXPECT_TRUE(has(b->serial, "[lin1] guest: KEEL-LINUX-GUEST-lin1 cpus=1")) << b->serial;
-    // With a second vCPU that never started: the VM ends all the same.
+    // With a second vCPU halted for good: the VM ends all the same.
     EXPECT_TRUE(std::regex_search(
         b->serial,
         std::regex(R"(\[two\] vm: guest stopped on SHUTDOWN at rip 0x[0-9a-f]+ \(it triple-faulted\), vCPU 0 of 2)")))
