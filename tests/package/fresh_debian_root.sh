@@ -206,9 +206,19 @@ plugin=$(in_root dpkg-query -L keel | grep '/keel/libkeel-http\.so$') || fail "t
 if ! in_root ldd "$plugin" >"$tmp/ldd-plugin" 2>&1 || grep "not found" "$tmp/ldd-plugin" >&2; then
     fail "$plugin: a library is missing: $(cat "$tmp/ldd-plugin")"
 fi
-# The package enables nothing (README: Installing).
+# The package enables and starts nothing (README: Installing); as shipped the
+# verifier and the agent listen on loopback only, the verifier without TLS.
 wants=$(find "$root/etc/systemd" -name 'keel*' 2>/dev/null)
 [ -z "$wants" ] || fail "the package enabled units: $wants"
+for link in /proc/[0-9]*/root; do
+    [ "$(readlink "$link" 2>/dev/null)" = "$root" ] && fail "a process runs in the root after the install: ${link%/root}: $(tr '\0' ' ' <"${link%/root}/cmdline")"
+done
+python3 - "$root/etc/keel/keel-verifierd.toml" "$root/etc/keel/keel-agent.toml" <<'PY' || fail "the shipped configuration"
+import sys, tomllib
+verifier, agent = (tomllib.load(open(p, "rb")) for p in sys.argv[1:3])
+assert verifier["listen"] == "127.0.0.1:7735" and "tls" not in verifier, verifier
+assert agent["serve"]["listen"] == "127.0.0.1:7734", agent
+PY
 in_root getent passwd tss >/dev/null || fail "no user tss (the agent units' User=): tpm-udev did not come with the Depends"
 
 # --- 4. the units -------------------------------------------------------------
