@@ -265,12 +265,14 @@ start_unit() {
     else
         [ -n "$user" ] || { fail "$unit runs as root"; return 1; }
         ids=(--reuid="$user" --regid="${group:-$user}" --init-groups)
-        user=$(in_root id -u "$user") group=$(in_root getent group "${group:-$user}" | cut -d: -f3)
+        group=$(in_root getent group "${group:-$user}" | cut -d: -f3)
+        user=$(in_root id -u "$user")
     fi
     [ "$(unit_value "$unit" NoNewPrivileges)" = yes ] && ids+=(--no-new-privs)
     state=$(unit_value "$unit" StateDirectory)
     if [ -n "$state" ]; then
-        install -d -o "$user" -g "$group" -m "$(unit_value "$unit" StateDirectoryMode)" "$root/var/lib/$state"
+        install -d -o "$user" -g "$group" -m "$(mode=$(unit_value "$unit" StateDirectoryMode); echo "${mode:-0755}")" \
+            "$root/var/lib/$state"
     fi
     # shellcheck disable=SC2086 # ExecStart= is split at blanks, as systemd does without quotes
     chroot "$root" /usr/bin/setpriv "${ids[@]}" -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
@@ -279,9 +281,11 @@ start_unit() {
     pids+=("$unit_pid")
     echo "started $unit: setpriv ${ids[*]} -- $exec (pid $unit_pid)"
 }
-# stop_unit PID: SIGTERM, as systemctl stop sends; the exit status in $rc.
+# stop_unit PID: SIGTERM, as systemctl stop sends; the exit status in $rc,
+# and in $ended when it ended (it may have ended before).
 stop_unit() {
-    kill -TERM "$1"
+    ended="on SIGTERM"
+    kill -TERM "$1" 2>/dev/null || ended="before it was stopped"
     rc=0
     wait "$1" || rc=$?
     local kept=() pid
@@ -362,7 +366,7 @@ fi
 owner=$(stat -c %u "$root/var/lib/keel/keel-fleet.sqlite" 2>/dev/null) || owner=none
 [ "$owner" = "$dynamic_id" ] || fail "the store /var/lib/keel/keel-fleet.sqlite: owner $owner, expected the service's user $dynamic_id"
 stop_unit "$unit_pid"
-case $rc in 0 | 143) pass "keel-verifierd stopped on SIGTERM (exit $rc)" ;; *) fail "keel-verifierd on SIGTERM: exit $rc" ;; esac
+case $rc in 0 | 143) pass "keel-verifierd stopped $ended (exit $rc)" ;; *) fail "keel-verifierd: exit $rc $ended" ;; esac
 
 # keel-agent.service: its TPM is the swtpm, its DRTM log the launch's (a real
 # host's kernel publishes it in securityfs), readable by tss.
@@ -522,8 +526,8 @@ fi
 echo "attestation in $(since "$t") s"
 
 stop_unit "$agent_pid"
-case $rc in 0 | 143) ;; *) fail "keel-agent on SIGTERM: exit $rc: $(cat "$tmp/keel-agent.service.log")" ;; esac
+case $rc in 0 | 143) ;; *) fail "keel-agent: exit $rc $ended: $(cat "$tmp/keel-agent.service.log")" ;; esac
 stop_unit "$verifier_pid"
-case $rc in 0 | 143) ;; *) fail "keel-verifierd on SIGTERM: exit $rc" ;; esac
+case $rc in 0 | 143) ;; *) fail "keel-verifierd: exit $rc $ended" ;; esac
 echo "package.fresh_debian_root: $(since "$started") s in all"
 finish
