@@ -24,6 +24,7 @@ KEEL_PACKAGES=(
   cpio                                    # Linux guests' initramfs (tools/guest/make-initramfs.sh)
   curl                                    # the demo asks the management VM's agent whether it answers
   chromium                                # the status page loaded in a headless browser (label browser)
+  debootstrap                             # a fresh Debian 12 root for the installed package's test (package.fresh_debian_root)
 )
 
 keel_missing_packages() {
