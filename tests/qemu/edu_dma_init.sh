@@ -6,17 +6,22 @@
 # 0x98 command: 1 = RAM into its 4 KiB buffer, 3 = the buffer into RAM; bit
 # 0 clears when done, about 100 ms later), its buffer at device address
 # 0x40000, 28 address bits. The device's addresses are guest-physical ones:
-# the host's IOMMU translates them through this guest's memory.
+# the host's IOMMU translates them through this guest's memory. Nothing is
+# written to its configuration space: the kernel let it decode memory and
+# master the bus when it was assigned (the VMM keeps the guest's command
+# register writes to itself).
 #   - Own memory: a random page in this guest's RAM, copied through the
 #     device's buffer to a second page. The pages are kept from Linux by
-#     memmap= on the command line (/dev/mem reaches no RAM Linux has).
-#   - Outside: every 4 MiB from the end of its RAM to 256 MiB, in batches of
-#     15 (a 256-byte slot of the buffer each, the buffer first filled with a
-#     random pattern and afterwards copied to an own page to be looked at):
-#     reads, then writes of another pattern, then reads again (a write that
-#     landed reads back). A slot that holds anything but its pattern or
-#     zeros (what an aborted read leaves in QEMU) brought memory that is not
-#     this guest's.
+#     memmap= on the command line (/dev/mem reaches no RAM Linux has). If
+#     the copy does not arrive, the device's addresses are not this guest's
+#     and nothing it reads can be looked at: it stops there.
+#   - Outside: every 4 MiB from the end of its RAM to 256 MiB: reads into
+#     the buffer, which held a random pattern (a 256-byte slot of it per
+#     address; the buffer is then copied to an own page to be looked at: a
+#     slot that holds anything but its pattern or zeros, what an aborted
+#     read leaves in QEMU, brought memory that is not this guest's); then
+#     writes of another random pattern, each read back at once (what came
+#     back is what was written: the write landed).
 # One line per verdict ("EDU-DMA ..."), "EDU-DMA done", then power off.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -63,12 +68,12 @@ grep -qi "^$(printf '%08x' "$OWN")-$(printf '%08x' $((OWN + 0xffff))) : Reserved
 say "RAM ends at $(hex "$ram_end"); own pages at $(hex "$SRC") and $(hex "$DST")"
 
 # dma SOURCE DESTINATION BYTES COMMAND: one transfer, to its end.
-count=0
+bytes=0
 dma() {
   devmem $((bar + 0x80)) 32 "$1"
   devmem $((bar + 0x88)) 32 "$2"
-  [ "$3" -eq "$count" ] || devmem $((bar + 0x90)) 32 "$3"
-  count=$3
+  [ "$3" -eq "$bytes" ] || devmem $((bar + 0x90)) 32 "$3"
+  bytes=$3
   devmem $((bar + 0x98)) 32 "$4"
   usleep 100000
   n=0
@@ -100,6 +105,9 @@ if head -n $SLOTS /tmp/mine.lines | cmp -s - /tmp/got; then
   say "own memory: reached ($((SLOTS * SLOT)) random bytes from $(hex $SRC) through the device to $(hex $DST))"
 else
   say "own memory: NOT reached (what the device put at $(hex $DST) is not what $(hex $SRC) holds)"
+  # Its copies do not arrive where this guest looks: nothing it reads
+  # outside could be looked at either.
+  stop "the device's addresses are not this guest's"
 fi
 
 outside=
@@ -113,56 +121,88 @@ total=$#
 [ "$total" -gt 0 ] || stop "no address between the end of RAM and $(hex $LIMIT)"
 say "outside: $total addresses from $(hex "$1") to $(hex $((LIMIT - STEP))), every $((STEP >> 20)) MiB"
 
-# sweep: reads every outside address into the buffer, which held the read
-# pattern, and counts what each slot then holds.
-sweep() {
-  kept=0 zeros=0 landed=0 leaked=0 leaks=
-  put /tmp/read $SRC
-  set -- $outside
-  while [ $# -gt 0 ]; do
-    dma $SRC $BUF $((SLOTS * SLOT)) 1
-    batch=
-    slot=0
-    while [ $# -gt 0 ] && [ $slot -lt $SLOTS ]; do
-      dma "$1" $((BUF + slot * SLOT)) $SLOT 1
-      batch="$batch $1"
-      slot=$((slot + 1))
-      shift
-    done
-    dma $BUF $DST $((SLOTS * SLOT)) 3
-    page $DST > /tmp/got
-    for a in $batch; do
-      IFS= read -r got <&3
-      IFS= read -r was <&4
-      IFS= read -r written <&5
-      if [ "$got" = "$was" ]; then
-        kept=$((kept + 1))
-      elif [ "$got" = "$zero" ]; then
-        zeros=$((zeros + 1))
-      elif [ "$got" = "$written" ]; then
-        landed=$((landed + 1))
-        leaks="$leaks $(hex "$a")"
-      else
-        leaked=$((leaked + 1))
-        leaks="$leaks $(hex "$a"):${got%"${got#????????????????}"}"
-      fi
-    done 3< /tmp/got 4< /tmp/read.lines 5< /tmp/write.lines
-  done
+# classify GOT KEPT WRITTEN: what a slot holds after a read: "kept" (the
+# read changed nothing), "zeros" (QEMU's answer to an aborted read),
+# "landed" (what the device wrote there came back) or "leaked" (anything
+# else: memory that is not this guest's).
+classify() {
+  if [ "$1" = "$2" ]; then
+    echo kept
+  elif [ "$1" = "$zero" ]; then
+    echo zeros
+  elif [ "$1" = "$3" ]; then
+    echo landed
+  else
+    echo leaked
+  fi
+}
+# tally ADDRESS CLASS GOT: adds one to that class's count; says where
+# something came back (a line each: the console's lines are short).
+tally() {
+  eval "$2=\$(($2 + 1))"
+  case $2 in
+  landed) say "write to $(hex "$1") landed: it reads back" ;;
+  leaked) say "read of $(hex "$1") brought ${3%"${3#????????????????}"}..." ;;
+  esac
 }
 
-sweep
-say "outside reads: $leaked of $total leaked ($zeros read as zeros, $kept left the buffer as it was)${leaks:+; leaked at$leaks}"
-
-# Writes: the write pattern, slot by slot, to every outside address (the
-# address's slot as in sweep), then the reads again.
-put /tmp/write $SRC
-dma $SRC $BUF $((SLOTS * SLOT)) 1
-slot=0
-for a in $outside; do
-  dma $((BUF + slot * SLOT)) "$a" $SLOT 3
-  slot=$(((slot + 1) % SLOTS))
+# Reads: each outside address into a slot of the buffer, which held the
+# read pattern, 15 at a time.
+kept=0 zeros=0 landed=0 leaked=0
+put /tmp/read $SRC
+set -- $outside
+while [ $# -gt 0 ]; do
+  dma $SRC $BUF $((SLOTS * SLOT)) 1
+  batch=
+  slot=0
+  while [ $# -gt 0 ] && [ $slot -lt $SLOTS ]; do
+    dma "$1" $((BUF + slot * SLOT)) $SLOT 1
+    batch="$batch $1"
+    slot=$((slot + 1))
+    shift
+  done
+  dma $BUF $DST $((SLOTS * SLOT)) 3
+  page $DST > /tmp/got
+  for a in $batch; do
+    IFS= read -r got <&3
+    IFS= read -r was <&4
+    tally "$a" "$(classify "$got" "$was" -)" "$got"
+  done 3< /tmp/got 4< /tmp/read.lines
 done
-sweep
-say "outside writes: $landed of $total landed (read back: $leaked leaked, $zeros zeros, $kept as the buffer was)${leaks:+; at$leaks}"
+say "outside reads: $leaked of $total leaked ($zeros read as zeros, $kept left the buffer as it was)"
+
+# Writes, each read back at once: slot 2j (the write pattern) to an outside
+# address, which is then read into slot 2j+1 (the read pattern), 7 at a
+# time, and then the buffer is looked at. After a batch in which one
+# landed, the writes stop: the device could be overwriting anyone's memory,
+# and one is proof enough.
+kept=0 zeros=0 landed=0 leaked=0
+put /tmp/write $SRC
+tried=0
+set -- $outside
+while [ $# -gt 0 ] && [ $landed -eq 0 ]; do
+  dma $SRC $BUF $((SLOTS * SLOT)) 1
+  batch=
+  slot=0
+  while [ $# -gt 0 ] && [ $((slot + 1)) -lt $SLOTS ]; do
+    dma $((BUF + slot * SLOT)) "$1" $SLOT 3
+    dma "$1" $((BUF + (slot + 1) * SLOT)) $SLOT 1
+    batch="$batch $1"
+    slot=$((slot + 2))
+    tried=$((tried + 1))
+    shift
+  done
+  dma $BUF $DST $((SLOTS * SLOT)) 3
+  page $DST > /tmp/got
+  for a in $batch; do
+    IFS= read -r written <&4
+    IFS= read -r was <&4
+    IFS= read -r got <&3
+    IFS= read -r got <&3
+    tally "$a" "$(classify "$got" "$was" "$written")" "$got"
+  done 3< /tmp/got 4< /tmp/write.lines
+done
+[ $tried -eq "$total" ] || say "writes stopped after $tried of $total: one landed"
+say "outside writes: $landed of $tried landed (read back: $leaked leaked, $zeros zeros, $kept as they were)"
 say done
 poweroff -f
