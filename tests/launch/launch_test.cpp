@@ -779,6 +779,49 @@ TEST(ManagementVm, AttestedThroughItsAssignedNetworkCardWithAFreshNonce) {
     EXPECT_NE(r.serial.find("[root] root: 1 of 1 VMs passed"), std::string::npos) << r.serial;
 }
 
+// Device assignment attacked from inside the guest: QEMU's edu is the Linux
+// guest "attacker"'s (tests/qemu/linux-edu-dma.conf; only a measured launch
+// gives the kernel an IOMMU), and its /init drives the device's DMA through
+// /dev/mem (tests/qemu/edu_dma_init.sh). The device copies the guest's own
+// pages, so its addresses are the guest's (untranslated, they would be
+// other frames: this guest's RAM lies elsewhere in the host's). Every
+// guest-physical address from the end of its RAM to the end of edu's reach
+// (256 MiB, every 4 MiB) reads as nothing of anyone's (QEMU gives an
+// aborted read zeros), and what the device writes there is never read back.
+// The guest beside it boots and passes, the host stays healthy. (No fault
+// is reported: the kernel keeps no IOMMU event log, and QEMU 7.2's AMD-Vi
+// model logs none for an absent I/O page table entry.)
+TEST(AssignedDevice, ALinuxGuestsDeviceCannotDmaOutsideThatGuest) {
+    LaunchResult r =
+        launch(iso("keel-drtm-linux-edu-dma"), "sha256", "edu-dma", {"--", "-device", "edu,addr=0x4"}, 300);
+    ASSERT_EQ(r.status, 33) << r.platform << r.serial;
+    auto has = [&](const std::string& text) { return r.serial.find(text) != std::string::npos; };
+    EXPECT_TRUE(has("[attacker] vmm: the guest gets PCI device 00:04.0 (1234:11e8, class 00ff00) at 00:03.0, its "
+                    "host GSI 20 on pin 11"))
+        << r.serial;
+    // The guest found it in sysfs, at the host's BAR, and it answers there.
+    EXPECT_TRUE(std::regex_search(r.serial, std::regex(R"(\[attacker\] guest: EDU-DMA device 0000:00:03\.0 )"
+                                                       R"(\(1234:11e8\): registers at 0xfea00000, it says 0x10000ed)")))
+        << r.serial;
+    EXPECT_FALSE(has("EDU-DMA stopped")) << r.serial;
+    EXPECT_TRUE(has("[attacker] guest: EDU-DMA own memory: reached (3840 random bytes from 0x4000000 through the "
+                    "device to 0x4001000)"))
+        << r.serial;
+    EXPECT_TRUE(has("[attacker] guest: EDU-DMA outside: 40 addresses from 0x6000000 to 0xfc00000, every 4 MiB"))
+        << r.serial;
+    EXPECT_TRUE(has("[attacker] guest: EDU-DMA outside reads: 0 of 40 leaked")) << r.serial;
+    EXPECT_TRUE(has("[attacker] guest: EDU-DMA outside writes: 0 of 40 landed (read back: 0 leaked")) << r.serial;
+    EXPECT_TRUE(has("[attacker] guest: EDU-DMA done")) << r.serial;
+    const std::string powered_off = R"( vm: guest stopped on IOIO at rip 0x[0-9a-f]+ \(it powered off \(ACPI S5\)\))";
+    EXPECT_TRUE(std::regex_search(r.serial, std::regex(R"(\[attacker\])" + powered_off))) << r.serial;
+    // The other guest, beside it on the same CPU.
+    EXPECT_TRUE(has("[lin1] guest: KEEL-LINUX-GUEST-lin1 cpus=1")) << r.serial;
+    EXPECT_TRUE(std::regex_search(r.serial, std::regex(R"(\[lin1\])" + powered_off))) << r.serial;
+    EXPECT_TRUE(has("[root] root: 2 of 2 VMs passed")) << r.serial;
+    EXPECT_TRUE(has("keel: health check: every device the IOMMU translates belongs to a live PD")) << r.serial;
+    EXPECT_TRUE(has("[root] root: the kernel says it is healthy")) << r.serial;
+}
+
 // The root task receives the DRTM event log read-only: it reads it (and
 // passes a copy to the management VM), but its write faults, and the
 // kernel stops only the root task.
