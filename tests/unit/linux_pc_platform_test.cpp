@@ -125,6 +125,17 @@ TEST_F(TwoVcpus, TheEightFiftyNinesVirtualWireAndThePitAreTheFirstVcpus) {
     EXPECT_EQ(pc.acknowledge(0), 0x30);
 }
 
+TEST_F(TwoVcpus, AnotherVcpusWriteToThePitOrThe8259KicksTheFirst) {
+    // vCPU 0 acts on the PIT's deadline and the 8259's output: a new count
+    // or an unmask written by vCPU 1 must make it look again.
+    pc.write(0x43, 1, 0x34, 0);
+    EXPECT_EQ(pc.take_kicks() & 1u, 1u);
+    pc.write(0x21, 1, 0xfe, 0);
+    EXPECT_EQ(pc.take_kicks() & 1u, 1u);
+    (void)pc.read(0x21, 1, 0);  // a read changes nothing
+    EXPECT_EQ(pc.take_kicks(), 0u);
+}
+
 TEST_F(TwoVcpus, ALowestPriorityInterruptGoesToOneVcpu) {
     // The I/O APIC's pin 4 (COM1) to both vCPUs (logical, flat mode, both
     // in the mask), lowest priority: exactly one of them takes it.

@@ -31,7 +31,7 @@ bool placeable(const VmmStart& start, const VmmStart::Bar& bar) {
 
 extern "C" [[noreturn]] void device_thread();
 
-// The thread's start-up portal (served by the exit handler's EC): where it
+// The thread's start-up portal (served by vCPU 0's exit handler EC): where it
 // begins and its stack.
 extern "C" [[noreturn]] void device_startup(uint64_t) {
     auto* utcb = reinterpret_cast<abi::Utcb*>(handler_utcb(0));
@@ -50,10 +50,13 @@ extern "C" [[noreturn]] void device_thread() {
         if (user::hypercall(enc::sm_down(SEL_DEVICE_SM, 0)) != abi::Status::Success) break;
         vm.device_interrupts = vm.device_interrupts + 1;
         vm.device_raised = true;
-        // vCPU 0 relays it (and kicks the vCPU the guest routed it to): its
-        // handler waits on the semaphore when halted.
-        (void)user::hypercall(enc::sm_up(vcpu_sel(0, VcpuSel::HaltSm)));
-        (void)user::hypercall(enc::recall(vcpu_sel(0, VcpuSel::Vcpu)));
+        // A vCPU still running relays it (and kicks the one the guest
+        // routed it to): woken if its handler waits on its semaphore, else
+        // recalled; both, since without the lock either may be the case.
+        unsigned v = 0;
+        while (v + 1 < vm.vcpu_count && vm.vcpus[v].stopped) ++v;
+        (void)user::hypercall(enc::sm_up(vcpu_sel(v, VcpuSel::HaltSm)));
+        (void)user::hypercall(enc::recall(vcpu_sel(v, VcpuSel::Vcpu)));
         if (user::hypercall(enc::sm_down(SEL_DEVICE_EOI_SM, 0)) != abi::Status::Success) break;
     }
     for (;;) (void)user::hypercall(enc::sm_down(SEL_NEVER_SM, 0));

@@ -83,18 +83,24 @@ void wait_halted(Vm& vm, Vcpu& c, uint64_t deadline) {
     (void)user::hypercall(enc::sm_down(vcpu_sel(c.index, VcpuSel::HaltSm), deadline));
     lock_vm(vm);
     c.halted = false;
+    speak_through(vm, c.utcb);  // another handler printed meanwhile
 }
 
-[[noreturn]] void leave(Vm& vm) {
-    unlock_vm(vm);
-    park();
-}
+// A handler that sees the VM ended: it parks without answering.
+[[noreturn]] void leave(Vm& vm) { park_handler(vm); }
 
 // Whether the main thread ended the VM (its time ran out, or a failure):
 // then `why` says so, for STOP.
-bool stopped_by_main(Vm& vm) {
-    if (!vm.timed_out) return false;
-    vm.why = vm.stop_why ? vm.stop_why : "its time ran out";
+bool stopped_by_main(Vm& vm, Vcpu& c) {
+    if (!__atomic_load_n(&vm.timed_out, __ATOMIC_ACQUIRE)) return false;
+    vm.why = vm.stop_why;
+    vm.main_ended = true;  // whatever the vCPU was doing: not a pass
+    if (!vm.why) {
+        speak_through(vm, c.utcb);
+        user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPUs\n",
+                             vm.start->timeout_ms);
+        vm.why = "its time ran out";
+    }
     return true;
 }
 
@@ -104,10 +110,12 @@ uint64_t on_ap_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     int vector;
     while ((vector = the_pc().startup_vector(c.index)) < 0) {
         if (vm.ended) leave(vm);
-        if (stopped_by_main(vm)) return STOP;
+        if (stopped_by_main(vm, c)) return STOP;
         wait_halted(vm, c, 0);
     }
-    if (vm.ended) leave(vm);
+    if (vm.ended) leave(vm);  // it ended while this vCPU waited
+    c.started = true;
+    ++vm.started_vcpus;
     s.cs = {uint16_t(vector << 8), ATTR_CODE16, 0xffff, uint64_t(vector) << 12};
     s.ss = s.ds = s.es = s.fs = s.gs = {0, ATTR_DATA16, 0xffff, 0};
     s.rip = 0;
@@ -171,32 +179,34 @@ uint64_t on_io(Vm& vm, abi::VcpuState& s) {
 // HLT waits for the next interrupt: here, until the platform's next event
 // makes one pending for this vCPU, or another vCPU's message does. With
 // interrupts off none can come: the vCPU has stopped for good, and with
-// the last of them the guest (Linux's halt: its other CPUs stop first).
+// the last of those started the guest (Linux's halt: its other CPUs stop
+// first; one never started cannot be now, nobody is left to send INIT).
 uint64_t on_hlt(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     uint64_t rip = advance(vm, s);
     if (rip == STOP) return STOP;
     if (!(s.rflags & RFLAGS_IF)) {
-        if (++vm.stopped_vcpus == vm.vcpu_count) {
+        c.stopped = true;
+        if (++vm.stopped_vcpus == vm.started_vcpus) {
             vm.why = "it halted with interrupts off";
             return STOP;
         }
         for (;;) {  // until the VM ends
             if (vm.ended) leave(vm);
-            if (stopped_by_main(vm)) return STOP;
+            if (stopped_by_main(vm, c)) return STOP;
             wait_halted(vm, c, 0);
         }
     }
     PcPlatform& pc = the_pc();
     for (;;) {
         if (vm.ended) leave(vm);
-        if (stopped_by_main(vm)) return STOP;  // while it waited
+        if (stopped_by_main(vm, c)) return STOP;  // while it waited
         uint64_t now = now_ns(vm);
         relay_device_interrupt(vm, pc);
         pc.update(now);
         kick(vm, pc.take_kicks(), c.index);
         if (pc.interrupt_pending(c.index)) break;
         uint64_t next = pc.next_event_ns(c.index, now);
-        if (next == PcPlatform::NEVER && !pc.device_may_interrupt() && vm.vcpu_count - vm.stopped_vcpus == 1) {
+        if (next == PcPlatform::NEVER && !pc.device_may_interrupt() && vm.started_vcpus - vm.stopped_vcpus == 1) {
             vm.why = "it halted with no interrupt to come";
             return STOP;
         }
@@ -229,9 +239,9 @@ uint64_t on_msr(Vm& vm, Vcpu& c, abi::VcpuState& s) {
         }
     } else if (index == 0x277) {
         if (write)
-            vm.pat = value;
+            c.pat = value;
         else
-            value = vm.pat;
+            value = c.pat;
     } else if (index == 0x1b) {
         // IA32_APIC_BASE: the xAPIC enabled at its fixed page, the first
         // vCPU the bootstrap processor. It neither moves nor turns off
@@ -355,7 +365,7 @@ uint64_t handle(Vm& vm, Vcpu& c, VcpuEvent e, abi::VcpuState& s) {
     case VcpuEvent::Exception: return reinject_exception(s);
     case VcpuEvent::Vmcall: return inject_exception(s, VECTOR_UD, false, 0);
     case VcpuEvent::Recall:  // the main thread's timer, another vCPU's kick, or the interrupt window opened
-        return stopped_by_main(vm) ? STOP : 0;
+        return stopped_by_main(vm, c) ? STOP : 0;
     default: vm.why = "an exit this VMM does not emulate"; return STOP;
     }
 }
@@ -372,6 +382,7 @@ uint64_t deliver_interrupts(Vm& vm, Vcpu& c, abi::VcpuState& s, uint64_t reply) 
     uint64_t next = pc.next_event_ns(c.index, now);
     uint64_t wake = next == PcPlatform::NEVER ? 0 : tsc_at(vm, next);
     c.wake_tsc = wake;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);  // the main thread's publish_sleep() pairs with it
     if (wake && wake < vm.main_sleeps_until) wake_main();
     if (!pc.interrupt_pending(c.index)) return reply;
     bool can_take = (s.rflags & RFLAGS_IF) && !(s.interruptibility & 1) && !(s.inj_info & EVENT_VALID);
@@ -436,7 +447,6 @@ bool map_tpm(const VmmStart& start) {
 bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start) {
     vm.pc = &pc;
     vm.start = &start;
-    vm.pat = PAT_RESET;
     if (start.vcpus < 1 || start.vcpus > VCPUS_MAX || start.vcpus != pc.vcpus()) {
         user::console::print("vmm: vcpus=%u: this VMM runs 1 to %u vCPUs; not started\n", start.vcpus, VCPUS_MAX);
         return false;
@@ -453,7 +463,10 @@ bool init_vm(Vm& vm, PcPlatform& pc, const VmmStart& start) {
         init_guest_cpu(c.cpu);
         c.cpu.local_apic = true;
         c.cpu.apic_id = uint8_t(v);
+        c.pat = PAT_RESET;
     }
+    vm.vcpus[0].started = true;  // the others wait for the guest's start-up messages
+    vm.started_vcpus = 1;
     if (start.guest_ram_bytes % (2 << 20)) {
         // All of it is mapped in 2 MiB pieces: a partial last piece would
         // reach past what the root task gave.
@@ -538,8 +551,9 @@ bool report_vm(Vm& vm) {
     if (vm.vcpu_count > 1) format_to(which, sizeof which, ", vCPU %u of %u", vm.last_vcpu, vm.vcpu_count);
     user::console::print("vm: guest stopped on %s at rip 0x%lx (%s)%s\n", event_name(vm.last), vm.last_rip, vm.why,
                          which);
-    // A guest passes when it ended as Linux ends: powered off, or halted.
-    return vm.powered_off || (vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF));
+    // A guest passes when it ended as Linux ends: powered off, or halted
+    // (its last vCPU with interrupts off), not stopped by the main thread.
+    return !vm.main_ended && (vm.powered_off || (vm.last == VcpuEvent::Hlt && !(vm.last_rflags & RFLAGS_IF)));
 }
 
 // Every exit portal of every vCPU calls this, on that vCPU's handler EC;
@@ -552,7 +566,10 @@ extern "C" [[noreturn]] void exit_entry(uint64_t id) {
     abi::VcpuState& s = c.utcb->vcpu;
     lock_vm(vm);
     if (vm.ended) leave(vm);  // another vCPU ended it: this one runs no more
-    speak_through(vm, c.utcb);
+    // An application processor's start-up exit comes while the main thread
+    // may still print (it makes vCPU 0 last); it prints nothing before it
+    // waits, and wait_halted() takes the console after.
+    if (e != VcpuEvent::Startup || c.index == 0) speak_through(vm, c.utcb);
     if (event < abi::VCPU_EVENT_COUNT) ++vm.exits[event];
     uint64_t reply = handle(vm, c, e, s);
     if (reply != STOP && e != VcpuEvent::Startup) reply = deliver_interrupts(vm, c, s, reply);
@@ -560,7 +577,6 @@ extern "C" [[noreturn]] void exit_entry(uint64_t id) {
         vm.last = e;
         vm.last_vcpu = c.index;
         vm.last_rip = s.rip;
-        vm.last_qual = s.qual[0];
         vm.last_rflags = s.rflags;
         end_vm(vm);
     }

@@ -77,14 +77,21 @@ void stop_all(Vm& vm) {
 }
 
 // Ends the VM from the main thread (a time-out, or a failure after the
-// vCPUs run): the first handler to look stops it, saying why.
+// vCPUs run): the first handler to look stops it, saying why. Without the
+// lock: a handler on this CPU, below this thread, may hold it.
 void stop_from_main(Vm& vm, const char* why) {
-    lock_vm(vm);
     vm.stop_why = why;
-    vm.timed_out = true;
-    unlock_vm(vm);
+    __atomic_store_n(&vm.timed_out, true, __ATOMIC_RELEASE);
     stop_all(vm);
     (void)user::hypercall(enc::sm_down(SEL_DONE_SM, 0));
+}
+
+// The main thread's deadline, published before it reads the vCPUs' ones
+// (and fenced: a handler stores its vCPU's, then reads this), so that a
+// deadline a handler moves earlier meanwhile always wakes it.
+void publish_sleep(Vm& vm, uint64_t until) {
+    vm.main_sleeps_until = until;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 // The main thread keeps the guest's time: it sleeps until a vCPU's next
@@ -97,6 +104,7 @@ void stop_from_main(Vm& vm, const char* why) {
 void keep_time(Vm& vm, const VmmStart& start) {
     const uint64_t khz = start.tsc_khz ? start.tsc_khz : 1000000;
     const uint64_t limit = start.timeout_ms ? vm.tsc_at_start + start.timeout_ms * khz : 0;
+    publish_sleep(vm, ~uint64_t(0));
     while (!vm.ended) {
         uint64_t deadline = 0;
         for (unsigned v = 0; v < vm.vcpu_count; ++v) {
@@ -104,18 +112,15 @@ void keep_time(Vm& vm, const VmmStart& start) {
             if (wake && wake != vm.vcpus[v].recalled_for && (!deadline || wake < deadline)) deadline = wake;
         }
         if (limit && (!deadline || deadline > limit)) deadline = limit;
-        vm.main_sleeps_until = deadline ? deadline : ~uint64_t(0);
+        // A handler that lowered its deadline after the scan saw ~0 and
+        // upped the semaphore: the down returns at once.
+        publish_sleep(vm, deadline ? deadline : ~uint64_t(0));
         abi::Status st = user::hypercall(enc::sm_down(SEL_TICK_SM, deadline));
-        vm.main_sleeps_until = 0;
+        publish_sleep(vm, ~uint64_t(0));
         if (vm.ended || st != abi::Status::Timeout) continue;
         const uint64_t now = user::rdtsc();
         if (limit && now >= limit) {
-            lock_vm(vm);
-            speak_through(vm, main_utcb);
-            user::console::print("vmm: the guest ran for %lu ms without ending; recalling its vCPUs\n",
-                                 start.timeout_ms);
-            unlock_vm(vm);
-            stop_from_main(vm, nullptr);
+            stop_from_main(vm, nullptr);  // the handler that ends it says so
             return;
         }
         for (unsigned v = 0; v < vm.vcpu_count; ++v) {
@@ -138,6 +143,8 @@ uint64_t handler_utcb(unsigned v) {
 }
 
 void lock_vm(Vm& vm) {
+    // Exit handlers only: the main thread (above vCPU 0's handler on its
+    // CPU) would spin for ever on a lock that handler holds.
     while (__atomic_exchange_n(&vm.lock, 1, __ATOMIC_ACQUIRE))
         while (__atomic_load_n(&vm.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
 }
@@ -178,10 +185,17 @@ void kick(Vm& vm, uint32_t mask, unsigned self) {
 // VMM's thread woken, and no answer, so its vCPU runs no more.
 void end_vm(Vm& vm) {
     vm.ended = true;
-    unlock_vm(vm);
     stop_all(vm);
     wake_main();
-    (void)user::hypercall(enc::sm_up(SEL_DONE_SM));
+    park_handler(vm);
+}
+
+// The last handler to park ups the semaphore the main thread waits on for
+// its report: then no handler holds the lock or prints any more.
+void park_handler(Vm& vm) {
+    const bool last = ++vm.parked_vcpus == vm.made_vcpus;
+    unlock_vm(vm);
+    if (last) (void)user::hypercall(enc::sm_up(SEL_DONE_SM));
     park();
 }
 
@@ -207,15 +221,16 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
             n += format_to(others + n, sizeof others - n, "%s%u", v == 1 ? ", its other vCPUs on CPU " : ", ",
                            start.vcpu_cpus[v]);
         user::console::print("vmm: starting Linux guest %s on CPU %u%s\n", start.name, start.cpu, others);
-        // Under the lock: the handlers of the vCPUs made first run at once
-        // (below this thread's priority, or on other CPUs) and print.
-        lock_vm(vm);
+        // Before any handler runs (one on another CPU would take the lock and
+        // print): how many handlers will park at the end, as if all were made.
+        vm.made_vcpus = vm.vcpu_count;
         ready = prepare_vm();
-        // vCPU 0 last: until it runs, nothing can start the others.
+        // vCPU 0 last: until it runs, nothing can start the others (whose
+        // handlers wait in their start-up exits, printing nothing).
         unsigned made = 0;
         for (unsigned v = vm.vcpu_count; ready && v-- > 0;) made += (ready = prepare_vcpu(start, v));
+        vm.made_vcpus = made;  // vCPU 0 not made: no handler has ended anything yet
         const bool device_ready = !ready || !vm.device || start_device_thread(uint16_t(start.cpu));
-        unlock_vm(vm);
         if (!ready && made) {
             // Those made wait for a start-up that cannot come: end them.
             stop_from_main(vm, "not every vCPU could be made");
@@ -228,10 +243,9 @@ extern "C" [[noreturn]] void user_main(keel::abi::Utcb*, const void*) {
         user::console::print("vmm: the root task's start information is not usable; no VM\n");
     }
     if (ready) keep_time(vm, start);
-    lock_vm(vm);  // a handler may print still, until it sees the end
+    // Every handler parked (or none was made): the console is this thread's.
     speak_through(vm, main_utcb);
     bool passed = ready && report_vm(vm);
-    unlock_vm(vm);
     service_done(main_utcb, passed);
     park();
 }

@@ -206,21 +206,27 @@ bool PcPlatform::com1_io(void* ctx, uint16_t port, unsigned, bool write, uint32_
     return true;
 }
 
+// The 8259's output and the PIT's deadline are vCPU 0's to act on: a
+// write from another vCPU (an unmask, an EOI, a new count) kicks it.
 bool PcPlatform::pic_io(void* ctx, uint16_t port, unsigned, bool write, uint32_t& value) {
     auto& pc = *static_cast<PcPlatform*>(ctx);
-    if (write)
+    if (write) {
         pc.pic_.write(port, uint8_t(value));
-    else
+        pc.kicks_ |= 1;
+    } else {
         value = pc.pic_.read(port);
+    }
     return true;
 }
 
 bool PcPlatform::pit_io(void* ctx, uint16_t port, unsigned, bool write, uint32_t& value) {
     auto& pc = *static_cast<PcPlatform*>(ctx);
-    if (write)
+    if (write) {
         pc.pit_.write(port, uint8_t(value), pc.now_ns_);
-    else
+        pc.kicks_ |= 1;
+    } else {
         value = pc.pit_.read(port, pc.now_ns_);
+    }
     return true;
 }
 

@@ -369,6 +369,9 @@ bool start_vm(const abi::Hip& hip, unsigned i, const VmSpec& spec, const Module&
     // A Linux VM's vCPUs on consecutive CPUs from its own (its VMM's
     // thread and vCPU 0 share one, as a one-vCPU VM's do).
     for (unsigned v = 0; v < vmm::VCPUS_MAX; ++v) start.vcpu_cpus[v] = uint16_t((cpu + v) % handler_cpus);
+    if (linux_vm && spec.vcpus > handler_cpus)
+        user::console::print("root: VM %s: %lu vCPUs on %u CPUs: some share a CPU (slower, not wrong)\n", vm,
+                             spec.vcpus, handler_cpus);
     vms[i].entry = entry;
     for (size_t c = 0; c + 1 < sizeof start.name && vm[c]; ++c) start.name[c] = vm[c];
     *reinterpret_cast<VmmStart*>(start_page) = start;

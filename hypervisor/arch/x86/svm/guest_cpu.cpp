@@ -228,7 +228,8 @@ void GuestCpu::refresh_xcr0() {
     write_cr4(cr4 | CR4_OSXSAVE);
     uint64_t now = xstate::xcr0();
     write_cr4(cr4);
-    if (xcr0::valid(now, shared_.guest_xcr0)) soft_.xcr0 = shared_.xcr0 = now;
+    shared_.xcr0 = now;  // what the CPU holds, valid or not: load_xcr0 compares with it
+    if (xcr0::valid(now, shared_.guest_xcr0)) soft_.xcr0 = now;
 }
 
 abi::Status GuestCpu::load(const abi::VcpuState& in) {
