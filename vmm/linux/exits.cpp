@@ -86,9 +86,6 @@ void wait_halted(Vm& vm, Vcpu& c, uint64_t deadline) {
     speak_through(vm, c.utcb);  // another handler printed meanwhile
 }
 
-// A handler that sees the VM ended: it parks without answering.
-[[noreturn]] void leave(Vm& vm) { park_handler(vm); }
-
 // Whether the main thread ended the VM (its time ran out, or a failure):
 // then `why` says so, for STOP.
 bool stopped_by_main(Vm& vm, Vcpu& c) {
@@ -104,16 +101,27 @@ bool stopped_by_main(Vm& vm, Vcpu& c) {
     return true;
 }
 
+// Before a handler waits again: a VM another vCPU ended parks it without an
+// answer; one the main thread ended is this handler's to stop (true).
+bool vm_over(Vm& vm, Vcpu& c) {
+    if (vm.ended) park_handler(vm);
+    return stopped_by_main(vm, c);
+}
+
+// What a start-up reply sets: the segments, RIP, RSP, RFLAGS, the control
+// registers and the general registers.
+constexpr uint64_t STARTUP_STATE = mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS |
+                                   mtd::CR | mtd::GPR_ACDB | mtd::GPR_BSD;
+
 // An application processor begins as a PC's does: after INIT and a
 // start-up message, in real mode at the message's page (CS = vector << 8).
 uint64_t on_ap_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     int vector;
     while ((vector = the_pc().startup_vector(c.index)) < 0) {
-        if (vm.ended) leave(vm);
-        if (stopped_by_main(vm, c)) return STOP;
+        if (vm_over(vm, c)) return STOP;
         wait_halted(vm, c, 0);
     }
-    if (vm.ended) leave(vm);  // it ended while this vCPU waited
+    if (vm.ended) park_handler(vm);  // it ended while this vCPU waited
     c.started = true;
     ++vm.started_vcpus;
     s.cs = {uint16_t(vector << 8), ATTR_CODE16, 0xffff, uint64_t(vector) << 12};
@@ -122,8 +130,7 @@ uint64_t on_ap_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     s.rax = s.rbx = s.rcx = s.rdx = s.rbp = s.rsi = s.rdi = s.rsp = 0;
     s.rflags = RFLAGS_RESERVED;
     s.cr0 = CR0_ET, s.cr2 = s.cr3 = s.cr4 = s.efer = 0;
-    return mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS | mtd::CR | mtd::GPR_ACDB |
-           mtd::GPR_BSD;
+    return STARTUP_STATE;
 }
 
 uint64_t on_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
@@ -135,8 +142,7 @@ uint64_t on_startup(Vm& vm, Vcpu& c, abi::VcpuState& s) {
     s.rax = s.rbx = s.rcx = s.rdx = s.rbp = s.rdi = s.rsp = 0;
     s.rflags = RFLAGS_RESERVED;
     s.cr0 = CR0_PE | CR0_ET, s.cr2 = s.cr3 = s.cr4 = s.efer = 0;
-    return mtd::CS_SS | mtd::DS_ES | mtd::FS_GS | mtd::RIP_LEN | mtd::RSP | mtd::RFLAGS | mtd::CR | mtd::GPR_ACDB |
-           mtd::GPR_BSD;
+    return STARTUP_STATE;
 }
 
 uint64_t on_cpuid(Vm& vm, Vcpu& c, abi::VcpuState& s) {
@@ -190,16 +196,12 @@ uint64_t on_hlt(Vm& vm, Vcpu& c, abi::VcpuState& s) {
             vm.why = "it halted with interrupts off";
             return STOP;
         }
-        for (;;) {  // until the VM ends
-            if (vm.ended) leave(vm);
-            if (stopped_by_main(vm, c)) return STOP;
-            wait_halted(vm, c, 0);
-        }
+        while (!vm_over(vm, c)) wait_halted(vm, c, 0);  // until the VM ends
+        return STOP;
     }
     PcPlatform& pc = the_pc();
     for (;;) {
-        if (vm.ended) leave(vm);
-        if (stopped_by_main(vm, c)) return STOP;  // while it waited
+        if (vm_over(vm, c)) return STOP;  // while it waited
         uint64_t now = now_ns(vm);
         relay_device_interrupt(vm, pc);
         pc.update(now);
@@ -565,7 +567,7 @@ extern "C" [[noreturn]] void exit_entry(uint64_t id) {
     auto e = VcpuEvent(event);
     abi::VcpuState& s = c.utcb->vcpu;
     lock_vm(vm);
-    if (vm.ended) leave(vm);  // another vCPU ended it: this one runs no more
+    if (vm.ended) park_handler(vm);  // another vCPU ended it: this one runs no more
     // An application processor's start-up exit comes while the main thread
     // may still print (it makes vCPU 0 last); it prints nothing before it
     // waits, and wait_halted() takes the console after.
@@ -583,7 +585,7 @@ extern "C" [[noreturn]] void exit_entry(uint64_t id) {
     unlock_vm(vm);
     abi::Status st = user::hypercall(enc::reply(0, reply));
     lock_vm(vm);
-    if (vm.ended) leave(vm);
+    if (vm.ended) park_handler(vm);
     speak_through(vm, c.utcb);
     user::console::print("vmm: the kernel refused the reply to %s: %s\n", event_name(e), abi::status_name(st));
     vm.last = e;
